@@ -1,0 +1,7 @@
+/**
+ * Placeholder: the io module is being built.
+ *
+ * @module
+ */
+
+export {};

@@ -1,0 +1,285 @@
+/**
+ * Handles to scheduled callbacks: what `callSoon`, `callLater` and `callAt`
+ * return, so a callback can be cancelled before it runs.
+ *
+ * @module
+ */
+
+// deno-lint-ignore no-explicit-any
+type Callback = (...args: any[]) => unknown;
+
+/**
+ * A callback scheduled on an event loop. Cancelling it before it runs means
+ * it never runs.
+ *
+ * @example Cancel a scheduled callback
+ * ```ts
+ * import { EventLoop } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new EventLoop();
+ * const ran: string[] = [];
+ * const h = loop.callSoon(() => ran.push("a"));
+ * loop.callSoon(() => loop.stop());
+ * h.cancel();
+ * await loop.runForever();
+ * loop.close();
+ * assert.ok(h.cancelled());
+ * assert.deepEqual(ran, []);
+ * ```
+ */
+export class Handle {
+  #callback: Callback | null;
+  #args: readonly unknown[];
+  #cancelled = false;
+
+  /**
+   * Wraps `callback` and its arguments. Event loops create handles; user code
+   * rarely needs to.
+   *
+   * @param callback The function to call.
+   * @param args The arguments to call it with.
+   *
+   * @example Create and run by hand
+   * ```ts
+   * import { Handle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * let got = 0;
+   * const h = new Handle((n: number) => (got = n), [5]);
+   * h.run();
+   * assert.equal(got, 5);
+   * ```
+   */
+  constructor(callback: Callback, args: readonly unknown[]) {
+    this.#callback = callback;
+    this.#args = args;
+  }
+
+  /**
+   * Prevents the callback from running. Does nothing if it already ran or
+   * was cancelled.
+   *
+   * @example Cancel
+   * ```ts
+   * import { Handle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const h = new Handle(() => {}, []);
+   * h.cancel();
+   * assert.ok(h.cancelled());
+   * ```
+   */
+  cancel(): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    // Drop the references so a cancelled handle keeps nothing alive.
+    this.#callback = null;
+    this.#args = [];
+  }
+
+  /**
+   * Whether {@linkcode Handle.cancel} was called.
+   *
+   * @returns `true` once cancelled.
+   *
+   * @example Check
+   * ```ts
+   * import { Handle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Handle(() => {}, []).cancelled(), false);
+   * ```
+   */
+  cancelled(): boolean {
+    return this.#cancelled;
+  }
+
+  /**
+   * The callback's name, for reports and debugging.
+   *
+   * @returns The function name, or `"<anonymous>"`.
+   *
+   * @example Name
+   * ```ts
+   * import { Handle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * function tick() {}
+   * assert.equal(new Handle(tick, []).callbackName, "tick");
+   * ```
+   */
+  get callbackName(): string {
+    return this.#callback?.name || "<anonymous>";
+  }
+
+  /**
+   * Calls the callback now, unless cancelled. Errors propagate to the
+   * caller; the event loop catches them and calls its exception handler.
+   *
+   * @example Run
+   * ```ts
+   * import { Handle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const out: number[] = [];
+   * new Handle((a: number, b: number) => out.push(a + b), [1, 2]).run();
+   * assert.deepEqual(out, [3]);
+   * ```
+   */
+  run(): void {
+    const cb = this.#callback;
+    if (cb === null) return;
+    const args = this.#args;
+    switch (args.length) {
+      case 0:
+        cb();
+        break;
+      case 1:
+        cb(args[0]);
+        break;
+      case 2:
+        cb(args[0], args[1]);
+        break;
+      default:
+        cb(...args);
+    }
+  }
+
+  /**
+   * A short description for logs: `Handle(name)`.
+   *
+   * @returns The description.
+   *
+   * @example Describe
+   * ```ts
+   * import { Handle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * function f() {}
+   * assert.equal(String(new Handle(f, [])), "Handle(f)");
+   * ```
+   */
+  toString(): string {
+    return `${this.constructor.name}(${this.callbackName}${
+      this.#cancelled ? ", cancelled" : ""
+    })`;
+  }
+}
+
+/**
+ * A callback scheduled for a point in time: what `callLater` and `callAt`
+ * return.
+ *
+ * @example When a timer fires
+ * ```ts
+ * import { EventLoop, VirtualClock } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new EventLoop({ clock: new VirtualClock() });
+ * const t = loop.callLater(50, () => {});
+ * assert.equal(t.when(), 50);
+ * t.cancel();
+ * loop.close();
+ * ```
+ */
+export class TimerHandle extends Handle {
+  /** The deadline on the loop's clock, in milliseconds. */
+  readonly deadline: number;
+  /**
+   * Insertion number: orders timers with equal deadlines first-in first-out.
+   */
+  readonly seq: number;
+  #onCancel: ((h: TimerHandle) => void) | null;
+
+  /**
+   * Creates a timer handle. Event loops create these; user code rarely needs
+   * to.
+   *
+   * @param when The deadline in milliseconds on the loop's clock.
+   * @param seq Tie-breaker for equal deadlines; lower runs first.
+   * @param callback The function to call.
+   * @param args The arguments to call it with.
+   * @param onCancel Told once when the timer is cancelled before it ran.
+   *
+   * @example Create
+   * ```ts
+   * import { TimerHandle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const t = new TimerHandle(10, 0, () => {}, []);
+   * assert.equal(t.when(), 10);
+   * ```
+   */
+  constructor(
+    when: number,
+    seq: number,
+    callback: Callback,
+    args: readonly unknown[],
+    onCancel: ((h: TimerHandle) => void) | null = null,
+  ) {
+    super(callback, args);
+    this.deadline = when;
+    this.seq = seq;
+    this.#onCancel = onCancel;
+  }
+
+  /**
+   * The deadline on the loop's clock, in milliseconds.
+   *
+   * @returns The scheduled time.
+   *
+   * @example Deadline
+   * ```ts
+   * import { TimerHandle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new TimerHandle(42, 0, () => {}, []).when(), 42);
+   * ```
+   */
+  when(): number {
+    return this.deadline;
+  }
+
+  /**
+   * Prevents the callback from running; the loop purges the dead timer from
+   * its heap lazily, so cancelling is O(1).
+   *
+   * @example Cancel a timer
+   * ```ts
+   * import { TimerHandle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const t = new TimerHandle(1, 0, () => {}, []);
+   * t.cancel();
+   * assert.ok(t.cancelled());
+   * ```
+   */
+  override cancel(): void {
+    if (this.cancelled()) return;
+    super.cancel();
+    const onCancel = this.#onCancel;
+    this.#onCancel = null;
+    onCancel?.(this);
+  }
+
+  /**
+   * Called by the loop when the timer leaves its heap to run: a later
+   * `cancel()` then has no heap entry to account for.
+   *
+   * @example Detach
+   * ```ts
+   * import { TimerHandle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * let told = 0;
+   * const t = new TimerHandle(1, 0, () => {}, [], () => told++);
+   * t.detach();
+   * t.cancel();
+   * assert.equal(told, 0);
+   * ```
+   */
+  detach(): void {
+    this.#onCancel = null;
+  }
+}

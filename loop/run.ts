@@ -1,0 +1,128 @@
+/**
+ * `run(main)`: asyncio.run for this library. A new loop, `main` as a task,
+ * then every task left is cancelled and awaited, and the loop is closed.
+ *
+ * @module
+ */
+
+import type { Clock } from "./clock.ts";
+import { EventLoop } from "./event_loop.ts";
+import { getRunning } from "./_running.ts";
+import { setEventLoop } from "./running_loop.ts";
+import { getTaskSupport, type TaskLike } from "./task_support.ts";
+
+/** Options for {@linkcode run}. */
+export interface RunOptions {
+  /**
+   * Debug mode for the new loop.
+   *
+   * @default {false}
+   */
+  debug?: boolean;
+  /**
+   * The new loop's clock: a `VirtualClock` makes the program deterministic.
+   *
+   * @default {new MonotonicClock()}
+   */
+  clock?: Clock;
+  /**
+   * Cancel `main` on the first SIGINT (a second one exits with status 130).
+   *
+   * @default {true}
+   */
+  handleSigint?: boolean;
+}
+
+/**
+ * Runs `main` as a task on a new event loop and returns its result. When
+ * `main` is done, every task still pending is cancelled and awaited, then the
+ * loop is closed; a task that failed during that shutdown is reported to the
+ * loop's exception handler. A SIGINT cancels `main`.
+ *
+ * @typeParam T The result type.
+ * @param main The program: an async function that receives the main task's
+ * `AbortSignal`.
+ * @param options Debug mode, clock, and SIGINT handling.
+ * @returns `main`'s result.
+ * @throws {Error} If another loop is running.
+ * @throws {unknown} Whatever `main` throws.
+ *
+ * @example Run a program on virtual time
+ * ```ts
+ * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { sleep } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const result = await run(async () => {
+ *   await sleep(60_000);
+ *   return "a minute later";
+ * }, { clock: new VirtualClock() });
+ * assert.equal(result, "a minute later");
+ * ```
+ */
+export async function run<T>(
+  main: (signal: AbortSignal) => Promise<T> | T,
+  options: RunOptions = {},
+): Promise<T> {
+  if (getRunning() !== null) {
+    throw new Error(
+      "Cannot call run(): another event loop is running; await the coroutine instead",
+    );
+  }
+  const support = getTaskSupport("run()");
+  const loop = new EventLoop({
+    ...(options.debug !== undefined ? { debug: options.debug } : {}),
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+  });
+  setEventLoop(loop);
+  const task = support.createTask(loop, main, { name: "main" });
+  const stopSigint = (options.handleSigint ?? true)
+    ? onSigint(() => task.cancel("interrupted by SIGINT"))
+    : () => {};
+  try {
+    return await loop.runUntilComplete(task);
+  } finally {
+    try {
+      await cancelAll(loop, support.allTasks(loop));
+    } finally {
+      stopSigint();
+      loop.close();
+      setEventLoop(null);
+    }
+  }
+}
+
+async function cancelAll(
+  loop: EventLoop,
+  tasks: Set<TaskLike<unknown>>,
+): Promise<void> {
+  if (tasks.size === 0) return;
+  const left = [...tasks];
+  for (const t of left) t.cancel();
+  await loop.runUntilComplete(Promise.allSettled(left));
+  for (const t of left) {
+    if (t.cancelled()) continue;
+    const error = t.exception();
+    if (error !== undefined) {
+      loop.callExceptionHandler({
+        message: "Unhandled exception during run() shutdown",
+        exception: error,
+        task: t,
+      });
+    }
+  }
+}
+
+function onSigint(cancelMain: () => void): () => void {
+  let count = 0;
+  const listener = (): void => {
+    if (++count > 1) Deno.exit(130);
+    cancelMain();
+  };
+  try {
+    Deno.addSignalListener("SIGINT", listener);
+  } catch {
+    return () => {};
+  }
+  return () => Deno.removeSignalListener("SIGINT", listener);
+}

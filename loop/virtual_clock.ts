@@ -1,0 +1,119 @@
+/**
+ * Deterministic time for tests, after trio's `MockClock` with autojump: time
+ * stands still while anything is ready to run and jumps straight to the next
+ * deadline when the loop is idle. An hour of timeouts runs in milliseconds
+ * and in the same order on every run.
+ *
+ * @module
+ */
+
+import type { Clock } from "./clock.ts";
+
+/**
+ * A clock that only moves when told to, or when an idle loop jumps it to its
+ * next timer.
+ *
+ * @example An hour passes at once
+ * ```ts
+ * import { EventLoop, VirtualClock } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const loop = new EventLoop({ clock: new VirtualClock() });
+ * const fired: number[] = [];
+ * loop.callLater(3_600_000, () => {
+ *   fired.push(loop.time());
+ *   loop.stop();
+ * });
+ * await loop.runForever();
+ * loop.close();
+ * assert.deepEqual(fired, [3_600_000]);
+ * ```
+ */
+export class VirtualClock implements Clock {
+  #now: number;
+
+  /**
+   * Creates a clock that reads `start`.
+   *
+   * @param start The initial reading in milliseconds.
+   *
+   * @example Start at a given time
+   * ```ts
+   * import { VirtualClock } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new VirtualClock(100).now(), 100);
+   * ```
+   */
+  constructor(start = 0) {
+    if (!Number.isFinite(start)) {
+      throw new RangeError(
+        `Cannot create VirtualClock: start must be a finite number, got ${start}`,
+      );
+    }
+    this.#now = start;
+  }
+
+  /**
+   * The current virtual time in milliseconds.
+   *
+   * @returns The reading.
+   *
+   * @example Read
+   * ```ts
+   * import { VirtualClock } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new VirtualClock().now(), 0);
+   * ```
+   */
+  now(): number {
+    return this.#now;
+  }
+
+  /**
+   * Moves time forward by `ms`.
+   *
+   * @param ms Milliseconds to add; must be finite and not negative.
+   * @throws {RangeError} If `ms` is negative or not finite.
+   *
+   * @example Advance by hand
+   * ```ts
+   * import { VirtualClock } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const clock = new VirtualClock();
+   * clock.advance(250);
+   * assert.equal(clock.now(), 250);
+   * ```
+   */
+  advance(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      throw new RangeError(
+        `Cannot advance VirtualClock: ms must be a finite number >= 0, got ${ms}`,
+      );
+    }
+    this.#now += ms;
+  }
+
+  /**
+   * Moves time forward to `when`; a time in the past leaves the clock alone,
+   * so the clock stays monotonic.
+   *
+   * @param when The target reading in milliseconds.
+   *
+   * @example Jump to a deadline
+   * ```ts
+   * import { VirtualClock } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const clock = new VirtualClock();
+   * clock.advanceTo(40);
+   * clock.advanceTo(10);
+   * assert.equal(clock.now(), 40);
+   * ```
+   */
+  advanceTo(when: number): void {
+    if (when > this.#now) this.#now = when;
+  }
+}

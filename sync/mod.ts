@@ -1,0 +1,7 @@
+/**
+ * Placeholder: the sync module is being built.
+ *
+ * @module
+ */
+
+export {};

@@ -1,0 +1,639 @@
+/**
+ * `Future`: a result that arrives later, with asyncio's rules: done callbacks
+ * run through the loop, cancellation is a state, and awaiting a done future
+ * does not wait for a tick.
+ *
+ * @module
+ */
+
+import { type EventLoop, type FutureLike, getEventLoop } from "../loop/mod.ts";
+import {
+  complete,
+  resolveNow,
+  taskContext,
+  type WaitingTask,
+  willWait,
+  woken,
+} from "./_context.ts";
+import { CancelledError, InvalidStateError } from "./errors.ts";
+import { trackUnretrieved, untrackUnretrieved } from "./_registry.ts";
+
+const PENDING = 0;
+const FULFILLED = 1;
+const REJECTED = 2;
+const CANCELLED = 3;
+type State = 0 | 1 | 2 | 3;
+
+// deno-lint-ignore no-explicit-any
+type AnyFuture = Future<any>;
+type DoneCallback<T> = (future: Future<T>) => void;
+
+let runCallbacks: (future: AnyFuture) => void;
+/** Stored in a pending future's callback list by the first `then()`. */
+let wakeWaiters: (future: AnyFuture) => void;
+
+/**
+ * A placeholder for a result: pending, then done with a value, an error, or
+ * cancelled. `await future` gives the value or throws; done callbacks run
+ * through the event loop, in the order they were added, never synchronously.
+ *
+ * A `Future` is a `Promise` too (`then`, `catch`, `finally`), so it mixes
+ * with native code. Awaiting a pending future from a task is a *wait*: the
+ * place where the task's cancellation is delivered.
+ *
+ * @typeParam T The result type.
+ *
+ * @example Complete a future from a callback
+ * ```ts
+ * import { EventLoop } from "@aio/asyncio/loop";
+ * import { Future } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * using loop = new EventLoop();
+ * const f = new Future<number>(loop);
+ * loop.callLater(1, () => f.setResult(7));
+ * assert.equal(await loop.runUntilComplete(f), 7);
+ * assert.equal(f.result(), 7);
+ * ```
+ */
+export class Future<T> implements FutureLike<T>, Promise<T> {
+  readonly #loop: EventLoop;
+  #state: State = PENDING;
+  #value: unknown = undefined;
+  /** One callback, or several in order; `null` when none. */
+  #callbacks: DoneCallback<T> | DoneCallback<T>[] | null = null;
+  #promise: Promise<T> | null = null;
+  #resolve: ((value: T) => void) | null = null;
+  #reject: ((error: unknown) => void) | null = null;
+  #waiters: WaitingTask | WaitingTask[] | null = null;
+
+  /**
+   * Creates a pending future bound to `loop`.
+   *
+   * @param loop The loop that runs its callbacks; the running (or current)
+   * loop by default.
+   *
+   * @example A pending future
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * assert.equal(new Future(loop).done(), false);
+   * ```
+   */
+  constructor(loop: EventLoop = getEventLoop()) {
+    this.#loop = loop;
+  }
+
+  /** `"Future"`, as `Object.prototype.toString` shows it. */
+  get [Symbol.toStringTag](): string {
+    return "Future";
+  }
+
+  /**
+   * The loop this future belongs to.
+   *
+   * @returns The loop.
+   *
+   * @example Loop
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * assert.equal(new Future(loop).getLoop(), loop);
+   * ```
+   */
+  getLoop(): EventLoop {
+    return this.#loop;
+  }
+
+  /**
+   * Whether the future has a result, an error, or was cancelled.
+   *
+   * @returns `true` once done.
+   *
+   * @example Done after a result
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future<number>(loop);
+   * f.setResult(1);
+   * assert.ok(f.done());
+   * ```
+   */
+  done(): boolean {
+    return this.#state !== PENDING;
+  }
+
+  /**
+   * Whether the future was cancelled.
+   *
+   * @returns `true` once cancelled.
+   *
+   * @example Cancelled
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future(loop);
+   * f.cancel();
+   * assert.ok(f.cancelled());
+   * ```
+   */
+  cancelled(): boolean {
+    return this.#state === CANCELLED;
+  }
+
+  /**
+   * The result.
+   *
+   * @returns The value the future completed with.
+   * @throws {InvalidStateError} If the future is pending.
+   * @throws {CancelledError} If it was cancelled.
+   * @throws {unknown} The future's error, if it failed.
+   *
+   * @example Read a result
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future, InvalidStateError } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future<string>(loop);
+   * assert.throws(() => f.result(), InvalidStateError);
+   * f.setResult("x");
+   * assert.equal(f.result(), "x");
+   * ```
+   */
+  result(): T {
+    switch (this.#state) {
+      case FULFILLED:
+        return this.#value as T;
+      case REJECTED:
+        this.#retrieve();
+        throw this.#value;
+      case CANCELLED:
+        throw this.#cancelledError();
+      default:
+        throw new InvalidStateError("Cannot get result: future is pending");
+    }
+  }
+
+  /**
+   * The error the future failed with, or `undefined` if it succeeded.
+   *
+   * @returns The error.
+   * @throws {InvalidStateError} If the future is pending.
+   * @throws {CancelledError} If it was cancelled.
+   *
+   * @example Read an error
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future(loop);
+   * f.setException(new Error("bad"));
+   * assert.equal((f.exception() as Error).message, "bad");
+   * ```
+   */
+  exception(): unknown {
+    switch (this.#state) {
+      case FULFILLED:
+        return undefined;
+      case REJECTED:
+        this.#retrieve();
+        return this.#value;
+      case CANCELLED:
+        throw this.#cancelledError();
+      default:
+        throw new InvalidStateError("Cannot get exception: future is pending");
+    }
+  }
+
+  /**
+   * Completes the future with `value` and schedules its callbacks.
+   *
+   * @param value The result.
+   * @throws {InvalidStateError} If the future is already done.
+   *
+   * @example Set a result
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future, InvalidStateError } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future<number>(loop);
+   * f.setResult(1);
+   * assert.throws(() => f.setResult(2), InvalidStateError);
+   * ```
+   */
+  setResult(value: T): void {
+    this.#checkPending("setResult");
+    this[complete](FULFILLED, value);
+  }
+
+  /**
+   * Completes the future with `error` and schedules its callbacks. An error
+   * nobody retrieves (by `await`, `result()` or `exception()`) is reported
+   * to the loop's exception handler when the loop closes.
+   *
+   * @param error The error.
+   * @throws {InvalidStateError} If the future is already done.
+   * @throws {TypeError} If `error` is a `CancelledError`: use `cancel()`.
+   *
+   * @example Set an error
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future(loop);
+   * f.setException(new RangeError("r"));
+   * assert.throws(() => f.result(), RangeError);
+   * ```
+   */
+  setException(error: unknown): void {
+    this.#checkPending("setException");
+    if (error instanceof CancelledError) {
+      throw new TypeError(
+        "Cannot call setException() with a CancelledError: call cancel() instead",
+      );
+    }
+    this[complete](REJECTED, error);
+  }
+
+  /**
+   * Cancels the future: it becomes done and cancelled, and its callbacks
+   * are scheduled. Awaiting it throws `CancelledError` with `msg`.
+   *
+   * @param msg The cancel message.
+   * @returns `false` if the future was already done, else `true`.
+   *
+   * @example Cancel twice
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future(loop);
+   * assert.equal(f.cancel("no longer needed"), true);
+   * assert.equal(f.cancel(), false);
+   * ```
+   */
+  cancel(msg?: string): boolean {
+    if (this.#state !== PENDING) return false;
+    this[complete](CANCELLED, msg);
+    return true;
+  }
+
+  /**
+   * Calls `cb(future)` through the loop once the future is done; right away
+   * (in the next tick) if it is done already. Callbacks run in the order
+   * they were added.
+   *
+   * @param cb The callback.
+   *
+   * @example Callbacks run through the loop
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future<number>(loop);
+   * const seen: number[] = [];
+   * f.addDoneCallback((d) => seen.push(d.result()));
+   * f.setResult(3);
+   * assert.deepEqual(seen, []); // not synchronously
+   * await loop.runUntilComplete(f);
+   * loop.stop();
+   * await loop.runForever();
+   * assert.deepEqual(seen, [3]);
+   * ```
+   */
+  addDoneCallback(cb: DoneCallback<T>): void {
+    if (typeof cb !== "function") {
+      throw new TypeError(
+        `Cannot add done callback: expected a function, got ${typeof cb}`,
+      );
+    }
+    if (this.#state !== PENDING) {
+      this.#loop.callSoon(cb, this);
+      return;
+    }
+    this.#addCallback(cb);
+  }
+
+  #addCallback(cb: DoneCallback<T>): void {
+    const callbacks = this.#callbacks;
+    if (callbacks === null) this.#callbacks = cb;
+    else if (Array.isArray(callbacks)) callbacks.push(cb);
+    else this.#callbacks = [callbacks, cb];
+  }
+
+  /**
+   * Removes every registration of `cb`.
+   *
+   * @param cb The callback.
+   * @returns How many registrations were removed.
+   *
+   * @example Remove
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future(loop);
+   * const cb = () => {};
+   * f.addDoneCallback(cb);
+   * f.addDoneCallback(cb);
+   * assert.equal(f.removeDoneCallback(cb), 2);
+   * ```
+   */
+  removeDoneCallback(cb: DoneCallback<T>): number {
+    const callbacks = this.#callbacks;
+    if (callbacks === null) return 0;
+    if (!Array.isArray(callbacks)) {
+      if (callbacks !== cb) return 0;
+      this.#callbacks = null;
+      return 1;
+    }
+    const kept = callbacks.filter((c) => c !== cb);
+    this.#callbacks = kept.length === 0 ? null : kept;
+    return callbacks.length - kept.length;
+  }
+
+  /**
+   * Registers what to do with the outcome, like `Promise.prototype.then`.
+   * `await future` calls it. Awaiting a pending future from a task is a wait:
+   * a cancellation of the task pending at that moment is delivered here, and
+   * cancelling the task while it waits cancels this future (as in asyncio).
+   *
+   * **Cancellation**: if the awaiting task is cancelled while it waits, the
+   * future is cancelled and the `await` throws `CancelledError`.
+   *
+   * @typeParam R1 The fulfilled branch's result.
+   * @typeParam R2 The rejected branch's result.
+   * @param onFulfilled Called with the result.
+   * @param onRejected Called with the error.
+   * @returns A promise of the branch's result.
+   *
+   * @example Chain
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future<number>(loop);
+   * f.setResult(20);
+   * assert.equal(await f.then((n) => n + 1), 21);
+   * ```
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    switch (this.#state) {
+      case FULFILLED:
+        return Promise.resolve(this.#value as T).then(onFulfilled, onRejected);
+      case REJECTED:
+        this.#retrieve();
+        return Promise.reject(this.#value).then(onFulfilled, onRejected);
+      case CANCELLED:
+        return Promise.reject(this.#cancelledError()).then(
+          onFulfilled,
+          onRejected,
+        );
+    }
+    let promise = this.#promise;
+    if (promise === null) {
+      promise = new Promise<T>((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+      });
+      this.#promise = promise;
+      this.#addCallback(wakeWaiters);
+    }
+    const task = taskContext.getStore();
+    if (task !== undefined) {
+      const waiters = this.#waiters;
+      if (waiters === null) this.#waiters = task;
+      else if (Array.isArray(waiters)) waiters.push(task);
+      else this.#waiters = [waiters, task];
+      task[willWait](this);
+    }
+    return promise.then(onFulfilled, onRejected);
+  }
+
+  /**
+   * Like `Promise.prototype.catch`.
+   *
+   * @typeParam R The handler's result.
+   * @param onRejected Called with the error.
+   * @returns A promise.
+   *
+   * @example Catch
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future<number>(loop);
+   * f.setException(new Error("e"));
+   * assert.equal(await f.catch(() => 0), 0);
+   * ```
+   */
+  catch<R = never>(
+    onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /**
+   * Like `Promise.prototype.finally`.
+   *
+   * @param onFinally Called once the future is done.
+   * @returns A promise of the same outcome.
+   *
+   * @example Finally
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future<number>(loop);
+   * f.setResult(1);
+   * let ran = false;
+   * assert.equal(await f.finally(() => (ran = true)), 1);
+   * assert.ok(ran);
+   * ```
+   */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.then().finally(onFinally);
+  }
+
+  /**
+   * A short description: `Future(pending)`, `Future(done, result=…)`.
+   *
+   * @returns The description.
+   *
+   * @example Describe
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * assert.equal(String(new Future(loop)), "Future(pending)");
+   * ```
+   */
+  toString(): string {
+    return `${this.constructor.name}(${this.#describeState()})`;
+  }
+
+  /**
+   * @ignore Completes the future. `Task` uses this; its public setters throw.
+   */
+  [complete](state: 1 | 2 | 3, value: unknown): void {
+    this.#state = state;
+    this.#value = value;
+    if (state === REJECTED) trackUnretrieved(this.#loop, this);
+    if (this.#callbacks !== null) this.#loop.callSoon(runCallbacks, this);
+  }
+
+  /**
+   * @ignore Completes the future and runs its callbacks now; only called
+   * from a loop callback (sleep's timer), so callbacks still run through the
+   * loop, without a second tick.
+   */
+  [resolveNow](value: T): void {
+    if (this.#state !== PENDING) return;
+    this.#state = FULFILLED;
+    this.#value = value;
+    if (this.#callbacks !== null) runCallbacks(this);
+  }
+
+  static {
+    // Module-level access to private methods, without public statics.
+    runCallbacks = (future) => future.#runCallbacks();
+    wakeWaiters = (future) => future.#wake();
+  }
+
+  #runCallbacks(): void {
+    const callbacks = this.#callbacks;
+    if (callbacks === null) return;
+    this.#callbacks = null;
+    if (!Array.isArray(callbacks)) {
+      this.#runCallback(callbacks);
+      return;
+    }
+    for (const cb of callbacks) this.#runCallback(cb);
+  }
+
+  #runCallback(cb: DoneCallback<T>): void {
+    try {
+      cb(this);
+    } catch (error) {
+      this.#loop.callExceptionHandler({
+        message: `Exception in done callback ${
+          cb.name || "<anonymous>"
+        } of ${this}`,
+        exception: error,
+        future: this,
+      });
+    }
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    if (waiters !== null) {
+      if (Array.isArray(waiters)) {
+        for (const w of waiters) w[woken](this);
+      } else {
+        waiters[woken](this);
+      }
+    }
+    switch (this.#state) {
+      case FULFILLED:
+        this.#resolve!(this.#value as T);
+        break;
+      case REJECTED:
+        this.#retrieve();
+        this.#reject!(this.#value);
+        break;
+      default:
+        this.#reject!(this.#cancelledError());
+    }
+    this.#resolve = this.#reject = null;
+  }
+
+  #retrieve(): void {
+    untrackUnretrieved(this.#loop, this);
+  }
+
+  #cancelledError(): CancelledError {
+    const msg = this.#value as string | undefined;
+    return new CancelledError(msg);
+  }
+
+  #checkPending(caller: string): void {
+    if (this.#state !== PENDING) {
+      throw new InvalidStateError(
+        `Cannot call ${caller}(): future is already done (${this.#describeState()})`,
+      );
+    }
+  }
+
+  #describeState(): string {
+    switch (this.#state) {
+      case PENDING:
+        return "pending";
+      case FULFILLED:
+        return `done, result=${String(this.#value)}`;
+      case REJECTED:
+        return `done, exception=${String(this.#value)}`;
+      default:
+        return "cancelled";
+    }
+  }
+}
+
+/**
+ * Whether `value` is a `Future` (or `Task`).
+ *
+ * @param value Anything.
+ * @returns `true` for futures.
+ *
+ * @example Check
+ * ```ts
+ * import { EventLoop } from "@aio/asyncio/loop";
+ * import { Future, isFuture } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * using loop = new EventLoop();
+ * assert.ok(isFuture(new Future(loop)));
+ * assert.equal(isFuture(Promise.resolve()), false);
+ * ```
+ */
+export function isFuture(value: unknown): value is Future<unknown> {
+  return value instanceof Future;
+}

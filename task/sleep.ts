@@ -1,0 +1,81 @@
+/**
+ * `sleep(ms)`: wait on the loop's clock.
+ *
+ * @module
+ */
+
+import { getRunningLoop, type Handle } from "../loop/mod.ts";
+import { resolveNow } from "./_context.ts";
+import { Future } from "./future.ts";
+
+/** Options for {@linkcode sleep}. */
+export interface SleepOptions {
+  /** Aborting it ends the sleep early with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** A future whose cancellation also cancels its timer. */
+class SleepFuture extends Future<void> {
+  handle: Handle | null = null;
+  override cancel(msg?: string): boolean {
+    this.handle?.cancel();
+    return super.cancel(msg);
+  }
+}
+
+function wakeSleeper(f: SleepFuture): void {
+  f[resolveNow](undefined);
+}
+
+/**
+ * Waits `ms` milliseconds on the running loop's clock (virtual time under a
+ * `VirtualClock`). `sleep(0)` yields exactly one tick: every other ready
+ * callback and task runs once before the caller resumes.
+ *
+ * **Cancellation**: cancelling the task that sleeps ends the sleep at once
+ * with `CancelledError`; aborting `signal` ends it with `signal.reason`. The
+ * timer is removed either way. A pre-aborted signal rejects at once.
+ *
+ * @param ms Milliseconds; `0` or less yields one tick.
+ * @param options An abort signal.
+ * @returns A promise (a `Future`) that resolves after the delay.
+ * @throws {Error} If no loop is running.
+ * @throws {TypeError} If `ms` is not a number or is NaN.
+ *
+ * @example Sleep on virtual time
+ * ```ts
+ * import { getRunningLoop, run, VirtualClock } from "@aio/asyncio/loop";
+ * import { sleep } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const t = await run(async () => {
+ *   await sleep(1500);
+ *   return getRunningLoop().time();
+ * }, { clock: new VirtualClock() });
+ * assert.equal(t, 1500);
+ * ```
+ */
+export function sleep(ms: number, options?: SleepOptions): Promise<void> {
+  if (typeof ms !== "number" || Number.isNaN(ms)) {
+    throw new TypeError(`Cannot sleep: ms must be a number, got ${ms}`);
+  }
+  const loop = getRunningLoop();
+  const future = new SleepFuture(loop);
+  const signal = options?.signal;
+  if (signal !== undefined) {
+    if (signal.aborted) {
+      future.setException(signal.reason);
+      return future;
+    }
+    const onAbort = (): void => {
+      future.handle?.cancel();
+      if (!future.done()) future.setException(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    future.addDoneCallback(() => signal.removeEventListener("abort", onAbort));
+  }
+  future.handle = ms > 0
+    ? loop.callLater(ms, wakeSleeper, future)
+    : loop.callSoon(wakeSleeper, future);
+  return future;
+}

@@ -1,0 +1,618 @@
+/**
+ * `Task`: an async function run by the event loop, with asyncio's real
+ * cancellation.
+ *
+ * ## Cancellation
+ *
+ * `task.cancel()` aborts `task.signal` at once (so `fetch` and
+ * `Deno.Command` stop) and delivers a `CancelledError` at the task's wait on
+ * anything of this library: a future, `sleep`, a lock, a queue, a stream
+ * read. If the task is waiting right then, the future it waits on is
+ * cancelled (as in asyncio: cancelling a task that awaits another task
+ * cancels that one too); otherwise the error is thrown at its next wait.
+ * `finally` blocks run. A task that catches the error and returns ends
+ * normally; one that lets it escape ends cancelled.
+ *
+ * ## The signal argument
+ *
+ * The task's function receives `task.signal` when it declares a parameter
+ * (`fn.length > 0`). The `AbortController` behind it is created lazily, so a
+ * task that never asks for its signal does not pay for one.
+ *
+ * @module
+ */
+
+import {
+  type CreateTaskOptions,
+  type EventLoop,
+  getEventLoop,
+  getRunningLoop,
+  setTaskSupport,
+  stepBegin,
+  stepEnd,
+  type TaskLike,
+  type TaskTarget,
+} from "../loop/mod.ts";
+import {
+  type CancellableFuture,
+  complete,
+  taskContext,
+  type WaitingTask,
+  willWait,
+  woken,
+} from "./_context.ts";
+import { CancelledError } from "./errors.ts";
+import { Future } from "./future.ts";
+import { loopState } from "./_registry.ts";
+
+export type { CreateTaskOptions, TaskTarget };
+
+/** Options for the {@linkcode Task} constructor. */
+export interface TaskOptions extends CreateTaskOptions {
+  /**
+   * The loop that runs the task.
+   *
+   * @default {getEventLoop()}
+   */
+  loop?: EventLoop;
+}
+
+const FULFILLED = 1;
+const REJECTED = 2;
+const CANCELLED = 3;
+
+// deno-lint-ignore no-explicit-any
+type AnyTask = Task<any>;
+
+let taskCounter = 0;
+let startTask: (task: AnyTask) => void;
+let succeedTask: (task: AnyTask, value: unknown) => void;
+let failTask: (task: AnyTask, error: unknown) => void;
+
+/**
+ * A unit of concurrent work: runs an async function on the event loop and is
+ * a `Future` of its result. Its first step is scheduled, not run eagerly.
+ * The loop holds it until it finishes, so dropping the reference never loses
+ * a task.
+ *
+ * @typeParam T The result type.
+ *
+ * @example Cancel a sleeping task; its finally runs
+ * ```ts
+ * import { EventLoop, VirtualClock } from "@aio/asyncio/loop";
+ * import { CancelledError, sleep, Task } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * using loop = new EventLoop({ clock: new VirtualClock() });
+ * const events: string[] = [];
+ * const t = new Task(async () => {
+ *   try {
+ *     await sleep(1000);
+ *   } finally {
+ *     events.push("finally");
+ *   }
+ * }, { loop, name: "sleeper" });
+ * loop.callLater(10, () => t.cancel("enough"));
+ * await assert.rejects(loop.runUntilComplete(t), CancelledError);
+ * assert.ok(t.cancelled());
+ * assert.deepEqual(events, ["finally"]);
+ * ```
+ */
+export class Task<T> extends Future<T> implements TaskLike<T>, WaitingTask {
+  /** The task's name, `Task-N` unless given. */
+  readonly name: string;
+  #target: TaskTarget<T>;
+  #controller: AbortController | null = null;
+  #waitingOn: CancellableFuture | null = null;
+  #mustCancel = false;
+  #cancelMessage: string | undefined = undefined;
+  #numCancels = 0;
+  #started = false;
+  /** The loop's step token while stepping, else -1. */
+  #step = -1;
+  /** Where the task was created, in debug mode. */
+  readonly #createdAt: string | undefined;
+
+  /**
+   * Creates a task and schedules its first step on the loop.
+   *
+   * @param target An async function (receiving the task's signal), or a
+   * promise-like value to wait for.
+   * @param options The name and the loop.
+   * @throws {TypeError} If `target` is neither a function nor promise-like.
+   * @throws {Error} If the loop is closed.
+   *
+   * @example Name a task
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const t = new Task(async () => 1, { loop, name: "one" });
+   * assert.equal(t.name, "one");
+   * assert.equal(await loop.runUntilComplete(t), 1);
+   * ```
+   */
+  constructor(target: TaskTarget<T>, options: TaskOptions = {}) {
+    const loop = options.loop ?? getEventLoop();
+    super(loop);
+    if (typeof target !== "function" && !isThenable(target)) {
+      throw new TypeError(
+        `Cannot create task: expected an async function or a promise, got ${typeof target}`,
+      );
+    }
+    this.name = options.name ?? `Task-${++taskCounter}`;
+    this.#target = target;
+    this.#createdAt = loop.getDebug() ? creationSite() : undefined;
+    loop.callSoon(startTask, this);
+    loopState(loop).tasks.add(this);
+  }
+
+  /** `"Task"`, as `Object.prototype.toString` shows it. */
+  override get [Symbol.toStringTag](): string {
+    return "Task";
+  }
+
+  /**
+   * An `AbortSignal` aborted, with a `CancelledError` as its reason, as soon
+   * as the task is cancelled. Pass it to `fetch`, `Deno.Command` and other
+   * native APIs so they stop too.
+   *
+   * @example The signal aborts on cancel
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { CancelledError, Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const t = new Task(async (signal) => {
+   *   await new Promise((_, reject) =>
+   *     signal.addEventListener("abort", () => reject(signal.reason))
+   *   );
+   * }, { loop });
+   * loop.callSoon(() => t.cancel());
+   * await assert.rejects(loop.runUntilComplete(t), CancelledError);
+   * assert.ok(t.signal.aborted);
+   * ```
+   */
+  get signal(): AbortSignal {
+    let controller = this.#controller;
+    if (controller === null) {
+      controller = this.#controller = new AbortController();
+      if (this.#numCancels > 0 || this.cancelled()) {
+        controller.abort(new CancelledError(this.#cancelMessage));
+      }
+    }
+    return controller.signal;
+  }
+
+  /**
+   * Requests cancellation: the task's signal aborts now and a
+   * `CancelledError` is thrown at its next wait (or now, into the wait it is
+   * in). Calling it again before delivery adds to {@linkcode Task.cancelling}.
+   *
+   * @param msg The message of the `CancelledError`.
+   * @returns `false` if the task is already done, else `true`.
+   *
+   * @example Cancel before the first step
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { CancelledError, Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * let ran = false;
+   * const t = new Task(async () => {
+   *   ran = true;
+   * }, { loop });
+   * assert.equal(t.cancel(), true);
+   * await assert.rejects(loop.runUntilComplete(t), CancelledError);
+   * assert.equal(ran, false);
+   * assert.equal(t.cancel(), false);
+   * ```
+   */
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    this.#numCancels++;
+    this.#cancelMessage = msg;
+    const controller = this.#controller;
+    if (controller !== null && !controller.signal.aborted) {
+      controller.abort(new CancelledError(msg));
+    }
+    const waitingOn = this.#waitingOn;
+    if (waitingOn !== null && waitingOn.cancel(msg)) return true;
+    this.#mustCancel = true;
+    if (this.#started && typeof this.#target !== "function") {
+      // A bare promise cannot be stopped: stop waiting for it.
+      this.#finish(CANCELLED, msg);
+    }
+    return true;
+  }
+
+  /**
+   * How many cancellation requests are pending (`cancel()` calls not taken
+   * back by {@linkcode Task.uncancel}).
+   *
+   * @returns The count.
+   *
+   * @example Count requests
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const t = new Task(async () => {}, { loop });
+   * t.cancel();
+   * t.cancel();
+   * assert.equal(t.cancelling(), 2);
+   * assert.equal(t.uncancel(), 1);
+   * t.uncancel();
+   * await loop.runUntilComplete(t);
+   * ```
+   */
+  cancelling(): number {
+    return this.#numCancels;
+  }
+
+  /**
+   * Takes back one cancellation request, for code (like `timeout`) that
+   * cancelled the task itself and handled it. At zero, a cancellation not
+   * yet delivered is dropped.
+   *
+   * @returns The requests left.
+   *
+   * @example Take back a request
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const t = new Task(async () => "ran", { loop });
+   * t.cancel();
+   * assert.equal(t.uncancel(), 0);
+   * assert.equal(await loop.runUntilComplete(t), "ran");
+   * ```
+   */
+  uncancel(): number {
+    if (this.#numCancels > 0) {
+      this.#numCancels--;
+      if (this.#numCancels === 0) this.#mustCancel = false;
+    }
+    return this.#numCancels;
+  }
+
+  /**
+   * Tasks cannot be completed from outside: their result is what their
+   * function returns.
+   *
+   * @param _value Ignored.
+   * @throws {Error} Always.
+   *
+   * @example Not allowed
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const t = new Task(async () => 1, { loop });
+   * assert.throws(() => t.setResult(2), /Task does not support setResult/);
+   * await loop.runUntilComplete(t);
+   * ```
+   */
+  override setResult(_value: T): never {
+    throw new Error(
+      "Task does not support setResult(): a task's result is what its function returns",
+    );
+  }
+
+  /**
+   * Tasks cannot be failed from outside: cancel them instead.
+   *
+   * @param _error Ignored.
+   * @throws {Error} Always.
+   *
+   * @example Not allowed
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const t = new Task(async () => 1, { loop });
+   * assert.throws(() => t.setException(new Error()), /setException/);
+   * await loop.runUntilComplete(t);
+   * ```
+   */
+  override setException(_error: unknown): never {
+    throw new Error(
+      "Task does not support setException(): a task fails by throwing; use cancel() to stop it",
+    );
+  }
+
+  /**
+   * Where the task was created (a stack trace), when the loop was in debug
+   * mode at the time.
+   *
+   * @returns The stack, or `undefined`.
+   *
+   * @example In debug mode
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop({ debug: true });
+   * const t = new Task(async () => {}, { loop });
+   * assert.match(t.createdAt ?? "", /at /);
+   * await loop.runUntilComplete(t);
+   * ```
+   */
+  get createdAt(): string | undefined {
+    return this.#createdAt;
+  }
+
+  /**
+   * A short description: `Task(name, pending)`.
+   *
+   * @returns The description.
+   *
+   * @example Describe
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const t = new Task(async () => {}, { loop, name: "w" });
+   * assert.equal(String(t), "Task(w, pending)");
+   * await loop.runUntilComplete(t);
+   * ```
+   */
+  override toString(): string {
+    const state = !this.done()
+      ? "pending"
+      : this.cancelled()
+      ? "cancelled"
+      : this.exception() === undefined
+      ? "done"
+      : "failed";
+    return `Task(${this.name}, ${state})`;
+  }
+
+  /** @ignore The task is about to wait on a pending library future. */
+  [willWait](future: CancellableFuture): void {
+    this.#waitingOn = future;
+    this.#endStep();
+    if (this.#mustCancel) {
+      this.#mustCancel = false;
+      future.cancel(this.#cancelMessage);
+    }
+  }
+
+  /** @ignore The future the task waited on woke it. */
+  [woken](future: CancellableFuture): void {
+    if (this.#waitingOn !== future) return;
+    this.#waitingOn = null;
+    if (this.#step === -1) this.#step = this.getLoop()[stepBegin]();
+  }
+
+  #endStep(): void {
+    if (this.#step !== -1) {
+      this.getLoop()[stepEnd](this.#step);
+      this.#step = -1;
+    }
+  }
+
+  static {
+    startTask = (task) => task.#start();
+  }
+
+  #start(): void {
+    if (this.done()) return;
+    if (this.#mustCancel) {
+      // Cancelled before it began: the function never runs, as in asyncio.
+      this.#finish(CANCELLED, this.#cancelMessage);
+      return;
+    }
+    this.#started = true;
+    const target = this.#target;
+    if (typeof target !== "function") {
+      // A bare promise runs no code of ours: nothing for the loop to settle.
+      target.then((v) => this.#succeed(v), (e) => this.#fail(e));
+      return;
+    }
+    this.#step = this.getLoop()[stepBegin]();
+    taskContext.run(this, runFirstStep, this, target);
+  }
+
+  #succeed(value: T): void {
+    if (this.done()) return;
+    if (this.#mustCancel) this.#finish(CANCELLED, this.#cancelMessage);
+    else this.#finish(FULFILLED, value);
+  }
+
+  #fail(error: unknown): void {
+    if (this.done()) return;
+    if (error instanceof CancelledError) {
+      this.#finish(CANCELLED, error.message || this.#cancelMessage);
+    } else {
+      this.#finish(REJECTED, error);
+    }
+  }
+
+  #finish(state: 1 | 2 | 3, value: unknown): void {
+    const loop = this.getLoop();
+    this.#endStep();
+    this.#waitingOn = null;
+    loopState(loop).tasks.delete(this);
+    if (state === CANCELLED && this.#controller === null) {
+      this.#cancelMessage = value as string | undefined;
+    }
+    this[complete](state, value);
+  }
+
+  static {
+    succeedTask = (task, value) => task.#succeed(value);
+    failTask = (task, error) => task.#fail(error);
+  }
+}
+
+function runFirstStep<T>(
+  task: Task<T>,
+  fn: (signal: AbortSignal) => T | PromiseLike<T> | Promise<T>,
+): void {
+  let result;
+  try {
+    result = fn.length > 0 ? fn(task.signal) : (fn as () => T)();
+  } catch (error) {
+    failTask(task, error);
+    return;
+  }
+  if (isThenable(result)) {
+    result.then(
+      (v) => succeedTask(task, v),
+      (e) => failTask(task, e),
+    );
+  } else {
+    succeedTask(task, result);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+function creationSite(): string {
+  const stack = new Error().stack ?? "";
+  // Drop the message line and the frames inside this module.
+  return stack.split("\n").slice(3).join("\n");
+}
+
+/**
+ * The task whose code is running, followed across `await` of native promises
+ * too; `undefined` outside any task (in a plain callback, or at top level).
+ *
+ * @returns The current task.
+ *
+ * @example Inside and outside a task
+ * ```ts
+ * import { EventLoop } from "@aio/asyncio/loop";
+ * import { currentTask, Task } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * using loop = new EventLoop();
+ * const t = new Task(async () => {
+ *   await Promise.resolve();
+ *   return currentTask();
+ * }, { loop });
+ * assert.equal(await loop.runUntilComplete(t), t);
+ * assert.equal(currentTask(), undefined);
+ * ```
+ */
+export function currentTask(): Task<unknown> | undefined {
+  const task = taskContext.getStore();
+  return task instanceof Task && !task.done() ? task : undefined;
+}
+
+/**
+ * The unfinished tasks of `loop`.
+ *
+ * @param loop The loop; the running loop by default.
+ * @returns A new set of tasks.
+ * @throws {Error} If no loop is given and none is running.
+ *
+ * @example List tasks
+ * ```ts
+ * import { EventLoop } from "@aio/asyncio/loop";
+ * import { allTasks, Task } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * using loop = new EventLoop();
+ * const t = new Task(async () => {}, { loop });
+ * assert.ok(allTasks(loop).has(t));
+ * await loop.runUntilComplete(t);
+ * assert.equal(allTasks(loop).size, 0);
+ * ```
+ */
+export function allTasks(
+  loop: EventLoop = getRunningLoop(),
+): Set<Task<unknown>> {
+  return new Set(loopState(loop).tasks as Set<Task<unknown>>);
+}
+
+/**
+ * Creates a task on the running loop.
+ *
+ * @typeParam T The result type.
+ * @param target An async function (receiving the task's signal), or a
+ * promise-like value.
+ * @param options The task's name.
+ * @returns The task.
+ * @throws {Error} If no loop is running.
+ *
+ * @example Spawn and await
+ * ```ts
+ * import { run } from "@aio/asyncio/loop";
+ * import { createTask } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const n = await run(async () => {
+ *   const t = createTask(async () => 21);
+ *   return 2 * await t;
+ * });
+ * assert.equal(n, 42);
+ * ```
+ */
+export function createTask<T>(
+  target: TaskTarget<T>,
+  options: CreateTaskOptions = {},
+): Task<T> {
+  return new Task(target, { ...options, loop: getRunningLoop() });
+}
+
+function reportOnClose(loop: EventLoop): void {
+  const state = loopState(loop);
+  for (const t of state.tasks) {
+    const task = t as Task<unknown>;
+    loop.callExceptionHandler({
+      message: `Task was destroyed but it is pending: ${task}`,
+      task,
+      ...(task.createdAt !== undefined ? { source: task.createdAt } : {}),
+    });
+  }
+  state.tasks.clear();
+  for (const f of state.unretrieved) {
+    const future = f as Future<unknown>;
+    const isTask = future instanceof Task;
+    loop.callExceptionHandler({
+      message: `${
+        isTask ? "Task" : "Future"
+      } exception was never retrieved: ${future}`,
+      exception: future.exception(),
+      ...(isTask ? { task: future } : { future }),
+      ...(isTask && future.createdAt !== undefined
+        ? { source: future.createdAt }
+        : {}),
+    });
+  }
+  state.unretrieved.clear();
+}
+
+setTaskSupport({
+  createFuture: <T>(loop: EventLoop) => new Future<T>(loop),
+  createTask: <T>(
+    loop: EventLoop,
+    target: TaskTarget<T>,
+    options?: CreateTaskOptions,
+  ) => new Task<T>(target, { ...options, loop }),
+  ensureFuture: <T>(loop: EventLoop, aw: TaskTarget<T> | Future<T>) =>
+    aw instanceof Future ? aw : new Task<T>(aw as TaskTarget<T>, { loop }),
+  allTasks: (loop: EventLoop) => allTasks(loop),
+  onClose: reportOnClose,
+});
