@@ -1,0 +1,432 @@
+import assert from "node:assert/strict";
+import {
+  EventLoop,
+  type ExceptionContext,
+  getEventLoop,
+  getRunningLoop,
+  newEventLoop,
+  setEventLoop,
+  VirtualClock,
+} from "./mod.ts";
+
+function virtualLoop(): EventLoop {
+  return new EventLoop({ clock: new VirtualClock() });
+}
+
+Deno.test("EventLoop.callSoon() runs callbacks in FIFO order with their arguments", async () => {
+  using loop = new EventLoop();
+  const out: string[] = [];
+  loop.callSoon((a: string, b: string) => out.push(a + b), "x", "y");
+  loop.callSoon(() => out.push("2"));
+  loop.callSoon((n: number) => out.push(String(n)), 3);
+  loop.callSoon(
+    (...xs: number[]) => out.push(xs.join(",")),
+    1,
+    2,
+    3,
+    4,
+  );
+  loop.callSoon(() => loop.stop());
+  await loop.runForever();
+  assert.deepEqual(out, ["xy", "2", "3", "1,2,3,4"]);
+});
+
+Deno.test("EventLoop runs callbacks scheduled during a tick in the next tick", async () => {
+  using loop = new EventLoop();
+  const out: string[] = [];
+  loop.callSoon(() => {
+    out.push("a");
+    loop.callSoon(() => out.push("c"));
+    loop.stop();
+  });
+  loop.callSoon(() => out.push("b"));
+  await loop.runForever();
+  // stop() lets the running tick finish; "c" belongs to the next tick.
+  assert.deepEqual(out, ["a", "b"]);
+  loop.stop();
+  await loop.runForever();
+  assert.deepEqual(out, ["a", "b", "c"]);
+});
+
+Deno.test("EventLoop.stop() before runForever() runs exactly one tick", async () => {
+  using loop = new EventLoop();
+  const out: number[] = [];
+  loop.callSoon(() => {
+    out.push(1);
+    loop.callSoon(() => out.push(2));
+  });
+  loop.stop();
+  await loop.runForever();
+  assert.deepEqual(out, [1]);
+  assert.equal(loop.isRunning(), false);
+});
+
+Deno.test("EventLoop passes a throwing callback to the exception handler and goes on", async () => {
+  using loop = new EventLoop();
+  const seen: ExceptionContext[] = [];
+  const out: string[] = [];
+  loop.setExceptionHandler((l, ctx) => {
+    assert.equal(l, loop);
+    seen.push(ctx);
+  });
+  function faulty(): void {
+    throw new RangeError("bad");
+  }
+  loop.callSoon(faulty);
+  loop.callSoon(() => out.push("after"));
+  loop.callSoon(() => loop.stop());
+  await loop.runForever();
+  assert.deepEqual(out, ["after"]);
+  assert.equal(seen.length, 1);
+  assert.ok(seen[0]!.exception instanceof RangeError);
+  assert.match(seen[0]!.message, /Exception in callback Handle\(faulty\)/);
+  assert.equal(String(seen[0]!.handle), "Handle(faulty)");
+});
+
+Deno.test("EventLoop sends an error of the exception handler itself to the default handler", async () => {
+  using loop = new EventLoop();
+  const printed: string[] = [];
+  const original = console.error;
+  console.error = (...a: unknown[]) => printed.push(a.join(" "));
+  try {
+    loop.setExceptionHandler(() => {
+      throw new Error("handler broke");
+    });
+    loop.callSoon(() => {
+      throw new Error("first");
+    });
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+  } finally {
+    console.error = original;
+  }
+  assert.equal(printed.length, 1);
+  assert.match(printed[0]!, /Unhandled error in exception handler/);
+  assert.match(printed[0]!, /handler broke/);
+  loop.setExceptionHandler(null);
+  assert.equal(loop.getExceptionHandler(), null);
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => loop.setExceptionHandler("nope" as any),
+    TypeError,
+  );
+});
+
+Deno.test("Handle.cancel() inside a tick stops a later callback of the same tick", async () => {
+  using loop = new EventLoop();
+  const out: string[] = [];
+  const before = loop.callSoon(() => out.push("never"));
+  loop.callSoon(() => {
+    out.push("a");
+    victim.cancel();
+  });
+  const victim = loop.callSoon(() => out.push("victim"));
+  loop.callSoon(() => {
+    out.push("b");
+    loop.stop();
+  });
+  before.cancel();
+  await loop.runForever();
+  assert.deepEqual(out, ["a", "b"]);
+  assert.ok(victim.cancelled());
+  assert.ok(before.cancelled());
+});
+
+Deno.test("EventLoop.close() throws while running, is idempotent, and scheduling on a closed loop throws", async () => {
+  const loop = new EventLoop();
+  let closeError: unknown;
+  loop.callSoon(() => {
+    try {
+      loop.close();
+    } catch (e) {
+      closeError = e;
+    }
+    loop.stop();
+  });
+  await loop.runForever();
+  assert.match(String(closeError), /Cannot close a running event loop/);
+  loop.close();
+  loop.close();
+  assert.ok(loop.isClosed());
+  assert.throws(
+    () => loop.callSoon(() => {}),
+    /callSoon\(\): event loop is closed/,
+  );
+  assert.throws(
+    () => loop.callLater(1, () => {}),
+    /callLater\(\): event loop is closed/,
+  );
+  assert.throws(
+    () => loop.callAt(1, () => {}),
+    /callAt\(\): event loop is closed/,
+  );
+  await assert.rejects(
+    loop.runForever(),
+    /runForever\(\): event loop is closed/,
+  );
+});
+
+Deno.test("EventLoop.runForever() refuses a second run of the same or another loop", async () => {
+  using loop = new EventLoop();
+  using other = new EventLoop();
+  const errors: string[] = [];
+  loop.callSoon(() => {
+    loop.runForever().catch((e) => errors.push(String(e)));
+    other.runForever().catch((e) => errors.push(String(e)));
+    loop.callSoon(() => loop.stop());
+  });
+  await loop.runForever();
+  assert.equal(errors.length, 2);
+  assert.match(errors[0]!, /already running/);
+  assert.match(errors[1]!, /another event loop is running/);
+});
+
+Deno.test("EventLoop.callLater() keeps FIFO order for equal deadlines and orders by deadline", async () => {
+  using loop = virtualLoop();
+  const out: string[] = [];
+  loop.callLater(20, () => out.push("20a"));
+  loop.callLater(10, () => out.push("10a"));
+  loop.callLater(20, () => out.push("20b"));
+  loop.callLater(10, () => out.push("10b"));
+  loop.callAt(20, () => out.push("20c"));
+  loop.callLater(0, () => out.push("0"));
+  loop.callLater(-5, () => out.push("-5"));
+  loop.callLater(30, () => loop.stop());
+  await loop.runForever();
+  assert.deepEqual(out, ["-5", "0", "10a", "10b", "20a", "20b", "20c"]);
+  assert.equal(loop.time(), 30);
+});
+
+Deno.test("EventLoop.callLater() rejects a delay that is not a number", () => {
+  using loop = virtualLoop();
+  // deno-lint-ignore no-explicit-any
+  assert.throws(() => loop.callLater("5" as any, () => {}), TypeError);
+  assert.throws(
+    () => loop.callLater(NaN, () => {}),
+    /delayMs must be a number/,
+  );
+  assert.throws(() => loop.callAt(NaN, () => {}), /whenMs must be a number/);
+});
+
+Deno.test("EventLoop skips cancelled timers, and the virtual clock never jumps to them", async () => {
+  using loop = virtualLoop();
+  const out: number[] = [];
+  const cancelled = [];
+  for (let i = 1; i <= 1000; i++) {
+    cancelled.push(loop.callLater(i, () => out.push(-i)));
+  }
+  loop.callLater(5000, () => {
+    out.push(loop.time());
+    loop.stop();
+  });
+  for (const t of cancelled) t.cancel();
+  await loop.runForever();
+  assert.deepEqual(out, [5000]);
+});
+
+Deno.test("EventLoop purges cancelled timers while running many of them", async () => {
+  using loop = virtualLoop();
+  let fired = 0;
+  let round = 0;
+  // Every round schedules 200 timers and cancels 199: the heap must not grow.
+  const step = (): void => {
+    if (++round > 50) {
+      loop.stop();
+      return;
+    }
+    for (let i = 0; i < 199; i++) {
+      loop.callLater(1000 + i, () => fired--).cancel();
+    }
+    loop.callLater(1, () => {
+      fired++;
+      step();
+    });
+  };
+  loop.callSoon(step);
+  await loop.runForever();
+  assert.equal(fired, 50);
+  assert.equal(loop.time(), 50);
+});
+
+Deno.test("VirtualClock runs an hour of timers at their virtual times and in order", async () => {
+  using loop = virtualLoop();
+  const fired: [number, number][] = [];
+  // 3,600 timers, one a second, scheduled in a shuffled order.
+  const ids = Array.from({ length: 3600 }, (_, i) => i + 1);
+  for (let i = ids.length - 1; i > 0; i--) {
+    const j = (i * 7919) % (i + 1);
+    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+  }
+  for (const id of ids) {
+    loop.callLater(id * 1000, () => fired.push([id, loop.time()]));
+  }
+  loop.callLater(3_600_000, () => loop.stop());
+  await loop.runForever();
+  assert.equal(fired.length, 3600);
+  fired.forEach(([id, at], i) => {
+    assert.equal(id, i + 1);
+    assert.equal(at, id * 1000);
+  });
+  assert.equal(loop.time(), 3_600_000);
+});
+
+Deno.test("EventLoop wakes from idle when a host callback calls callSoon()", async () => {
+  using loop = new EventLoop();
+  const out: string[] = [];
+  // Only host events can wake this loop: it has nothing scheduled.
+  const timer = setTimeout(() => {
+    loop.callSoon(() => {
+      out.push("from host timer");
+      queueMicrotask(() =>
+        loop.callSoonThreadsafe(() => {
+          out.push("from microtask");
+          loop.stop();
+        })
+      );
+    });
+  }, 1);
+  await loop.runForever();
+  clearTimeout(timer);
+  assert.deepEqual(out, ["from host timer", "from microtask"]);
+});
+
+Deno.test("EventLoop re-arms its host timer when an earlier timer is added while idle", async () => {
+  using loop = new EventLoop();
+  const out: string[] = [];
+  loop.callLater(60_000, () => out.push("late"));
+  const timer = setTimeout(() => {
+    loop.callLater(1, () => {
+      out.push("early");
+      loop.stop();
+    });
+  }, 1);
+  await loop.runForever();
+  clearTimeout(timer);
+  assert.deepEqual(out, ["early"]);
+});
+
+Deno.test("EventLoop does not starve host timers or sockets while callbacks keep rescheduling", async () => {
+  using loop = new EventLoop();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const addr = listener.addr as Deno.NetAddr;
+  let hostTimerRan = false;
+  let socketData = "";
+  let spins = 0;
+  const LIMIT = 50_000_000;
+  const socketWork = (async () => {
+    const [server, client] = await Promise.all([
+      listener.accept(),
+      Deno.connect({ hostname: "127.0.0.1", port: addr.port }),
+    ]);
+    await client.write(new TextEncoder().encode("ping"));
+    const buf = new Uint8Array(4);
+    const n = await server.read(buf);
+    socketData = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    server.close();
+    client.close();
+  })();
+  const timer = setTimeout(() => (hostTimerRan = true), 0);
+  const busy = (): void => {
+    spins++;
+    if ((hostTimerRan && socketData !== "") || spins >= LIMIT) loop.stop();
+    else loop.callSoon(busy);
+  };
+  loop.callSoon(busy);
+  await loop.runForever();
+  await socketWork;
+  listener.close();
+  clearTimeout(timer);
+  assert.ok(hostTimerRan, "host timer was starved");
+  assert.equal(socketData, "ping");
+  assert.ok(
+    spins < LIMIT,
+    "the busy loop hit its bound before the host got in",
+  );
+});
+
+Deno.test("getRunningLoop() returns the running loop and throws outside one", async () => {
+  using loop = new EventLoop();
+  let inside: EventLoop | undefined;
+  loop.callSoon(() => {
+    inside = getRunningLoop();
+    assert.equal(getEventLoop(), loop);
+    loop.stop();
+  });
+  await loop.runForever();
+  assert.equal(inside, loop);
+  assert.throws(() => getRunningLoop(), /no running event loop/);
+});
+
+Deno.test("getEventLoop() returns the set loop, or creates one when none or closed", () => {
+  using mine = newEventLoop();
+  setEventLoop(mine);
+  assert.equal(getEventLoop(), mine);
+  mine.close();
+  const fresh = getEventLoop();
+  assert.notEqual(fresh, mine);
+  assert.equal(getEventLoop(), fresh);
+  setEventLoop(null);
+  fresh.close();
+});
+
+Deno.test("EventLoop in debug mode reports slow callbacks by name", async () => {
+  using loop = new EventLoop({ debug: true, slowCallbackMs: 0 });
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (...a: unknown[]) => warnings.push(a.join(" "));
+  try {
+    loop.callSoon(function crunch() {
+      let x = 0;
+      for (let i = 0; i < 1000; i++) x += i;
+      return x;
+    });
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+  } finally {
+    console.warn = original;
+  }
+  assert.match(
+    warnings[0] ?? "",
+    /Executing Handle\(crunch\) took \d+\.\d{3} ms/,
+  );
+  loop.setDebug(false);
+  assert.equal(loop.getDebug(), false);
+  assert.throws(() => new EventLoop({ slowCallbackMs: -1 }), RangeError);
+});
+
+Deno.test("EventLoop.defaultExceptionHandler() prints the message, the context and the stack", () => {
+  using loop = new EventLoop();
+  const printed: string[] = [];
+  const original = console.error;
+  console.error = (...a: unknown[]) => printed.push(a.join(" "));
+  try {
+    loop.defaultExceptionHandler({
+      message: "it broke",
+      exception: new Error("inner"),
+      where: "here",
+    });
+    loop.defaultExceptionHandler({ message: "plain", exception: 42 });
+  } finally {
+    console.error = original;
+  }
+  assert.match(printed[0]!, /^it broke\nwhere: here\nError: inner\n\s+at /);
+  assert.equal(printed[1], "plain\n42");
+});
+
+Deno.test("EventLoop[Symbol.dispose]() closes the loop", () => {
+  let outer: EventLoop;
+  {
+    using loop = new EventLoop();
+    outer = loop;
+    assert.equal(loop.isClosed(), false);
+  }
+  assert.ok(outer.isClosed());
+});
+
+Deno.test("EventLoop.time() follows its clock", () => {
+  const clock = new VirtualClock(10);
+  using loop = new EventLoop({ clock });
+  assert.equal(loop.time(), 10);
+  clock.advance(5);
+  assert.equal(loop.time(), 15);
+});

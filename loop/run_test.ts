@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import "../task/mod.ts";
+import {
+  EventLoop,
+  type ExceptionContext,
+  getEventLoop,
+  getRunningLoop,
+  run,
+  VirtualClock,
+} from "./mod.ts";
+import { createTask, sleep } from "../task/mod.ts";
+
+Deno.test("run() returns main's result and closes its loop", async () => {
+  let loop: EventLoop | undefined;
+  const result = await run(async () => {
+    loop = getRunningLoop();
+    await sleep(0);
+    return "ok";
+  });
+  assert.equal(result, "ok");
+  assert.ok(loop!.isClosed());
+});
+
+Deno.test("run() throws main's error", async () => {
+  await assert.rejects(
+    run(async () => {
+      await sleep(0);
+      throw new RangeError("main failed");
+    }),
+    RangeError,
+  );
+});
+
+Deno.test("run() cancels the tasks left and awaits them; their finally blocks run", async () => {
+  const events: string[] = [];
+  await run(async () => {
+    createTask(async () => {
+      try {
+        await sleep(60_000);
+      } finally {
+        events.push("left-over finally");
+      }
+    });
+    await sleep(1);
+    events.push("main done");
+  }, { clock: new VirtualClock() });
+  assert.deepEqual(events, ["main done", "left-over finally"]);
+});
+
+Deno.test("run() reports a left-over task that fails while being cancelled", async () => {
+  const seen: ExceptionContext[] = [];
+  await run(async () => {
+    getRunningLoop().setExceptionHandler((_l, c) => seen.push(c));
+    createTask(async () => {
+      try {
+        await sleep(60_000);
+      } catch {
+        throw new Error("refused to stop");
+      }
+    }, { name: "stubborn" });
+    await sleep(1);
+  }, { clock: new VirtualClock() });
+  assert.equal(seen.length, 1);
+  assert.match(seen[0]!.message, /Unhandled exception during run\(\) shutdown/);
+  assert.equal((seen[0]!.exception as Error).message, "refused to stop");
+});
+
+Deno.test("run() cancels main on SIGINT", async () => {
+  // In a subprocess: the test runner exits on SIGINT itself.
+  const script = new URL("./testdata/sigint_main.ts", import.meta.url);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-config", script.pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(stdout, "finally ran\nCancelledError: interrupted by SIGINT\n");
+});
+
+Deno.test("run() refuses to start inside a running loop", async () => {
+  await run(async () => {
+    await assert.rejects(run(async () => 1), /another event loop is running/);
+  }, { handleSigint: false });
+});
+
+Deno.test("run() makes its loop the current one while it runs", async () => {
+  await run(async () => {
+    assert.equal(getEventLoop(), getRunningLoop());
+  }, { debug: true });
+});
