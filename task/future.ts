@@ -26,7 +26,14 @@ type State = 0 | 1 | 2 | 3;
 
 // deno-lint-ignore no-explicit-any
 type AnyFuture = Future<any>;
-type DoneCallback<T> = (future: Future<T>) => void;
+/**
+ * A function called with a future once it is done.
+ *
+ * @typeParam T The future's result type.
+ */
+export type DoneCallback<T> = (future: Future<T>) => void;
+// deno-lint-ignore no-explicit-any
+type AnyCallback = DoneCallback<any>;
 
 let runCallbacks: (future: AnyFuture) => void;
 /** Stored in a pending future's callback list by the first `then()`. */
@@ -60,10 +67,12 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   readonly #loop: EventLoop;
   #state: State = PENDING;
   #value: unknown = undefined;
+  // Private fields are typed without T so Future<T> stays covariant in T
+  // (a Future<void> is a Future<unknown>).
   /** One callback, or several in order; `null` when none. */
-  #callbacks: DoneCallback<T> | DoneCallback<T>[] | null = null;
+  #callbacks: AnyCallback | AnyCallback[] | null = null;
   #promise: Promise<T> | null = null;
-  #resolve: ((value: T) => void) | null = null;
+  #resolve: ((value: unknown) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
   #waiters: WaitingTask | WaitingTask[] | null = null;
 
@@ -338,7 +347,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
     this.#addCallback(cb);
   }
 
-  #addCallback(cb: DoneCallback<T>): void {
+  #addCallback(cb: AnyCallback): void {
     const callbacks = this.#callbacks;
     if (callbacks === null) this.#callbacks = cb;
     else if (Array.isArray(callbacks)) callbacks.push(cb);
@@ -424,7 +433,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
     let promise = this.#promise;
     if (promise === null) {
       promise = new Promise<T>((resolve, reject) => {
-        this.#resolve = resolve;
+        this.#resolve = resolve as (value: unknown) => void;
         this.#reject = reject;
       });
       this.#promise = promise;
@@ -548,7 +557,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
     for (const cb of callbacks) this.#runCallback(cb);
   }
 
-  #runCallback(cb: DoneCallback<T>): void {
+  #runCallback(cb: AnyCallback): void {
     try {
       cb(this);
     } catch (error) {
@@ -574,7 +583,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
     }
     switch (this.#state) {
       case FULFILLED:
-        this.#resolve!(this.#value as T);
+        this.#resolve!(this.#value);
         break;
       case REJECTED:
         this.#retrieve();

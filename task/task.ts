@@ -37,7 +37,6 @@ import {
   type CancellableFuture,
   complete,
   taskContext,
-  type WaitingTask,
   willWait,
   woken,
 } from "./_context.ts";
@@ -98,7 +97,7 @@ let failTask: (task: AnyTask, error: unknown) => void;
  * assert.deepEqual(events, ["finally"]);
  * ```
  */
-export class Task<T> extends Future<T> implements TaskLike<T>, WaitingTask {
+export class Task<T> extends Future<T> implements TaskLike<T> {
   /** The task's name, `Task-N` unless given. */
   readonly name: string;
   #target: TaskTarget<T>;
@@ -509,9 +508,9 @@ function creationSite(): string {
  * using loop = new EventLoop();
  * const t = new Task(async () => {
  *   await Promise.resolve();
- *   return currentTask();
+ *   return currentTask() === t;
  * }, { loop });
- * assert.equal(await loop.runUntilComplete(t), t);
+ * assert.equal(await loop.runUntilComplete(t), true);
  * assert.equal(currentTask(), undefined);
  * ```
  */
