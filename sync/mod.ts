@@ -1,7 +1,63 @@
 /**
- * Placeholder: the sync module is being built.
+ * Synchronization primitives and queues for tasks, as in asyncio: `Lock`,
+ * `Event`, `Condition`, `Semaphore`, `BoundedSemaphore`, `Barrier`, `Queue`,
+ * `PriorityQueue`, `LifoQueue`.
+ *
+ * Every primitive is FIFO-fair and cancellation-safe. Waiters are served in
+ * the order they began to wait, and a release, `put()` or `get()` hands the
+ * resource straight to the first waiter, so a newcomer cannot overtake it
+ * and `locked()`, `value` and `qsize()` are right at every instant. A wait
+ * cancelled by its task or by its `signal` leaves the line at once and
+ * takes nothing: a cancelled `acquire()` holds no lock and loses no permit,
+ * a cancelled `get()` loses no item, a cancelled `put()` inserts none.
+ *
+ * Every waiting method takes `{ signal }`. The check is static: a signal
+ * already aborted rejects with exactly `signal.reason`, even when the call
+ * would not have to wait. Lock-like primitives give a `Disposable` guard:
+ * `using _ = await lock.lock();` releases at scope exit.
+ *
+ * ```ts
+ * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { createTask, sleep } from "@aio/asyncio/task";
+ * import { Event, Lock, Queue } from "@aio/asyncio/sync";
+ * import assert from "node:assert/strict";
+ *
+ * const log = await run(async () => {
+ *   const lock = new Lock();
+ *   const done = new Event();
+ *   const queue = new Queue<string>(1);
+ *   const log: string[] = [];
+ *   const worker = createTask(async () => {
+ *     for await (const job of queue) {
+ *       using _ = await lock.lock();
+ *       await sleep(10);
+ *       log.push(job);
+ *       queue.taskDone();
+ *     }
+ *     done.set();
+ *   });
+ *   await queue.put("a");
+ *   await queue.put("b");
+ *   await queue.join();
+ *   queue.shutdown();
+ *   await done.wait();
+ *   await worker;
+ *   return log;
+ * }, { clock: new VirtualClock() });
+ * assert.deepEqual(log, ["a", "b"]);
+ * ```
  *
  * @module
  */
 
-export {};
+export * from "./barrier.ts";
+export * from "./bounded_semaphore.ts";
+export * from "./condition.ts";
+export * from "./event.ts";
+export * from "./guard.ts";
+export * from "./lifo_queue.ts";
+export * from "./lock.ts";
+export * from "./priority_queue.ts";
+export * from "./queue.ts";
+export * from "./semaphore.ts";
+export * from "./wait_options.ts";

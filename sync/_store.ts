@@ -1,0 +1,144 @@
+/**
+ * The storage behind a queue: FIFO and LIFO on the loop's `Deque`, a stable
+ * binary heap for the priority queue. `Queue` picks one through the
+ * `createStore` hook its subclasses override.
+ *
+ * @module
+ */
+
+import { Deque } from "../loop/deque.ts";
+
+/** Where a queue keeps its items. */
+export interface Store<T> {
+  readonly length: number;
+  push(item: T): void;
+  /** Removes and returns the next item; only called when non-empty. */
+  take(): T;
+  clear(): void;
+}
+
+/** The hook a `Queue` subclass overrides to choose its storage. */
+export const createStore: unique symbol = Symbol("aio.createStore");
+
+/** First in, first out. */
+export class FifoStore<T> implements Store<T> {
+  #items = new Deque<T>();
+  get length(): number {
+    return this.#items.length;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  take(): T {
+    return this.#items.shift() as T;
+  }
+  clear(): void {
+    this.#items.clear();
+  }
+}
+
+/** Last in, first out. */
+export class LifoStore<T> implements Store<T> {
+  #items = new Deque<T>();
+  get length(): number {
+    return this.#items.length;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  take(): T {
+    return this.#items.pop() as T;
+  }
+  clear(): void {
+    this.#items.clear();
+  }
+}
+
+interface Entry<T> {
+  item: T;
+  seq: number;
+}
+
+/**
+ * Smallest first by `compare`; equal items come out in the order they went
+ * in (an insertion number breaks ties).
+ */
+export class HeapStore<T> implements Store<T> {
+  #items: Entry<T>[] = [];
+  #seq = 0;
+  readonly #compare: (a: T, b: T) => number;
+
+  constructor(compare: (a: T, b: T) => number) {
+    this.#compare = compare;
+  }
+
+  get length(): number {
+    return this.#items.length;
+  }
+
+  #less(a: Entry<T>, b: Entry<T>): boolean {
+    const c = this.#compare(a.item, b.item);
+    return c < 0 || (c === 0 && a.seq < b.seq);
+  }
+
+  push(item: T): void {
+    const entry = { item, seq: this.#seq++ };
+    const items = this.#items;
+    let i = items.length;
+    items.push(entry);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = items[parent]!;
+      if (!this.#less(entry, p)) break;
+      items[i] = p;
+      i = parent;
+    }
+    items[i] = entry;
+  }
+
+  take(): T {
+    const items = this.#items;
+    const top = items[0]!;
+    const last = items.pop()!;
+    const n = items.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        let child = 2 * i + 1;
+        if (child >= n) break;
+        const right = child + 1;
+        if (right < n && this.#less(items[right]!, items[child]!)) {
+          child = right;
+        }
+        const c = items[child]!;
+        if (!this.#less(c, last)) break;
+        items[i] = c;
+        i = child;
+      }
+      items[i] = last;
+    }
+    return top.item;
+  }
+
+  clear(): void {
+    this.#items = [];
+  }
+}
+
+/**
+ * The default order of a priority queue: numbers, bigints and strings by
+ * `<`, arrays element by element (like Python's tuples, so `[priority,
+ * data]` entries work).
+ */
+export function defaultCompare(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const c = defaultCompare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  // deno-lint-ignore no-explicit-any
+  return (a as any) < (b as any) ? -1 : (a as any) > (b as any) ? 1 : 0;
+}

@@ -1,0 +1,355 @@
+/**
+ * `Condition`: wait for a state change announced by another task.
+ *
+ * @module
+ */
+
+import { getRunningLoop } from "../loop/mod.ts";
+import { Guard } from "./guard.ts";
+import { Lock } from "./lock.ts";
+import type { WaitOptions } from "./wait_options.ts";
+import { Waiter, WaiterQueue, withSignal } from "./_waiters.ts";
+
+/**
+ * A condition variable, as `asyncio.Condition`: a lock plus a line of tasks
+ * waiting to be notified. Hold the lock to `wait()`, `notify()` or
+ * `notifyAll()`; `wait()` releases the lock while it waits and takes it
+ * back before it returns, always, even when it throws.
+ *
+ * It is lock-like too (`acquire`, `release`, `locked`, `lock()` guard).
+ *
+ * @example Wait until a value is ready
+ * ```ts
+ * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { createTask, sleep } from "@aio/asyncio/task";
+ * import { Condition } from "@aio/asyncio/sync";
+ * import assert from "node:assert/strict";
+ *
+ * const got = await run(async () => {
+ *   const cond = new Condition();
+ *   let value: string | null = null;
+ *   const consumer = createTask(async () => {
+ *     using _ = await cond.lock();
+ *     return await cond.waitFor(() => value);
+ *   });
+ *   await sleep(1);
+ *   {
+ *     using _ = await cond.lock();
+ *     value = "ready";
+ *     cond.notifyAll();
+ *   }
+ *   return await consumer;
+ * }, { clock: new VirtualClock() });
+ * assert.equal(got, "ready");
+ * ```
+ */
+export class Condition {
+  readonly #lock: Lock;
+  #waiters = new WaiterQueue<true>();
+
+  /**
+   * Creates a condition on `lock` (a new one by default). Several
+   * conditions may share a lock.
+   *
+   * @param lock The underlying lock.
+   *
+   * @example Share a lock
+   * ```ts
+   * import { Condition, Lock } from "@aio/asyncio/sync";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * const notEmpty = new Condition(lock);
+   * const notFull = new Condition(lock);
+   * assert.equal(notEmpty.locked(), notFull.locked());
+   * ```
+   */
+  constructor(lock: Lock = new Lock()) {
+    this.#lock = lock;
+  }
+
+  /**
+   * Acquires the underlying lock (see {@linkcode Lock.acquire}).
+   *
+   * **Cancellation**: as {@linkcode Lock.acquire}: a cancelled call leaves
+   * the line at once and holds nothing.
+   *
+   * @param options An abort signal.
+   * @returns `true` once the lock is held.
+   *
+   * @example Acquire
+   * ```ts
+   * import { run } from "@aio/asyncio/loop";
+   * import { Condition } from "@aio/asyncio/sync";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const cond = new Condition();
+   *   await cond.acquire();
+   *   assert.ok(cond.locked());
+   * });
+   * ```
+   */
+  acquire(options?: WaitOptions): Promise<true> {
+    return this.#lock.acquire(options);
+  }
+
+  /**
+   * Acquires the underlying lock and returns a {@linkcode Guard} that
+   * releases it: `using _ = await cond.lock();`.
+   *
+   * **Cancellation**: as {@linkcode Lock.acquire}; a cancelled call returns
+   * no guard and holds nothing.
+   *
+   * @param options An abort signal.
+   * @returns A guard holding the lock.
+   *
+   * @example Scoped
+   * ```ts
+   * import { run } from "@aio/asyncio/loop";
+   * import { Condition } from "@aio/asyncio/sync";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const cond = new Condition();
+   *   {
+   *     using _ = await cond.lock();
+   *     assert.ok(cond.locked());
+   *   }
+   *   assert.equal(cond.locked(), false);
+   * });
+   * ```
+   */
+  async lock(options?: WaitOptions): Promise<Guard> {
+    await this.#lock.acquire(options);
+    return new Guard(this);
+  }
+
+  /**
+   * Releases the underlying lock.
+   *
+   * @throws {Error} If the lock is not held.
+   *
+   * @example Release a free condition
+   * ```ts
+   * import { Condition } from "@aio/asyncio/sync";
+   * import assert from "node:assert/strict";
+   *
+   * assert.throws(() => new Condition().release(), /not acquired/);
+   * ```
+   */
+  release(): void {
+    this.#lock.release();
+  }
+
+  /**
+   * Whether the underlying lock is held.
+   *
+   * @returns `true` while held.
+   *
+   * @example Free at first
+   * ```ts
+   * import { Condition } from "@aio/asyncio/sync";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Condition().locked(), false);
+   * ```
+   */
+  locked(): boolean {
+    return this.#lock.locked();
+  }
+
+  /**
+   * Releases the lock, waits to be notified, then takes the lock back.
+   *
+   * **Cancellation**: if the task is cancelled or `signal` aborts while
+   * waiting, the call leaves the line, takes the lock back (waiting for it
+   * if needed, whatever further cancellations come), and only then rejects
+   * with `CancelledError` or `signal.reason`: the caller always holds the
+   * lock when `wait()` returns or throws. A notification that reached a
+   * waiter cancelled before it could run is passed on to the next waiter,
+   * so no wakeup is lost.
+   *
+   * @param options An abort signal.
+   * @returns `true` once notified and holding the lock again.
+   * @throws {Error} If the lock is not held.
+   *
+   * @example Wait for a notification
+   * ```ts
+   * import { run, VirtualClock } from "@aio/asyncio/loop";
+   * import { createTask } from "@aio/asyncio/task";
+   * import { Condition } from "@aio/asyncio/sync";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const cond = new Condition();
+   *   await cond.acquire();
+   *   createTask(async () => {
+   *     using _ = await cond.lock();
+   *     cond.notify();
+   *   });
+   *   assert.equal(await cond.wait(), true);
+   *   assert.ok(cond.locked());
+   *   cond.release();
+   * }, { clock: new VirtualClock() });
+   * ```
+   */
+  async wait(options?: WaitOptions): Promise<true> {
+    const signal = options?.signal;
+    if (signal !== undefined && signal.aborted) throw signal.reason;
+    if (!this.#lock.locked()) {
+      throw new Error(
+        "Cannot wait on condition: lock is not acquired; acquire it first",
+      );
+    }
+    const loop = getRunningLoop();
+    const waiter = new Waiter<true>(loop);
+    this.#waiters.push(waiter);
+    this.#lock.release();
+    let failed = false;
+    let error: unknown;
+    try {
+      await (signal === undefined ? waiter : withSignal(waiter, signal));
+    } catch (e) {
+      failed = true;
+      error = e;
+    }
+    // Take the lock back whatever happens: a cancelled wait() still holds
+    // the lock when it throws.
+    for (;;) {
+      try {
+        await this.#lock.acquire();
+        break;
+      } catch (e) {
+        if (!failed) {
+          failed = true;
+          error = e;
+        }
+      }
+    }
+    if (failed) {
+      // Notified, then cancelled before returning: pass the wakeup on.
+      if (
+        waiter.done() && !waiter.cancelled() && waiter.exception() === undefined
+      ) {
+        this.#wake(1);
+      }
+      throw error;
+    }
+    return true;
+  }
+
+  /**
+   * Waits until `predicate()` returns a truthy value, calling `wait()`
+   * between checks, and returns that value. The lock must be held.
+   *
+   * **Cancellation**: as {@linkcode Condition.wait}: the lock is held again
+   * when the call throws.
+   *
+   * @typeParam T The predicate's result.
+   * @param predicate Checked with the lock held.
+   * @param options An abort signal.
+   * @returns The predicate's first truthy result.
+   * @throws {Error} If the lock is not held and the predicate is false.
+   *
+   * @example True at once
+   * ```ts
+   * import { run } from "@aio/asyncio/loop";
+   * import { Condition } from "@aio/asyncio/sync";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const cond = new Condition();
+   *   await cond.acquire();
+   *   assert.equal(await cond.waitFor(() => 42), 42);
+   * });
+   * ```
+   */
+  async waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
+    const signal = options?.signal;
+    if (signal !== undefined && signal.aborted) throw signal.reason;
+    let result = predicate();
+    while (!result) {
+      await this.wait(options);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` waiters, in the order they began to wait. Each takes
+   * the lock back in turn once the caller releases it.
+   *
+   * @param n How many waiters to wake.
+   * @throws {Error} If the lock is not held.
+   *
+   * @example Notify without waiters
+   * ```ts
+   * import { run } from "@aio/asyncio/loop";
+   * import { Condition } from "@aio/asyncio/sync";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const cond = new Condition();
+   *   assert.throws(() => cond.notify(), /lock is not acquired/);
+   *   await cond.acquire();
+   *   cond.notify(3);
+   *   cond.release();
+   * });
+   * ```
+   */
+  notify(n: number = 1): void {
+    this.#checkHeld("notify");
+    this.#wake(n);
+  }
+
+  /**
+   * Wakes every waiter.
+   *
+   * @throws {Error} If the lock is not held.
+   *
+   * @example Notify all without the lock
+   * ```ts
+   * import { Condition } from "@aio/asyncio/sync";
+   * import assert from "node:assert/strict";
+   *
+   * assert.throws(() => new Condition().notifyAll(), /lock is not acquired/);
+   * ```
+   */
+  notifyAll(): void {
+    this.#checkHeld("notifyAll");
+    this.#wake(this.#waiters.length);
+  }
+
+  /**
+   * A short description: `Condition(locked, waiters=1)`.
+   *
+   * @returns The description.
+   *
+   * @example Describe
+   * ```ts
+   * import { Condition } from "@aio/asyncio/sync";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(String(new Condition()), "Condition(unlocked)");
+   * ```
+   */
+  toString(): string {
+    const n = this.#waiters.length;
+    return `Condition(${this.#lock.locked() ? "locked" : "unlocked"}${
+      n > 0 ? `, waiters=${n}` : ""
+    })`;
+  }
+
+  #checkHeld(caller: string): void {
+    if (!this.#lock.locked()) {
+      throw new Error(
+        `Cannot call ${caller}(): lock is not acquired; acquire it first`,
+      );
+    }
+  }
+
+  #wake(n: number): void {
+    for (let i = 0; i < n && this.#waiters.wakeFirst(true); i++);
+  }
+}
