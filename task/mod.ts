@@ -27,7 +27,14 @@
  * @module
  */
 
+export * from "./as_completed.ts";
 export * from "./errors.ts";
 export * from "./future.ts";
+export * from "./gather.ts";
+export * from "./shield.ts";
 export * from "./sleep.ts";
 export * from "./task.ts";
+export * from "./task_group.ts";
+export * from "./timeout.ts";
+export * from "./wait.ts";
+export * from "./wait_for.ts";

@@ -1,0 +1,96 @@
+/**
+ * What the combinators accept, and how they turn it into a `Future`.
+ *
+ * A `Future` (or `Task`) is used as is. A function becomes a task on the
+ * loop (it receives the task's signal). Any other promise-like value becomes
+ * a task that waits for it: cancelling that task only stops waiting.
+ */
+
+import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
+import { Future } from "./future.ts";
+import { Task } from "./task.ts";
+
+/**
+ * What the combinators accept: a `Future` or `Task`, a promise, or an async
+ * function (run as a new task, receiving its `AbortSignal`).
+ *
+ * @typeParam T The result type.
+ */
+export type Awaitable<T> =
+  | PromiseLike<T>
+  | ((signal: AbortSignal) => T | PromiseLike<T>);
+
+/**
+ * The result type of an {@linkcode Awaitable}.
+ *
+ * @typeParam A The awaitable's type.
+ */
+export type AwaitedOf<A> = A extends (signal: AbortSignal) => infer R
+  ? Awaited<R>
+  : Awaited<A>;
+
+/** Whether `value` has a callable `then`. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/** Whether `value` is something the combinators accept. */
+export function isAwaitable(value: unknown): boolean {
+  return typeof value === "function" || isThenable(value);
+}
+
+/**
+ * `aw` as a future of `loop`: futures as they are, functions and promises as
+ * new tasks. `created` tells whether a new task was made (whose error the
+ * combinator must then retrieve itself).
+ */
+export function toFuture<T>(
+  loop: EventLoop,
+  aw: Awaitable<T>,
+  caller: string,
+): Future<T> {
+  if (aw instanceof Future) return aw;
+  if (!isAwaitable(aw)) {
+    throw new TypeError(
+      `Cannot call ${caller}: expected a task, future, promise or async function, got ${
+        describe(
+          aw,
+        )
+      }`,
+    );
+  }
+  return new Task<T>(aw, { loop });
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value;
+}
+
+/** The message of the `CancelledError` a cancelled future throws. */
+export function cancelMessage<T>(future: Future<T>): string | undefined {
+  if (!future.cancelled()) return undefined;
+  try {
+    future.result();
+  } catch (error) {
+    return (error as Error).message || undefined;
+  }
+  return undefined;
+}
+
+/** The loop of the first future among `aws`, else the running loop. */
+export function loopOf(aws: Iterable<unknown>): EventLoop {
+  for (const aw of aws) {
+    if (aw instanceof Future) return aw.getLoop();
+  }
+  return getRunningLoop();
+}
+
+/** Marks a future's error as seen (for futures a combinator made itself). */
+export function retrieve<T>(f: Future<T>): void {
+  if (!f.cancelled()) f.exception();
+}

@@ -1,0 +1,280 @@
+/**
+ * `gather`: run awaitables concurrently and collect their results in
+ * argument order.
+ *
+ * @module
+ */
+
+import { type EventLoop, getEventLoop, getRunningLoop } from "../loop/mod.ts";
+import {
+  type Awaitable,
+  type AwaitedOf,
+  cancelMessage,
+  isAwaitable,
+  toFuture,
+} from "./_awaitable.ts";
+import { CancelledError } from "./errors.ts";
+import { Future } from "./future.ts";
+
+export type { Awaitable, AwaitedOf };
+
+/** Options for {@linkcode gather}. */
+export interface GatherOptions {
+  /**
+   * Put each child's error (a `CancelledError` for a cancelled child) in its
+   * place in the results instead of failing the gather with the first one.
+   *
+   * @default {false}
+   */
+  returnExceptions?: boolean;
+}
+
+/**
+ * The results of {@linkcode gather}, one per argument, in argument order.
+ *
+ * @typeParam A The tuple of awaitables.
+ */
+export type GatherResults<A extends readonly unknown[]> = {
+  -readonly [K in keyof A]: AwaitedOf<A[K]>;
+};
+
+/**
+ * The future `gather` returns: cancelling it cancels every child that is
+ * not done yet.
+ */
+class GatheringFuture<T> extends Future<T> {
+  readonly #children: Future<unknown>[];
+  cancelRequested = false;
+
+  constructor(loop: EventLoop, children: Future<unknown>[]) {
+    super(loop);
+    this.#children = children;
+  }
+
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    let cancelled = false;
+    for (const child of this.#children) {
+      if (child.cancel(msg)) cancelled = true;
+    }
+    if (cancelled) this.cancelRequested = true;
+    return cancelled;
+  }
+
+  /** Ends the gather as cancelled, without touching the children. */
+  cancelSelf(msg: string | undefined): void {
+    super.cancel(msg);
+  }
+}
+
+/**
+ * Runs awaitables concurrently and resolves with their results in argument
+ * order (not completion order). Functions become tasks on the running loop;
+ * futures and tasks are used as they are; promises are waited for.
+ *
+ * Without `returnExceptions`, the first child that fails fails the gather
+ * with its error, and a cancelled child makes the gather fail with
+ * `CancelledError`; the other children keep running (nothing is cancelled).
+ * With `returnExceptions`, every child's error takes its place in the
+ * results.
+ *
+ * The result is a `Future`: cancelling it cancels every child not yet done,
+ * and it ends cancelled once they have all finished. The same awaitable
+ * passed twice runs once and its result appears twice.
+ *
+ * **Cancellation**: if the task awaiting the gather is cancelled, the gather
+ * is cancelled, which cancels all its children (as in asyncio); the await
+ * throws `CancelledError` once they have finished. To keep children running,
+ * `shield()` them.
+ *
+ * @typeParam A The tuple of awaitables.
+ * @param aws The awaitables, as separate arguments.
+ * @returns A future of the results.
+ * @throws {TypeError} If an argument is not awaitable.
+ * @throws {Error} If a function is given and no loop is running.
+ *
+ * @example Results in argument order
+ * ```ts
+ * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { gather, sleep } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const results = await run(async () => {
+ *   const slow = async () => {
+ *     await sleep(20);
+ *     return "slow";
+ *   };
+ *   const fast = async () => {
+ *     await sleep(10);
+ *     return 1;
+ *   };
+ *   return await gather(slow, fast);
+ * }, { clock: new VirtualClock() });
+ * assert.deepEqual(results, ["slow", 1]);
+ * ```
+ */
+export function gather<const A extends readonly Awaitable<unknown>[]>(
+  ...aws: A
+): Future<GatherResults<A>>;
+/**
+ * Runs the awaitables of an iterable concurrently; see the variadic form.
+ *
+ * @typeParam A The tuple of awaitables.
+ * @param aws The awaitables.
+ * @param options Without `returnExceptions`.
+ * @returns A future of the results.
+ *
+ * @example An array of awaitables
+ * ```ts
+ * import { run } from "@aio/asyncio/loop";
+ * import { gather } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const results = await run(() =>
+ *   gather([1, 2, 3].map((n) => async () => n * 10))
+ * );
+ * assert.deepEqual(results, [10, 20, 30]);
+ * ```
+ */
+export function gather<const A extends readonly Awaitable<unknown>[]>(
+  aws: A,
+  options?: GatherOptions & { returnExceptions?: false },
+): Future<GatherResults<A>>;
+/**
+ * Runs the awaitables of an iterable concurrently; see the variadic form.
+ *
+ * @typeParam T The result type.
+ * @param aws The awaitables.
+ * @param options Without `returnExceptions`.
+ * @returns A future of the results.
+ *
+ * @example A set of promises
+ * ```ts
+ * import { run } from "@aio/asyncio/loop";
+ * import { gather } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const results = await run(() =>
+ *   gather(new Set([Promise.resolve("a"), Promise.resolve("b")]))
+ * );
+ * assert.deepEqual(results, ["a", "b"]);
+ * ```
+ */
+export function gather<T>(
+  aws: Iterable<Awaitable<T>>,
+  options?: GatherOptions & { returnExceptions?: false },
+): Future<T[]>;
+/**
+ * Runs the awaitables of an iterable concurrently, with each error in its
+ * place among the results when `returnExceptions` is set.
+ *
+ * @typeParam T The result type.
+ * @param aws The awaitables.
+ * @param options `returnExceptions`.
+ * @returns A future of the results and errors.
+ *
+ * @example Errors in place
+ * ```ts
+ * import { run } from "@aio/asyncio/loop";
+ * import { gather } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const [a, b] = await run(() =>
+ *   gather([
+ *     async () => "ok",
+ *     async () => {
+ *       throw new RangeError("bad");
+ *     },
+ *   ], { returnExceptions: true })
+ * );
+ * assert.equal(a, "ok");
+ * assert.ok(b instanceof RangeError);
+ * ```
+ */
+export function gather<T>(
+  aws: Iterable<Awaitable<T>>,
+  options: GatherOptions,
+): Future<unknown[]>;
+export function gather(...args: unknown[]): Future<unknown[]> {
+  let aws: Iterable<unknown>;
+  let returnExceptions = false;
+  const first = args[0];
+  if (
+    args.length <= 2 && first !== null && typeof first === "object" &&
+    !isAwaitable(first) && Symbol.iterator in first
+  ) {
+    aws = first as Iterable<unknown>;
+    const options = args[1] as GatherOptions | undefined;
+    returnExceptions = options?.returnExceptions ?? false;
+  } else {
+    aws = args;
+  }
+  return gatherAll(aws as Iterable<Awaitable<unknown>>, returnExceptions);
+}
+
+function gatherAll(
+  aws: Iterable<Awaitable<unknown>>,
+  returnExceptions: boolean,
+): Future<unknown[]> {
+  const list = [...aws];
+  if (list.length === 0) {
+    const empty = new Future<unknown[]>(getEventLoop());
+    empty.setResult([]);
+    return empty;
+  }
+  let loop: EventLoop | undefined;
+  for (const aw of list) {
+    if (aw instanceof Future) {
+      loop = aw.getLoop();
+      break;
+    }
+  }
+  loop ??= getRunningLoop();
+
+  const byArg = new Map<unknown, Future<unknown>>();
+  const children: Future<unknown>[] = [];
+  for (const aw of list) {
+    let child = byArg.get(aw);
+    if (child === undefined) {
+      child = toFuture(loop, aw, "gather()");
+      byArg.set(aw, child);
+    }
+    children.push(child);
+  }
+  const outer = new GatheringFuture<unknown[]>(loop, children);
+  const total = byArg.size;
+  let finished = 0;
+
+  const onChildDone = (child: Future<unknown>): void => {
+    finished++;
+    if (outer.done()) {
+      // Too late to matter: mark the error as seen.
+      if (!child.cancelled()) child.exception();
+      return;
+    }
+    if (!returnExceptions) {
+      if (child.cancelled()) {
+        outer.cancelSelf(cancelMessage(child));
+        return;
+      }
+      const error = child.exception();
+      if (error !== undefined) {
+        outer.setException(error);
+        return;
+      }
+    }
+    if (finished < total) return;
+    const results = children.map((c) => {
+      if (c.cancelled()) return new CancelledError(cancelMessage(c));
+      const error = c.exception();
+      return error !== undefined ? error : c.result();
+    });
+    if (outer.cancelRequested) {
+      outer.cancelSelf(cancelMessage(child));
+    } else {
+      outer.setResult(results);
+    }
+  };
+  for (const child of byArg.values()) child.addDoneCallback(onChildDone);
+  return outer;
+}

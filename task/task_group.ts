@@ -1,0 +1,371 @@
+/**
+ * `TaskGroup`: structured concurrency, as asyncio's `TaskGroup`.
+ *
+ * A group is tied to the task that creates it (its *parent*). Its children
+ * are tasks created with {@linkcode TaskGroup.createTask}. Leaving the group
+ * waits for every child. The first child that fails cancels the other
+ * children and the parent's body, and once all are done the group throws an
+ * `AggregateError` of the failures (`CancelledError`s left out). A
+ * cancellation of the parent from outside cancels the children and
+ * propagates as `CancelledError`.
+ *
+ * Two forms:
+ *
+ * - `await taskGroup(async (tg) => { ... })`: the group sees how the body
+ *   ends, exactly as `async with asyncio.TaskGroup()` does. Prefer it.
+ * - `await using tg = new TaskGroup()`: JS does not tell a disposer whether
+ *   the block threw, so the group cannot see an error thrown by the body
+ *   itself: the children are awaited (not cancelled) and the body's error
+ *   propagates after them. And when a failing child interrupts the body
+ *   with `CancelledError`, JS reports the disposer's `AggregateError` as the
+ *   `error` of a `SuppressedError` whose `suppressed` is that
+ *   `CancelledError`.
+ *
+ * The group cancels the parent task with `cancel()` and takes the request
+ * back with `uncancel()` on exit, so `cancelling()` stays balanced and an
+ * outer `timeout()` still recognises its own cancellation.
+ *
+ * @module
+ */
+
+import type { EventLoop } from "../loop/mod.ts";
+import { CancelledError } from "./errors.ts";
+import { Future } from "./future.ts";
+import { type CreateTaskOptions, currentTask, Task } from "./task.ts";
+
+let exitGroup: (
+  group: TaskGroup,
+  failed: boolean,
+  error: unknown,
+  fromDispose: boolean,
+) => Promise<void>;
+
+/**
+ * A group of child tasks tied to the current task; see the module doc.
+ *
+ * @example `await using`: leaving the block waits for the children
+ * ```ts
+ * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { sleep, TaskGroup } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const results = await run(async () => {
+ *   const results: string[] = [];
+ *   {
+ *     await using tg = new TaskGroup();
+ *     tg.createTask(async () => {
+ *       await sleep(20);
+ *       results.push("slow");
+ *     });
+ *     tg.createTask(async () => {
+ *       await sleep(10);
+ *       results.push("fast");
+ *     });
+ *   }
+ *   return results;
+ * }, { clock: new VirtualClock() });
+ * assert.deepEqual(results, ["fast", "slow"]);
+ * ```
+ */
+export class TaskGroup implements AsyncDisposable {
+  readonly #loop: EventLoop;
+  readonly #parent: Task<unknown>;
+  readonly #tasks = new Set<Task<unknown>>();
+  readonly #errors: unknown[] = [];
+  #exiting = false;
+  #finished = false;
+  #aborting = false;
+  #parentCancelRequested = false;
+  /** Aborted by a disposer that saw an outside cancellation pending. */
+  #outsideAbort = false;
+  readonly #cancellingAtEntry: number;
+  #onCompleted: Future<boolean> | null = null;
+  readonly #onTaskDone = (task: Task<unknown>): void => this.#taskDone(task);
+
+  /**
+   * Creates a group whose parent is the current task.
+   *
+   * @throws {Error} If not called inside a task.
+   *
+   * @example Outside a task
+   * ```ts
+   * import { TaskGroup } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * assert.throws(() => new TaskGroup(), /inside a task/);
+   * ```
+   */
+  constructor() {
+    const parent = currentTask();
+    if (parent === undefined) {
+      throw new Error(
+        "Cannot create TaskGroup: not inside a task; create it inside a task (run(), createTask())",
+      );
+    }
+    this.#parent = parent;
+    this.#loop = parent.getLoop();
+    this.#cancellingAtEntry = parent.cancelling();
+  }
+
+  /**
+   * Creates a child task in the group.
+   *
+   * @typeParam T The result type.
+   * @param fn An async function (receiving the task's signal), or a promise.
+   * @param options The task's name.
+   * @returns The task.
+   * @throws {Error} If the group has finished, or is shutting down after a
+   * failure or a cancellation.
+   *
+   * @example Read a child's result
+   * ```ts
+   * import { run } from "@aio/asyncio/loop";
+   * import { taskGroup } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const n = await run(async () => {
+   *   const t = await taskGroup(async (tg) => tg.createTask(async () => 42));
+   *   return t.result();
+   * });
+   * assert.equal(n, 42);
+   * ```
+   */
+  createTask<T>(
+    fn:
+      | ((signal: AbortSignal) => Promise<T> | PromiseLike<T> | T)
+      | PromiseLike<T>,
+    options: CreateTaskOptions = {},
+  ): Task<T> {
+    if (this.#finished || (this.#exiting && this.#tasks.size === 0)) {
+      throw new Error(
+        `Cannot create task: ${this} is finished; create tasks before the group ends`,
+      );
+    }
+    if (this.#aborting) {
+      throw new Error(
+        `Cannot create task: ${this} is shutting down after a failure or cancellation`,
+      );
+    }
+    const task = new Task<T>(fn, { ...options, loop: this.#loop });
+    this.#tasks.add(task as Task<unknown>);
+    task.addDoneCallback(this.#onTaskDone as (t: Future<T>) => void);
+    return task;
+  }
+
+  /**
+   * Waits for every child, as leaving an `await using` block does. See the
+   * module doc for what this form cannot see.
+   *
+   * **Cancellation**: if the parent task is cancelled while it waits, the
+   * children are cancelled, awaited, and the `CancelledError` propagates.
+   *
+   * @returns A promise that settles once every child is done.
+   * @throws {AggregateError} Of the children's failures.
+   * @throws {CancelledError} If the parent was cancelled from outside.
+   *
+   * @example A failing child
+   * ```ts
+   * import { run } from "@aio/asyncio/loop";
+   * import { TaskGroup } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await assert.rejects(
+   *   run(async () => {
+   *     await using tg = new TaskGroup();
+   *     tg.createTask(async () => {
+   *       throw new RangeError("bad");
+   *     });
+   *   }),
+   *   (e) => e instanceof AggregateError && e.errors[0] instanceof RangeError,
+   * );
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return exitGroup(this, false, undefined, true);
+  }
+
+  /**
+   * A short description: `TaskGroup(tasks=2, errors=1, cancelling)`.
+   *
+   * @returns The description.
+   *
+   * @example Describe
+   * ```ts
+   * import { run } from "@aio/asyncio/loop";
+   * import { taskGroup } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const s = await run(() => taskGroup(async (tg) => String(tg)));
+   * assert.equal(s, "TaskGroup(entered)");
+   * ```
+   */
+  toString(): string {
+    const info: string[] = [];
+    if (this.#tasks.size > 0) info.push(`tasks=${this.#tasks.size}`);
+    if (this.#errors.length > 0) info.push(`errors=${this.#errors.length}`);
+    info.push(
+      this.#aborting ? "cancelling" : this.#finished ? "finished" : "entered",
+    );
+    return `TaskGroup(${info.join(", ")})`;
+  }
+
+  static {
+    exitGroup = (group, failed, error, fromDispose) =>
+      group.#exit(failed, error, fromDispose);
+  }
+
+  async #exit(
+    failed: boolean,
+    error: unknown,
+    fromDispose: boolean,
+  ): Promise<void> {
+    if (this.#exiting) {
+      throw new Error(`Cannot exit ${this}: it was already exited`);
+    }
+    this.#exiting = true;
+    const parent = this.#parent;
+    let propagate: CancelledError | null =
+      failed && error instanceof CancelledError ? error : null;
+    if (failed && !this.#aborting) this.#abort();
+    if (
+      fromDispose && !this.#aborting &&
+      parent.cancelling() > this.#cancellingAtEntry
+    ) {
+      // `await using` cannot see the body's error; a cancellation of the
+      // parent means the body is most likely unwinding with CancelledError,
+      // which JS rethrows after us: cancel the children, and throw it again
+      // only if it is delivered once more while we wait.
+      this.#outsideAbort = true;
+      this.#abort();
+    }
+    let pending: CancelledError | null = null;
+    while (this.#tasks.size > 0) {
+      this.#onCompleted ??= new Future<boolean>(this.#loop);
+      try {
+        await this.#onCompleted;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+        pending = e;
+        if (!this.#aborting || this.#outsideAbort) {
+          // The parent is cancelled from outside while we wait.
+          propagate = e;
+          if (!this.#aborting) this.#abort();
+        }
+      }
+      this.#onCompleted = null;
+    }
+    this.#finished = true;
+
+    if (this.#parentCancelRequested) {
+      if (parent.uncancel() === 0) propagate = null;
+      else if (propagate === null) propagate = pending;
+    }
+    const errors = this.#errors;
+    if (propagate !== null && errors.length === 0) throw propagate;
+    if (failed && !(error instanceof CancelledError)) errors.push(error);
+    if (errors.length > 0) {
+      if (parent.cancelling() > 0) {
+        // Keep an outside cancellation pending for the parent's next wait.
+        parent.uncancel();
+        parent.cancel();
+      }
+      throw new AggregateError(errors, "Unhandled errors in a TaskGroup");
+    }
+  }
+
+  #abort(): void {
+    this.#aborting = true;
+    for (const t of this.#tasks) {
+      if (!t.done()) t.cancel();
+    }
+  }
+
+  #taskDone(task: Task<unknown>): void {
+    this.#tasks.delete(task);
+    const onCompleted = this.#onCompleted;
+    if (onCompleted !== null && this.#tasks.size === 0 && !onCompleted.done()) {
+      onCompleted.setResult(true);
+    }
+    if (task.cancelled()) return;
+    const error = task.exception();
+    if (error === undefined) return;
+    this.#errors.push(error);
+    const parent = this.#parent;
+    if (parent.done()) {
+      this.#loop.callExceptionHandler({
+        message:
+          `Task ${task} failed but the parent task ${parent} of its TaskGroup is already done`,
+        exception: error,
+        task,
+      });
+      return;
+    }
+    if (!this.#aborting && !this.#parentCancelRequested) {
+      // Interrupt the body; the request is taken back on exit.
+      this.#abort();
+      this.#parentCancelRequested = true;
+      parent.cancel();
+    }
+  }
+}
+
+/**
+ * Runs `body` with a new {@linkcode TaskGroup} and waits for every task it
+ * created. The first child that fails cancels the others and the body; the
+ * group then throws an `AggregateError` of the failures (cancellations left
+ * out, the body's own error included). Returns what `body` returns.
+ *
+ * **Cancellation**: if the calling task is cancelled from outside, the body
+ * and the children are cancelled, awaited, and the `CancelledError`
+ * propagates (unless a child failed: then the `AggregateError` wins and the
+ * cancellation stays pending for the task's next wait).
+ *
+ * @typeParam T The body's result type.
+ * @param body The code that creates the children.
+ * @returns What `body` returns, once every child is done.
+ * @throws {AggregateError} Of the failures of the children and the body.
+ * @throws {CancelledError} If the calling task was cancelled from outside.
+ * @throws {Error} If not called inside a task.
+ *
+ * @example The first failure cancels the others
+ * ```ts
+ * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { CancelledError, sleep, taskGroup } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const events: string[] = [];
+ * await assert.rejects(
+ *   run(() =>
+ *     taskGroup(async (tg) => {
+ *       tg.createTask(async () => {
+ *         try {
+ *           await sleep(1000);
+ *         } catch (e) {
+ *           if (e instanceof CancelledError) events.push("sibling cancelled");
+ *           throw e;
+ *         }
+ *       });
+ *       tg.createTask(async () => {
+ *         await sleep(10);
+ *         throw new Error("boom");
+ *       });
+ *     }), { clock: new VirtualClock() }),
+ *   (e) => e instanceof AggregateError && e.errors.length === 1,
+ * );
+ * assert.deepEqual(events, ["sibling cancelled"]);
+ * ```
+ */
+export async function taskGroup<T>(
+  body: (tg: TaskGroup) => Promise<T> | T,
+): Promise<T> {
+  const group = new TaskGroup();
+  let result: T;
+  try {
+    result = await body(group);
+  } catch (error) {
+    await exitGroup(group, true, error, false);
+    throw error;
+  }
+  await exitGroup(group, false, undefined, false);
+  return result;
+}

@@ -1,0 +1,116 @@
+/**
+ * `waitFor(aw, ms)`: wait for one awaitable with a time limit, cancelling it
+ * when the limit passes.
+ *
+ * It is built on {@linkcode timeout}, as CPython 3.12's `wait_for` is: the
+ * awaiting task waits on the inner future inside a timeout scope; when the
+ * deadline passes the scope cancels the awaiting task, which cancels the
+ * inner future it waits on, and the wait goes on until the inner one has
+ * finished cancelling; the scope then turns the `CancelledError` into a
+ * `TimeoutError`.
+ *
+ * @module
+ */
+
+import { getRunningLoop } from "../loop/mod.ts";
+import { type Awaitable, toFuture } from "./_awaitable.ts";
+import { CancelledError, TimeoutError } from "./errors.ts";
+import { Future } from "./future.ts";
+import { currentTask, Task } from "./task.ts";
+import { timeout } from "./timeout.ts";
+
+/**
+ * Waits for `aw` for at most `timeoutMs` milliseconds and returns its
+ * result. When the time is up, `aw` is cancelled, `waitFor` waits until it
+ * has finished cancelling (its `finally` blocks ran), then throws
+ * `TimeoutError`. If `aw` swallows the cancellation and returns a value,
+ * that value is returned. `null` waits without limit; `0` or less cancels
+ * `aw` at once unless it is already done.
+ *
+ * A function becomes a task, so it can be cancelled; a bare promise can
+ * only be abandoned (it keeps running). Pass a task, a future, or a function
+ * for a cancellable wait. Called outside a task, `waitFor` runs in a new
+ * task of its own.
+ *
+ * **Cancellation**: if the waiting task is cancelled, `aw` is cancelled too
+ * and the `CancelledError` propagates once it finished, as when awaiting a
+ * task directly. To keep `aw` running, wrap it in `shield()`.
+ *
+ * @typeParam T The result type.
+ * @param aw A task, future, promise or async function.
+ * @param timeoutMs The limit in milliseconds, or `null` for none.
+ * @returns The result of `aw`.
+ * @throws {TimeoutError} If the limit passed (`cause`: the cancellation).
+ * @throws {CancelledError} If the waiting task was cancelled.
+ * @throws {unknown} The error of `aw`, if it failed.
+ * @throws {Error} If no loop is running.
+ *
+ * @example Give up on a slow task
+ * ```ts
+ * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { sleep, TimeoutError, waitFor } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const events: string[] = [];
+ * await run(async () => {
+ *   try {
+ *     await waitFor(async () => {
+ *       try {
+ *         await sleep(3600_000);
+ *       } finally {
+ *         events.push("inner cleaned up");
+ *       }
+ *     }, 1000);
+ *   } catch (e) {
+ *     events.push(e instanceof TimeoutError ? "timed out" : "other");
+ *   }
+ * }, { clock: new VirtualClock() });
+ * assert.deepEqual(events, ["inner cleaned up", "timed out"]);
+ * ```
+ */
+export async function waitFor<T>(
+  aw: Awaitable<T>,
+  timeoutMs: number | null,
+): Promise<T> {
+  if (
+    timeoutMs !== null &&
+    (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs))
+  ) {
+    throw new TypeError(
+      `Cannot call waitFor(): timeoutMs must be a number or null, got ${timeoutMs}`,
+    );
+  }
+  const loop = aw instanceof Future ? aw.getLoop() : getRunningLoop();
+  if (currentTask() === undefined) {
+    return await new Task(() => waitFor(aw, timeoutMs), { loop });
+  }
+  const inner = toFuture(loop, aw, "waitFor()");
+  if (timeoutMs !== null && timeoutMs <= 0) {
+    if (inner.done()) return inner.result();
+    await cancelAndWait(inner);
+    try {
+      return inner.result();
+    } catch (error) {
+      if (error instanceof CancelledError) {
+        throw new TimeoutError("Timed out", { cause: error });
+      }
+      throw error;
+    }
+  }
+  return await timeout(timeoutMs, () => inner);
+}
+
+/** Cancels `future` and waits until it is done. */
+async function cancelAndWait<T>(future: Future<T>): Promise<void> {
+  const waiter = new Future<void>(future.getLoop());
+  const release = (): void => {
+    if (!waiter.done()) waiter.setResult();
+  };
+  future.addDoneCallback(release);
+  try {
+    future.cancel();
+    await waiter;
+  } finally {
+    future.removeDoneCallback(release);
+  }
+}
