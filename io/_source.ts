@@ -1,0 +1,17 @@
+/**
+ * The private link between a `StreamReader` and what feeds it (a socket
+ * pump, a `ReadableStream` pump, a file): flow control both ways.
+ */
+
+/** What feeds a reader. */
+export interface ReaderSource {
+  /** The reader's buffer went above its limit: stop reading ahead. */
+  pause(): void;
+  /** The buffer went back to the limit or below: read again. */
+  resume(): void;
+  /** A read waits for data (pull-mode sources read only then). */
+  pull?(): void;
+}
+
+/** `reader[attachSource](source)` links a source to a reader. */
+export const attachSource: unique symbol = Symbol("aio.attachSource");

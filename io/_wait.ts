@@ -1,0 +1,87 @@
+/**
+ * Private helpers of the io module: waiting on a library future with an
+ * abort signal, and turning a host promise into a cancellable wait.
+ */
+
+import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
+import { CancelledError } from "../task/errors.ts";
+import { Future } from "../task/future.ts";
+// Registers task support with the loop (run, createTask) for io users.
+import "../task/task.ts";
+
+/** Throws `signal.reason` if `signal` is already aborted (the static check). */
+export function checkSignal(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
+}
+
+/**
+ * Awaits `future` (a fresh waiter owned by the caller); aborting `signal`
+ * completes it with `signal.reason`. The listener is removed when the wait
+ * settles.
+ */
+export async function waitOn<T>(
+  future: Future<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (signal === undefined) return await future;
+  if (signal.aborted) {
+    future.cancel();
+    throw signal.reason;
+  }
+  const onAbort = (): void => {
+    if (future.done()) return;
+    if (signal.reason instanceof CancelledError) future.cancel();
+    else future.setException(signal.reason);
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await future;
+  } catch (error) {
+    if (signal.aborted && error instanceof CancelledError) throw signal.reason;
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * Waits for a host promise through a library future, so the waiting task's
+ * cancellation (or `signal`) reaches the wait. If the wait ends first, the
+ * host operation still runs to its end and `late` receives its result (to
+ * close a connection nobody will use, for example).
+ */
+export function hostWait<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  late?: (value: T) => void,
+  loop: EventLoop = getRunningLoop(),
+): Promise<T> {
+  const future = new Future<T>(loop);
+  promise.then(
+    (value) => {
+      if (future.done() || loop.isClosed()) late?.(value);
+      else future.setResult(value);
+    },
+    (error) => {
+      if (!future.done() && !loop.isClosed()) future.setException(error);
+    },
+  );
+  return waitOn(future, signal);
+}
+
+/** Concatenates byte arrays. */
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** The UTF-8 encoder shared by the module. */
+export const encoder: TextEncoder = new TextEncoder();

@@ -1,0 +1,134 @@
+/**
+ * `openConnection`: connect to a TCP (or TLS) server and get a reader and a
+ * writer.
+ *
+ * @module
+ */
+
+import { connectionStreams, setNoDelay } from "./_socket.ts";
+import { checkSignal, hostWait } from "./_wait.ts";
+import type { StreamReader } from "./stream_reader.ts";
+import type { StreamWriter } from "./stream_writer.ts";
+
+/** TLS settings of a client connection. */
+export interface TlsClientOptions {
+  /**
+   * Extra PEM root certificates to trust (a self-signed test certificate,
+   * for example).
+   *
+   * @default {undefined}
+   */
+  caCerts?: string[];
+  /**
+   * The name the server's certificate must match (and the SNI name); the
+   * connection still goes to the `hostname` of the connection options.
+   * Deno connects and verifies with one name, so when this is given it is
+   * used for both.
+   *
+   * @default {the connection's hostname}
+   */
+  hostname?: string;
+  /**
+   * ALPN protocols to offer.
+   *
+   * @default {undefined}
+   */
+  alpnProtocols?: string[];
+}
+
+/** Options for {@linkcode openConnection}. */
+export interface OpenConnectionOptions {
+  /**
+   * The host to connect to.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /** The port. */
+  port: number;
+  /**
+   * The reader's buffer limit in bytes.
+   *
+   * @default {65536}
+   */
+  limit?: number;
+  /**
+   * `true` (or TLS settings) to connect over TLS.
+   *
+   * @default {false}
+   */
+  tls?: boolean | TlsClientOptions;
+  /** Aborting it ends the connect with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects to `hostname:port` and returns `[reader, writer]`, as asyncio's
+ * `open_connection`. Close the writer to close the connection.
+ *
+ * **Cancellation**: cancelling the waiting task (or aborting `signal`) ends
+ * the wait with `CancelledError` (or `signal.reason`); a connection that is
+ * established afterwards is closed at once, so nothing leaks. A pre-aborted
+ * signal rejects at once.
+ *
+ * @param options Host, port, limit, TLS, signal.
+ * @returns The reader and the writer.
+ * @throws {Deno.errors.ConnectionRefused} If nobody listens.
+ *
+ * @example Talk to a server
+ * ```ts
+ * import { openConnection, startServer } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const reply = await run(async () => {
+ *   await using server = await startServer(async (r, w) => {
+ *     w.write(await r.readLine());
+ *   }, { port: 0 });
+ *   const [reader, writer] = await openConnection({ port: server.port });
+ *   writer.write("ping\n");
+ *   const line = new TextDecoder().decode(await reader.readLine());
+ *   writer.close();
+ *   await writer.waitClosed();
+ *   return line;
+ * });
+ * assert.equal(reply, "ping\n");
+ * ```
+ */
+export async function openConnection(
+  options: OpenConnectionOptions,
+): Promise<[StreamReader, StreamWriter]> {
+  const signal = options.signal;
+  checkSignal(signal);
+  const hostname = options.hostname ?? "127.0.0.1";
+  const tls = options.tls;
+  let connecting: Promise<Deno.Conn>;
+  if (tls === undefined || tls === false) {
+    connecting = Deno.connect({ hostname, port: options.port });
+  } else {
+    const t = tls === true ? {} : tls;
+    connecting = Deno.connectTls({
+      hostname: t.hostname ?? hostname,
+      port: options.port,
+      ...(t.caCerts !== undefined ? { caCerts: t.caCerts } : {}),
+      ...(t.alpnProtocols !== undefined
+        ? { alpnProtocols: t.alpnProtocols }
+        : {}),
+    });
+  }
+  const conn = await hostWait(connecting, signal, (late) => late.close());
+  if (tls !== undefined && tls !== false) {
+    // Finish the handshake here, so certificate errors surface now.
+    try {
+      await hostWait((conn as Deno.TlsConn).handshake(), signal);
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+  }
+  setNoDelay(conn);
+  return connectionStreams(conn, {
+    limit: options.limit,
+    halfClose: tls === undefined || tls === false,
+  });
+}

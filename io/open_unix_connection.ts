@@ -1,0 +1,70 @@
+/**
+ * `openUnixConnection`: connect to a Unix socket server.
+ *
+ * @module
+ */
+
+import { connectionStreams } from "./_socket.ts";
+import { checkSignal, hostWait } from "./_wait.ts";
+import type { StreamReader } from "./stream_reader.ts";
+import type { StreamWriter } from "./stream_writer.ts";
+
+/** Options for {@linkcode openUnixConnection}. */
+export interface OpenUnixConnectionOptions {
+  /**
+   * The reader's buffer limit in bytes.
+   *
+   * @default {65536}
+   */
+  limit?: number;
+  /** Aborting it ends the connect with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects to the Unix socket at `path` and returns `[reader, writer]`, as
+ * asyncio's `open_unix_connection`.
+ *
+ * **Cancellation**: as `openConnection`: the wait ends at once, and a
+ * connection established afterwards is closed.
+ *
+ * @param path The socket's path.
+ * @param options Limit and signal.
+ * @returns The reader and the writer.
+ * @throws {Deno.errors.NotFound} If no socket is there.
+ *
+ * @example Echo over a Unix socket
+ * ```ts
+ * import { openUnixConnection, startUnixServer } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/echo.sock`;
+ * const got = await run(async () => {
+ *   await using _server = await startUnixServer(async (r, w) => {
+ *     w.write(await r.readLine());
+ *   }, { path });
+ *   const [reader, writer] = await openUnixConnection(path);
+ *   writer.write("hi\n");
+ *   const line = new TextDecoder().decode(await reader.readLine());
+ *   await writer[Symbol.asyncDispose]();
+ *   return line;
+ * });
+ * await Deno.remove(dir, { recursive: true });
+ * assert.equal(got, "hi\n");
+ * ```
+ */
+export async function openUnixConnection(
+  path: string,
+  options: OpenUnixConnectionOptions = {},
+): Promise<[StreamReader, StreamWriter]> {
+  const signal = options.signal;
+  checkSignal(signal);
+  const conn = await hostWait(
+    Deno.connect({ transport: "unix", path }),
+    signal,
+    (late) => late.close(),
+  );
+  return connectionStreams(conn, { limit: options.limit });
+}

@@ -1,0 +1,496 @@
+/**
+ * `Server`: what `startServer` and `startUnixServer` return. It accepts
+ * connections and runs the handler for each one in its own task.
+ *
+ * @module
+ */
+
+import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
+import { Future } from "../task/future.ts";
+import type { Task } from "../task/task.ts";
+import { connectionStreams, setNoDelay } from "./_socket.ts";
+import { checkSignal, waitOn } from "./_wait.ts";
+import type { StreamReader } from "./stream_reader.ts";
+import type { StreamWriter } from "./stream_writer.ts";
+
+/**
+ * A connection handler: called once per connection, in its own task, with
+ * the connection's reader and writer.
+ */
+export type ConnectionHandler = (
+  reader: StreamReader,
+  writer: StreamWriter,
+) => Promise<void> | void;
+
+/** Options for {@linkcode Server}. */
+export interface ServerOptions {
+  /**
+   * The readers' buffer limit in bytes.
+   *
+   * @default {65536}
+   */
+  limit?: number;
+  /**
+   * Whether connections can half-close (`writeEof`); `false` for TLS.
+   *
+   * @default {true}
+   */
+  halfClose?: boolean;
+  /**
+   * A file to remove once the server is closed (a Unix socket's path).
+   *
+   * @default {undefined}
+   */
+  cleanupPath?: string;
+  /**
+   * The loop that runs the handlers.
+   *
+   * @default {getRunningLoop()}
+   */
+  loop?: EventLoop;
+}
+
+/** Options for the waiting methods of {@linkcode Server}. */
+export interface ServerWaitOptions {
+  /** Aborting it ends the wait with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A listening server. It serves from the start (asyncio's
+ * `start_serving=True`): each accepted connection gets a reader and a
+ * writer, and the handler runs in its own task.
+ *
+ * - A handler that throws is reported through the loop's exception handler
+ *   (`"Unhandled exception in client connected handler"`), and only its own
+ *   connection is closed.
+ * - When the handler returns (or throws), its connection is closed after
+ *   the buffered bytes are sent. This differs from asyncio, which leaves the
+ *   transport open: keep the handler running for as long as the connection
+ *   is used (a chat room's handler loops over its reader).
+ * - `close()` stops accepting; connections go on until their handlers end
+ *   or `closeClients()`/`abortClients()` closes them; `waitClosed()` waits
+ *   for both (as Python 3.12+).
+ *
+ * @example Serve, then close with `await using`
+ * ```ts
+ * import { openConnection, startServer } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const got = await run(async () => {
+ *   await using server = await startServer(async (_r, w) => {
+ *     w.write("welcome\n");
+ *   }, { port: 0 });
+ *   const [r, w] = await openConnection({ port: server.port });
+ *   const line = await r.readLine();
+ *   await w[Symbol.asyncDispose]();
+ *   return new TextDecoder().decode(line);
+ * });
+ * assert.equal(got, "welcome\n");
+ * ```
+ */
+export class Server implements AsyncDisposable {
+  readonly #listener: Deno.Listener;
+  readonly #handler: ConnectionHandler;
+  readonly #limit: number | undefined;
+  readonly #halfClose: boolean;
+  readonly #cleanupPath: string | undefined;
+  readonly #loop: EventLoop;
+  readonly #addrs: Deno.Addr[];
+  readonly #conns = new Set<StreamWriter>();
+  #closing = false;
+  #acceptDone = false;
+  #closed = false;
+  #closedWaiters: Future<void>[] = [];
+
+  /**
+   * Wraps a listener and starts accepting. `startServer` and
+   * `startUnixServer` are the usual way to get one.
+   *
+   * @param listener A Deno listener (TCP, TLS or Unix).
+   * @param handler The connection handler.
+   * @param options Limit, half-close, loop.
+   *
+   * @example Wrap a listener
+   * ```ts
+   * import { Server } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   *   await using server = new Server(listener, () => {});
+   *   assert.equal(server.isServing(), true);
+   * });
+   * ```
+   */
+  constructor(
+    listener: Deno.Listener,
+    handler: ConnectionHandler,
+    options: ServerOptions = {},
+  ) {
+    this.#listener = listener;
+    this.#handler = handler;
+    this.#limit = options.limit;
+    this.#halfClose = options.halfClose ?? true;
+    this.#cleanupPath = options.cleanupPath;
+    this.#loop = options.loop ?? getRunningLoop();
+    this.#addrs = [listener.addr];
+    this.#acceptLoop();
+  }
+
+  /**
+   * The addresses the server listens on.
+   *
+   * @example One address
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   await using server = await startServer(() => {}, { port: 0 });
+   *   assert.equal(server.addrs.length, 1);
+   *   assert.equal((server.addrs[0] as Deno.NetAddr).hostname, "127.0.0.1");
+   * });
+   * ```
+   */
+  get addrs(): readonly Deno.Addr[] {
+    return this.#addrs;
+  }
+
+  /**
+   * The TCP port of the first address (handy with `port: 0`); `0` for a
+   * Unix socket.
+   *
+   * @example A port picked by the system
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   await using server = await startServer(() => {}, { port: 0 });
+   *   assert.ok(server.port > 0);
+   * });
+   * ```
+   */
+  get port(): number {
+    const addr = this.#addrs[0];
+    return addr !== undefined && "port" in addr ? addr.port : 0;
+  }
+
+  /**
+   * How many connections are open.
+   *
+   * @example None yet
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   await using server = await startServer(() => {}, { port: 0 });
+   *   assert.equal(server.connectionCount, 0);
+   * });
+   * ```
+   */
+  get connectionCount(): number {
+    return this.#conns.size;
+  }
+
+  /**
+   * Whether the server accepts connections (until `close()`).
+   *
+   * @returns `true` while serving.
+   *
+   * @example After close
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const server = await startServer(() => {}, { port: 0 });
+   *   server.close();
+   *   assert.equal(server.isServing(), false);
+   *   await server.waitClosed();
+   * });
+   * ```
+   */
+  isServing(): boolean {
+    return !this.#closing;
+  }
+
+  /**
+   * Stops accepting connections and closes the listening socket. Open
+   * connections go on. Idempotent.
+   *
+   * @example Close twice
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const server = await startServer(() => {}, { port: 0 });
+   *   server.close();
+   *   server.close();
+   *   await server.waitClosed();
+   *   assert.equal(server.isServing(), false);
+   * });
+   * ```
+   */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /**
+   * Closes every open connection, after sending what each has buffered.
+   *
+   * @example Close clients
+   * ```ts
+   * import { openConnection, startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const eof = await run(async () => {
+   *   await using server = await startServer(async (r) => {
+   *     await r.read();
+   *   }, { port: 0 });
+   *   const [r, w] = await openConnection({ port: server.port });
+   *   w.write("x");
+   *   while (server.connectionCount === 0) await r.read(0);
+   *   server.close();
+   *   server.closeClients();
+   *   const data = await r.read();
+   *   await w[Symbol.asyncDispose]();
+   *   return data.length;
+   * });
+   * assert.equal(eof, 0);
+   * ```
+   */
+  closeClients(): void {
+    for (const w of this.#conns) w.close();
+  }
+
+  /**
+   * Closes every open connection now, dropping what is buffered (for peers
+   * that stopped reading).
+   *
+   * @example Abort clients
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   await using server = await startServer(() => {}, { port: 0 });
+   *   server.abortClients();
+   *   assert.equal(server.connectionCount, 0);
+   * });
+   * ```
+   */
+  abortClients(): void {
+    for (const w of this.#conns) w.abort();
+  }
+
+  /**
+   * Waits until the server is closed: `close()` was called, the listener
+   * stopped, and every connection is closed.
+   *
+   * **Cancellation**: cancelling the waiting task (or aborting `signal`)
+   * ends the wait only. A pre-aborted signal rejects at once.
+   *
+   * @param options An abort signal.
+   *
+   * @example Close and wait
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const server = await startServer(() => {}, { port: 0 });
+   *   server.close();
+   *   await server.waitClosed();
+   *   assert.equal(server.connectionCount, 0);
+   * });
+   * ```
+   */
+  async waitClosed(options?: ServerWaitOptions): Promise<void> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    if (this.#closed) return;
+    const waiter = new Future<void>(getRunningLoop());
+    this.#closedWaiters.push(waiter);
+    try {
+      await waitOn(waiter, signal);
+    } finally {
+      const i = this.#closedWaiters.indexOf(waiter);
+      if (i !== -1) this.#closedWaiters.splice(i, 1);
+    }
+  }
+
+  /**
+   * Serves until the server is closed (by `close()` elsewhere) and every
+   * connection ended.
+   *
+   * **Cancellation**: cancelling the waiting task (or aborting `signal`)
+   * closes the server and its connections (`close()` and
+   * `closeClients()`), then throws `CancelledError` (or `signal.reason`),
+   * as asyncio's `serve_forever()`.
+   *
+   * @param options An abort signal.
+   *
+   * @example Stop serving with a signal
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const server = await startServer(() => {}, { port: 0 });
+   *   const stop = new AbortController();
+   *   queueMicrotask(() => stop.abort(new Error("enough")));
+   *   await assert.rejects(server.serveForever({ signal: stop.signal }), /enough/);
+   *   await server.waitClosed();
+   *   assert.equal(server.isServing(), false);
+   * });
+   * ```
+   */
+  async serveForever(options?: ServerWaitOptions): Promise<void> {
+    try {
+      await this.waitClosed(options);
+    } catch (error) {
+      this.close();
+      this.closeClients();
+      throw error;
+    }
+  }
+
+  /**
+   * `close()`, `closeClients()`, then `waitClosed()`: `await using server`.
+   *
+   * **Cancellation**: as `waitClosed()`.
+   *
+   * @example Dispose
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const server = await run(async () => {
+   *   await using server = await startServer(() => {}, { port: 0 });
+   *   return server;
+   * });
+   * assert.equal(server.isServing(), false);
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    this.closeClients();
+    await this.waitClosed();
+  }
+
+  async #acceptLoop(): Promise<void> {
+    try {
+      for (;;) {
+        let conn: Deno.Conn;
+        try {
+          conn = await this.#listener.accept();
+        } catch (error) {
+          if (this.#closing) break;
+          if (
+            error instanceof Deno.errors.BadResource ||
+            error instanceof Deno.errors.Interrupted
+          ) {
+            break;
+          }
+          this.#report("Error accepting a connection", error);
+          continue;
+        }
+        if (this.#closing || this.#loop.isClosed()) {
+          conn.close();
+          continue;
+        }
+        this.#serve(conn);
+      }
+    } finally {
+      this.#acceptDone = true;
+      if (this.#cleanupPath !== undefined) {
+        try {
+          Deno.removeSync(this.#cleanupPath);
+        } catch {
+          // Already gone, or no permission: nothing to clean.
+        }
+      }
+      this.#checkClosed();
+    }
+  }
+
+  #serve(conn: Deno.Conn): void {
+    setNoDelay(conn);
+    const [reader, writer] = connectionStreams(conn, {
+      limit: this.#limit,
+      halfClose: this.#halfClose,
+      onClosed: () => {
+        this.#conns.delete(writer);
+        this.#checkClosed();
+      },
+    });
+    this.#conns.add(writer);
+    const handler = this.#handler;
+    const task = this.#loop.createTask(
+      async () => await handler(reader, writer),
+      { name: `handler ${describe(writer.remoteAddr)}` },
+    ) as Task<void>;
+    task.addDoneCallback((t) => {
+      if (!t.cancelled()) {
+        const error = t.exception();
+        if (error !== undefined) {
+          this.#report(
+            "Unhandled exception in client connected handler",
+            error,
+            t,
+          );
+        }
+      }
+      writer.close();
+    });
+  }
+
+  #report(message: string, exception: unknown, task?: unknown): void {
+    if (this.#loop.isClosed()) return;
+    this.#loop.callExceptionHandler({
+      message,
+      exception,
+      ...(task !== undefined ? { task } : {}),
+      server: this,
+    });
+  }
+
+  #checkClosed(): void {
+    if (this.#closed || !this.#closing || !this.#acceptDone) return;
+    if (this.#conns.size > 0) return;
+    this.#closed = true;
+    for (const f of this.#closedWaiters.splice(0)) {
+      if (!f.done() && !f.getLoop().isClosed()) f.setResult();
+    }
+  }
+}
+
+function describe(addr: Deno.Addr | null): string {
+  if (addr === null) return "?";
+  if (addr.transport === "tcp" || addr.transport === "udp") {
+    return `${addr.hostname}:${addr.port}`;
+  }
+  return "path" in addr ? String(addr.path) : addr.transport;
+}

@@ -1,0 +1,105 @@
+/**
+ * `startServer`: a TCP (or TLS) server whose connections are streams.
+ *
+ * @module
+ */
+
+import { getRunningLoop } from "../loop/mod.ts";
+import { type ConnectionHandler, Server } from "./server.ts";
+
+/** TLS settings of a server. */
+export interface TlsServerOptions {
+  /** The certificate chain, PEM. */
+  cert: string;
+  /** The private key, PEM. */
+  key: string;
+  /**
+   * ALPN protocols to accept.
+   *
+   * @default {undefined}
+   */
+  alpnProtocols?: string[];
+}
+
+/** Options for {@linkcode startServer}. */
+export interface StartServerOptions {
+  /**
+   * The address to listen on. Loopback by default (Deno's and asyncio's
+   * default is every interface): pass `"0.0.0.0"` to serve the network.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /** The port; `0` picks a free one (see `server.port`). */
+  port: number;
+  /**
+   * The readers' buffer limit in bytes.
+   *
+   * @default {65536}
+   */
+  limit?: number;
+  /**
+   * Serve TLS with this certificate and key.
+   *
+   * @default {undefined}
+   */
+  tls?: TlsServerOptions;
+}
+
+/**
+ * Starts a TCP server, as asyncio's `start_server`: each connection runs
+ * `handler(reader, writer)` in its own task. Must be called inside a running
+ * loop, which runs the handlers.
+ *
+ * @param handler The connection handler.
+ * @param options Address, port, limit, TLS.
+ * @returns The serving server.
+ * @throws {Deno.errors.AddrInUse} If the port is taken.
+ *
+ * @example An upper-casing server
+ * ```ts
+ * import { openConnection, startServer } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const got = await run(async () => {
+ *   await using server = await startServer(async (r, w) => {
+ *     for await (const line of r) {
+ *       w.write(new TextDecoder().decode(line).toUpperCase());
+ *     }
+ *   }, { port: 0 });
+ *   const [r, w] = await openConnection({ port: server.port });
+ *   w.write("abc\n");
+ *   const line = await r.readLine();
+ *   await w[Symbol.asyncDispose]();
+ *   return new TextDecoder().decode(line);
+ * });
+ * assert.equal(got, "ABC\n");
+ * ```
+ */
+export function startServer(
+  handler: ConnectionHandler,
+  options: StartServerOptions,
+): Promise<Server> {
+  const loop = getRunningLoop();
+  const hostname = options.hostname ?? "127.0.0.1";
+  const tls = options.tls;
+  const listener: Deno.Listener = tls === undefined
+    ? Deno.listen({ hostname, port: options.port })
+    : Deno.listenTls({
+      hostname,
+      port: options.port,
+      cert: tls.cert,
+      key: tls.key,
+      ...(tls.alpnProtocols !== undefined
+        ? { alpnProtocols: tls.alpnProtocols }
+        : {}),
+    });
+  return Promise.resolve(
+    new Server(listener, handler, {
+      loop,
+      halfClose: tls === undefined,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    }),
+  );
+}

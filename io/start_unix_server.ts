@@ -1,0 +1,65 @@
+/**
+ * `startUnixServer`: a Unix socket server whose connections are streams.
+ *
+ * @module
+ */
+
+import { getRunningLoop } from "../loop/mod.ts";
+import { type ConnectionHandler, Server } from "./server.ts";
+
+/** Options for {@linkcode startUnixServer}. */
+export interface StartUnixServerOptions {
+  /** The socket's path. */
+  path: string;
+  /**
+   * The readers' buffer limit in bytes.
+   *
+   * @default {65536}
+   */
+  limit?: number;
+  /**
+   * Remove the socket file once the server is closed (as Python 3.13's
+   * `cleanup_socket`).
+   *
+   * @default {true}
+   */
+  cleanup?: boolean;
+}
+
+/**
+ * Starts a Unix socket server, as asyncio's `start_unix_server`: each
+ * connection runs `handler(reader, writer)` in its own task.
+ *
+ * @param handler The connection handler.
+ * @param options The path, limit, cleanup.
+ * @returns The serving server.
+ * @throws {Deno.errors.AddrInUse} If the path exists.
+ *
+ * @example Serve on a socket file
+ * ```ts
+ * import { startUnixServer } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await run(async () => {
+ *   await using server = await startUnixServer(() => {}, { path: `${dir}/s.sock` });
+ *   assert.equal(server.addrs[0]!.transport, "unix");
+ * });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function startUnixServer(
+  handler: ConnectionHandler,
+  options: StartUnixServerOptions,
+): Promise<Server> {
+  const loop = getRunningLoop();
+  const listener = Deno.listen({ transport: "unix", path: options.path });
+  return Promise.resolve(
+    new Server(listener, handler, {
+      loop,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.cleanup !== false ? { cleanupPath: options.path } : {}),
+    }),
+  );
+}

@@ -1,0 +1,592 @@
+/**
+ * `StreamReader`: asyncio's buffered byte reader, fed by a pump (a socket,
+ * a `ReadableStream`, a file) or by hand with `feedData`/`feedEof`.
+ *
+ * @module
+ */
+
+import { getRunningLoop } from "../loop/mod.ts";
+import { IncompleteReadError, LimitOverrunError } from "../task/errors.ts";
+import { Future } from "../task/future.ts";
+import { attachSource, type ReaderSource } from "./_source.ts";
+import { checkSignal, encoder, waitOn } from "./_wait.ts";
+
+/** The default buffer limit of readers: 64 KiB, as in asyncio. */
+export const DEFAULT_LIMIT: number = 64 * 1024;
+
+/** Options for {@linkcode StreamReader}. */
+export interface StreamReaderOptions {
+  /**
+   * The buffer limit in bytes: `readUntil`/`readLine` fail with
+   * `LimitOverrunError` on a chunk longer than this, and the pump that feeds
+   * the reader pauses while more than this is buffered.
+   *
+   * @default {65536}
+   */
+  limit?: number;
+}
+
+/** Options for the reading methods of {@linkcode StreamReader}. */
+export interface ReadOptions {
+  /** Aborting it ends the wait with the signal's reason; no byte is lost. */
+  signal?: AbortSignal;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A buffered reader of bytes, as asyncio's `StreamReader`. A pump (or your
+ * code) calls {@linkcode StreamReader.feedData} and
+ * {@linkcode StreamReader.feedEof}; tasks call the reading methods, which
+ * wait on library futures. One task reads at a time.
+ *
+ * **Cancellation** (all reading methods): a read waits only while the buffer
+ * cannot satisfy it, and takes bytes out of the buffer only once it can
+ * return them. So cancelling the waiting task (or aborting `signal`) ends the
+ * wait with `CancelledError` (or `signal.reason`), no byte is consumed, and
+ * the next read sees the same data. A pre-aborted signal rejects at once,
+ * even if the data is there.
+ *
+ * **Flow control**: while more than `limit` bytes are buffered, the pump
+ * that feeds the reader pauses; it resumes once reads bring the buffer back
+ * to `limit` or below (asyncio pauses at twice the limit; one limit keeps
+ * memory per connection at about `limit` plus one socket read).
+ *
+ * @example Read lines fed by hand
+ * ```ts
+ * import { StreamReader } from "@aio/asyncio/io";
+ * import assert from "node:assert/strict";
+ *
+ * const r = new StreamReader();
+ * r.feedData(new TextEncoder().encode("hello\nworld"));
+ * r.feedEof();
+ * const lines: string[] = [];
+ * for await (const line of r) lines.push(new TextDecoder().decode(line));
+ * assert.deepEqual(lines, ["hello\n", "world"]);
+ * assert.ok(r.atEof());
+ * ```
+ */
+export class StreamReader implements AsyncIterable<Uint8Array> {
+  readonly #limit: number;
+  #buf: Uint8Array = EMPTY;
+  #start = 0;
+  #end = 0;
+  #eof = false;
+  #exception: unknown = undefined;
+  #hasException = false;
+  #waiter: Future<void> | null = null;
+  #source: ReaderSource | null = null;
+  #paused = false;
+
+  /**
+   * Creates an empty reader.
+   *
+   * @param options The buffer limit.
+   * @throws {RangeError} If `limit` is not a positive integer.
+   *
+   * @example A reader with a small limit
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader({ limit: 16 });
+   * assert.equal(r.limit, 16);
+   * ```
+   */
+  constructor(options: StreamReaderOptions = {}) {
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit <= 0) {
+      throw new RangeError(
+        `Cannot create StreamReader: limit must be a positive integer, got ${limit}`,
+      );
+    }
+    this.#limit = limit;
+  }
+
+  /**
+   * The buffer limit in bytes.
+   *
+   * @example Default limit
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new StreamReader().limit, 65536);
+   * ```
+   */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /**
+   * How many bytes are buffered.
+   *
+   * @example Count buffered bytes
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new Uint8Array(3));
+   * assert.equal(r.bufferSize, 3);
+   * ```
+   */
+  get bufferSize(): number {
+    return this.#end - this.#start;
+  }
+
+  /**
+   * @ignore Links the pump that feeds this reader (flow control).
+   */
+  [attachSource](source: ReaderSource): void {
+    this.#source = source;
+    if (this.#paused) source.pause();
+  }
+
+  /**
+   * Appends bytes to the buffer (they are copied) and wakes a waiting read.
+   *
+   * @param data The bytes.
+   * @throws {Error} If `feedEof()` was called.
+   *
+   * @example Feed and read
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new Uint8Array([1, 2, 3]));
+   * assert.deepEqual(await r.read(2), new Uint8Array([1, 2]));
+   * ```
+   */
+  feedData(data: Uint8Array): void {
+    if (this.#eof) {
+      throw new Error("Cannot call feedData(): feedEof() was called");
+    }
+    const n = data.length;
+    if (n === 0) return;
+    let end = this.#end;
+    if (end + n > this.#buf.length) this.#makeRoom(n);
+    end = this.#end;
+    this.#buf.set(data, end);
+    this.#end = end + n;
+    this.#wakeWaiter();
+    if (!this.#paused && this.#end - this.#start > this.#limit) {
+      this.#paused = true;
+      this.#source?.pause();
+    }
+  }
+
+  /**
+   * Marks the end of the stream: reads return what is buffered, then EOF.
+   * Calling it again does nothing.
+   *
+   * @example Read to EOF
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new TextEncoder().encode("abc"));
+   * r.feedEof();
+   * assert.equal(new TextDecoder().decode(await r.read()), "abc");
+   * ```
+   */
+  feedEof(): void {
+    this.#eof = true;
+    this.#wakeWaiter();
+  }
+
+  /**
+   * Makes every read from now on throw `error` (a connection reset, for
+   * example), and wakes a waiting read with it.
+   *
+   * @param error The error.
+   *
+   * @example A reset connection
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.setException(new Deno.errors.ConnectionReset("reset"));
+   * await assert.rejects(r.readLine(), Deno.errors.ConnectionReset);
+   * ```
+   */
+  setException(error: unknown): void {
+    this.#exception = error;
+    this.#hasException = true;
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      if (!waiter.done() && !waiter.getLoop().isClosed()) {
+        waiter.setException(error);
+      }
+    }
+  }
+
+  /**
+   * The error set by {@linkcode StreamReader.setException}, if any.
+   *
+   * @returns The error, or `undefined`.
+   *
+   * @example No error
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new StreamReader().exception(), undefined);
+   * ```
+   */
+  exception(): unknown {
+    return this.#exception;
+  }
+
+  /**
+   * Whether the stream ended and the buffer is empty.
+   *
+   * @returns `true` at EOF.
+   *
+   * @example EOF after the last byte
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new Uint8Array(1));
+   * r.feedEof();
+   * assert.equal(r.atEof(), false);
+   * await r.read(1);
+   * assert.equal(r.atEof(), true);
+   * ```
+   */
+  atEof(): boolean {
+    return this.#eof && this.#end === this.#start;
+  }
+
+  /**
+   * Reads up to `n` bytes; with `n < 0` (the default), reads to EOF. Waits
+   * only while the buffer is empty. Returns an empty array at EOF.
+   *
+   * **Cancellation**: see the class: no byte is lost.
+   *
+   * @param n The most bytes to read, or `-1` for all.
+   * @param options An abort signal.
+   * @returns The bytes.
+   * @throws {Error} If another task is already waiting on this reader.
+   * @throws {unknown} The error set by `setException`.
+   *
+   * @example Read what has arrived
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new Uint8Array([1, 2, 3]));
+   * assert.equal((await r.read(100)).length, 3);
+   * r.feedEof();
+   * assert.equal((await r.read()).length, 0);
+   * ```
+   */
+  async read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    this.#throwIfFailed();
+    if (n === 0) return EMPTY;
+    if (n < 0) {
+      while (!this.#eof) await this.#waitForData("read", signal);
+      return this.#take(this.#end - this.#start);
+    }
+    if (this.#end === this.#start && !this.#eof) {
+      await this.#waitForData("read", signal);
+    }
+    return this.#take(Math.min(n, this.#end - this.#start));
+  }
+
+  /**
+   * Reads exactly `n` bytes.
+   *
+   * **Cancellation**: see the class: no byte is lost.
+   *
+   * @param n How many bytes.
+   * @param options An abort signal.
+   * @returns `n` bytes.
+   * @throws {IncompleteReadError} If the stream ends first; `partial` holds
+   * the bytes read (they leave the buffer).
+   * @throws {RangeError} If `n` is negative.
+   * @throws {unknown} The error set by `setException`.
+   *
+   * @example Exactly four bytes, then an incomplete read
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import { IncompleteReadError } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new Uint8Array([1, 2, 3, 4, 5]));
+   * r.feedEof();
+   * assert.deepEqual(await r.readExactly(4), new Uint8Array([1, 2, 3, 4]));
+   * await assert.rejects(r.readExactly(2), (e: IncompleteReadError) => {
+   *   assert.deepEqual(e.partial, new Uint8Array([5]));
+   *   assert.equal(e.expected, 2);
+   *   return true;
+   * });
+   * ```
+   */
+  async readExactly(n: number, options?: ReadOptions): Promise<Uint8Array> {
+    if (!Number.isInteger(n) || n < 0) {
+      throw new RangeError(
+        `Cannot call readExactly(): n must be a non-negative integer, got ${n}`,
+      );
+    }
+    const signal = options?.signal;
+    checkSignal(signal);
+    this.#throwIfFailed();
+    while (this.#end - this.#start < n) {
+      if (this.#eof) {
+        throw new IncompleteReadError(
+          this.#take(this.#end - this.#start),
+          n,
+        );
+      }
+      await this.#waitForData("readExactly", signal);
+    }
+    return this.#take(n);
+  }
+
+  /**
+   * Reads up to and including `separator`.
+   *
+   * **Cancellation**: see the class: no byte is lost.
+   *
+   * @param separator The separator, a string (UTF-8) or bytes.
+   * @param options An abort signal.
+   * @returns The bytes, ending with the separator.
+   * @throws {LimitOverrunError} If no separator is found within `limit`
+   * bytes, or the chunk before it is longer than `limit`; the data stays in
+   * the buffer and `consumed` says how many bytes to skip.
+   * @throws {IncompleteReadError} If the stream ends first; `partial` holds
+   * the bytes read (`expected` is `null`).
+   * @throws {RangeError} If the separator is empty.
+   * @throws {unknown} The error set by `setException`.
+   *
+   * @example Read a record
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new TextEncoder().encode("a=1;b=2;"));
+   * assert.equal(new TextDecoder().decode(await r.readUntil(";")), "a=1;");
+   * ```
+   */
+  async readUntil(
+    separator: string | Uint8Array = "\n",
+    options?: ReadOptions,
+  ): Promise<Uint8Array> {
+    const sep = typeof separator === "string"
+      ? encoder.encode(separator)
+      : separator;
+    const seplen = sep.length;
+    if (seplen === 0) {
+      throw new RangeError("Cannot call readUntil(): separator is empty");
+    }
+    const signal = options?.signal;
+    checkSignal(signal);
+    this.#throwIfFailed();
+    const limit = this.#limit;
+    let offset = 0;
+    let isep: number;
+    for (;;) {
+      const buflen = this.#end - this.#start;
+      if (buflen - offset >= seplen) {
+        isep = this.#find(sep, offset);
+        if (isep !== -1) break;
+        offset = buflen + 1 - seplen;
+        if (offset > limit) {
+          throw new LimitOverrunError(
+            `Separator is not found, and chunk exceeds the limit of ${limit} bytes`,
+            offset,
+          );
+        }
+      }
+      if (this.#eof) {
+        throw new IncompleteReadError(this.#take(buflen), null);
+      }
+      await this.#waitForData("readUntil", signal);
+    }
+    if (isep > limit) {
+      throw new LimitOverrunError(
+        `Separator is found, but chunk is longer than the limit of ${limit} bytes`,
+        isep,
+      );
+    }
+    return this.#take(isep + seplen);
+  }
+
+  /**
+   * Reads one line, ending with `"\n"`; at EOF, returns what is left
+   * (possibly without `"\n"`, empty once the stream is exhausted).
+   *
+   * Unlike `readUntil`, a line longer than the limit is dropped from the
+   * buffer (the part buffered so far, and the newline if it arrived) before
+   * the error is thrown, as asyncio's `readline()` does, so the next
+   * `readLine()` starts after it.
+   *
+   * **Cancellation**: see the class: no byte is lost.
+   *
+   * @param options An abort signal.
+   * @returns The line, with its `"\n"`.
+   * @throws {LimitOverrunError} If the line is longer than `limit`.
+   * @throws {unknown} The error set by `setException`.
+   *
+   * @example Lines and the last partial line
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new TextEncoder().encode("one\ntwo"));
+   * r.feedEof();
+   * const d = new TextDecoder();
+   * assert.equal(d.decode(await r.readLine()), "one\n");
+   * assert.equal(d.decode(await r.readLine()), "two");
+   * assert.equal((await r.readLine()).length, 0);
+   * ```
+   */
+  async readLine(options?: ReadOptions): Promise<Uint8Array> {
+    try {
+      return await this.readUntil(NEWLINE, options);
+    } catch (error) {
+      if (error instanceof IncompleteReadError) return error.partial;
+      if (error instanceof LimitOverrunError) {
+        const at = this.#start + error.consumed;
+        if (at < this.#end && this.#buf[at] === 10) {
+          this.#take(error.consumed + 1);
+        } else {
+          this.#take(this.#end - this.#start);
+        }
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Iterates over lines (each with its `"\n"`) until EOF, as `readLine()`.
+   *
+   * **Cancellation**: as `readLine()`.
+   *
+   * @returns An async iterator of lines.
+   *
+   * @example Count lines
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new TextEncoder().encode("a\nb\nc\n"));
+   * r.feedEof();
+   * let n = 0;
+   * for await (const _ of r) n++;
+   * assert.equal(n, 3);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: async (): Promise<IteratorResult<Uint8Array>> => {
+        const line = await this.readLine();
+        return line.length === 0
+          ? { value: undefined, done: true }
+          : { value: line, done: false };
+      },
+    };
+  }
+
+  #throwIfFailed(): void {
+    if (this.#hasException) throw this.#exception;
+  }
+
+  #wakeWaiter(): void {
+    const waiter = this.#waiter;
+    if (waiter !== null) {
+      this.#waiter = null;
+      if (!waiter.done() && !waiter.getLoop().isClosed()) {
+        waiter.setResult();
+      }
+    }
+  }
+
+  async #waitForData(
+    caller: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    if (this.#waiter !== null) {
+      throw new Error(
+        `Cannot call ${caller}(): another task is already waiting for data on this StreamReader`,
+      );
+    }
+    if (this.#paused) {
+      // The data asked for does not fit the limit: let the pump go on.
+      this.#paused = false;
+      this.#source?.resume();
+    }
+    const waiter = new Future<void>(getRunningLoop());
+    this.#waiter = waiter;
+    this.#source?.pull?.();
+    try {
+      await waitOn(waiter, signal);
+    } finally {
+      if (this.#waiter === waiter) this.#waiter = null;
+    }
+    this.#throwIfFailed();
+  }
+
+  #take(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
+    const start = this.#start;
+    const out = this.#buf.slice(start, start + n);
+    if (start + n === this.#end) {
+      this.#start = this.#end = 0;
+    } else {
+      this.#start = start + n;
+    }
+    if (this.#paused && this.#end - this.#start <= this.#limit) {
+      this.#paused = false;
+      this.#source?.resume();
+    }
+    return out;
+  }
+
+  #makeRoom(n: number): void {
+    const used = this.#end - this.#start;
+    const buf = this.#buf;
+    if (used + n <= buf.length) {
+      buf.copyWithin(0, this.#start, this.#end);
+    } else {
+      let size = Math.max(buf.length * 2, 4096);
+      while (size < used + n) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(buf.subarray(this.#start, this.#end));
+      this.#buf = next;
+    }
+    this.#start = 0;
+    this.#end = used;
+  }
+
+  #find(sep: Uint8Array, offset: number): number {
+    const view = this.#buf.subarray(this.#start, this.#end);
+    const first = sep[0]!;
+    const seplen = sep.length;
+    if (seplen === 1) return view.indexOf(first, offset);
+    const last = view.length - seplen;
+    for (let i = view.indexOf(first, offset); i !== -1 && i <= last;) {
+      let j = 1;
+      while (j < seplen && view[i + j] === sep[j]) j++;
+      if (j === seplen) return i;
+      i = view.indexOf(first, i + 1);
+    }
+    return -1;
+  }
+}
+
+const NEWLINE = new Uint8Array([10]);

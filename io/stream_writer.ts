@@ -1,0 +1,542 @@
+/**
+ * `StreamWriter`: asyncio's buffered writer with backpressure, over any
+ * byte sink (a socket, a `WritableStream`, a pipe).
+ *
+ * @module
+ */
+
+import { getRunningLoop } from "../loop/mod.ts";
+import { Future } from "../task/future.ts";
+import { Deque } from "../loop/deque.ts";
+import { checkSignal, concat, encoder, waitOn } from "./_wait.ts";
+
+/**
+ * Where a {@linkcode StreamWriter} writes: the transport under it. The
+ * sockets, pipes and `WritableStream`s of this module provide one; implement
+ * it to put a writer over anything else.
+ */
+export interface WriteSink {
+  /** Writes all of `chunk`; the promise settles once it is written. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Closes the write side only (half-close), if the sink supports it. */
+  closeWrite?(): Promise<void> | void;
+  /** Releases the sink; may be called while a write is pending. */
+  close(): Promise<void> | void;
+  /** The peer's address, for sockets. */
+  readonly remoteAddr?: Deno.Addr | null;
+  /** The local address, for sockets. */
+  readonly localAddr?: Deno.Addr | null;
+}
+
+/** Options for {@linkcode StreamWriter}. */
+export interface StreamWriterOptions {
+  /**
+   * `drain()` waits while more than this many bytes are buffered.
+   *
+   * @default {65536}
+   */
+  highWaterMark?: number;
+  /**
+   * A waiting `drain()` returns once the buffer is at or below this.
+   *
+   * @default {highWaterMark / 4}
+   */
+  lowWaterMark?: number;
+}
+
+/** Options for the waiting methods of {@linkcode StreamWriter}. */
+export interface WriterWaitOptions {
+  /** Aborting it ends the wait with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Bytes gathered into one sink write when several small chunks queue up. */
+const GATHER = 64 * 1024;
+
+/**
+ * A buffered writer, as asyncio's `StreamWriter`.
+ *
+ * **`write()` does not wait**: it copies the bytes into the writer's buffer
+ * (so you may reuse yours), starts sending them, and returns `void` at once;
+ * `await writer.write(x)` therefore does not wait for anything. Backpressure
+ * is `await writer.drain()`, which waits while more than `highWaterMark`
+ * bytes are buffered; a writer whose peer stops reading stops growing as
+ * soon as its writer drains after each write.
+ *
+ * Bytes in flight to the sink count as buffered until the sink took them.
+ *
+ * @example Write, drain, close
+ * ```ts
+ * import { StreamWriter, type WriteSink } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const got: string[] = [];
+ * const sink: WriteSink = {
+ *   write: async (chunk) => void got.push(new TextDecoder().decode(chunk)),
+ *   close: () => {},
+ * };
+ * await run(async () => {
+ *   const w = new StreamWriter(sink);
+ *   w.write("hello ");
+ *   w.write("world");
+ *   await w.drain();
+ *   w.close();
+ *   await w.waitClosed();
+ * });
+ * assert.equal(got.join(""), "hello world");
+ * ```
+ */
+export class StreamWriter implements AsyncDisposable {
+  readonly #sink: WriteSink;
+  readonly #high: number;
+  readonly #low: number;
+  readonly #queue = new Deque<Uint8Array>();
+  #size = 0;
+  #flushing = false;
+  #closing = false;
+  #closed = false;
+  #eofRequested = false;
+  #eofSent = false;
+  #error: unknown = undefined;
+  #failed = false;
+  #aborted = false;
+  #drainWaiters: Future<void>[] = [];
+  #closeWaiters: Future<void>[] = [];
+
+  /**
+   * Creates a writer over `sink`. `openConnection`, `startServer`, the
+   * subprocess and stream adapters create writers for you.
+   *
+   * @param sink Where the bytes go.
+   * @param options The water marks.
+   * @throws {RangeError} If the marks are negative or `low > high`.
+   *
+   * @example A writer over an array
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: async () => {}, close: () => {} }, {
+   *   highWaterMark: 1024,
+   * });
+   * assert.equal(w.isClosing(), false);
+   * w.close();
+   * ```
+   */
+  constructor(sink: WriteSink, options: StreamWriterOptions = {}) {
+    const high = options.highWaterMark ?? 64 * 1024;
+    const low = options.lowWaterMark ?? Math.floor(high / 4);
+    if (!(high >= 0) || !(low >= 0) || low > high) {
+      throw new RangeError(
+        `Cannot create StreamWriter: need 0 <= lowWaterMark <= highWaterMark, got ${low} and ${high}`,
+      );
+    }
+    this.#sink = sink;
+    this.#high = high;
+    this.#low = low;
+  }
+
+  /**
+   * The peer's address (for sockets), else `null`.
+   *
+   * @example No address for a plain sink
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: async () => {}, close: () => {} });
+   * assert.equal(w.remoteAddr, null);
+   * w.close();
+   * ```
+   */
+  get remoteAddr(): Deno.Addr | null {
+    return this.#sink.remoteAddr ?? null;
+  }
+
+  /**
+   * The local address (for sockets), else `null`.
+   *
+   * @example No address for a plain sink
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: async () => {}, close: () => {} });
+   * assert.equal(w.localAddr, null);
+   * w.close();
+   * ```
+   */
+  get localAddr(): Deno.Addr | null {
+    return this.#sink.localAddr ?? null;
+  }
+
+  /**
+   * How many bytes are buffered (including those the sink is writing).
+   *
+   * @example Buffered until the sink takes them
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: () => new Promise(() => {}), close: () => {} });
+   * w.write(new Uint8Array(10));
+   * assert.equal(w.bufferSize, 10);
+   * w.abort();
+   * ```
+   */
+  get bufferSize(): number {
+    return this.#size;
+  }
+
+  /**
+   * Queues `data` (a string is encoded as UTF-8; bytes are copied) and
+   * starts sending it. Does not wait: call `drain()` for backpressure.
+   *
+   * @param data The bytes or text.
+   * @throws {Error} If the writer is closing or `writeEof()` was called.
+   * @throws {unknown} The error a previous write failed with (a reset
+   * connection, for example).
+   *
+   * @example Text and bytes
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const out: number[] = [];
+   * const w = new StreamWriter({ write: async (c) => void out.push(...c), close: () => {} });
+   * w.write("A");
+   * w.write(new Uint8Array([66]));
+   * w.close();
+   * assert.equal(w.isClosing(), true);
+   * assert.throws(() => w.write("C"), /closing/);
+   * ```
+   */
+  write(data: Uint8Array | string): void {
+    if (this.#failed) throw this.#error;
+    if (this.#closing) {
+      throw new Error("Cannot write: StreamWriter is closing");
+    }
+    if (this.#eofRequested) {
+      throw new Error("Cannot write: writeEof() was called");
+    }
+    const bytes = typeof data === "string"
+      ? encoder.encode(data)
+      : data.slice();
+    if (bytes.length === 0) return;
+    this.#queue.push(bytes);
+    this.#size += bytes.length;
+    if (!this.#flushing) this.#flush();
+  }
+
+  /**
+   * Writes each item of `lines` in order (no separator is added).
+   *
+   * @param lines The bytes or strings.
+   * @throws {Error} As `write()`.
+   *
+   * @example Write several
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: () => new Promise(() => {}), close: () => {} });
+   * w.writeLines(["a\n", "b\n"]);
+   * assert.equal(w.bufferSize, 4);
+   * w.abort();
+   * ```
+   */
+  writeLines(lines: Iterable<Uint8Array | string>): void {
+    for (const line of lines) this.write(line);
+  }
+
+  /**
+   * Waits while more than `highWaterMark` bytes are buffered, until the
+   * buffer is down to `lowWaterMark`. Returns at once below the mark.
+   *
+   * **Cancellation**: cancelling the waiting task (or aborting `signal`)
+   * ends the wait with `CancelledError` (or `signal.reason`); nothing
+   * buffered is lost and the writer stays usable. A pre-aborted signal
+   * rejects at once.
+   *
+   * @param options An abort signal.
+   * @throws {unknown} The error a write failed with.
+   *
+   * @example Drain below the mark returns at once
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const w = new StreamWriter({ write: async () => {}, close: () => {} });
+   *   w.write("x");
+   *   await w.drain();
+   *   assert.ok(w.bufferSize <= 1);
+   *   w.close();
+   *   await w.waitClosed();
+   * });
+   * ```
+   */
+  async drain(options?: WriterWaitOptions): Promise<void> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    if (this.#failed) throw this.#error;
+    if (this.#size <= this.#high) return;
+    await this.#wait(this.#drainWaiters, signal);
+    if (this.#failed) throw this.#error;
+  }
+
+  /**
+   * Whether {@linkcode StreamWriter.writeEof} is supported (TCP and Unix
+   * sockets, `WritableStream`s; not TLS).
+   *
+   * @returns `true` if the sink can half-close.
+   *
+   * @example A sink without closeWrite
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: async () => {}, close: () => {} });
+   * assert.equal(w.canWriteEof(), false);
+   * w.close();
+   * ```
+   */
+  canWriteEof(): boolean {
+    return this.#sink.closeWrite !== undefined;
+  }
+
+  /**
+   * Closes the write side after the buffered bytes are sent (a TCP
+   * half-close): the peer reads EOF, and this side can still read.
+   *
+   * @throws {Error} If the sink cannot half-close.
+   *
+   * @example Half-close
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const events: string[] = [];
+   * await run(async () => {
+   *   const w = new StreamWriter({
+   *     write: async () => void events.push("write"),
+   *     closeWrite: () => void events.push("eof"),
+   *     close: () => void events.push("close"),
+   *   });
+   *   w.write("bye");
+   *   w.writeEof();
+   *   w.close();
+   *   await w.waitClosed();
+   * });
+   * assert.deepEqual(events, ["write", "eof", "close"]);
+   * ```
+   */
+  writeEof(): void {
+    if (!this.canWriteEof()) {
+      throw new Error("Cannot call writeEof(): this stream cannot half-close");
+    }
+    if (this.#closing || this.#eofRequested) return;
+    this.#eofRequested = true;
+    if (!this.#flushing) this.#flush();
+  }
+
+  /**
+   * Starts closing: the buffered bytes are sent, then the sink is closed.
+   * Idempotent; does not wait (see `waitClosed()`).
+   *
+   * @example Close twice
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: async () => {}, close: () => {} });
+   * w.close();
+   * w.close();
+   * assert.ok(w.isClosing());
+   * ```
+   */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (!this.#flushing) this.#finishClose();
+  }
+
+  /**
+   * Closes now, dropping what is buffered (asyncio's `transport.abort()`):
+   * for a peer that stopped reading.
+   *
+   * @example Abort a stuck writer
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: () => new Promise(() => {}), close: () => {} });
+   * w.write("never sent");
+   * w.abort();
+   * assert.equal(w.bufferSize, 0);
+   * ```
+   */
+  abort(): void {
+    this.#aborted = true;
+    this.#queue.clear();
+    this.#size = 0;
+    this.#closing = true;
+    this.#wakeAll(this.#drainWaiters);
+    this.#finishClose();
+  }
+
+  /**
+   * Whether `close()` (or `abort()`) was called.
+   *
+   * @returns `true` once closing.
+   *
+   * @example Not closing
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: async () => {}, close: () => {} });
+   * assert.equal(w.isClosing(), false);
+   * w.close();
+   * ```
+   */
+  isClosing(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Waits until the writer is closed: buffered bytes sent (or dropped on
+   * error or abort) and the sink released.
+   *
+   * **Cancellation**: cancelling the waiting task (or aborting `signal`)
+   * ends the wait only; the close goes on. A pre-aborted signal rejects at
+   * once.
+   *
+   * @param options An abort signal.
+   *
+   * @example Wait for the close
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * let released = false;
+   * await run(async () => {
+   *   const w = new StreamWriter({ write: async () => {}, close: () => void (released = true) });
+   *   w.close();
+   *   await w.waitClosed();
+   * });
+   * assert.ok(released);
+   * ```
+   */
+  async waitClosed(options?: WriterWaitOptions): Promise<void> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    if (this.#closed) return;
+    await this.#wait(this.#closeWaiters, signal);
+  }
+
+  /**
+   * Closes and waits for the close: `await using writer = ...`.
+   *
+   * **Cancellation**: as `waitClosed()`.
+   *
+   * @example Dispose
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: async () => {}, close: () => {} });
+   * await run(async () => {
+   *   await using _ = w;
+   * });
+   * assert.ok(w.isClosing());
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.waitClosed();
+  }
+
+  async #wait(list: Future<void>[], signal?: AbortSignal): Promise<void> {
+    const waiter = new Future<void>(getRunningLoop());
+    list.push(waiter);
+    try {
+      await waitOn(waiter, signal);
+    } finally {
+      const i = list.indexOf(waiter);
+      if (i !== -1) list.splice(i, 1);
+    }
+  }
+
+  #wakeAll(list: Future<void>[]): void {
+    for (const f of list.splice(0)) {
+      if (!f.done() && !f.getLoop().isClosed()) f.setResult();
+    }
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    const queue = this.#queue;
+    const sink = this.#sink;
+    try {
+      while (queue.length > 0) {
+        let chunk = queue.shift()!;
+        if (queue.length > 0 && chunk.length < GATHER) {
+          const parts = [chunk];
+          let size = chunk.length;
+          while (
+            queue.length > 0 && size + queue.peekFront()!.length <= GATHER
+          ) {
+            const next = queue.shift()!;
+            parts.push(next);
+            size += next.length;
+          }
+          chunk = concat(parts);
+        }
+        await sink.write(chunk);
+        if (this.#failed || this.#aborted) break;
+        this.#size -= chunk.length;
+        if (this.#size <= this.#low) this.#wakeAll(this.#drainWaiters);
+      }
+      if (this.#eofRequested && !this.#eofSent && !this.#failed) {
+        this.#eofSent = true;
+        await sink.closeWrite!();
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+    this.#flushing = false;
+    if (this.#closing && !this.#closed) await this.#finishClose();
+  }
+
+  #fail(error: unknown): void {
+    this.#queue.clear();
+    this.#size = 0;
+    if (this.#aborted) return;
+    this.#failed = true;
+    this.#error = error;
+    // As asyncio's transports do on a write error: close.
+    this.#closing = true;
+    this.#wakeAll(this.#drainWaiters);
+  }
+
+  #closeStarted = false;
+
+  async #finishClose(): Promise<void> {
+    if (this.#closeStarted) return;
+    this.#closeStarted = true;
+    try {
+      await this.#sink.close();
+    } catch {
+      // Closing a sink that already failed: nothing left to report.
+    }
+    this.#closed = true;
+    this.#wakeAll(this.#drainWaiters);
+    this.#wakeAll(this.#closeWaiters);
+  }
+}
