@@ -1,0 +1,13 @@
+#!/bin/sh
+# Every check CI runs: `npm test` and `deno task check` both call this.
+# A shell script, not a deno task chain: `deno task` would resolve `deno` to
+# the npm package's binary in node_modules/.bin and try to run it as a script.
+set -eu
+cd "$(dirname "$0")/.."
+deno fmt --check
+deno lint
+deno check .
+deno doc --lint mod.ts loop/mod.ts task/mod.ts sync/mod.ts io/mod.ts
+deno test --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-run --allow-env --doc --parallel
+deno bench --no-run
+deno publish --dry-run --allow-dirty
