@@ -168,7 +168,6 @@ export function gather<T>(
  * Runs the awaitables of an iterable concurrently, with each error in its
  * place among the results when `returnExceptions` is set.
  *
- * @typeParam T The result type.
  * @param aws The awaitables.
  * @param options `returnExceptions`.
  * @returns A future of the results and errors.
@@ -191,8 +190,8 @@ export function gather<T>(
  * assert.ok(b instanceof RangeError);
  * ```
  */
-export function gather<T>(
-  aws: Iterable<Awaitable<T>>,
+export function gather(
+  aws: Iterable<Awaitable<unknown>>,
   options: GatherOptions,
 ): Future<unknown[]>;
 export function gather(...args: unknown[]): Future<unknown[]> {

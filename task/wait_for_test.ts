@@ -1,0 +1,257 @@
+import assert from "node:assert/strict";
+import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { CancelledError, TimeoutError } from "./errors.ts";
+import { Future } from "./future.ts";
+import { shield } from "./shield.ts";
+import { sleep } from "./sleep.ts";
+import { createTask } from "./task.ts";
+import { waitFor } from "./wait_for.ts";
+
+function vrun<T>(main: () => Promise<T>): Promise<T> {
+  return run(main, { clock: new VirtualClock() });
+}
+
+function now(): number {
+  return getRunningLoop().time();
+}
+
+Deno.test("waitFor() returns the result when the work ends in time", async () => {
+  const result = await vrun(async () => {
+    const value = await waitFor(async () => {
+      await sleep(10);
+      return "in time";
+    }, 100);
+    return [value, now()];
+  });
+  assert.deepEqual(result, ["in time", 10]);
+});
+
+Deno.test("waitFor() cancels the task at the deadline, waits for it, then throws TimeoutError", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const inner = createTask(async () => {
+      try {
+        await sleep(10_000);
+      } catch (e) {
+        events.push(["inner cancelled", now()]);
+        await sleep(10); // slow cleanup
+        events.push(["inner cleaned up", now()]);
+        throw e;
+      }
+    });
+    try {
+      await waitFor(inner, 100);
+    } catch (e) {
+      events.push([(e as Error).name, now(), inner.cancelled()]);
+      assert.ok((e as Error).cause instanceof CancelledError);
+    }
+  });
+  assert.deepEqual(events, [
+    ["inner cancelled", 100],
+    ["inner cleaned up", 110],
+    ["TimeoutError", 110, true],
+  ]);
+});
+
+Deno.test("waitFor() with null waits without limit", async () => {
+  const result = await vrun(async () => {
+    const value = await waitFor(async () => {
+      await sleep(3_600_000);
+      return 1;
+    }, null);
+    return [value, now()];
+  });
+  assert.deepEqual(result, [1, 3_600_000]);
+});
+
+Deno.test("waitFor() with 0 returns the result of a done future at once", async () => {
+  const result = await vrun(async () => {
+    const f = new Future<string>(getRunningLoop());
+    f.setResult("ready");
+    return [await waitFor(f, 0), await waitFor(f, -1)];
+  });
+  assert.deepEqual(result, ["ready", "ready"]);
+});
+
+Deno.test("waitFor() with 0 never starts a function", async () => {
+  let started = false;
+  await vrun(async () => {
+    await assert.rejects(
+      waitFor(async () => {
+        started = true;
+        await sleep(1);
+      }, 0),
+      TimeoutError,
+    );
+  });
+  assert.equal(started, false);
+});
+
+Deno.test("waitFor() with 0 cancels a running task and waits for its cleanup", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const inner = createTask(async () => {
+      try {
+        await sleep(1000);
+      } finally {
+        await sleep(5);
+        events.push(["cleanup", now()]);
+      }
+    });
+    await sleep(1);
+    try {
+      await waitFor(inner, 0);
+    } catch (e) {
+      events.push([(e as Error).name, now(), inner.cancelled()]);
+    }
+  });
+  assert.deepEqual(events, [["cleanup", 6], ["TimeoutError", 6, true]]);
+});
+
+Deno.test("waitFor() with 0 returns the value of a task that swallows the cancellation", async () => {
+  const result = await vrun(async () => {
+    const inner = createTask(async () => {
+      try {
+        await sleep(1000);
+      } catch {
+        return "swallowed";
+      }
+      return "finished";
+    });
+    await sleep(1);
+    return await waitFor(inner, 0);
+  });
+  assert.equal(result, "swallowed");
+});
+
+Deno.test("waitFor() throws TimeoutError when the task returns during its cancellation", async () => {
+  const result = await vrun(async () => {
+    const inner = createTask(async () => {
+      try {
+        await sleep(1000);
+      } catch {
+        return 42;
+      }
+      return 0;
+    });
+    try {
+      return await waitFor(inner, 10);
+    } catch (e) {
+      return (e as Error).name;
+    }
+  });
+  // The task was resumed by its own result, not an error: as in asyncio,
+  // the value wins.
+  assert.equal(result, 42);
+});
+
+Deno.test("waitFor() rethrows an error raised while the task was cancelling", async () => {
+  await vrun(async () => {
+    await assert.rejects(
+      waitFor(async () => {
+        try {
+          await sleep(1000);
+        } finally {
+          // deno-lint-ignore no-unsafe-finally
+          throw new RangeError("during cancellation");
+        }
+      }, 10),
+      RangeError,
+    );
+  });
+});
+
+Deno.test("waitFor() passes the task's own error through", async () => {
+  await vrun(async () => {
+    await assert.rejects(
+      waitFor(async () => {
+        await sleep(1);
+        throw new SyntaxError("own");
+      }, 10),
+      SyntaxError,
+    );
+  });
+});
+
+Deno.test("a future completed in the same tick as the deadline wins", async () => {
+  const result = await vrun(async () => {
+    const loop = getRunningLoop();
+    const f = new Future<string>(loop);
+    loop.callLater(10, () => f.setResult("just in time"));
+    return await waitFor(f, 10);
+  });
+  // The result was set before the waiter was cancelled: asyncio returns it.
+  assert.equal(result, "just in time");
+});
+
+Deno.test("cancelling the task in waitFor() cancels the inner task and throws CancelledError", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const inner = createTask(async () => {
+      try {
+        await sleep(1000);
+      } finally {
+        events.push(["inner finally", now()]);
+      }
+    });
+    const outer = createTask(() => waitFor(inner, 500));
+    await sleep(10);
+    outer.cancel();
+    try {
+      await outer;
+    } catch (e) {
+      events.push([(e as Error).name, now(), inner.cancelled()]);
+    }
+  });
+  assert.deepEqual(events, [
+    ["inner finally", 10],
+    ["CancelledError", 10, true],
+  ]);
+});
+
+Deno.test("waitFor() on a shielded task times out but leaves the task running", async () => {
+  const result = await vrun(async () => {
+    const inner = createTask(async () => {
+      await sleep(50);
+      return "kept";
+    });
+    await assert.rejects(waitFor(shield(inner), 10), TimeoutError);
+    const at = now();
+    return [at, await inner, now()];
+  });
+  assert.deepEqual(result, [10, "kept", 50]);
+});
+
+Deno.test("waitFor() on a bare promise stops waiting at the deadline", async () => {
+  const result = await vrun(async () => {
+    const loop = getRunningLoop();
+    const slow = new Promise<string>((resolve) =>
+      loop.callLater(100, () => resolve("late"))
+    );
+    try {
+      await waitFor(slow, 10);
+    } catch (e) {
+      return [(e as Error).name, now(), await slow, now()];
+    }
+    return [];
+  });
+  assert.deepEqual(result, ["TimeoutError", 10, "late", 100]);
+});
+
+Deno.test("waitFor() called outside a task runs in a task of its own", async () => {
+  const result = await vrun(async () => {
+    const loop = getRunningLoop();
+    const out = new Future<string>(loop);
+    loop.callSoon(() => {
+      waitFor(() => sleep(100), 10).catch((e) => out.setResult(e.name));
+    });
+    return [await out, now()];
+  });
+  assert.deepEqual(result, ["TimeoutError", 10]);
+});
+
+Deno.test("waitFor() rejects a limit that is not a number", async () => {
+  await vrun(async () => {
+    await assert.rejects(waitFor(() => 1, NaN), TypeError);
+  });
+});
