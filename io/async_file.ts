@@ -1,0 +1,469 @@
+/**
+ * `AsyncFile`: a file with buffered, cancellable reads and writes.
+ *
+ * @module
+ */
+
+import { getRunningLoop } from "../loop/mod.ts";
+import { attachSource } from "./_source.ts";
+import { checkSignal, encoder, hostWait } from "./_wait.ts";
+import { type ReadOptions, StreamReader } from "./stream_reader.ts";
+
+/** Options for {@linkcode AsyncFile}. */
+export interface AsyncFileOptions {
+  /**
+   * The longest line `readLine()` accepts, in bytes.
+   *
+   * @default {65536}
+   */
+  limit?: number;
+  /**
+   * Bytes per read from the file.
+   *
+   * @default {65536}
+   */
+  chunkSize?: number;
+}
+
+/** Options for the methods of {@linkcode AsyncFile} that can wait. */
+export interface FileOpOptions {
+  /** Aborting it ends the wait with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+const noop = (): void => {};
+
+/**
+ * An open file with asyncio-style methods: `read`, `readLine` and line
+ * iteration (through a {@linkcode StreamReader} buffer), `write`, `seek`,
+ * `stat`, `close`, and `await using`.
+ *
+ * Reads are buffered: the file is read in chunks, and a write or a seek
+ * first moves the file position back over what was read ahead, so reads,
+ * writes and seeks can be mixed as with a Python file. One operation at a
+ * time: do not share an `AsyncFile` between tasks without a lock.
+ *
+ * **Cancellation** (every waiting method): cancelling the waiting task (or
+ * aborting `signal`) ends the wait at once. The host operation under it
+ * (a read, a write, a seek) still runs to its end, and the next operation on
+ * the file waits for it first: a cancelled read keeps its bytes in the
+ * buffer for the next read, and a cancelled write is written completely
+ * before anything else happens. The file stays consistent.
+ *
+ * @example Write lines, then read them back
+ * ```ts
+ * import { openFile } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * const lines = await run(async () => {
+ *   await using f = await openFile(path, { read: true, write: true });
+ *   await f.write("one\ntwo\n");
+ *   await f.seek(0);
+ *   const out: string[] = [];
+ *   for await (const line of f) out.push(new TextDecoder().decode(line));
+ *   return out;
+ * });
+ * await Deno.remove(path);
+ * assert.deepEqual(lines, ["one\n", "two\n"]);
+ * ```
+ */
+export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
+  readonly #file: Deno.FsFile;
+  readonly #limit: number | undefined;
+  readonly #chunk: Uint8Array;
+  #reader: StreamReader;
+  #inflight: Promise<void> | null = null;
+  #closed = false;
+  #pulling = false;
+
+  /**
+   * Wraps an open `Deno.FsFile` (`openFile` is the usual way).
+   *
+   * @param file The file; the `AsyncFile` owns it and closes it.
+   * @param options Line limit and chunk size.
+   *
+   * @example Wrap a file
+   * ```ts
+   * import { AsyncFile } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile();
+   * const f = new AsyncFile(await Deno.open(path));
+   * f.close();
+   * assert.equal(f.closed, true);
+   * await Deno.remove(path);
+   * ```
+   */
+  constructor(file: Deno.FsFile, options: AsyncFileOptions = {}) {
+    this.#file = file;
+    this.#limit = options.limit;
+    this.#chunk = new Uint8Array(options.chunkSize ?? 64 * 1024);
+    this.#reader = this.#newReader();
+  }
+
+  /**
+   * Whether `close()` was called.
+   *
+   * @example Open
+   * ```ts
+   * import { openFile } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile();
+   * await run(async () => {
+   *   await using f = await openFile(path);
+   *   assert.equal(f.closed, false);
+   * });
+   * await Deno.remove(path);
+   * ```
+   */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Reads up to `n` bytes; with `n < 0` (the default), reads to the end of
+   * the file. Returns an empty array at the end.
+   *
+   * **Cancellation**: see the class: no byte is lost.
+   *
+   * @param n The most bytes, or `-1` for all.
+   * @param options An abort signal.
+   * @returns The bytes.
+   * @throws {Error} If the file is closed.
+   *
+   * @example Read in pieces
+   * ```ts
+   * import { openFile } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile();
+   * await Deno.writeTextFile(path, "abcdef");
+   * const parts = await run(async () => {
+   *   await using f = await openFile(path);
+   *   const a = await f.read(2);
+   *   const rest = await f.read();
+   *   return [a.length, rest.length];
+   * });
+   * await Deno.remove(path);
+   * assert.deepEqual(parts, [2, 4]);
+   * ```
+   */
+  async read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
+    checkSignal(options?.signal);
+    this.#checkOpen("read");
+    return await this.#reader.read(n, options);
+  }
+
+  /**
+   * Reads one line with its `"\n"` (the last one may lack it); an empty
+   * array at the end of the file.
+   *
+   * **Cancellation**: see the class: no byte is lost.
+   *
+   * @param options An abort signal.
+   * @returns The line.
+   * @throws {LimitOverrunError} If a line is longer than `limit`.
+   * @throws {Error} If the file is closed.
+   *
+   * @example First line
+   * ```ts
+   * import { openFile } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile();
+   * await Deno.writeTextFile(path, "title\nbody\n");
+   * const first = await run(async () => {
+   *   await using f = await openFile(path);
+   *   return new TextDecoder().decode(await f.readLine());
+   * });
+   * await Deno.remove(path);
+   * assert.equal(first, "title\n");
+   * ```
+   */
+  async readLine(options?: ReadOptions): Promise<Uint8Array> {
+    checkSignal(options?.signal);
+    this.#checkOpen("readLine");
+    return await this.#reader.readLine(options);
+  }
+
+  /**
+   * Iterates over the lines from the current position, as `readLine()`.
+   *
+   * **Cancellation**: as `readLine()`.
+   *
+   * @returns An async iterator of lines.
+   *
+   * @example Count lines
+   * ```ts
+   * import { openFile } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile();
+   * await Deno.writeTextFile(path, "1\n2\n3\n");
+   * const n = await run(async () => {
+   *   await using f = await openFile(path);
+   *   let n = 0;
+   *   for await (const _ of f) n++;
+   *   return n;
+   * });
+   * await Deno.remove(path);
+   * assert.equal(n, 3);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: async (): Promise<IteratorResult<Uint8Array>> => {
+        const line = await this.readLine();
+        return line.length === 0
+          ? { value: undefined, done: true }
+          : { value: line, done: false };
+      },
+    };
+  }
+
+  /**
+   * Writes all of `data` (a string is UTF-8) at the current position.
+   *
+   * **Cancellation**: the wait ends at once; the write still completes, and
+   * before any later operation on the file.
+   *
+   * @param data Bytes or text.
+   * @param options An abort signal.
+   * @returns The number of bytes written.
+   * @throws {Error} If the file is closed.
+   *
+   * @example Append
+   * ```ts
+   * import { openFile } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile();
+   * await run(async () => {
+   *   await using f = await openFile(path, { append: true });
+   *   assert.equal(await f.write("log line\n"), 9);
+   * });
+   * assert.equal(await Deno.readTextFile(path), "log line\n");
+   * await Deno.remove(path);
+   * ```
+   */
+  async write(
+    data: Uint8Array | string,
+    options?: FileOpOptions,
+  ): Promise<number> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    this.#checkOpen("write");
+    const bytes = typeof data === "string"
+      ? encoder.encode(data)
+      : data.slice();
+    await this.#settle(signal);
+    const file = this.#file;
+    const buffered = this.#reader.bufferSize;
+    this.#reader = this.#newReader();
+    return await this.#op(async () => {
+      if (buffered > 0) await file.seek(-buffered, Deno.SeekMode.Current);
+      let at = 0;
+      while (at < bytes.length) at += await file.write(bytes.subarray(at));
+      return at;
+    }, signal);
+  }
+
+  /**
+   * Moves the position, as `Deno.FsFile.seek`; what was read ahead is
+   * dropped.
+   *
+   * **Cancellation**: the wait ends at once; the seek still happens, before
+   * any later operation.
+   *
+   * @param offset The offset.
+   * @param whence From the start (default), the current position or the end.
+   * @param options An abort signal.
+   * @returns The new position from the start.
+   * @throws {Error} If the file is closed.
+   *
+   * @example Seek back
+   * ```ts
+   * import { openFile } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile();
+   * await Deno.writeTextFile(path, "0123456789");
+   * const got = await run(async () => {
+   *   await using f = await openFile(path);
+   *   await f.read(5);
+   *   const pos = await f.seek(-2, Deno.SeekMode.Current);
+   *   return [pos, new TextDecoder().decode(await f.read(2))];
+   * });
+   * await Deno.remove(path);
+   * assert.deepEqual(got, [3, "34"]);
+   * ```
+   */
+  async seek(
+    offset: number,
+    whence: Deno.SeekMode = Deno.SeekMode.Start,
+    options?: FileOpOptions,
+  ): Promise<number> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    this.#checkOpen("seek");
+    await this.#settle(signal);
+    const buffered = this.#reader.bufferSize;
+    this.#reader = this.#newReader();
+    const file = this.#file;
+    const target = whence === Deno.SeekMode.Current
+      ? offset - buffered
+      : offset;
+    return await this.#op(() => file.seek(target, whence), signal);
+  }
+
+  /**
+   * The file's metadata.
+   *
+   * **Cancellation**: the wait ends at once; nothing changes.
+   *
+   * @param options An abort signal.
+   * @returns `Deno.FileInfo`.
+   * @throws {Error} If the file is closed.
+   *
+   * @example Size
+   * ```ts
+   * import { openFile } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile();
+   * await Deno.writeTextFile(path, "four");
+   * const size = await run(async () => {
+   *   await using f = await openFile(path);
+   *   return (await f.stat()).size;
+   * });
+   * await Deno.remove(path);
+   * assert.equal(size, 4);
+   * ```
+   */
+  async stat(options?: FileOpOptions): Promise<Deno.FileInfo> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    this.#checkOpen("stat");
+    return await hostWait(this.#file.stat(), signal);
+  }
+
+  /**
+   * Closes the file once any operation in flight ends. Idempotent.
+   *
+   * @example Close twice
+   * ```ts
+   * import { openFile } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile();
+   * await run(async () => {
+   *   const f = await openFile(path);
+   *   f.close();
+   *   f.close();
+   *   await assert.rejects(f.read(), /closed/);
+   * });
+   * await Deno.remove(path);
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const inflight = this.#inflight;
+    if (inflight === null) this.#file.close();
+    else {
+      this.#inflight = inflight.then(() => this.#file.close()).then(noop, noop);
+    }
+  }
+
+  /**
+   * Closes the file and waits for an operation in flight:
+   * `await using f = await openFile(...)`.
+   *
+   * @example Dispose
+   * ```ts
+   * import { openFile } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const path = await Deno.makeTempFile();
+   * const f = await run(async () => {
+   *   await using f = await openFile(path);
+   *   return f;
+   * });
+   * assert.equal(f.closed, true);
+   * await Deno.remove(path);
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    const inflight = this.#inflight;
+    if (inflight !== null) await hostWait(inflight, undefined);
+  }
+
+  #newReader(): StreamReader {
+    const reader = new StreamReader(
+      this.#limit !== undefined ? { limit: this.#limit } : {},
+    );
+    reader[attachSource]({
+      pause: noop,
+      resume: noop,
+      pull: () => this.#pull(reader),
+    });
+    return reader;
+  }
+
+  #pull(reader: StreamReader): void {
+    if (this.#closed || this.#pulling || reader !== this.#reader) return;
+    const inflight = this.#inflight;
+    if (inflight !== null) {
+      // A write or seek is finishing: read after it.
+      inflight.then(() => this.#pull(reader));
+      return;
+    }
+    this.#pulling = true;
+    const chunk = this.#chunk;
+    const done = this.#file.read(chunk).then(
+      (n) => {
+        if (n === null) reader.feedEof();
+        else reader.feedData(chunk.subarray(0, n));
+      },
+      (error) => reader.setException(error),
+    ).finally(() => {
+      this.#pulling = false;
+      if (this.#inflight === done) this.#inflight = null;
+    });
+    this.#inflight = done;
+  }
+
+  async #settle(signal: AbortSignal | undefined): Promise<void> {
+    while (this.#inflight !== null) {
+      await hostWait(this.#inflight, signal, undefined, getRunningLoop());
+    }
+  }
+
+  async #op<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const promise = fn();
+    const done = promise.then(noop, noop).finally(() => {
+      if (this.#inflight === done) this.#inflight = null;
+    });
+    this.#inflight = done;
+    return await hostWait(promise, signal);
+  }
+
+  #checkOpen(caller: string): void {
+    if (this.#closed) {
+      throw new Error(`Cannot call ${caller}(): file is closed`);
+    }
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * `Process`: a running child process with stream pipes, as asyncio's
+ * `asyncio.subprocess.Process`.
+ *
+ * @module
+ */
+
+import { getRunningLoop } from "../loop/mod.ts";
+import { Future } from "../task/future.ts";
+import { createTask, type Task } from "../task/task.ts";
+import { type Pump, pumpReadable, writableSink } from "./_pump.ts";
+import { checkSignal, waitOn } from "./_wait.ts";
+import { StreamReader } from "./stream_reader.ts";
+import { StreamWriter } from "./stream_writer.ts";
+
+/** Options for {@linkcode Process.wait}. */
+export interface ProcessWaitOptions {
+  /** Aborting it ends the wait with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Kill the child (`SIGKILL`) if the wait is cancelled or aborted. By
+   * default the child keeps running.
+   *
+   * @default {false}
+   */
+  killOnCancel?: boolean;
+}
+
+/** Options for {@linkcode Process}. */
+export interface ProcessOptions {
+  /**
+   * The stdout/stderr readers' buffer limit in bytes.
+   *
+   * @default {65536}
+   */
+  limit?: number;
+}
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
+
+/**
+ * A child process. Its piped standard streams are a
+ * {@linkcode StreamWriter} (`stdin`) and {@linkcode StreamReader}s
+ * (`stdout`, `stderr`); `null` when not piped.
+ *
+ * `returncode` follows asyncio: the exit code, or `-N` when signal `N`
+ * killed the child; `null` while it runs.
+ *
+ * Output is read ahead into each reader up to its limit, then the pipe is
+ * not read until you read: a child that writes a lot to a pipe nobody reads
+ * blocks, as in asyncio. `communicate()` reads both pipes at once, so it
+ * cannot deadlock. `await using proc` kills a child still running and
+ * releases the pipes.
+ *
+ * @example Run and collect output
+ * ```ts
+ * import { createSubprocessExec } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const [out, code] = await run(async () => {
+ *   await using proc = await createSubprocessExec("echo", ["hi"], { stdout: "piped" });
+ *   const [stdout] = await proc.communicate();
+ *   return [new TextDecoder().decode(stdout!), proc.returncode];
+ * });
+ * assert.equal(out, "hi\n");
+ * assert.equal(code, 0);
+ * ```
+ */
+export class Process implements AsyncDisposable {
+  /** The child's stdin, when piped. */
+  readonly stdin: StreamWriter | null;
+  /** The child's stdout, when piped. */
+  readonly stdout: StreamReader | null;
+  /** The child's stderr, when piped. */
+  readonly stderr: StreamReader | null;
+  readonly #child: Deno.ChildProcess;
+  readonly #pumps: Pump[] = [];
+  #returncode: number | null = null;
+  #waiters: Future<number>[] = [];
+  readonly #exited: Promise<void>;
+
+  /**
+   * Wraps a spawned `Deno.ChildProcess` (`createSubprocessExec` is the usual
+   * way). Its piped streams become the process's streams.
+   *
+   * @param child The child.
+   * @param options The readers' limit.
+   *
+   * @example Wrap a Deno.Command
+   * ```ts
+   * import { Process } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const code = await run(async () => {
+   *   const child = new Deno.Command("true", { stdin: "null", stdout: "null", stderr: "null" }).spawn();
+   *   await using proc = new Process(child);
+   *   return await proc.wait();
+   * });
+   * assert.equal(code, 0);
+   * ```
+   */
+  constructor(child: Deno.ChildProcess, options: ProcessOptions = {}) {
+    this.#child = child;
+    const limit = options.limit !== undefined ? { limit: options.limit } : {};
+    let stdin: StreamWriter | null = null;
+    try {
+      stdin = new StreamWriter(writableSink(child.stdin));
+    } catch {
+      // Not piped.
+    }
+    this.stdin = stdin;
+    this.stdout = this.#pipe(() => child.stdout, limit);
+    this.stderr = this.#pipe(() => child.stderr, limit);
+    this.#exited = child.status.then((status) => {
+      this.#returncode = status.signal !== null
+        ? -(SIGNALS[status.signal] ?? status.code)
+        : status.code;
+      for (const f of this.#waiters.splice(0)) {
+        if (!f.done() && !f.getLoop().isClosed()) f.setResult(status.code);
+      }
+    });
+  }
+
+  /**
+   * The child's process id.
+   *
+   * @example A pid
+   * ```ts
+   * import { createSubprocessExec } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   await using proc = await createSubprocessExec("true", []);
+   *   assert.ok(proc.pid > 0);
+   * });
+   * ```
+   */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /**
+   * The exit code, `-N` if signal `N` killed the child, or `null` while it
+   * runs.
+   *
+   * @example After wait
+   * ```ts
+   * import { createSubprocessExec } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const code = await run(async () => {
+   *   await using proc = await createSubprocessExec("false", []);
+   *   await proc.wait();
+   *   return proc.returncode;
+   * });
+   * assert.equal(code, 1);
+   * ```
+   */
+  get returncode(): number | null {
+    return this.#returncode;
+  }
+
+  /**
+   * Waits for the child to exit and returns `returncode`.
+   *
+   * **Cancellation**: cancelling the waiting task (or aborting `signal`)
+   * ends the wait only: the child keeps running (asyncio's behaviour),
+   * unless `killOnCancel` is set, which kills it with `SIGKILL`. A
+   * pre-aborted signal rejects at once.
+   *
+   * @param options Signal and `killOnCancel`.
+   * @returns The return code.
+   *
+   * @example Wait for exit
+   * ```ts
+   * import { createSubprocessShell } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const code = await run(async () => {
+   *   await using proc = await createSubprocessShell("exit 3");
+   *   return await proc.wait();
+   * });
+   * assert.equal(code, 3);
+   * ```
+   */
+  async wait(options?: ProcessWaitOptions): Promise<number> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    if (this.#returncode !== null) return this.#returncode;
+    const waiter = new Future<number>(getRunningLoop());
+    this.#waiters.push(waiter);
+    try {
+      await waitOn(waiter, signal);
+    } catch (error) {
+      if (options?.killOnCancel) this.kill();
+      throw error;
+    } finally {
+      const i = this.#waiters.indexOf(waiter);
+      if (i !== -1) this.#waiters.splice(i, 1);
+    }
+    return this.#returncode!;
+  }
+
+  /**
+   * Writes `input` to stdin (if given) and closes it, reads stdout and
+   * stderr to the end (both at once, in tasks, so a child that fills one
+   * pipe while you wait on the other cannot deadlock), then waits for the
+   * exit.
+   *
+   * **Cancellation**: cancelling the waiting task cancels the reading and
+   * writing tasks and ends the wait; the child keeps running, and output
+   * not yet read stays in the readers.
+   *
+   * @param input Bytes or text for stdin.
+   * @returns `[stdout, stderr]`, each `null` if not piped.
+   * @throws {Error} If `input` is given and stdin is not piped.
+   *
+   * @example Feed stdin, read stdout
+   * ```ts
+   * import { createSubprocessExec } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const out = await run(async () => {
+   *   await using proc = await createSubprocessExec("cat", [], {
+   *     stdin: "piped",
+   *     stdout: "piped",
+   *   });
+   *   const [stdout] = await proc.communicate("meow");
+   *   return new TextDecoder().decode(stdout!);
+   * });
+   * assert.equal(out, "meow");
+   * ```
+   */
+  async communicate(
+    input?: Uint8Array | string,
+  ): Promise<[Uint8Array | null, Uint8Array | null]> {
+    const stdin = this.stdin;
+    if (input !== undefined && stdin === null) {
+      throw new Error(
+        'Cannot communicate() with input: stdin is not piped (pass stdin: "piped")',
+      );
+    }
+    const tasks: Task<unknown>[] = [];
+    const feeder = stdin === null ? null : createTask(async () => {
+      try {
+        if (input !== undefined && !stdin.isClosing()) {
+          stdin.write(input);
+          await stdin.drain();
+        }
+      } catch (error) {
+        // The child closed its stdin (BrokenPipe): not an error here.
+        if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      } finally {
+        stdin.close();
+      }
+      await stdin.waitClosed();
+    }, { name: "communicate stdin" });
+    const stdout = this.stdout;
+    const stderr = this.stderr;
+    const outTask = stdout === null
+      ? null
+      : createTask(() => stdout.read(), { name: "communicate stdout" });
+    const errTask = stderr === null
+      ? null
+      : createTask(() => stderr.read(), { name: "communicate stderr" });
+    for (const t of [feeder, outTask, errTask]) if (t !== null) tasks.push(t);
+    try {
+      if (feeder !== null) await feeder;
+      const out = outTask === null ? null : await outTask;
+      const err = errTask === null ? null : await errTask;
+      await this.wait();
+      return [out, err];
+    } finally {
+      for (const t of tasks) t.cancel();
+    }
+  }
+
+  /**
+   * Sends `signal` to the child (if it still runs).
+   *
+   * @param signal The signal.
+   *
+   * @example Kill a sleeper
+   * ```ts
+   * import { createSubprocessExec } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const code = await run(async () => {
+   *   await using proc = await createSubprocessExec("sleep", ["60"]);
+   *   proc.kill();
+   *   return await proc.wait();
+   * });
+   * assert.equal(code, -9);
+   * ```
+   */
+  kill(signal: Deno.Signal = "SIGKILL"): void {
+    if (this.#returncode !== null) return;
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+
+  /**
+   * Sends `SIGTERM`.
+   *
+   * @example Terminate
+   * ```ts
+   * import { createSubprocessExec } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const code = await run(async () => {
+   *   await using proc = await createSubprocessExec("sleep", ["60"]);
+   *   proc.terminate();
+   *   return await proc.wait();
+   * });
+   * assert.equal(code, -15);
+   * ```
+   */
+  terminate(): void {
+    this.kill("SIGTERM");
+  }
+
+  /**
+   * Kills the child if it still runs, waits for it, closes stdin and stops
+   * reading its output: `await using proc = ...`.
+   *
+   * @example Dispose a running child
+   * ```ts
+   * import { createSubprocessExec } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const proc = await run(async () => {
+   *   await using proc = await createSubprocessExec("sleep", ["60"], { stdout: "piped" });
+   *   return proc;
+   * });
+   * assert.equal(proc.returncode, -9);
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.kill();
+    this.stdin?.abort();
+    const done = Promise.all([
+      this.#exited,
+      ...this.#pumps.map((p) => p.cancel()),
+      this.stdin?.waitClosed(),
+    ]);
+    const waiter = new Future<void>(getRunningLoop());
+    done.then(() => {
+      if (!waiter.getLoop().isClosed()) waiter.setResult();
+    });
+    await waiter;
+  }
+
+  #pipe(
+    get: () => ReadableStream<Uint8Array>,
+    options: { limit?: number },
+  ): StreamReader | null {
+    let readable: ReadableStream<Uint8Array>;
+    try {
+      readable = get();
+    } catch {
+      return null;
+    }
+    const reader = new StreamReader(options);
+    this.#pumps.push(pumpReadable(readable, reader));
+    return reader;
+  }
+}

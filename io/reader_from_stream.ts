@@ -1,0 +1,71 @@
+/**
+ * `readerFromStream`: a `StreamReader` over any `ReadableStream` of bytes.
+ *
+ * @module
+ */
+
+import { pumpReadable } from "./_pump.ts";
+import { StreamReader } from "./stream_reader.ts";
+
+/** Options for {@linkcode readerFromStream}. */
+export interface ReaderFromStreamOptions {
+  /**
+   * The reader's buffer limit in bytes; the stream is not pulled while more
+   * than this is buffered.
+   *
+   * @default {65536}
+   */
+  limit?: number;
+  /**
+   * Aborting it cancels the stream (with the signal's reason); the reader
+   * then sees EOF after what is buffered.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Wraps a `ReadableStream<Uint8Array>` (a `fetch` body, a file's
+ * `readable`, a child's stdout) in a {@linkcode StreamReader}, so the same
+ * code reads a socket, a file, a pipe or an HTTP body. The stream is locked
+ * and read ahead up to the reader's limit.
+ *
+ * @param readable The stream.
+ * @param options Limit and signal.
+ * @returns The reader.
+ *
+ * @example Read lines from a Web stream
+ * ```ts
+ * import { readerFromStream } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * const lines = await run(async () => {
+ *   const body = new Response("a\nb\n").body!;
+ *   const out: string[] = [];
+ *   for await (const line of readerFromStream(body)) {
+ *     out.push(new TextDecoder().decode(line).trim());
+ *   }
+ *   return out;
+ * });
+ * assert.deepEqual(lines, ["a", "b"]);
+ * ```
+ */
+export function readerFromStream(
+  readable: ReadableStream<Uint8Array>,
+  options: ReaderFromStreamOptions = {},
+): StreamReader {
+  const reader = new StreamReader(
+    options.limit !== undefined ? { limit: options.limit } : {},
+  );
+  const pump = pumpReadable(readable, reader);
+  const signal = options.signal;
+  if (signal !== undefined) {
+    const onAbort = (): void => void pump.cancel(signal.reason);
+    if (signal.aborted) onAbort();
+    else {
+      signal.addEventListener("abort", onAbort, { once: true });
+      pump.done.then(() => signal.removeEventListener("abort", onAbort));
+    }
+  }
+  return reader;
+}
