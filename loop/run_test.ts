@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import "../task/mod.ts";
 import {
-  EventLoop,
+  type EventLoop,
   type ExceptionContext,
   getEventLoop,
   getRunningLoop,

@@ -49,8 +49,8 @@ Deno.test("Task names default to Task-N and can be given", async () => {
 
 Deno.test("Task rejects a target that is neither a function nor a promise", () => {
   using loop = new EventLoop();
-  // deno-lint-ignore no-explicit-any
   assert.throws(
+    // deno-lint-ignore no-explicit-any
     () => new Task(42 as any, { loop }),
     /expected an async function or a promise/,
   );
@@ -284,7 +284,7 @@ Deno.test("currentTask() follows a task across native awaits, host timers includ
     const me = currentTask();
     assert.ok(me instanceof Task);
     assert.equal(me.name, "main");
-    const child = createTask(async () => {
+    const child: Task<boolean> = createTask(async (): Promise<boolean> => {
       await new Promise((r) => setTimeout(r, 1));
       await Promise.resolve();
       // Compare here: returning a Task from an async function would adopt it.
