@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { asCompleted } from "./as_completed.ts";
+import { CancelledError, TimeoutError } from "./errors.ts";
+import { Future } from "./future.ts";
+import { sleep } from "./sleep.ts";
+import { createTask } from "./task.ts";
+
+function vrun<T>(main: () => Promise<T>): Promise<T> {
+  return run(main, { clock: new VirtualClock() });
+}
+
+function now(): number {
+  return getRunningLoop().time();
+}
+
+function after<T>(ms: number, value: T): () => Promise<T> {
+  return async () => {
+    await sleep(ms);
+    return value;
+  };
+}
+
+Deno.test("asCompleted() yields in completion order, each step at its completion time", async () => {
+  const result = await vrun(async () => {
+    const seen: unknown[] = [];
+    for await (
+      const next of asCompleted([
+        after(30, "c"),
+        after(10, "a"),
+        after(20, "b"),
+      ])
+    ) {
+      seen.push([await next, now()]);
+    }
+    return seen;
+  });
+  assert.deepEqual(result, [["a", 10], ["b", 20], ["c", 30]]);
+});
+
+Deno.test("asCompleted() yields the futures and promises it was given", async () => {
+  const result = await vrun(async () => {
+    const loop = getRunningLoop();
+    const task = createTask(after(10, 1));
+    const future = new Future<number>(loop);
+    loop.callLater(5, () => future.setResult(2));
+    const promise = new Promise<number>((resolve) =>
+      loop.callLater(1, () => resolve(3))
+    );
+    const yielded: unknown[] = [];
+    for await (const next of asCompleted<number>([task, future, promise])) {
+      yielded.push(next);
+    }
+    return [yielded[0] === promise, yielded[1] === future, yielded[2] === task];
+  });
+  assert.deepEqual(result, [true, true, true]);
+});
+
+Deno.test("asCompleted() yields a failed one whose await throws", async () => {
+  const result = await vrun(async () => {
+    const out: string[] = [];
+    for await (
+      const next of asCompleted([after(20, "ok"), async () => {
+        await sleep(10);
+        throw new RangeError("bad");
+      }])
+    ) {
+      try {
+        out.push(await next);
+      } catch (e) {
+        out.push((e as Error).name);
+      }
+    }
+    return out;
+  });
+  assert.deepEqual(result, ["RangeError", "ok"]);
+});
+
+Deno.test("asCompleted() with a timeout throws TimeoutError and cancels nothing", async () => {
+  const result = await vrun(async () => {
+    const slow = createTask(after(100, "slow"));
+    const out: unknown[] = [];
+    try {
+      for await (
+        const next of asCompleted([after(10, "fast"), slow], {
+          timeout: 50,
+        })
+      ) {
+        out.push(await next);
+      }
+    } catch (e) {
+      out.push([(e as Error).name, now()]);
+      assert.ok(e instanceof TimeoutError);
+    }
+    out.push([slow.cancelled(), await slow]);
+    return out;
+  });
+  assert.deepEqual(result, ["fast", ["TimeoutError", 50], [false, "slow"]]);
+});
+
+Deno.test("asCompleted() on nothing ends at once", async () => {
+  const result = await vrun(async () => {
+    let steps = 0;
+    for await (const _ of asCompleted([], { timeout: 10 })) steps++;
+    return [steps, now()];
+  });
+  assert.deepEqual(result, [0, 0]);
+});
+
+Deno.test("asCompleted() yields a duplicate once", async () => {
+  const result = await vrun(async () => {
+    const t = createTask(after(1, "x"));
+    const out: string[] = [];
+    for await (const next of asCompleted([t, t])) out.push(await next);
+    return out;
+  });
+  assert.deepEqual(result, ["x"]);
+});
+
+Deno.test("breaking out of asCompleted() ends it: no later step, no timeout", async () => {
+  const result = await vrun(async () => {
+    const it = asCompleted([after(1, "a"), after(5, "b")], { timeout: 10 });
+    for await (const next of it) {
+      await next;
+      break;
+    }
+    await sleep(20);
+    return [await it.next(), now()];
+  });
+  assert.deepEqual(result, [{ done: true, value: undefined }, 21]);
+});
+
+Deno.test("a cancelled step of asCompleted() loses nothing", async () => {
+  const result = await vrun(async () => {
+    const it = asCompleted([after(10, "a"), after(20, "b")]);
+    const first = createTask(() => it.next());
+    await sleep(5);
+    first.cancel();
+    await assert.rejects(first, CancelledError);
+    const out: string[] = [];
+    for await (const next of it) out.push(await next);
+    return out;
+  });
+  assert.deepEqual(result, ["a", "b"]);
+});
+
+Deno.test("asCompleted() refuses a value that is not awaitable", async () => {
+  await vrun(async () => {
+    assert.throws(
+      () => asCompleted([42 as unknown as Promise<number>]),
+      TypeError,
+    );
+    await sleep(0);
+  });
+});
