@@ -1,0 +1,291 @@
+import assert from "node:assert/strict";
+import { CancelledError, createTask, sleep } from "../task/mod.ts";
+import { Condition } from "./condition.ts";
+import { Lock } from "./lock.ts";
+import { runVirtual, ticks } from "./_test_util.ts";
+
+Deno.test("Condition.wait() without the lock throws", async () => {
+  await runVirtual(async () => {
+    const cond = new Condition();
+    await assert.rejects(cond.wait(), /lock is not acquired/);
+  });
+});
+
+Deno.test("Condition.notify() and notifyAll() without the lock throw", () => {
+  const cond = new Condition();
+  assert.throws(
+    () => cond.notify(),
+    /Cannot call notify\(\): lock is not acquired/,
+  );
+  assert.throws(() => cond.notifyAll(), /Cannot call notifyAll\(\)/);
+});
+
+Deno.test("Condition.wait() releases the lock and notified waiters take it back one by one in FIFO order", async () => {
+  // CPython's test_wait.
+  const log = await runVirtual(async () => {
+    const cond = new Condition();
+    const log: string[] = [];
+    const tasks = [1, 2, 3].map((n) =>
+      createTask(async () => {
+        await cond.acquire();
+        assert.equal(await cond.wait(), true);
+        assert.ok(cond.locked());
+        log.push(`woke ${n}`);
+      })
+    );
+    await ticks();
+    assert.equal(cond.locked(), false, "every waiter released the lock");
+    await cond.acquire();
+    cond.notify();
+    await ticks();
+    assert.deepEqual(log, [], "a notified waiter needs the lock back");
+    cond.release();
+    await ticks();
+    assert.deepEqual(log, ["woke 1"]);
+    assert.ok(cond.locked(), "task 1 still holds the lock");
+    cond.notify(2);
+    cond.release();
+    await ticks();
+    assert.deepEqual(log, ["woke 1", "woke 2"]);
+    cond.release();
+    await ticks();
+    assert.deepEqual(log, ["woke 1", "woke 2", "woke 3"]);
+    cond.release();
+    for (const t of tasks) await t;
+    return log;
+  });
+  assert.equal(log.length, 3);
+});
+
+Deno.test("Condition.notifyAll() wakes every waiter", async () => {
+  const woke = await runVirtual(async () => {
+    const cond = new Condition();
+    let woke = 0;
+    const tasks = [1, 2, 3].map(() =>
+      createTask(async () => {
+        using _ = await cond.lock();
+        await cond.wait();
+        woke++;
+      })
+    );
+    await ticks();
+    {
+      using _ = await cond.lock();
+      cond.notifyAll();
+    }
+    for (const t of tasks) await t;
+    return woke;
+  });
+  assert.equal(woke, 3);
+});
+
+Deno.test("Condition.wait() cancelled still holds the lock when it throws", async () => {
+  // CPython's test_wait_cancel.
+  await runVirtual(async () => {
+    const cond = new Condition();
+    const t = createTask(async () => {
+      await cond.acquire();
+      try {
+        await cond.wait();
+      } catch (e) {
+        assert.ok(cond.locked());
+        cond.release();
+        throw e;
+      }
+    });
+    await ticks();
+    assert.equal(cond.locked(), false);
+    t.cancel();
+    await assert.rejects(t, CancelledError);
+    assert.equal(String(cond), "Condition(unlocked)");
+  });
+});
+
+Deno.test("Condition.wait() cancelled while another task holds the lock waits for it before throwing", async () => {
+  // CPython's test_wait_cancel_contested.
+  const log = await runVirtual(async () => {
+    const cond = new Condition();
+    const log: string[] = [];
+    const t = createTask(async () => {
+      await cond.acquire();
+      try {
+        await cond.wait();
+      } catch (e) {
+        log.push(cond.locked() ? "throws holding the lock" : "no lock");
+        cond.release();
+        throw e;
+      }
+    });
+    await ticks();
+    await cond.acquire();
+    t.cancel();
+    await ticks(3);
+    assert.equal(log.length, 0);
+    log.push("main releases");
+    cond.release();
+    await assert.rejects(t, CancelledError);
+    return log;
+  });
+  assert.deepEqual(log, ["main releases", "throws holding the lock"]);
+});
+
+Deno.test("Condition.wait() re-acquire survives a second cancellation", async () => {
+  // CPython's test_cancelled_error_re_aquire.
+  await runVirtual(async () => {
+    const cond = new Condition();
+    const t = createTask(async () => {
+      await cond.acquire();
+      try {
+        await cond.wait();
+      } finally {
+        assert.ok(cond.locked());
+        cond.release();
+      }
+    });
+    await ticks();
+    await cond.acquire();
+    cond.notify();
+    await ticks();
+    t.cancel();
+    await ticks();
+    t.cancel();
+    await ticks();
+    cond.release();
+    await assert.rejects(t, CancelledError);
+    assert.equal(cond.locked(), false);
+  });
+});
+
+Deno.test("Condition passes a notification on when the notified waiter is cancelled while it waits for the lock", async () => {
+  // CPython's test_wait_cancel_after_notify / test_cancelled_wakeup.
+  const log = await runVirtual(async () => {
+    const cond = new Condition();
+    const log: string[] = [];
+    const waiter = (name: string) =>
+      createTask(async () => {
+        using _ = await cond.lock();
+        try {
+          await cond.wait();
+          log.push(`${name} woke`);
+        } catch (e) {
+          log.push(`${name} cancelled, holding the lock: ${cond.locked()}`);
+          throw e;
+        }
+      });
+    const a = waiter("a");
+    const b = waiter("b");
+    await ticks();
+    await cond.acquire();
+    cond.notify(1);
+    await ticks();
+    a.cancel();
+    await ticks();
+    log.push("main releases");
+    cond.release();
+    await assert.rejects(a, CancelledError);
+    await b;
+    return log;
+  });
+  assert.deepEqual(log, [
+    "main releases",
+    "a cancelled, holding the lock: true",
+    "b woke",
+  ]);
+});
+
+Deno.test("Condition.wait() notified then cancelled before it resumes returns, and the cancellation reaches the next wait", async () => {
+  const log = await runVirtual(async () => {
+    const cond = new Condition();
+    const log: string[] = [];
+    const a = createTask(async () => {
+      using _ = await cond.lock();
+      await cond.wait();
+      log.push("a woke");
+      await sleep(1);
+      log.push("not reached");
+    });
+    await ticks();
+    await cond.acquire();
+    cond.notify(1);
+    a.cancel();
+    cond.release();
+    await assert.rejects(a, CancelledError);
+    assert.equal(cond.locked(), false);
+    return log;
+  });
+  assert.deepEqual(log, ["a woke"]);
+});
+
+Deno.test("Condition.waitFor() waits until the predicate is truthy and returns its value", async () => {
+  // CPython's test_wait_for.
+  const result = await runVirtual(async () => {
+    const cond = new Condition();
+    let value = 0;
+    let checks = 0;
+    const t = createTask(async () => {
+      using _ = await cond.lock();
+      return await cond.waitFor(() => {
+        checks++;
+        return value >= 2 ? `value ${value}` : null;
+      });
+    });
+    for (let i = 1; i <= 2; i++) {
+      await sleep(1);
+      using _ = await cond.lock();
+      value = i;
+      cond.notify();
+    }
+    const result = await t;
+    assert.equal(checks, 3);
+    return result;
+  });
+  assert.equal(result, "value 2");
+});
+
+Deno.test("Condition.waitFor() without the lock returns a true predicate but throws on a false one", async () => {
+  // CPython's test_wait_for_unacquired.
+  await runVirtual(async () => {
+    const cond = new Condition();
+    assert.deepEqual(await cond.waitFor(() => [1, 2]), [1, 2]);
+    await assert.rejects(cond.waitFor(() => false), /lock is not acquired/);
+  });
+});
+
+Deno.test("Condition.wait() aborted rejects with the reason and holds the lock", async () => {
+  await runVirtual(async () => {
+    const cond = new Condition();
+    const controller = new AbortController();
+    const reason = new Error("abort");
+    const t = createTask(async () => {
+      await cond.acquire();
+      try {
+        await cond.wait({ signal: controller.signal });
+      } finally {
+        assert.ok(cond.locked());
+        cond.release();
+      }
+    });
+    await ticks();
+    controller.abort(reason);
+    await assert.rejects(t, (e) => e === reason);
+    await cond.acquire();
+    await assert.rejects(
+      cond.wait({ signal: AbortSignal.abort(reason) }),
+      (e) => e === reason,
+    );
+    assert.ok(cond.locked(), "a pre-aborted wait() does not release");
+  });
+});
+
+Deno.test("Conditions sharing a lock see the same locked() state", async () => {
+  await runVirtual(async () => {
+    const lock = new Lock();
+    const a = new Condition(lock);
+    const b = new Condition(lock);
+    await a.acquire();
+    assert.ok(b.locked());
+    assert.ok(lock.locked());
+    b.release();
+    assert.equal(a.locked(), false);
+  });
+});

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { createTask } from "../task/mod.ts";
+import { PriorityQueue } from "./priority_queue.ts";
+import { runVirtual, ticks } from "./_test_util.ts";
+
+Deno.test("PriorityQueue returns the smallest number first", () => {
+  const q = new PriorityQueue<number>();
+  for (const n of [5, 1, 4, 2, 3, 0, 9, 7, 8, 6]) q.putNowait(n);
+  const out: number[] = [];
+  while (!q.empty()) out.push(q.getNowait());
+  assert.deepEqual(out, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
+
+Deno.test("PriorityQueue orders [priority, data] arrays like Python tuples", () => {
+  const q = new PriorityQueue<[number, string]>();
+  q.putNowait([2, "b"]);
+  q.putNowait([1, "z"]);
+  q.putNowait([2, "a"]);
+  q.putNowait([1, "y"]);
+  const out: string[] = [];
+  while (!q.empty()) out.push(q.getNowait()[1]);
+  assert.deepEqual(out, ["y", "z", "a", "b"]);
+});
+
+Deno.test("PriorityQueue is stable: equal priorities come out in insertion order", () => {
+  const q = new PriorityQueue<{ p: number; id: number }>(
+    0,
+    (a, b) => a.p - b.p,
+  );
+  const ids: number[][] = [[], [], []];
+  for (let id = 0; id < 60; id++) {
+    const p = (id * 7) % 3;
+    ids[p]!.push(id);
+    q.putNowait({ p, id });
+  }
+  const out: number[] = [];
+  while (!q.empty()) out.push(q.getNowait().id);
+  assert.deepEqual(out, [...ids[0]!, ...ids[1]!, ...ids[2]!]);
+});
+
+Deno.test("PriorityQueue with a compare function orders by it", () => {
+  const q = new PriorityQueue<string>(0, (a, b) => b.length - a.length);
+  q.putNowait("aa");
+  q.putNowait("a");
+  q.putNowait("aaa");
+  assert.deepEqual([q.getNowait(), q.getNowait(), q.getNowait()], [
+    "aaa",
+    "aa",
+    "a",
+  ]);
+  assert.throws(
+    () => new PriorityQueue<string>(0, "no" as unknown as () => number),
+    TypeError,
+  );
+});
+
+Deno.test("PriorityQueue bounded: a waiting putter gets in when an item is taken", async () => {
+  await runVirtual(async () => {
+    const q = new PriorityQueue<number>(2);
+    q.putNowait(5);
+    q.putNowait(3);
+    const t = createTask(() => q.put(1));
+    await ticks();
+    assert.equal(q.getNowait(), 3);
+    await t;
+    assert.equal(q.getNowait(), 1);
+    assert.equal(q.getNowait(), 5);
+  });
+});
