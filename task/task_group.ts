@@ -120,12 +120,15 @@ export class TaskGroup implements AsyncDisposable {
    * @example Read a child's result
    * ```ts
    * import { run } from "@aio/asyncio/loop";
-   * import { taskGroup } from "@aio/asyncio/task";
+   * import { type Task, taskGroup } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const n = await run(async () => {
-   *   const t = await taskGroup(async (tg) => tg.createTask(async () => 42));
-   *   return t.result();
+   *   let t: Task<number> | undefined;
+   *   await taskGroup((tg) => {
+   *     t = tg.createTask(async () => 42);
+   *   });
+   *   return t!.result();
    * });
    * assert.equal(n, 42);
    * ```
