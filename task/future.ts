@@ -75,6 +75,12 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   #resolve: ((value: unknown) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
   #waiters: WaitingTask | WaitingTask[] | null = null;
+  /**
+   * What this future stands for, for task trees and reports: a sync
+   * primitive names its waiters (`"Lock.acquire"`), `sleep` names its future
+   * (`"sleep(100)"`).
+   */
+  label: string | undefined = undefined;
 
   /**
    * Creates a pending future bound to `loop`.

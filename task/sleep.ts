@@ -61,6 +61,7 @@ export function sleep(ms: number, options?: SleepOptions): Promise<void> {
   }
   const loop = getRunningLoop();
   const future = new SleepFuture(loop);
+  future.label = `sleep(${ms})`;
   const signal = options?.signal;
   if (signal !== undefined) {
     if (signal.aborted) {

@@ -111,6 +111,10 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   #step = -1;
   /** Where the task was created, in debug mode. */
   readonly #createdAt: string | undefined;
+  /** The task that created this one, if any. */
+  readonly #parent: Task<unknown> | undefined;
+  /** The loop's time at creation. */
+  readonly #createdTime: number;
 
   /**
    * Creates a task and schedules its first step on the loop.
@@ -144,6 +148,8 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
     this.name = options.name ?? `Task-${++taskCounter}`;
     this.#target = target;
     this.#createdAt = loop.getDebug() ? creationSite() : undefined;
+    this.#parent = currentTask();
+    this.#createdTime = loop.time();
     loop.callSoon(startTask, this);
     loopState(loop).tasks.add(this);
   }
@@ -355,6 +361,77 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   }
 
   /**
+   * The task that was running when this one was created (through
+   * `createTask`, a `TaskGroup`, or a combinator), for task trees.
+   *
+   * @returns The parent task, or `undefined` for a top-level task.
+   *
+   * @example Parent and child
+   * ```ts
+   * import { run } from "@aio/asyncio/loop";
+   * import { createTask, currentTask } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const child = createTask(async () => {});
+   *   assert.equal(child.parent, currentTask());
+   *   await child;
+   * });
+   * ```
+   */
+  get parent(): Task<unknown> | undefined {
+    return this.#parent;
+  }
+
+  /**
+   * The loop's time when the task was created, in milliseconds.
+   *
+   * @returns The creation time.
+   *
+   * @example Age of a task
+   * ```ts
+   * import { EventLoop, VirtualClock } from "@aio/asyncio/loop";
+   * import { Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop({ clock: new VirtualClock(5) });
+   * const t = new Task(async () => {}, { loop });
+   * assert.equal(t.createdTime, 5);
+   * await loop.runUntilComplete(t);
+   * ```
+   */
+  get createdTime(): number {
+    return this.#createdTime;
+  }
+
+  /**
+   * The library future the task is waiting on right now, or `undefined`
+   * while it runs, waits on something else (a host promise), or is done.
+   *
+   * @returns The awaited future.
+   *
+   * @example What a task waits on
+   * ```ts
+   * import { run } from "@aio/asyncio/loop";
+   * import { createTask, Future, sleep } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const f = new Future<void>();
+   *   const t = createTask(async () => await f);
+   *   await sleep(0);
+   *   assert.equal(t.waitingOn, f);
+   *   f.setResult();
+   *   await t;
+   *   assert.equal(t.waitingOn, undefined);
+   * });
+   * ```
+   */
+  get waitingOn(): Future<unknown> | undefined {
+    return (this.#waitingOn as Future<unknown> | null) ?? undefined;
+  }
+
+  /**
    * A short description: `Task(name, pending)`.
    *
    * @returns The description.
@@ -506,7 +583,7 @@ function creationSite(): string {
  * import assert from "node:assert/strict";
  *
  * using loop = new EventLoop();
- * const t = new Task(async () => {
+ * const t: Task<boolean> = new Task(async () => {
  *   await Promise.resolve();
  *   return currentTask() === t;
  * }, { loop });
