@@ -75,12 +75,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   #resolve: ((value: unknown) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
   #waiters: WaitingTask | WaitingTask[] | null = null;
-  /**
-   * What this future stands for, for task trees and reports: a sync
-   * primitive names its waiters (`"Lock.acquire"`), `sleep` names its future
-   * (`"sleep(100)"`).
-   */
-  label: string | undefined = undefined;
+  #label: string | undefined = undefined;
 
   /**
    * Creates a pending future bound to `loop`.
@@ -124,6 +119,38 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
    */
   getLoop(): EventLoop {
     return this.#loop;
+  }
+
+  /**
+   * What this future stands for, for task trees and reports: a sync
+   * primitive names its waiters (`"Lock.acquire"`), `sleep` names its
+   * future (`"sleep(100)"`).
+   *
+   * @returns The label, or `undefined`.
+   *
+   * @example Label a future
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const f = new Future(loop);
+   * f.label = "config loaded";
+   * assert.equal(f.label, "config loaded");
+   * ```
+   */
+  get label(): string | undefined {
+    return this.#label;
+  }
+
+  /**
+   * Sets the label.
+   *
+   * @param value The label.
+   */
+  set label(value: string | undefined) {
+    this.#label = value;
   }
 
   /**

@@ -17,6 +17,11 @@ export interface SleepOptions {
 /** A future whose cancellation also cancels its timer. */
 class SleepFuture extends Future<void> {
   handle: Handle | null = null;
+  ms = 0;
+  // Built on demand: most sleeps are never looked at.
+  override get label(): string {
+    return `sleep(${this.ms})`;
+  }
   override cancel(msg?: string): boolean {
     this.handle?.cancel();
     return super.cancel(msg);
@@ -61,7 +66,7 @@ export function sleep(ms: number, options?: SleepOptions): Promise<void> {
   }
   const loop = getRunningLoop();
   const future = new SleepFuture(loop);
-  future.label = `sleep(${ms})`;
+  future.ms = ms;
   const signal = options?.signal;
   if (signal !== undefined) {
     if (signal.aborted) {

@@ -549,13 +549,20 @@ function runFirstStep<T>(
     return;
   }
   if (isThenable(result)) {
-    result.then(
-      (v) => succeedTask(task, v),
-      (e) => failTask(task, e),
-    );
+    // Registered inside the task's context, so the shared handlers find the
+    // task there: no closure per task.
+    result.then(succeedCurrent, failCurrent);
   } else {
     succeedTask(task, result);
   }
+}
+
+function succeedCurrent(value: unknown): void {
+  succeedTask(taskContext.getStore() as AnyTask, value);
+}
+
+function failCurrent(error: unknown): void {
+  failTask(taskContext.getStore() as AnyTask, error);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
