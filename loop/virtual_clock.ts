@@ -4,6 +4,13 @@
  * deadline when the loop is idle. An hour of timeouts runs in milliseconds
  * and in the same order on every run.
  *
+ * "Idle" means nothing is ready after the host had one turn (one
+ * macrotask): host I/O that has already completed gets in before the jump,
+ * but the clock does not wait for host work still in flight (a real
+ * `setTimeout`, a socket read). As with trio's autojump, a test that mixes
+ * real host waits with virtual timers is not deterministic: use the real
+ * clock for such tests.
+ *
  * @module
  */
 
