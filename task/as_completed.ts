@@ -25,6 +25,13 @@ export interface AsCompletedOptions {
    * @default {undefined}
    */
   timeout?: number | null;
+  /**
+   * Aborting it makes the waiting step (and every later one) reject with
+   * `signal.reason`; nothing is cancelled.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -41,11 +48,12 @@ export interface AsCompletedOptions {
  *
  * **Cancellation**: if the task waiting for the next one is cancelled, that
  * step throws `CancelledError`; no awaitable is cancelled or skipped, and a
- * later step still yields every one that finished.
+ * later step still yields every one that finished. If `signal` aborts, the
+ * step waiting (and any later one) rejects with `signal.reason`.
  *
  * @typeParam T The result type.
  * @param aws The tasks, futures, promises or async functions.
- * @param options The timeout.
+ * @param options The timeout and an abort signal.
  * @returns An async iterable of settled promises, in completion order.
  * @throws {TypeError} If an element is not awaitable.
  * @throws {Error} If a function or promise is given and no loop is running.
@@ -75,7 +83,7 @@ export function asCompleted<T>(
   options: AsCompletedOptions = {},
 ): AsyncIterableIterator<Promise<T>> {
   const inputs = [...new Set(aws)];
-  return new AsCompletedIterator<T>(loopOf(inputs), inputs, options.timeout);
+  return new AsCompletedIterator<T>(loopOf(inputs), inputs, options);
 }
 
 class AsCompletedIterator<T> implements AsyncIterableIterator<Promise<T>> {
@@ -97,12 +105,16 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Promise<T>> {
     if (this.#todo.size === 0) this.#handle?.cancel();
   };
 
+  readonly #signal: AbortSignal | undefined;
+
   constructor(
     loop: EventLoop,
     inputs: Awaitable<T>[],
-    timeout: number | null | undefined,
+    options: AsCompletedOptions,
   ) {
     this.#loop = loop;
+    this.#signal = options.signal;
+    const timeout = options.timeout;
     for (const aw of inputs) {
       const f = toFuture(loop, aw, "asCompleted()");
       let yielded: Promise<T> = f;
@@ -126,17 +138,25 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Promise<T>> {
 
   async next(): Promise<IteratorResult<Promise<T>, undefined>> {
     if (this.#left === 0) return { done: true, value: undefined };
+    const signal = this.#signal;
+    if (signal?.aborted) throw signal.reason;
     this.#left--;
     while (this.#readyHead === this.#ready.length) {
       const waiter = new Future<void>(this.#loop);
       this.#waiters.add(waiter);
+      const onAbort = (): void => {
+        if (!waiter.done()) waiter.cancel();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
       try {
         await waiter;
       } catch (error) {
         // Cancelled: this step yields nothing, a later one will.
         this.#left++;
+        if (signal?.aborted) throw signal.reason;
         throw error;
       } finally {
+        signal?.removeEventListener("abort", onAbort);
         this.#waiters.delete(waiter);
       }
     }

@@ -153,3 +153,25 @@ Deno.test("asCompleted() refuses a value that is not awaitable", async () => {
     await sleep(0);
   });
 });
+
+Deno.test("aborting the signal rejects the waiting step with its reason and loses nothing", async () => {
+  const result = await vrun(async () => {
+    const controller = new AbortController();
+    const loop = getRunningLoop();
+    const reason = new Error("stop iterating");
+    loop.callLater(15, () => controller.abort(reason));
+    const it = asCompleted([after(10, "a"), after(20, "b")], {
+      signal: controller.signal,
+    });
+    const out: unknown[] = [];
+    try {
+      for await (const next of it) out.push([await next, now()]);
+    } catch (e) {
+      out.push([e === reason, now()]);
+    }
+    // A later step with the aborted signal rejects at once.
+    await assert.rejects(it.next(), (e) => e === reason);
+    return out;
+  });
+  assert.deepEqual(result, [["a", 10], [true, 15]]);
+});

@@ -6,6 +6,7 @@
 
 import { getRunningLoop, type TimerHandle } from "../loop/mod.ts";
 import { describe, isThenable, retrieve, toFuture } from "./_awaitable.ts";
+import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 
 /** When {@linkcode wait} returns. */
@@ -14,8 +15,11 @@ export type ReturnWhen =
   | "FIRST_EXCEPTION"
   | "ALL_COMPLETED";
 
-/** Options for {@linkcode wait}. */
-export interface WaitOptions {
+/**
+ * Options for {@linkcode wait}. (Named apart from the sync module's
+ * `WaitOptions`, which every waiting primitive takes.)
+ */
+export interface WaitSetOptions {
   /**
    * Return after this many milliseconds even if the condition is not met;
    * `null` or `undefined` waits without limit. A timeout does not throw.
@@ -31,6 +35,13 @@ export interface WaitOptions {
    * @default {"ALL_COMPLETED"}
    */
   returnWhen?: ReturnWhen;
+  /**
+   * Aborting it ends the wait with `signal.reason`; the inputs are not
+   * cancelled. Already aborted: the call rejects at once.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
 }
 
 /** What {@linkcode wait} returns: the inputs split by whether they are done. */
@@ -58,15 +69,18 @@ const RETURN_WHEN = new Set([
  * create the tasks first with `createTask`.
  *
  * **Cancellation**: if the waiting task is cancelled, the wait ends with
- * `CancelledError`; the inputs are not cancelled and keep running.
+ * `CancelledError`; if `signal` aborts, with `signal.reason` (a signal
+ * already aborted rejects at once, even if every input is done). Either
+ * way the inputs are not cancelled and keep running.
  *
  * @typeParam T The input type.
  * @param aws The futures, tasks or promises; not empty.
- * @param options The timeout and the condition.
+ * @param options The timeout, the condition and an abort signal.
  * @returns The `done` and `pending` sets.
  * @throws {RangeError} If `aws` is empty, or `returnWhen` is unknown.
  * @throws {TypeError} If `aws` is a single future or holds a non-promise.
  * @throws {Error} If no loop is running.
+ * @throws {unknown} The signal's reason, if it aborts.
  *
  * @example Take the first one done
  * ```ts
@@ -88,7 +102,7 @@ const RETURN_WHEN = new Set([
  */
 export async function wait<T extends PromiseLike<unknown>>(
   aws: Iterable<T>,
-  options: WaitOptions = {},
+  options: WaitSetOptions = {},
 ): Promise<WaitResult<T>> {
   if (isThenable(aws)) {
     throw new TypeError(
@@ -107,6 +121,8 @@ export async function wait<T extends PromiseLike<unknown>>(
   if (inputs.size === 0) {
     throw new RangeError("Cannot call wait(): the set of futures is empty");
   }
+  const signal = options.signal;
+  if (signal?.aborted) throw signal.reason;
   const loop = getRunningLoop();
   const futures = new Map<T, Future<unknown>>();
   for (const aw of inputs) {
@@ -146,9 +162,21 @@ export async function wait<T extends PromiseLike<unknown>>(
     // through the promise, not ours to report.
     if (f !== (aw as unknown)) f.addDoneCallback(retrieve);
   }
+  const onAbort = (): void => {
+    if (waiter.done()) return;
+    const reason = signal!.reason;
+    if (reason instanceof CancelledError) waiter.cancel(reason.message);
+    else waiter.setException(reason);
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await waiter;
+  } catch (error) {
+    // A CancelledError reason cancelled the waiter: throw the reason itself.
+    if (signal?.aborted && error instanceof CancelledError) throw signal.reason;
+    throw error;
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     handle?.cancel();
     for (const f of futures.values()) f.removeDoneCallback(onCompletion);
   }

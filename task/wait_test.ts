@@ -184,3 +184,34 @@ Deno.test("wait() refuses empty input, a single future, functions and bad return
     );
   });
 });
+
+Deno.test("wait() with an aborted signal rejects at once with its reason", async () => {
+  await vrun(async () => {
+    const f = new Future<number>(getRunningLoop());
+    f.setResult(1);
+    const reason = new Error("already aborted");
+    await assert.rejects(
+      wait([f], { signal: AbortSignal.abort(reason) }),
+      (e) => e === reason,
+    );
+  });
+});
+
+Deno.test("aborting the signal ends wait() with its reason and cancels no input", async () => {
+  const result = await vrun(async () => {
+    const input = sleeper("a", 100);
+    const controller = new AbortController();
+    const loop = getRunningLoop();
+    const reason = new CancelledError("caller gave up");
+    loop.callLater(10, () => controller.abort(reason));
+    let caught: unknown;
+    try {
+      await wait([input], { signal: controller.signal });
+    } catch (e) {
+      caught = e;
+    }
+    const at = now();
+    return [caught === reason, at, input.cancelled(), await input];
+  });
+  assert.deepEqual(result, [true, 10, false, "a"]);
+});
