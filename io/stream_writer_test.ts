@@ -1,0 +1,220 @@
+import assert from "node:assert/strict";
+import { run, VirtualClock } from "../loop/mod.ts";
+import { CancelledError, createTask, sleep } from "../task/mod.ts";
+import { StreamWriter, type WriteSink } from "./stream_writer.ts";
+
+const dec = new TextDecoder();
+const virtual = () => ({ clock: new VirtualClock() });
+
+/** A sink whose writes complete only when the test says so. */
+function gatedSink() {
+  const written: string[] = [];
+  const events: string[] = [];
+  const gates: (() => void)[] = [];
+  const sink: WriteSink & { fail?: (e: unknown) => void } = {
+    write: (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        events.push(`write ${chunk.length}`);
+        gates.push(() => {
+          written.push(dec.decode(chunk));
+          resolve();
+        });
+        sink.fail = reject;
+      }),
+    closeWrite: () => void events.push("eof"),
+    close: () => void events.push("close"),
+  };
+  return {
+    sink,
+    written,
+    events,
+    /** Completes the oldest pending write. */
+    release(): void {
+      gates.shift()?.();
+    },
+    pending: () => gates.length,
+  };
+}
+
+Deno.test("StreamWriter.write() copies the bytes and does not wait", async () => {
+  await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink);
+    const data = new TextEncoder().encode("abc");
+    const result = w.write(data);
+    assert.equal(result, undefined);
+    data[0] = 0x7a; // the writer copied "abc"
+    assert.equal(w.bufferSize, 3);
+    s.release();
+    w.close();
+    await sleep(1);
+    while (s.pending() > 0) {
+      s.release();
+      await sleep(1);
+    }
+    await w.waitClosed();
+    assert.deepEqual(s.written, ["abc"]);
+  }, virtual());
+});
+
+Deno.test("StreamWriter gathers small writes queued behind a pending one", async () => {
+  await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink);
+    w.write("a");
+    w.write("b");
+    w.write("c");
+    assert.deepEqual(s.events, ["write 1"]);
+    s.release();
+    await sleep(1);
+    assert.deepEqual(s.events, ["write 1", "write 2"]);
+    s.release();
+    w.close();
+    await w.waitClosed();
+    assert.deepEqual(s.written, ["a", "bc"]);
+    assert.deepEqual(s.events, ["write 1", "write 2", "close"]);
+  }, virtual());
+});
+
+Deno.test("StreamWriter.drain() waits above the high-water mark until the low mark", async () => {
+  const log = await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink, { highWaterMark: 10, lowWaterMark: 4 });
+    const log: string[] = [];
+    w.write("0123456789"); // 10: not above the mark
+    await w.drain();
+    log.push(`drained at ${w.bufferSize}`);
+    w.write("abc"); // 13 > 10
+    const drainer = createTask(async () => {
+      await w.drain();
+      log.push(`drained at ${w.bufferSize}`);
+    });
+    await sleep(1);
+    log.push("first write done");
+    s.release(); // 10 bytes written: 3 left <= 4
+    await drainer;
+    s.release();
+    w.close();
+    await w.waitClosed();
+    return log;
+  }, virtual());
+  assert.deepEqual(log, ["drained at 10", "first write done", "drained at 3"]);
+});
+
+Deno.test("a cancelled StreamWriter.drain() loses nothing buffered", async () => {
+  await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink, { highWaterMark: 2 });
+    w.write("hello");
+    const drainer = createTask(() => w.drain());
+    await sleep(1);
+    drainer.cancel();
+    await assert.rejects(drainer, CancelledError);
+    assert.equal(w.bufferSize, 5);
+    s.release();
+    await w.drain();
+    assert.deepEqual(s.written, ["hello"]);
+    await assert.rejects(
+      (w.write("more"),
+        w.drain({ signal: AbortSignal.abort(new Error("pre")) })),
+      /pre/,
+    );
+    s.release();
+    w.close();
+    await w.waitClosed();
+    assert.deepEqual(s.written, ["hello", "more"]);
+  }, virtual());
+});
+
+Deno.test("StreamWriter.writeEof() half-closes after the buffered bytes", async () => {
+  await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink);
+    assert.ok(w.canWriteEof());
+    w.write("last");
+    w.writeEof();
+    assert.throws(() => w.write("more"), /writeEof/);
+    s.release();
+    w.close();
+    await w.waitClosed();
+    assert.deepEqual(s.events, ["write 4", "eof", "close"]);
+  }, virtual());
+});
+
+Deno.test("StreamWriter.writeEof() throws on a sink that cannot half-close", () => {
+  const w = new StreamWriter({ write: async () => {}, close: () => {} });
+  assert.equal(w.canWriteEof(), false);
+  assert.throws(() => w.writeEof(), /cannot half-close/);
+  w.close();
+});
+
+Deno.test("StreamWriter.close() is idempotent and refuses later writes", async () => {
+  await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink);
+    w.close();
+    w.close();
+    assert.ok(w.isClosing());
+    assert.throws(() => w.write("x"), /closing/);
+    await w.waitClosed();
+    await w.waitClosed();
+    assert.deepEqual(s.events, ["close"]);
+  }, virtual());
+});
+
+Deno.test("StreamWriter.abort() drops the buffer and closes at once", async () => {
+  await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink, { highWaterMark: 1 });
+    w.write("stuck");
+    w.write("queued");
+    const drainer = createTask(() => w.drain());
+    await sleep(1);
+    w.abort();
+    await drainer;
+    await w.waitClosed();
+    assert.equal(w.bufferSize, 0);
+    assert.deepEqual(s.events, ["write 5", "close"]);
+  }, virtual());
+});
+
+Deno.test("a failed sink write fails drain() and later writes, and closes the writer", async () => {
+  await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink, { highWaterMark: 1 });
+    w.write("doomed");
+    const drainer = createTask(() => w.drain().catch((e) => e));
+    await sleep(1);
+    s.sink.fail!(new Deno.errors.BrokenPipe("peer gone"));
+    assert.ok((await drainer) instanceof Deno.errors.BrokenPipe);
+    assert.throws(() => w.write("x"), Deno.errors.BrokenPipe);
+    await w.waitClosed();
+    assert.ok(w.isClosing());
+    assert.deepEqual(s.events, ["write 6", "close"]);
+  }, virtual());
+});
+
+Deno.test("StreamWriter.writeLines() writes each item in order", async () => {
+  await run(async () => {
+    const out: string[] = [];
+    const w = new StreamWriter({
+      write: async (c) => void out.push(dec.decode(c)),
+      close: () => {},
+    });
+    w.writeLines(["a\n", new TextEncoder().encode("b\n"), "c\n"]);
+    await using _ = w;
+    await sleep(1);
+    assert.equal(out.join(""), "a\nb\nc\n");
+  }, virtual());
+});
+
+Deno.test("StreamWriter rejects water marks out of order", () => {
+  assert.throws(
+    () =>
+      new StreamWriter({ write: async () => {}, close: () => {} }, {
+        highWaterMark: 1,
+        lowWaterMark: 2,
+      }),
+    RangeError,
+  );
+});
