@@ -106,3 +106,9 @@ Deno.test("Barrier.wait() with a signal rejects with its reason, before or while
     assert.equal(String(barrier), "Barrier(filling, waiters=0/2)");
   });
 });
+
+Deno.test("Barrier.toString() shows a broken barrier", () => {
+  const barrier = new Barrier(3);
+  barrier.abort();
+  assert.equal(String(barrier), "Barrier(broken, waiters=0/3)");
+});

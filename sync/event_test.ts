@@ -80,3 +80,13 @@ Deno.test("Event.wait() with a signal rejects with its reason, before or while w
     assert.equal(String(ev), "Event(unset)");
   });
 });
+
+Deno.test("Event.set() on a set event does nothing", async () => {
+  await runVirtual(async () => {
+    const ev = new Event();
+    ev.set();
+    ev.set();
+    assert.equal(String(ev), "Event(set)");
+    assert.equal(await ev.wait(), true);
+  });
+});

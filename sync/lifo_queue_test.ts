@@ -22,3 +22,12 @@ Deno.test("LifoQueue bounded: a waiting putter's item goes on top when a slot fr
     assert.equal(String(q), "LifoQueue(maxsize=2, size=0, unfinished=3)");
   });
 });
+
+Deno.test("LifoQueue.shutdown(true) drops every item", () => {
+  const q = new LifoQueue<number>();
+  q.putNowait(1);
+  q.putNowait(2);
+  q.shutdown(true);
+  assert.equal(q.qsize(), 0);
+  assert.equal(q.empty(), true);
+});

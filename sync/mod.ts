@@ -16,6 +16,15 @@
  * would not have to wait. Lock-like primitives give a `Disposable` guard:
  * `using _ = await lock.lock();` releases at scope exit.
  *
+ * Differences from asyncio, all from the hand-over design: a waiter woken
+ * (handed the lock, a permit, an item or a notification) and cancelled
+ * before it runs again keeps what it was handed and gets the
+ * `CancelledError` at its next wait, where asyncio throws at once and
+ * passes the wakeup on (a `Condition` waiter that is cancelled while it
+ * takes the lock back does pass its notification on). The barrier has no
+ * draining phase, and a waiting getter of a `PriorityQueue` gets the item
+ * put while it waited.
+ *
  * ```ts
  * import { run, VirtualClock } from "@aio/asyncio/loop";
  * import { createTask, sleep } from "@aio/asyncio/task";

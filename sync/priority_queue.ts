@@ -22,6 +22,10 @@ import {
  * arrays element by element like Python tuples, so `[priority, data]`
  * entries work as in Python. Pass `compare` for anything else.
  *
+ * A getter already waiting when an item is put receives that item at once
+ * (it was the smallest at that moment), even if a smaller one is put later
+ * in the same tick.
+ *
  * @typeParam T The item type.
  *
  * @example Smallest first, ties in insertion order

@@ -67,3 +67,37 @@ Deno.test("PriorityQueue bounded: a waiting putter gets in when an item is taken
     assert.equal(q.getNowait(), 5);
   });
 });
+
+Deno.test("PriorityQueue default order: shorter arrays first on a tie, strings by code unit", () => {
+  const q = new PriorityQueue<(number | string)[]>();
+  q.putNowait([1, "b"]);
+  q.putNowait([1]);
+  q.putNowait([1, "a"]);
+  q.putNowait([0, "z", 9]);
+  assert.deepEqual(
+    [q.getNowait(), q.getNowait(), q.getNowait(), q.getNowait()],
+    [[0, "z", 9], [1], [1, "a"], [1, "b"]],
+  );
+});
+
+Deno.test("PriorityQueue.shutdown(true) drops every item", () => {
+  const q = new PriorityQueue<number>();
+  q.putNowait(2);
+  q.putNowait(1);
+  q.shutdown(true);
+  assert.equal(q.qsize(), 0);
+  q.shutdown(true);
+  assert.equal(q.isShutdown(), true);
+});
+
+Deno.test("PriorityQueue hands an item to a waiting getter at once", async () => {
+  await runVirtual(async () => {
+    const q = new PriorityQueue<number>();
+    const t = createTask(() => q.get());
+    await ticks();
+    q.putNowait(9);
+    q.putNowait(1);
+    assert.equal(await t, 9, "the getter was waiting when 9 came");
+    assert.equal(q.getNowait(), 1);
+  });
+});
