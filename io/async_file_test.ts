@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { run } from "../loop/mod.ts";
+import {
+  CancelledError,
+  createTask,
+  LimitOverrunError,
+  sleep,
+} from "../task/mod.ts";
+import { openFile } from "./open_file.ts";
+
+const dec = new TextDecoder();
+
+async function withTempFile(
+  content: string,
+  fn: (path: string) => Promise<void>,
+): Promise<void> {
+  const path = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(path, content);
+    await fn(path);
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+Deno.test("AsyncFile iterates over lines larger than its chunk size", async () => {
+  const lines = Array.from(
+    { length: 50 },
+    (_, i) => `line ${i} ${"x".repeat(i * 7)}\n`,
+  );
+  await withTempFile(lines.join(""), async (path) => {
+    const got = await run(async () => {
+      await using f = await openFile(path, { chunkSize: 64 });
+      const out: string[] = [];
+      for await (const line of f) out.push(dec.decode(line));
+      return out;
+    });
+    assert.deepEqual(got, lines);
+  });
+});
+
+Deno.test("AsyncFile.readLine() throws LimitOverrunError past its limit", async () => {
+  await withTempFile("a".repeat(100) + "\nok\n", async (path) => {
+    await run(async () => {
+      await using f = await openFile(path, { limit: 16, chunkSize: 200 });
+      await assert.rejects(f.readLine(), LimitOverrunError);
+      assert.equal(dec.decode(await f.readLine()), "ok\n");
+    });
+  });
+});
+
+Deno.test("AsyncFile.write() after a buffered read writes at the logical position", async () => {
+  await withTempFile("0123456789", async (path) => {
+    await run(async () => {
+      await using f = await openFile(path, { read: true, write: true });
+      assert.equal(dec.decode(await f.read(3)), "012"); // read ahead: all 10
+      await f.write("abc");
+      assert.equal(dec.decode(await f.read()), "6789");
+    });
+    assert.equal(await Deno.readTextFile(path), "012abc6789");
+  });
+});
+
+Deno.test("AsyncFile.seek() from the end and from the current position", async () => {
+  await withTempFile("hello world", async (path) => {
+    const got = await run(async () => {
+      await using f = await openFile(path);
+      const end = await f.seek(-5, Deno.SeekMode.End);
+      const tail = dec.decode(await f.read());
+      await f.seek(0);
+      await f.read(1);
+      const pos = await f.seek(1, Deno.SeekMode.Current);
+      return [end, tail, pos, dec.decode(await f.read(3))];
+    });
+    assert.deepEqual(got, [6, "world", 2, "llo"]);
+  });
+});
+
+Deno.test("a cancelled AsyncFile.read() keeps its bytes for the next read", async () => {
+  await withTempFile("abcdef", async (path) => {
+    const got = await run(async () => {
+      await using f = await openFile(path);
+      const reading = createTask(() => f.read(3));
+      await sleep(0); // the task starts reading and waits for the file
+      reading.cancel();
+      // If the read won the race, its bytes are the first three.
+      const first = await reading.then(
+        (b) => dec.decode(b),
+        (e) => {
+          if (e instanceof CancelledError) return "";
+          throw e;
+        },
+      );
+      const aborted = await f.read(3, {
+        signal: AbortSignal.abort(new Error("pre")),
+      }).catch((e) => e.message);
+      return [aborted, first + dec.decode(await f.read())];
+    });
+    assert.deepEqual(got, ["pre", "abcdef"]);
+  });
+});
+
+Deno.test("a cancelled AsyncFile.write() completes before the next operation", async () => {
+  await withTempFile("", async (path) => {
+    await run(async () => {
+      await using f = await openFile(path, { read: true, write: true });
+      const big = "z".repeat(1 << 20);
+      const writing = createTask(() => f.write(big));
+      await sleep(0); // the task starts writing and waits
+      writing.cancel();
+      await assert.rejects(writing, CancelledError);
+      await f.write("!");
+      assert.equal((await f.stat()).size, (1 << 20) + 1);
+    });
+    const content = await Deno.readTextFile(path);
+    assert.equal(content.length, (1 << 20) + 1);
+    assert.equal(content.at(-1), "!");
+  });
+});
+
+Deno.test("AsyncFile.close() is idempotent and later reads throw", async () => {
+  await withTempFile("x", async (path) => {
+    await run(async () => {
+      const f = await openFile(path);
+      f.close();
+      f.close();
+      assert.ok(f.closed);
+      await assert.rejects(f.read(), /file is closed/);
+      await assert.rejects(f.write("y"), /file is closed/);
+    });
+  });
+});
+
+Deno.test("openFile() of a missing file throws NotFound", async () => {
+  await run(async () => {
+    await assert.rejects(
+      openFile("/nonexistent/aio/file.txt"),
+      Deno.errors.NotFound,
+    );
+  });
+});
