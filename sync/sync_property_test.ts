@@ -1,6 +1,7 @@
 /**
  * Property tests: random programs of tasks doing acquire/release,
- * put/get and wait/notify, with random cancellations and signal aborts, on
+ * put/get, wait/notify and barrier waits, with random cancellations and
+ * signal aborts, run in batches of commands that race in one tick, on
  * the virtual clock. Invariants are checked after every step.
  *
  * CI runs a fixed seed (42) and a small number of runs per property. Set
@@ -12,6 +13,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  BrokenBarrierError,
   CancelledError,
   createTask,
   currentTask,
@@ -21,6 +23,7 @@ import {
   sleep,
   type Task,
 } from "../task/mod.ts";
+import { Barrier } from "./barrier.ts";
 import { BoundedSemaphore } from "./bounded_semaphore.ts";
 import { Condition } from "./condition.ts";
 import { Lock } from "./lock.ts";
@@ -88,7 +91,9 @@ class Crowd {
       if (e instanceof Error && e.message === "aborted by the program") {
         continue;
       }
-      if (e instanceof QueueShutDown) continue;
+      if (e instanceof QueueShutDown || e instanceof BrokenBarrierError) {
+        continue;
+      }
       throw e;
     }
   }
@@ -677,5 +682,114 @@ Deno.test("Condition under random wait/notify/cancel/abort loses no wakeup and a
         { kind: "waiter", signal: false },
       ]]],
     },
+  );
+});
+
+// ---------------------------------------------------------------------------
+// Barrier: every cycle hands out each index 0..parties-1 exactly once,
+// nWaiting stays below parties, a cancelled waiter leaves without breaking
+// the barrier, and abort() frees everyone.
+
+type BarrierCmd =
+  | { kind: "wait"; signal: boolean }
+  | { kind: "cancel"; pick: number }
+  | { kind: "abort"; pick: number }
+  | { kind: "reset" }
+  | { kind: "sleep"; ms: number };
+
+const barrierCmd: fc.Arbitrary<BarrierCmd> = fc.oneof(
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("wait" as const),
+      signal: fc.boolean(),
+    }),
+    weight: 8,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("cancel" as const),
+      pick: fc.nat(),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("abort" as const),
+      pick: fc.nat(),
+    }),
+    weight: 2,
+  },
+  fc.record({ kind: fc.constant("reset" as const) }),
+  fc.record({
+    kind: fc.constant("sleep" as const),
+    ms: fc.integer({ min: 0, max: 2 }),
+  }),
+);
+
+Deno.test("Barrier under random wait/cancel/abort/reset hands out each index once per cycle", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.array(barrierCmd, { minLength: 1, maxLength: 3 }), {
+        minLength: 1,
+        maxLength: 25,
+      }),
+      async (parties, steps) => {
+        await runVirtual(async () => {
+          const barrier = new Barrier(parties);
+          const crowd = new Crowd();
+          const counts = new Array<number>(parties).fill(0);
+          let waiting = 0;
+          const check = (): void => {
+            assert.ok(barrier.nWaiting < parties);
+            assert.equal(barrier.nWaiting, waiting);
+            // Each completed cycle gave out every index exactly once.
+            const total = counts.reduce((a, b) => a + b, 0);
+            assert.equal(total % parties, 0, `indices ${counts}`);
+            for (const c of counts) assert.equal(c, total / parties);
+            crowd.checkFailures();
+          };
+          for (const batch of steps) {
+            for (const cmd of batch) {
+              switch (cmd.kind) {
+                case "wait":
+                  crowd.spawn(async (options) => {
+                    waiting++;
+                    let index: number;
+                    try {
+                      index = await barrier.wait(options);
+                    } finally {
+                      waiting--;
+                    }
+                    assert.ok(index >= 0 && index < parties);
+                    counts[index]!++;
+                  }, cmd.signal);
+                  break;
+                case "cancel":
+                  crowd.cancel(cmd.pick);
+                  break;
+                case "abort":
+                  crowd.abort(cmd.pick);
+                  break;
+                case "reset":
+                  barrier.reset();
+                  break;
+                case "sleep":
+                  await sleep(cmd.ms);
+                  break;
+              }
+            }
+            await ticks();
+            check();
+          }
+          barrier.abort();
+          await ticks();
+          assert.equal(crowd.live().length, 0, "a waiter hangs after abort()");
+          assert.equal(waiting, 0);
+          check();
+        });
+      },
+    ),
+    PARAMS,
   );
 });
