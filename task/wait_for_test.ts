@@ -5,6 +5,7 @@ import { Future } from "./future.ts";
 import { shield } from "./shield.ts";
 import { sleep } from "./sleep.ts";
 import { createTask } from "./task.ts";
+import { timeout } from "./timeout.ts";
 import { waitFor } from "./wait_for.ts";
 
 function vrun<T>(main: () => Promise<T>): Promise<T> {
@@ -124,7 +125,7 @@ Deno.test("waitFor() with 0 returns the value of a task that swallows the cancel
   assert.equal(result, "swallowed");
 });
 
-Deno.test("waitFor() throws TimeoutError when the task returns during its cancellation", async () => {
+Deno.test("waitFor() returns the value of a task that returns during its cancellation", async () => {
   const result = await vrun(async () => {
     const inner = createTask(async () => {
       try {
@@ -254,4 +255,40 @@ Deno.test("waitFor() rejects a limit that is not a number", async () => {
   await vrun(async () => {
     await assert.rejects(waitFor(() => 1, NaN), TypeError);
   });
+});
+
+Deno.test("waitFor() on a plain future cancels the future at the deadline", async () => {
+  const result = await vrun(async () => {
+    const f = new Future<number>(getRunningLoop());
+    try {
+      await waitFor(f, 10);
+    } catch (e) {
+      return [(e as Error).name, now(), f.cancelled()];
+    }
+    return [];
+  });
+  assert.deepEqual(result, ["TimeoutError", 10, true]);
+});
+
+Deno.test("waitFor() inside a timeout: the earlier deadline decides which one throws", async () => {
+  const result = await vrun(async () => {
+    const log: unknown[] = [];
+    try {
+      await timeout(10, async () => {
+        try {
+          await waitFor(() => sleep(1000), 50);
+        } catch (e) {
+          log.push(["waitFor", (e as Error).name]);
+          throw e;
+        }
+      });
+    } catch (e) {
+      log.push(["timeout", (e as Error).name, now()]);
+    }
+    return log;
+  });
+  assert.deepEqual(result, [
+    ["waitFor", "CancelledError"],
+    ["timeout", "TimeoutError", 10],
+  ]);
 });
