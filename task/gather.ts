@@ -78,9 +78,16 @@ class GatheringFuture<T> extends Future<T> {
  * With `returnExceptions`, every child's error takes its place in the
  * results.
  *
- * The result is a `Future`: cancelling it cancels every child not yet done,
- * and it ends cancelled once they have all finished. The same awaitable
- * passed twice runs once and its result appears twice.
+ * The result is a `Future`: cancelling it cancels every child not yet done.
+ * With `returnExceptions` it ends cancelled once they have all finished;
+ * without, it ends at the first child that ends cancelled (as in asyncio).
+ * The same awaitable passed twice runs once and its result appears twice.
+ *
+ * One difference from asyncio: where asyncio completes the gather with a
+ * `CancelledError` as its *exception* (so `cancelled()` is false), this
+ * gather ends *cancelled* (`cancelled()` is true), since a `Future` here
+ * refuses a `CancelledError` in `setException`. Awaiting it throws
+ * `CancelledError` either way.
  *
  * **Cancellation**: if the task awaiting the gather is cancelled, the gather
  * is cancelled, which cancels all its children (as in asyncio); the await
