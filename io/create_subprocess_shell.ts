@@ -18,7 +18,7 @@ import type { Process } from "./process.ts";
  * **This is a shell**: pipes, globs, variables and `;` in `command` are
  * interpreted. Never build `command` from untrusted input; use
  * `createSubprocessExec` with an argument list instead. Needs
- * `--allow-run=/bin/sh` (or `sh`).
+ * `--allow-run=/bin/sh`.
  *
  * @param command The command line.
  * @param options Pipes, cwd, env, limit.
