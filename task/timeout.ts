@@ -10,6 +10,11 @@
  * exit; only if that brings the count back to the entry value was the
  * cancellation its own alone.
  *
+ * A caveat of the platform: expiring cancels the task, which aborts the
+ * task's `signal`, and an `AbortSignal` cannot be reset. After a timeout the
+ * task handled, `task.signal` stays aborted; pass a fresh signal (an
+ * `AbortController` of your own) to native calls made after it.
+ *
  * @module
  */
 
