@@ -10,4 +10,5 @@ deno check .
 deno doc --lint mod.ts loop/mod.ts task/mod.ts sync/mod.ts io/mod.ts
 deno test --allow-net=127.0.0.1,localhost --allow-read --allow-write --allow-run --allow-env --doc --parallel
 deno bench --no-run
+deno run --allow-run --allow-read --allow-write=bench --allow-env bench/compare.ts --quick
 deno publish --dry-run --allow-dirty

@@ -1,0 +1,886 @@
+/**
+ * `deno task bench:compare`: the same workloads on this library, on raw Deno
+ * (the platform's floor) and on CPython's asyncio, side by side.
+ *
+ * Every run of every implementation is a fresh process (`bench/<name>.ts` for
+ * the two Deno columns, `bench/py/<name>.py` for asyncio) with the same
+ * parameters; it checks its own result and prints one JSON line. The runs of
+ * the implementations are interleaved, each figure is the median of its runs,
+ * and the ratios come from the same session. The table is printed, written to
+ * `bench/RESULTS.md`, and drawn as `bench/ratios.svg`.
+ *
+ * ```sh
+ * deno task bench:compare            # full size, 5 runs each, writes the files
+ * deno task bench:compare --quick    # small sizes, 1 run, prints only (CI)
+ * deno task bench:compare --runs=3 --only=echo,lock
+ * ```
+ *
+ * Python: `$AIO_BENCH_PYTHON` if set, else the newest of `python3.14` ...
+ * `python3.11`, pyenv's `~/.pyenv/versions/3.*` and `python3`. Without one,
+ * the asyncio column is skipped with a note.
+ *
+ * @module
+ */
+
+import { quantile } from "./_util.ts";
+
+const BENCH = new URL(".", import.meta.url);
+const ROOT = new URL("..", BENCH);
+
+/** Figures one workload run printed. */
+type Sample = Record<string, number>;
+
+/** One row of the table: a figure of a workload. */
+interface Row {
+  /** Label in the table. */
+  label: string;
+  /** Short label in the chart. */
+  short: string;
+  /** The workload whose samples it reads. */
+  workload: string;
+  /** Extracts the figure from a run's sample. */
+  value: (s: Sample) => number;
+  /** Formats the figure. */
+  format: (v: number) => string;
+  /** Whether a higher figure is better (rates) or a lower one (ms, bytes). */
+  higherIsBetter: boolean;
+  /** The issue's target for aio/raw, if any. */
+  targetRaw?: number;
+  /** The issue's target for aio/asyncio, if any. */
+  targetPy?: number;
+  /** Drawn in the chart. */
+  chart: boolean;
+}
+
+/** A workload and its parameters at full and quick size. */
+interface Workload {
+  name: string;
+  full: Record<string, number>;
+  quick: Record<string, number>;
+  /** Extra Deno implementations, reported below the table. */
+  variants: string[];
+  denoFlags: string[];
+}
+
+const WORKLOADS: Workload[] = [
+  {
+    name: "callbacks",
+    full: { n: 1_000_000 },
+    quick: { n: 20_000 },
+    variants: [],
+    denoFlags: [],
+  },
+  {
+    name: "tasks",
+    full: { n: 100_000 },
+    quick: { n: 2_000 },
+    variants: [],
+    denoFlags: [],
+  },
+  {
+    name: "pingpong",
+    full: { n: 200_000 },
+    quick: { n: 4_000 },
+    variants: [],
+    denoFlags: [],
+  },
+  {
+    name: "lock",
+    full: { tasks: 100, rounds: 1_000 },
+    quick: { tasks: 10, rounds: 100 },
+    variants: ["async-mutex"],
+    denoFlags: [],
+  },
+  {
+    name: "timers",
+    full: { n: 100_000 },
+    quick: { n: 2_000 },
+    variants: ["setTimeout"],
+    denoFlags: [],
+  },
+  {
+    name: "echo",
+    full: { clients: 50, rounds: 2_000 },
+    quick: { clients: 5, rounds: 50 },
+    variants: [],
+    denoFlags: ["--allow-net=127.0.0.1"],
+  },
+  {
+    name: "memory",
+    full: { n: 100_000 },
+    quick: { n: 2_000 },
+    variants: [],
+    denoFlags: ["--v8-flags=--expose-gc"],
+  },
+];
+
+const rate = (s: Sample): number => s.n! / s.ms! * 1000;
+
+function formatRate(v: number): string {
+  if (v >= 1e6) return `${(v / 1e6).toFixed(2)}M/s`;
+  if (v >= 1e3) return `${(v / 1e3).toFixed(v >= 1e5 ? 0 : 1)}k/s`;
+  return `${v.toFixed(0)}/s`;
+}
+
+function formatMs(v: number): string {
+  return v >= 100 ? `${v.toFixed(0)} ms` : `${v.toFixed(1)} ms`;
+}
+
+function formatBytes(v: number): string {
+  return `${Math.round(v).toLocaleString("en-US")} B`;
+}
+
+function count(params: Record<string, number>): string {
+  const fmt = (v: number): string => v.toLocaleString("en-US");
+  if ("clients" in params) {
+    return `${fmt(params.clients!)} clients x ${fmt(params.rounds!)}`;
+  }
+  if ("tasks" in params) {
+    return `${fmt(params.tasks!)} tasks x ${fmt(params.rounds!)}`;
+  }
+  return fmt(params.n!);
+}
+
+function rows(size: "full" | "quick"): Row[] {
+  const p = (name: string): Record<string, number> =>
+    WORKLOADS.find((w) => w.name === name)![size];
+  return [
+    {
+      label: `callbacks (${count(p("callbacks"))} callSoon), per s`,
+      short: "callbacks",
+      workload: "callbacks",
+      value: rate,
+      format: formatRate,
+      higherIsBetter: true,
+      targetRaw: 0.6,
+      targetPy: 6,
+      chart: true,
+    },
+    {
+      label: `tasks (${count(p("tasks"))}, sleep(0), gathered), per s`,
+      short: "tasks",
+      workload: "tasks",
+      value: rate,
+      format: formatRate,
+      higherIsBetter: true,
+      targetRaw: 0.4,
+      targetPy: 6,
+      chart: true,
+    },
+    {
+      label: `pingpong (${count(p("pingpong"))} msgs, queue of 1), per s`,
+      short: "pingpong",
+      workload: "pingpong",
+      value: rate,
+      format: formatRate,
+      higherIsBetter: true,
+      targetRaw: 0.4,
+      targetPy: 6,
+      chart: true,
+    },
+    {
+      label: `lock (${count(p("lock"))} acquisitions), per s`,
+      short: "lock",
+      workload: "lock",
+      value: rate,
+      format: formatRate,
+      higherIsBetter: true,
+      targetRaw: 0.5,
+      targetPy: 6,
+      chart: true,
+    },
+    {
+      label: `timers (${count(p("timers"))}, 0-100 ms), wall time`,
+      short: "timers wall",
+      workload: "timers",
+      value: (s) => s.ms!,
+      format: formatMs,
+      higherIsBetter: false,
+      targetRaw: 1.5,
+      targetPy: 1,
+      chart: true,
+    },
+    {
+      label: "timers, lateness p50",
+      short: "timers p50",
+      workload: "timers",
+      value: (s) => s.p50!,
+      format: formatMs,
+      higherIsBetter: false,
+      chart: false,
+    },
+    {
+      label: "timers, lateness p99",
+      short: "timers p99",
+      workload: "timers",
+      value: (s) => s.p99!,
+      format: formatMs,
+      higherIsBetter: false,
+      chart: false,
+    },
+    {
+      label: `echo (${count(p("echo"))} round trips), per s`,
+      short: "echo",
+      workload: "echo",
+      value: rate,
+      format: formatRate,
+      higherIsBetter: true,
+      targetRaw: 0.85,
+      targetPy: 1,
+      chart: true,
+    },
+    {
+      label: `memory (${count(p("memory"))} idle tasks), per task`,
+      short: "memory",
+      workload: "memory",
+      value: (s) => s.bytes!,
+      format: formatBytes,
+      higherIsBetter: false,
+      targetRaw: 1.5,
+      targetPy: 1,
+      chart: true,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------
+// Command line
+
+interface Options {
+  quick: boolean;
+  runs: number;
+  only: Set<string> | null;
+  write: boolean;
+}
+
+function parseOptions(args: readonly string[]): Options {
+  const options: Options = {
+    quick: false,
+    runs: 0,
+    only: null,
+    write: true,
+  };
+  let write: boolean | undefined;
+  for (const arg of args) {
+    if (arg === "--quick") options.quick = true;
+    else if (arg === "--write") write = true;
+    else if (arg === "--no-write") write = false;
+    else if (arg.startsWith("--runs=")) options.runs = Number(arg.slice(7));
+    else if (arg.startsWith("--only=")) {
+      options.only = new Set(arg.slice(7).split(","));
+    } else {
+      throw new TypeError(
+        `Unknown argument "${arg}": use --quick, --runs=N, --only=a,b, --write, --no-write`,
+      );
+    }
+  }
+  if (options.runs === 0) options.runs = options.quick ? 1 : 5;
+  if (!Number.isInteger(options.runs) || options.runs < 1) {
+    throw new RangeError(`Invalid --runs: ${options.runs}`);
+  }
+  for (const name of options.only ?? []) {
+    if (!WORKLOADS.some((w) => w.name === name)) {
+      throw new RangeError(`Unknown workload "${name}"`);
+    }
+  }
+  // A quick or partial run does not overwrite the committed results.
+  options.write = write ?? (!options.quick && options.only === null);
+  return options;
+}
+
+// ---------------------------------------------------------------------------
+// Python and the machine
+
+interface Python {
+  path: string;
+  version: string;
+}
+
+async function pythonVersion(path: string): Promise<number[] | null> {
+  try {
+    const out = await new Deno.Command(path, {
+      args: ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!out.success) return null;
+    const text = new TextDecoder().decode(out.stdout).trim();
+    const parts = text.split(".").map(Number);
+    return parts.length === 3 && parts.every(Number.isInteger) ? parts : null;
+  } catch {
+    return null;
+  }
+}
+
+async function findPython(): Promise<Python | null> {
+  const forced = Deno.env.get("AIO_BENCH_PYTHON");
+  const candidates = forced !== undefined ? [forced] : [
+    "python3.14",
+    "python3.13",
+    "python3.12",
+    "python3.11",
+  ];
+  if (forced === undefined) {
+    const home = Deno.env.get("HOME") ?? "";
+    const root = Deno.env.get("PYENV_ROOT") ?? `${home}/.pyenv`;
+    try {
+      for (const entry of Deno.readDirSync(`${root}/versions`)) {
+        if (/^3\.\d+\.\d+$/.test(entry.name)) {
+          candidates.push(`${root}/versions/${entry.name}/bin/python3`);
+        }
+      }
+    } catch {
+      // No pyenv.
+    }
+    candidates.push("python3");
+  }
+  let best: { path: string; v: number[] } | null = null;
+  for (const path of candidates) {
+    const v = await pythonVersion(path);
+    if (v === null || v[0] !== 3 || v[1]! < 8) continue;
+    if (
+      best === null || v[1]! > best.v[1]! ||
+      (v[1] === best.v[1] && v[2]! > best.v[2]!)
+    ) {
+      best = { path, v };
+    }
+  }
+  return best && { path: best.path, version: best.v.join(".") };
+}
+
+interface Machine {
+  cpu: string;
+  cores: number;
+  memory: string;
+  os: string;
+  deno: string;
+  v8: string;
+  python: string;
+}
+
+/** Reads a /proc file through `cat`: Deno's --allow-read does not cover /proc. */
+async function readProc(path: string): Promise<string> {
+  try {
+    const out = await new Deno.Command("cat", {
+      args: [path],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return out.success ? new TextDecoder().decode(out.stdout) : "";
+  } catch {
+    return "";
+  }
+}
+
+async function describeMachine(python: Python | null): Promise<Machine> {
+  const cpuinfo = await readProc("/proc/cpuinfo");
+  const field = (name: string): string | undefined =>
+    new RegExp(`^${name}\\s*:\\s*(.+)$`, "m").exec(cpuinfo)?.[1]?.trim();
+  const model = field("model name");
+  const family = field("cpu family");
+  const modelNo = field("model");
+  const mhz = Number(field("cpu MHz"));
+  const details = [
+    family !== undefined && modelNo !== undefined
+      ? `family ${family} model ${modelNo}`
+      : "",
+    Number.isFinite(mhz) && mhz > 0 ? `${(mhz / 1000).toFixed(1)} GHz` : "",
+  ].filter((d) => d !== "").join(", ");
+  const cores = cpuinfo.match(/^processor\s*:/gm)?.length ??
+    navigator.hardwareConcurrency;
+  const kb = Number(
+    /^MemTotal:\s*(\d+)/m.exec(await readProc("/proc/meminfo"))?.[1],
+  );
+  return {
+    cpu: model === undefined
+      ? "unknown CPU"
+      : details === ""
+      ? model
+      : `${model} (${details})`,
+    cores,
+    memory: Number.isFinite(kb) && kb > 0
+      ? `${(kb / 1024 / 1024).toFixed(1)} GiB RAM`
+      : "RAM unknown",
+    os: `${Deno.build.os} ${Deno.build.arch}`,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    python: python === null ? "none" : `CPython ${python.version}`,
+  };
+}
+
+function machineLine(m: Machine): string {
+  return `${m.cpu}, ${m.cores} cores, ${m.memory}, ${m.os}; Deno ${m.deno} (V8 ${m.v8}); ${m.python}`;
+}
+
+// ---------------------------------------------------------------------------
+// Running
+
+async function runOnce(
+  cmd: string,
+  args: string[],
+  cwd: URL,
+  what: string,
+): Promise<Sample> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout).trim();
+  if (!out.success) {
+    const stderr = new TextDecoder().decode(out.stderr);
+    throw new Error(`${what} failed (exit ${out.code}):\n${stdout}\n${stderr}`);
+  }
+  const line = stdout.split("\n").at(-1) ?? "";
+  try {
+    return JSON.parse(line) as Sample;
+  } catch {
+    throw new Error(`${what} printed no result line: ${stdout}`);
+  }
+}
+
+/** Samples by workload, then implementation. */
+type Samples = Map<string, Map<string, Sample[]>>;
+
+async function runAll(
+  workloads: Workload[],
+  options: Options,
+  python: Python | null,
+): Promise<Samples> {
+  const samples: Samples = new Map();
+  const deno = Deno.execPath();
+  for (let run = 1; run <= options.runs; run++) {
+    for (const w of workloads) {
+      const params = options.quick ? w.quick : w.full;
+      const args = Object.entries(params).map(([k, v]) => `${k}=${v}`);
+      const impls = ["aio", "raw", ...w.variants];
+      if (python !== null) impls.push("asyncio");
+      const byImpl = samples.get(w.name) ?? new Map<string, Sample[]>();
+      samples.set(w.name, byImpl);
+      for (const impl of impls) {
+        const what = `${w.name} ${impl} (run ${run}/${options.runs})`;
+        const sample = impl === "asyncio"
+          ? await runOnce(
+            python!.path,
+            [`${w.name}.py`, ...args],
+            new URL("py/", BENCH),
+            what,
+          )
+          : await runOnce(
+            deno,
+            [
+              "run",
+              "--quiet",
+              ...w.denoFlags,
+              `bench/${w.name}.ts`,
+              impl,
+              ...args,
+            ],
+            ROOT,
+            what,
+          );
+        const list = byImpl.get(impl) ?? [];
+        list.push(sample);
+        byImpl.set(impl, list);
+        console.error(`  ${what}: ${JSON.stringify(sample)}`);
+      }
+    }
+  }
+  return samples;
+}
+
+function median(values: number[]): number {
+  return quantile(Float64Array.from(values), 0.5);
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+interface Figures {
+  row: Row;
+  aio: number;
+  raw: number;
+  py: number | null;
+}
+
+function figures(samples: Samples, table: Row[]): Figures[] {
+  const out: Figures[] = [];
+  for (const row of table) {
+    const byImpl = samples.get(row.workload);
+    if (byImpl === undefined) continue;
+    const of = (impl: string): number | null => {
+      const list = byImpl.get(impl);
+      return list === undefined ? null : median(list.map(row.value));
+    };
+    out.push({ row, aio: of("aio")!, raw: of("raw")!, py: of("asyncio") });
+  }
+  return out;
+}
+
+function ratio(v: number): string {
+  if (!Number.isFinite(v)) return "n/a";
+  return v >= 10 ? `${v.toFixed(1)}x` : `${v.toFixed(2)}x`;
+}
+
+function meets(r: number, target: number, higherIsBetter: boolean): boolean {
+  return higherIsBetter ? r >= target : r <= target;
+}
+
+function markdownTable(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...body.map((r) => r[i]!.length))
+  );
+  const line = (cells: string[]): string =>
+    `| ${
+      cells.map((c, i) =>
+        i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)
+      )
+        .join(" | ")
+    } |`;
+  const rule = `| ${
+    widths.map((w, i) => i === 0 ? "-".repeat(w) : "-".repeat(w - 1) + ":")
+      .join(" | ")
+  } |`;
+  return [line(head), rule, ...body.map(line)].join("\n");
+}
+
+function mainTable(figs: Figures[]): string {
+  return markdownTable(
+    ["workload", "aio", "raw Deno", "asyncio", "aio/raw", "aio/asyncio"],
+    figs.map((f) => [
+      f.row.label,
+      f.row.format(f.aio),
+      f.row.format(f.raw),
+      f.py === null ? "skipped" : f.row.format(f.py),
+      ratio(f.aio / f.raw),
+      f.py === null ? "n/a" : ratio(f.aio / f.py),
+    ]),
+  );
+}
+
+function targetTable(figs: Figures[]): string {
+  const cell = (
+    r: number | null,
+    target: number | undefined,
+    higher: boolean,
+  ): string => {
+    if (target === undefined) return "";
+    const want = `${higher ? ">=" : "<="} ${target}x`;
+    if (r === null) return `${want}: not measured`;
+    return `${want}: ${meets(r, target, higher) ? "met" : "**missed**"} (${
+      ratio(r)
+    })`;
+  };
+  return markdownTable(
+    ["workload", "target aio/raw", "target aio/asyncio"],
+    figs.filter((f) => f.row.targetRaw !== undefined).map((f) => [
+      f.row.short,
+      cell(f.aio / f.raw, f.row.targetRaw, f.row.higherIsBetter),
+      cell(
+        f.py === null ? null : f.aio / f.py,
+        f.row.targetPy,
+        f.row.higherIsBetter,
+      ),
+    ]),
+  );
+}
+
+function variantLines(samples: Samples): string[] {
+  const lines: string[] = [];
+  const med = (w: string, impl: string, f: (s: Sample) => number) => {
+    const list = samples.get(w)?.get(impl);
+    return list === undefined ? null : median(list.map(f));
+  };
+  const mutex = med("lock", "async-mutex", rate);
+  const lockAio = med("lock", "aio", rate);
+  const lockRaw = med("lock", "raw", rate);
+  if (mutex !== null && lockAio !== null && lockRaw !== null) {
+    lines.push(
+      `- lock with \`npm:async-mutex\`: ${formatRate(mutex)}; aio is ${
+        ratio(lockAio / mutex)
+      } of it, the raw FIFO lock ${ratio(lockRaw / mutex)}.`,
+    );
+  }
+  const each = med("timers", "setTimeout", (s) => s.ms!);
+  const timersAio = med("timers", "aio", (s) => s.ms!);
+  if (each !== null && timersAio !== null) {
+    const p99 = med("timers", "setTimeout", (s) => s.p99!)!;
+    lines.push(
+      `- timers with one \`setTimeout\` each: ${
+        formatMs(each)
+      } wall, lateness p99 ${formatMs(p99)}; aio's wall time is ${
+        ratio(timersAio / each)
+      } of it.`,
+    );
+  }
+  return lines;
+}
+
+function allRuns(samples: Samples): string {
+  const body: string[][] = [];
+  for (const [workload, byImpl] of samples) {
+    for (const [impl, list] of byImpl) {
+      const fields = Object.keys(list[0]!).filter((k) => k !== "n");
+      body.push([
+        workload,
+        impl,
+        fields.map((k) =>
+          `${k}: ${list.map((s) => Number(s[k]!.toPrecision(4))).join(", ")}`
+        ).join("; "),
+      ]);
+    }
+  }
+  return markdownTable(["workload", "impl", "each run"], body);
+}
+
+function resultsMarkdown(
+  figs: Figures[],
+  samples: Samples,
+  machine: Machine,
+  options: Options,
+  python: Python | null,
+): string {
+  const date = new Date().toISOString().slice(0, 16).replace("T", " ");
+  const variants = variantLines(samples);
+  return `# aio vs raw Deno vs CPython asyncio
+
+Generated by \`deno task bench:compare\` (\`bench/compare.ts\`${
+    options.quick ? " --quick" : ""
+  }) on ${date} UTC.
+Each figure is the median of ${options.runs} run${
+    options.runs === 1 ? "" : "s"
+  }, every run a fresh process; the implementations' runs are interleaved.
+
+Machine: ${machineLine(machine)}.
+
+${mainTable(figs)}
+
+Rates: higher is better. Times and bytes: lower is better. A ratio is aio's
+figure divided by the other one's: above 1x on a rate, or below 1x on a time or
+a size, aio is ahead.${
+    python === null
+      ? "\n\nNo Python 3.8+ was found: the asyncio column was skipped."
+      : ""
+  }
+
+![ratios](ratios.svg)
+
+## Targets (from issue 7)
+
+${targetTable(figs)}
+${variants.length > 0 ? `\n## Other baselines\n\n${variants.join("\n")}\n` : ""}
+## What each column runs
+
+- **aio**: this library, inside \`run()\` (\`bench/<workload>.ts aio\`).
+- **raw Deno**: the floor of the platform, the least code that does the same
+  work (\`bench/<workload>.ts raw\`): an array queue drained in one pass
+  (callbacks); async functions awaiting \`null\` under \`Promise.all\` (tasks); a
+  minimal promise channel of capacity 1 (pingpong); a minimal FIFO lock on
+  promises with \`await null\` inside (lock); a binary heap of deadlines on one
+  host \`setTimeout\` (timers); \`Deno.listen\`/\`Deno.connect\` with the
+  sockets' own \`read\`/\`write\` (echo); pending async functions awaiting one
+  promise (memory).
+- **asyncio**: CPython's asyncio with its default event loop
+  (\`bench/py/<workload>.py\`), the same parameters and the same checks.
+
+Every implementation checks its own result (all callbacks ran in order, every
+message arrived in order, the lock's counter shows no two holders, every timer
+fired once and none early, every echo matched, every idle task finished with
+its own value) and a failed check fails the run. Memory is the V8 heap
+(\`Deno.memoryUsage().heapUsed\` after a full GC, \`--expose-gc\`) and, for
+Python, \`tracemalloc\`'s traced memory, before and after the tasks block,
+divided by their number.
+
+## Every run
+
+${allRuns(samples)}
+`;
+}
+
+// ---------------------------------------------------------------------------
+// Chart
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * A horizontal bar chart of the ratios on a log scale: each bar starts at 1x
+ * and ends at the ratio, a tick marks the target against raw Deno.
+ */
+function chartSvg(figs: Figures[], machine: Machine): string {
+  const shown = figs.filter((f) => f.row.chart);
+  const ratios = shown.flatMap((f) => [
+    f.aio / f.raw,
+    ...(f.py === null ? [] : [f.aio / f.py]),
+    ...(f.row.targetRaw === undefined ? [] : [f.row.targetRaw]),
+  ]).filter((r) => Number.isFinite(r) && r > 0);
+  const lo = Math.min(0.1, ...ratios) / 1.3;
+  const hi = Math.max(10, ...ratios) * 1.3;
+  const width = 820;
+  const left = 190;
+  const right = width - 30;
+  const top = 78;
+  const rowHeight = 44;
+  const height = top + shown.length * rowHeight + 96;
+  const x = (r: number): number =>
+    left + (Math.log(r) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) *
+      (right - left);
+  const out: string[] = [];
+  const text = (
+    tx: number,
+    ty: number,
+    s: string,
+    attrs = "",
+  ): void => {
+    out.push(
+      `<text x="${tx.toFixed(1)}" y="${ty.toFixed(1)}" ${attrs}>${
+        escapeXml(s)
+      }</text>`,
+    );
+  };
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+  );
+  text(
+    16,
+    24,
+    "aio relative to raw Deno and to CPython asyncio (log scale)",
+    `font-size="15" font-weight="600" fill="#222"`,
+  );
+  text(
+    16,
+    44,
+    "Bars start at 1x. Rates (\u2191): right of 1x, aio is faster. Time and memory (\u2193): left of 1x, aio is better.",
+    `fill="#555"`,
+  );
+  // Legend.
+  out.push(`<rect x="16" y="54" width="12" height="10" fill="#4e79a7"/>`);
+  text(32, 63, "aio / raw Deno", `fill="#222"`);
+  out.push(`<rect x="136" y="54" width="12" height="10" fill="#f28e2b"/>`);
+  text(152, 63, "aio / asyncio", `fill="#222"`);
+  out.push(
+    `<line x1="250" y1="59" x2="250" y2="59" stroke="#222"/><rect x="248" y="52" width="3" height="14" fill="#c00"/>`,
+  );
+  text(256, 63, "target vs raw Deno", `fill="#222"`);
+  // Grid.
+  const bottom = top + shown.length * rowHeight;
+  for (
+    let e = Math.floor(Math.log10(lo));
+    e <= Math.ceil(Math.log10(hi));
+    e++
+  ) {
+    for (const m of [1, 2, 5]) {
+      const r = m * 10 ** e;
+      if (r < lo || r > hi) continue;
+      const gx = x(r);
+      out.push(
+        `<line x1="${gx.toFixed(1)}" y1="${top - 4}" x2="${
+          gx.toFixed(1)
+        }" y2="${bottom}" stroke="${
+          r === 1 ? "#333" : "#e3e3e3"
+        }" stroke-width="${r === 1 ? 1.5 : 1}"/>`,
+      );
+      text(gx, bottom + 16, `${r}x`, `text-anchor="middle" fill="#555"`);
+    }
+  }
+  shown.forEach((f, i) => {
+    const y0 = top + i * rowHeight;
+    text(
+      16,
+      y0 + 25,
+      `${f.row.short} ${f.row.higherIsBetter ? "\u2191" : "\u2193"}`,
+      `fill="#222" font-weight="600"`,
+    );
+    const bars: [number | null, string, number][] = [
+      [f.aio / f.raw, "#4e79a7", 8],
+      [f.py === null ? null : f.aio / f.py, "#f28e2b", 24],
+    ];
+    for (const [r, color, dy] of bars) {
+      if (r === null || !Number.isFinite(r) || r <= 0) {
+        text(x(1) + 6, y0 + dy + 10, "no asyncio", `fill="#999"`);
+        continue;
+      }
+      const a = Math.min(x(1), x(r));
+      const b = Math.max(x(1), x(r));
+      out.push(
+        `<rect x="${a.toFixed(1)}" y="${y0 + dy}" width="${
+          Math.max(1, b - a).toFixed(1)
+        }" height="13" fill="${color}"/>`,
+      );
+      const label = ratio(r);
+      if (r >= 1) text(b + 4, y0 + dy + 11, label, `fill="#222"`);
+      else text(a - 4, y0 + dy + 11, label, `fill="#222" text-anchor="end"`);
+    }
+    if (f.row.targetRaw !== undefined) {
+      const tx = x(f.row.targetRaw);
+      out.push(
+        `<rect x="${(tx - 1.5).toFixed(1)}" y="${
+          y0 + 5
+        }" width="3" height="19" fill="#c00"/>`,
+      );
+    }
+  });
+  const foot = bottom + 40;
+  text(
+    16,
+    foot,
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}, ${machine.os}`,
+    `fill="#444"`,
+  );
+  text(
+    16,
+    foot + 18,
+    `Deno ${machine.deno} (V8 ${machine.v8}); ${machine.python}`,
+    `fill="#444"`,
+  );
+  text(
+    16,
+    foot + 36,
+    "Medians of fresh-process runs, same session; see bench/RESULTS.md for the figures.",
+    `fill="#444"`,
+  );
+  out.push("</svg>");
+  return out.join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------------------
+// Main
+
+const options = parseOptions(Deno.args);
+const python = await findPython();
+const machine = await describeMachine(python);
+const workloads = WORKLOADS.filter((w) =>
+  options.only === null || options.only.has(w.name)
+);
+console.error(
+  `bench:compare: ${
+    options.quick ? "quick" : "full"
+  } size, ${options.runs} run(s) each`,
+);
+console.error(`machine: ${machineLine(machine)}`);
+if (python === null) {
+  console.error("No Python 3.8+ found: the asyncio column is skipped.");
+} else {
+  console.error(`asyncio: ${python.path}`);
+}
+const samples = await runAll(workloads, options, python);
+const figs = figures(samples, rows(options.quick ? "quick" : "full"));
+console.log();
+console.log(mainTable(figs));
+console.log();
+console.log(targetTable(figs));
+for (const line of variantLines(samples)) console.log(line);
+if (options.write) {
+  Deno.writeTextFileSync(
+    new URL("RESULTS.md", BENCH),
+    resultsMarkdown(figs, samples, machine, options, python),
+  );
+  Deno.writeTextFileSync(
+    new URL("ratios.svg", BENCH),
+    chartSvg(figs, machine),
+  );
+  console.log("\nWrote bench/RESULTS.md and bench/ratios.svg");
+}

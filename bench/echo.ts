@@ -1,0 +1,149 @@
+/**
+ * `echo`: `clients` clients each make `rounds` round trips of a 100-byte
+ * message to an echo server on 127.0.0.1; every reply is compared with what
+ * was sent. The figure is round trips per second.
+ *
+ * - `aio`: `startServer()` and `openConnection()`, streams on both ends
+ *   (`read()`/`write()`/`drain()` in the server, `write()`/`drain()`/
+ *   `readExactly()` in the clients).
+ * - `raw`: the floor, `Deno.listen()`/`Deno.connect()` and the sockets'
+ *   own `read()`/`write()`, `TCP_NODELAY` on both ends as the library sets it.
+ *
+ * Run: `deno run --allow-net=127.0.0.1 bench/echo.ts aio clients=50 rounds=2000`
+ *
+ * @module
+ */
+
+import { run } from "@aio/asyncio";
+import { openConnection, startServer } from "@aio/asyncio/io";
+import { check, param, parseArgs, report, unknownImpl } from "./_util.ts";
+
+const { impl, params } = parseArgs(Deno.args);
+const clients = param(params, "clients");
+const rounds = param(params, "rounds");
+const SIZE = 100;
+
+/** Client `c`'s message in round `k`: its own pattern, `k` in front. */
+function message(template: Uint8Array, k: number): Uint8Array {
+  const out = template.slice();
+  new DataView(out.buffer).setUint32(0, k, true);
+  return out;
+}
+
+/** Client `c`'s pattern of bytes. */
+function template(c: number): Uint8Array {
+  const out = new Uint8Array(SIZE);
+  for (let i = 0; i < SIZE; i++) out[i] = (c * 31 + i) & 0xff;
+  return out;
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+let matched = 0;
+let ms: number;
+if (impl === "aio") {
+  ms = await run(async () => {
+    const server = await startServer(async (reader, writer) => {
+      try {
+        for (;;) {
+          const data = await reader.read(4096);
+          if (data.length === 0) break;
+          writer.write(data);
+          await writer.drain();
+        }
+      } finally {
+        writer.close();
+        await writer.waitClosed();
+      }
+    }, { hostname: "127.0.0.1", port: 0 });
+    const t0 = performance.now();
+    const client = async (c: number): Promise<void> => {
+      const [reader, writer] = await openConnection({
+        hostname: "127.0.0.1",
+        port: server.port,
+      });
+      const pattern = template(c);
+      try {
+        for (let k = 0; k < rounds; k++) {
+          const sent = message(pattern, k);
+          writer.write(sent);
+          await writer.drain();
+          const back = await reader.readExactly(SIZE);
+          if (!same(sent, back)) check(false, `client ${c} round ${k}`);
+          matched++;
+        }
+      } finally {
+        writer.close();
+        await writer.waitClosed();
+      }
+    };
+    await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+    const elapsed = performance.now() - t0;
+    server.close();
+    await server.waitClosed();
+    return elapsed;
+  }, { handleSigint: false });
+} else if (impl === "raw") {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serve = async (conn: Deno.TcpConn): Promise<void> => {
+    conn.setNoDelay(true);
+    const buf = new Uint8Array(4096);
+    try {
+      for (;;) {
+        const got = await conn.read(buf);
+        if (got === null) break;
+        let off = 0;
+        while (off < got) off += await conn.write(buf.subarray(off, got));
+      }
+    } finally {
+      conn.close();
+    }
+  };
+  const accepting = (async () => {
+    const served: Promise<void>[] = [];
+    for await (const conn of listener) served.push(serve(conn));
+    await Promise.all(served);
+  })();
+  const t0 = performance.now();
+  const client = async (c: number): Promise<void> => {
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: (listener.addr as Deno.NetAddr).port,
+    });
+    conn.setNoDelay(true);
+    const back = new Uint8Array(SIZE);
+    const pattern = template(c);
+    try {
+      for (let k = 0; k < rounds; k++) {
+        const sent = message(pattern, k);
+        let off = 0;
+        while (off < SIZE) off += await conn.write(sent.subarray(off));
+        let got = 0;
+        while (got < SIZE) {
+          const r = await conn.read(back.subarray(got));
+          if (r === null) check(false, `client ${c}: EOF in round ${k}`);
+          got += r;
+        }
+        if (!same(sent, back)) check(false, `client ${c} round ${k}`);
+        matched++;
+      }
+    } finally {
+      conn.close();
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+  ms = performance.now() - t0;
+  listener.close();
+  await accepting;
+} else {
+  unknownImpl(impl);
+}
+check(
+  matched === clients * rounds,
+  `${matched} of ${clients * rounds} echoes matched`,
+);
+report({ ms, n: clients * rounds });

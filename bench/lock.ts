@@ -1,0 +1,115 @@
+/**
+ * `lock`: `tasks` tasks each take a lock `rounds` times and wait once while
+ * holding it; the shared counter they update across the wait proves that no
+ * two ever held it together.
+ *
+ * - `aio`: `Lock.acquire()`/`release()`, `sleep(0)` inside.
+ * - `raw`: the floor, a minimal FIFO lock on promises, `await null` inside.
+ * - `async-mutex`: `npm:async-mutex`'s `Mutex`, `await null` inside.
+ *
+ * Run: `deno run bench/lock.ts aio tasks=100 rounds=1000`
+ *
+ * @module
+ */
+
+import { gather, run, sleep } from "@aio/asyncio";
+import { Lock } from "@aio/asyncio/sync";
+import { Mutex } from "async-mutex";
+import { check, param, parseArgs, report, unknownImpl } from "./_util.ts";
+
+const { impl, params } = parseArgs(Deno.args);
+const tasks = param(params, "tasks");
+const rounds = param(params, "rounds");
+
+/** A FIFO lock that hands itself to the next waiter: the least a lock does. */
+class RawLock {
+  #locked = false;
+  readonly #waiters: (() => void)[] = [];
+  #head = 0;
+
+  acquire(): Promise<void> | void {
+    if (!this.#locked) {
+      this.#locked = true;
+      return;
+    }
+    return new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  release(): void {
+    if (this.#head < this.#waiters.length) {
+      const next = this.#waiters[this.#head]!;
+      this.#waiters[this.#head++] = undefined!;
+      if (this.#head === this.#waiters.length) {
+        this.#waiters.length = 0;
+        this.#head = 0;
+      }
+      next();
+    } else {
+      this.#locked = false;
+    }
+  }
+}
+
+let counter = 0;
+let ms: number;
+if (impl === "aio") {
+  ms = await run(async () => {
+    const t0 = performance.now();
+    const lock = new Lock();
+    const worker = async (): Promise<void> => {
+      for (let j = 0; j < rounds; j++) {
+        await lock.acquire();
+        try {
+          const seen = counter;
+          await sleep(0);
+          counter = seen + 1;
+        } finally {
+          lock.release();
+        }
+      }
+    };
+    await gather(Array.from({ length: tasks }, () => () => worker()));
+    return performance.now() - t0;
+  }, { handleSigint: false });
+} else if (impl === "raw") {
+  const t0 = performance.now();
+  const lock = new RawLock();
+  const worker = async (): Promise<void> => {
+    for (let j = 0; j < rounds; j++) {
+      await lock.acquire();
+      try {
+        const seen = counter;
+        await null;
+        counter = seen + 1;
+      } finally {
+        lock.release();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: tasks }, () => worker()));
+  ms = performance.now() - t0;
+} else if (impl === "async-mutex") {
+  const t0 = performance.now();
+  const mutex = new Mutex();
+  const worker = async (): Promise<void> => {
+    for (let j = 0; j < rounds; j++) {
+      const release = await mutex.acquire();
+      try {
+        const seen = counter;
+        await null;
+        counter = seen + 1;
+      } finally {
+        release();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: tasks }, () => worker()));
+  ms = performance.now() - t0;
+} else {
+  unknownImpl(impl);
+}
+check(
+  counter === tasks * rounds,
+  `counter is ${counter}, expected ${tasks * rounds}: two holders at once`,
+);
+report({ ms, n: tasks * rounds });

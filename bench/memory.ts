@@ -1,0 +1,70 @@
+/**
+ * `memory`: bytes of heap per idle task, from `n` tasks blocked on one event;
+ * then the event is set and every task must finish with its own result.
+ *
+ * - `aio`: `n` tasks from `createTask()` awaiting `Event.wait()`.
+ * - `raw`: the floor, `n` pending async functions awaiting one promise.
+ *
+ * Heap used (`Deno.memoryUsage().heapUsed`) after a full GC, before and
+ * after the tasks are blocked, divided by `n`. Needs
+ * `--v8-flags=--expose-gc`.
+ *
+ * Run: `deno run --v8-flags=--expose-gc bench/memory.ts aio n=100000`
+ *
+ * @module
+ */
+
+import { createTask, gather, run, sleep, type Task } from "@aio/asyncio";
+import { Event } from "@aio/asyncio/sync";
+import { check, param, parseArgs, report, unknownImpl } from "./_util.ts";
+
+const { impl, params } = parseArgs(Deno.args);
+const n = param(params, "n");
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error("Run with --v8-flags=--expose-gc");
+const heapUsed = (): number => {
+  gc();
+  gc();
+  return Deno.memoryUsage().heapUsed;
+};
+
+let bytes: number;
+let results: number[];
+if (impl === "aio") {
+  [bytes, results] = await run(async () => {
+    const event = new Event();
+    const body = async (i: number): Promise<number> => {
+      await event.wait();
+      return i;
+    };
+    const tasks: Task<number>[] = new Array(n);
+    const before = heapUsed();
+    for (let i = 0; i < n; i++) tasks[i] = createTask(() => body(i));
+    await sleep(0);
+    await sleep(0);
+    check(tasks.every((t) => !t.done()), "a task finished early");
+    const after = heapUsed();
+    event.set();
+    return [(after - before) / n, await gather(tasks)] as const;
+  }, { handleSigint: false });
+} else if (impl === "raw") {
+  const gate = Promise.withResolvers<void>();
+  const body = async (i: number): Promise<number> => {
+    await gate.promise;
+    return i;
+  };
+  const pending: Promise<number>[] = new Array(n);
+  const before = heapUsed();
+  for (let i = 0; i < n; i++) pending[i] = body(i);
+  await null;
+  const after = heapUsed();
+  bytes = (after - before) / n;
+  gate.resolve();
+  results = await Promise.all(pending);
+} else {
+  unknownImpl(impl);
+}
+check(results.length === n, `${results.length} of ${n} tasks finished`);
+check(results.every((v, i) => v === i), "results out of place");
+report({ bytes, n });

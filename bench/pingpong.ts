@@ -1,0 +1,90 @@
+/**
+ * `pingpong`: `n` messages from a producer task to a consumer task through a
+ * queue of capacity 1, each checked in order.
+ *
+ * - `aio`: `new Queue(1)`, `put()` and `get()`.
+ * - `raw`: the floor, a minimal promise channel of capacity 1 between two
+ *   async functions.
+ *
+ * Run: `deno run bench/pingpong.ts aio n=200000`
+ *
+ * @module
+ */
+
+import { createTask, run } from "@aio/asyncio";
+import { Queue } from "@aio/asyncio/sync";
+import { check, param, parseArgs, report, unknownImpl } from "./_util.ts";
+
+const { impl, params } = parseArgs(Deno.args);
+const n = param(params, "n");
+
+/** A bounded FIFO channel with FIFO waiters: the least a queue must do. */
+class Channel<T> {
+  readonly #items: T[] = [];
+  readonly #capacity: number;
+  readonly #getters: ((v: T) => void)[] = [];
+  readonly #putters: (() => void)[] = [];
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  async put(item: T): Promise<void> {
+    while (this.#items.length >= this.#capacity) {
+      await new Promise<void>((resolve) => this.#putters.push(resolve));
+    }
+    const getter = this.#getters.shift();
+    if (getter !== undefined) getter(item);
+    else this.#items.push(item);
+  }
+
+  async get(): Promise<T> {
+    if (this.#items.length === 0) {
+      return await new Promise<T>((resolve) => this.#getters.push(resolve));
+    }
+    const item = this.#items.shift()!;
+    this.#putters.shift()?.();
+    return item;
+  }
+}
+
+let received = 0;
+let ms: number;
+if (impl === "aio") {
+  ms = await run(async () => {
+    const t0 = performance.now();
+    const queue = new Queue<number>(1);
+    const producer = createTask(async () => {
+      for (let i = 0; i < n; i++) await queue.put(i);
+    });
+    const consumer = createTask(async () => {
+      for (let i = 0; i < n; i++) {
+        const v = await queue.get();
+        if (v !== i) check(false, `got ${v}, expected ${i}`);
+        received++;
+      }
+    });
+    await producer;
+    await consumer;
+    return performance.now() - t0;
+  }, { handleSigint: false });
+} else if (impl === "raw") {
+  const t0 = performance.now();
+  const channel = new Channel<number>(1);
+  const producer = (async () => {
+    for (let i = 0; i < n; i++) await channel.put(i);
+  })();
+  const consumer = (async () => {
+    for (let i = 0; i < n; i++) {
+      const v = await channel.get();
+      if (v !== i) check(false, `got ${v}, expected ${i}`);
+      received++;
+    }
+  })();
+  await Promise.all([producer, consumer]);
+  ms = performance.now() - t0;
+} else {
+  unknownImpl(impl);
+}
+check(received === n, `${received} of ${n} messages arrived`);
+report({ ms, n });

@@ -1,0 +1,32 @@
+"""callbacks: schedule n callbacks at once with loop.call_soon, in FIFO order."""
+
+import asyncio
+import time
+
+from _util import check, params, report
+
+N = params()["n"]
+count = 0
+
+
+def cb(i):
+    global count
+    if i != count:
+        check(False, f"callback {i} ran in place {count}")
+    count += 1
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    t0 = time.perf_counter()
+    for i in range(N):
+        loop.call_soon(cb, i)
+    loop.call_soon(done.set_result, None)
+    await done
+    return (time.perf_counter() - t0) * 1000
+
+
+ms = asyncio.run(main())
+check(count == N, f"{count} of {N} callbacks ran")
+report(ms=ms, n=N)
