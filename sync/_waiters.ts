@@ -29,6 +29,7 @@
 import type { EventLoop } from "../loop/mod.ts";
 import { CancelledError } from "../task/errors.ts";
 import { Future } from "../task/future.ts";
+import { Guard, type Releasable } from "./guard.ts";
 // Tasks register themselves with the loop on import: a program that imports
 // only loop/ and sync/ can still `run()`.
 import "../task/task.ts";
@@ -189,4 +190,17 @@ export function aborted(
   return signal !== undefined && signal.aborted
     ? Promise.reject(signal.reason)
     : null;
+}
+
+/**
+ * A guard for `resource` once `acquired` resolves; without an extra
+ * async frame, and settled at once on the uncontended path.
+ */
+export function guarded(
+  resource: Releasable,
+  acquired: Promise<true>,
+): Promise<Guard> {
+  return acquired === RESOLVED_TRUE
+    ? Promise.resolve(new Guard(resource))
+    : acquired.then(() => new Guard(resource));
 }

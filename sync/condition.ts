@@ -5,10 +5,10 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { Guard } from "./guard.ts";
+import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
 import type { WaitOptions } from "./wait_options.ts";
-import { Waiter, WaiterQueue, withSignal } from "./_waiters.ts";
+import { guarded, Waiter, WaiterQueue, withSignal } from "./_waiters.ts";
 
 /**
  * A condition variable, as `asyncio.Condition`: a lock plus a line of tasks
@@ -120,9 +120,8 @@ export class Condition {
    * });
    * ```
    */
-  async lock(options?: WaitOptions): Promise<Guard> {
-    await this.#lock.acquire(options);
-    return new Guard(this);
+  lock(options?: WaitOptions): Promise<Guard> {
+    return guarded(this, this.#lock.acquire(options));
   }
 
   /**

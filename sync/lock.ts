@@ -5,9 +5,15 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { Guard } from "./guard.ts";
+import type { Guard } from "./guard.ts";
 import type { WaitOptions } from "./wait_options.ts";
-import { aborted, RESOLVED_TRUE, WaiterQueue, waitIn } from "./_waiters.ts";
+import {
+  aborted,
+  guarded,
+  RESOLVED_TRUE,
+  WaiterQueue,
+  waitIn,
+} from "./_waiters.ts";
 
 /**
  * A mutual exclusion lock, as `asyncio.Lock`: one holder at a time, waiters
@@ -113,9 +119,8 @@ export class Lock {
    * });
    * ```
    */
-  async lock(options?: WaitOptions): Promise<Guard> {
-    await this.acquire(options);
-    return new Guard(this);
+  lock(options?: WaitOptions): Promise<Guard> {
+    return guarded(this, this.acquire(options));
   }
 
   /**

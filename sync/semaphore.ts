@@ -5,9 +5,15 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { Guard } from "./guard.ts";
+import type { Guard } from "./guard.ts";
 import type { WaitOptions } from "./wait_options.ts";
-import { aborted, RESOLVED_TRUE, WaiterQueue, waitIn } from "./_waiters.ts";
+import {
+  aborted,
+  guarded,
+  RESOLVED_TRUE,
+  WaiterQueue,
+  waitIn,
+} from "./_waiters.ts";
 
 /**
  * A semaphore, as `asyncio.Semaphore`: `value` permits; `acquire()` takes
@@ -152,9 +158,8 @@ export class Semaphore {
    * });
    * ```
    */
-  async lock(options?: WaitOptions): Promise<Guard> {
-    await this.acquire(options);
-    return new Guard(this);
+  lock(options?: WaitOptions): Promise<Guard> {
+    return guarded(this, this.acquire(options));
   }
 
   /**
