@@ -35,6 +35,7 @@
 
 import type { Clock } from "./clock.ts";
 import { Deque } from "./deque.ts";
+import { WorkerPool } from "./executor.ts";
 import { Handle, TimerHandle } from "./handle.ts";
 import { Heap } from "./_heap.ts";
 import { macrotask } from "./_macrotask.ts";
@@ -146,6 +147,9 @@ export class EventLoop implements Disposable {
   #stepping = 0;
   /** Bumped when stepping tasks are declared parked; stale ends are ignored. */
   #stepEpoch = 0;
+  /** The pool behind `runInExecutor()`, created on first use. */
+  #executor: WorkerPool | null = null;
+  #executorShutDown = false;
 
   /**
    * Creates a loop. It does nothing until `runForever()` or
@@ -513,7 +517,11 @@ export class EventLoop implements Disposable {
 
   /**
    * Closes the loop: drops pending callbacks and timers and reports tasks
-   * left pending. Idempotent.
+   * left pending. Idempotent. A default executor still alive is terminated
+   * at once, without waiting (as asyncio's `close()` does): jobs still
+   * running are dropped and their futures stay pending. Call
+   * {@linkcode EventLoop.shutdownDefaultExecutor} first to let them finish;
+   * `run()` does.
    *
    * @throws {Error} If the loop is running.
    *
@@ -534,6 +542,9 @@ export class EventLoop implements Disposable {
     }
     if (this.#closed) return;
     this.#closed = true;
+    // Like asyncio's close(): end the default executor without waiting.
+    this.#executor?.terminate();
+    this.#executor = null;
     hasTaskSupport()?.onClose(this);
     this.#ready.clear();
     this.#timers.clear();
@@ -763,6 +774,141 @@ export class EventLoop implements Disposable {
    */
   getDebug(): boolean {
     return this.#debug;
+  }
+
+  /**
+   * Runs `exportName(...args)` from the module at `moduleUrl` in the loop's
+   * default executor, a {@linkcode WorkerPool} of Deno Workers created on
+   * first use (its size is `navigator.hardwareConcurrency`; set your own
+   * with {@linkcode EventLoop.setDefaultExecutor}). Functions cannot cross
+   * Workers, so a module URL and an export name stand for the callable.
+   * Arguments and the result are structured-cloned; `MessagePort`s among the
+   * arguments are transferred. An error thrown by the function comes back
+   * with its class, message and the Worker's stack.
+   *
+   * **Cancellation**: the returned future is a library future, so a task
+   * awaiting it can be cancelled: the future is cancelled and the job is
+   * given up. A job that has not started never runs; a running one is
+   * abandoned (its result dropped), or its Worker terminated if the pool
+   * was created with `terminateOnCancel`. The loop never stops.
+   *
+   * @typeParam T The result type.
+   * @param moduleUrl The module's absolute URL, e.g.
+   * `import.meta.resolve("./work.ts")`.
+   * @param exportName The exported function to call.
+   * @param args Its arguments.
+   * @returns A future of the function's result.
+   * @throws {Error} If the loop is closed, its default executor was shut
+   * down, or the task module is not loaded.
+   * @throws {TypeError} If `moduleUrl` is not an absolute URL.
+   *
+   * @example Offload a computation
+   * ```ts
+   * import { getRunningLoop, run } from "@aio/asyncio/loop";
+   * import "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const url = "data:text/javascript,export const mul = (a, b) => a * b;";
+   * const n = await run(() => getRunningLoop().runInExecutor<number>(url, "mul", 6, 7));
+   * assert.equal(n, 42);
+   * ```
+   */
+  runInExecutor<T>(
+    moduleUrl: string | URL,
+    exportName: string,
+    ...args: unknown[]
+  ): FutureLike<T> {
+    if (this.#closed) this.#throwClosed("runInExecutor");
+    if (this.#executorShutDown) {
+      throw new Error(
+        "Cannot call runInExecutor(): the default executor was shut down",
+      );
+    }
+    const pool = this.#executor ??= new WorkerPool();
+    const controller = new AbortController();
+    const job = pool.submit<T>(moduleUrl, exportName, args, {
+      signal: controller.signal,
+    });
+    const future = this.createFuture<T>();
+    // For task trees: what a task awaiting this future waits on.
+    (future as { label?: string }).label = `runInExecutor(${exportName})`;
+    future.addDoneCallback(() => {
+      if (future.cancelled()) controller.abort();
+    });
+    const settle = (ok: boolean, value: unknown): void => {
+      if (this.#closed) return;
+      this.callSoonThreadsafe(() => {
+        if (future.done()) return;
+        if (ok) future.setResult(value as T);
+        else future.setException(value);
+      });
+    };
+    job.then((v) => settle(true, v), (e) => settle(false, e));
+    return future;
+  }
+
+  /**
+   * Makes `executor` the pool that {@linkcode EventLoop.runInExecutor}
+   * uses: the way to choose its size and cancellation behaviour. The loop
+   * owns it from then on: `shutdownDefaultExecutor()`, `close()` and `run()`
+   * end it.
+   *
+   * @param executor The pool.
+   * @throws {Error} If the loop is closed, or a default executor is already
+   * in use (shut it down first).
+   *
+   * @example A pool of two Workers
+   * ```ts
+   * import { EventLoop, WorkerPool } from "@aio/asyncio/loop";
+   * import "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * loop.setDefaultExecutor(new WorkerPool({ size: 2 }));
+   * const url = "data:text/javascript,export const neg = (x) => -x;";
+   * assert.equal(await loop.runUntilComplete(loop.runInExecutor(url, "neg", 1)), -1);
+   * await loop.shutdownDefaultExecutor();
+   * ```
+   */
+  setDefaultExecutor(executor: WorkerPool): void {
+    if (this.#closed) this.#throwClosed("setDefaultExecutor");
+    if (this.#executor !== null) {
+      throw new Error(
+        "Cannot set the default executor: one is already in use; call shutdownDefaultExecutor() first",
+      );
+    }
+    this.#executor = executor;
+    this.#executorShutDown = false;
+  }
+
+  /**
+   * Shuts the default executor down: no new jobs, the jobs someone still
+   * waits for finish, jobs given up are ended, then every Worker is
+   * terminated. `run()` calls it before closing the loop. Idempotent;
+   * after it, `runInExecutor()` throws until `setDefaultExecutor()` is
+   * called.
+   *
+   * **Cancellation**: the wait cannot be cancelled; `close()` terminates
+   * the Workers at once instead.
+   *
+   * @returns A promise that resolves once every Worker is gone.
+   *
+   * @example Shut down twice
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * await loop.shutdownDefaultExecutor();
+   * await loop.shutdownDefaultExecutor();
+   * assert.throws(() => loop.runInExecutor("data:text/javascript,", "f"), /shut down/);
+   * ```
+   */
+  async shutdownDefaultExecutor(): Promise<void> {
+    this.#executorShutDown = true;
+    const pool = this.#executor;
+    this.#executor = null;
+    await pool?.shutdown();
   }
 
   /**

@@ -10,6 +10,7 @@ import { EventLoop } from "./event_loop.ts";
 import { getRunning } from "./_running.ts";
 import { setEventLoop } from "./running_loop.ts";
 import { getTaskSupport, type TaskLike } from "./task_support.ts";
+import { getTaskTreeFormatter } from "./task_tree_hook.ts";
 
 /** Options for {@linkcode run}. */
 export interface RunOptions {
@@ -35,9 +36,16 @@ export interface RunOptions {
 
 /**
  * Runs `main` as a task on a new event loop and returns its result. When
- * `main` is done, every task still pending is cancelled and awaited, then the
- * loop is closed; a task that failed during that shutdown is reported to the
- * loop's exception handler. A SIGINT cancels `main`.
+ * `main` is done, every task still pending is cancelled and awaited, the
+ * default executor is shut down (see `EventLoop.shutdownDefaultExecutor`),
+ * then the loop is closed; a task that failed during that shutdown is
+ * reported to the loop's exception handler. A SIGINT cancels `main`.
+ *
+ * With `debug: true`, a SIGUSR1 sent to the process prints the task tree
+ * (`formatTaskTree()` of the task module) to stderr while the program keeps
+ * running; Unix only, the listener is removed when `run()` returns. The
+ * tree prints when the loop gets a turn: a loop blocked by a synchronous
+ * callback prints it once the callback returns.
  *
  * @typeParam T The result type.
  * @param main The program: an async function that receives the main task's
@@ -79,17 +87,37 @@ export async function run<T>(
   const stopSigint = (options.handleSigint ?? true)
     ? onSigint(() => task.cancel("interrupted by SIGINT"))
     : () => {};
+  const stopDump = loop.getDebug() ? onSigusr1(loop) : () => {};
   try {
     return await loop.runUntilComplete(task);
   } finally {
     try {
       await cancelAll(loop, support.allTasks(loop));
     } finally {
-      stopSigint();
-      loop.close();
-      setEventLoop(null);
+      try {
+        await loop.runUntilComplete(loop.shutdownDefaultExecutor());
+      } finally {
+        stopDump();
+        stopSigint();
+        loop.close();
+        setEventLoop(null);
+      }
     }
   }
+}
+
+/** In debug mode, SIGUSR1 prints the task tree to stderr (Unix only). */
+function onSigusr1(loop: EventLoop): () => void {
+  const listener = (): void => {
+    const format = getTaskTreeFormatter();
+    if (format !== null && !loop.isClosed()) console.error(format(loop));
+  };
+  try {
+    Deno.addSignalListener("SIGUSR1", listener);
+  } catch {
+    return () => {}; // Windows has no SIGUSR1.
+  }
+  return () => Deno.removeSignalListener("SIGUSR1", listener);
 }
 
 async function cancelAll(

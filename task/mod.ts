@@ -35,6 +35,7 @@ export * from "./shield.ts";
 export * from "./sleep.ts";
 export * from "./task.ts";
 export * from "./task_group.ts";
+export * from "./task_tree.ts";
 export * from "./timeout.ts";
 export * from "./wait.ts";
 export * from "./wait_for.ts";

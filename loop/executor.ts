@@ -1,0 +1,560 @@
+/**
+ * `WorkerPool`: the executor behind `loop.runInExecutor()`. It runs an
+ * exported function of a module in a pool of Deno Workers, so CPU-bound work
+ * does not block the event loop.
+ *
+ * Functions cannot cross Workers, so a job is named by a module URL and an
+ * export name (they stand for Python's picklable callable). Arguments and
+ * results are copied with the structured clone algorithm; `MessagePort`s
+ * among the arguments are transferred, so a job can talk back (see
+ * `LoopHandle`). An error thrown by the job comes back as an `Error` of the
+ * same built-in class (`TypeError`, `RangeError`...; else `Error` with the
+ * same `name`), with the Worker's message and stack.
+ *
+ * Workers start lazily, one per job up to `size`, and are reused; jobs
+ * beyond that wait in FIFO order. A job whose caller gives up (its `signal`
+ * aborts) leaves the queue if it has not started; if it runs, its result is
+ * dropped, and with `terminateOnCancel` its Worker is terminated at once (a
+ * new Worker starts when a job needs one). A Worker that crashes (an uncaught
+ * error outside the job's own promise, such as a throw in a timer) fails only
+ * the job it was running; the pool replaces it.
+ *
+ * Worker module URLs need `--allow-read` for `file:` modules. Workers inherit
+ * the program's permissions. A live Worker keeps the process alive: end the
+ * pool with `shutdown()` (graceful) or `terminate()` (at once); `run()` does
+ * it for the loop's default pool.
+ *
+ * @module
+ */
+
+import { Deque } from "./deque.ts";
+
+/** Options for {@linkcode WorkerPool}. */
+export interface WorkerPoolOptions {
+  /**
+   * The most Workers the pool runs at once.
+   *
+   * @default {navigator.hardwareConcurrency}
+   */
+  size?: number;
+  /**
+   * Terminate the Worker of a running job whose caller gave up, instead of
+   * letting it finish and dropping its result. Use it for jobs that may run
+   * for long; the price is a new Worker for the next job.
+   *
+   * @default {false}
+   */
+  terminateOnCancel?: boolean;
+}
+
+/** Options for {@linkcode WorkerPool.submit}. */
+export interface SubmitOptions {
+  /**
+   * Aborting it gives up on the job: the promise rejects with the signal's
+   * reason, a queued job never starts, a running one is abandoned (or its
+   * Worker terminated, see `terminateOnCancel`).
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+  /**
+   * Overrides the pool's `terminateOnCancel` for this job.
+   *
+   * @default {the pool's setting}
+   */
+  terminateOnCancel?: boolean;
+}
+
+const QUEUED = 0;
+const RUNNING = 1;
+const SETTLED = 2;
+
+interface Job {
+  readonly id: number;
+  readonly url: string;
+  readonly name: string;
+  readonly args: unknown[];
+  readonly terminateOnCancel: boolean;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | null;
+  state: 0 | 1 | 2;
+  worker: PoolWorker | null;
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  /** The job it runs, or `null` when idle. */
+  job: Job | null;
+  /** The job it runs was given up: the result is dropped. */
+  abandoned: boolean;
+}
+
+interface ErrorMessage {
+  name: string;
+  message: string;
+  stack: string | undefined;
+}
+
+type ResultMessage =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: ErrorMessage }
+  | { crash: ErrorMessage };
+
+const WORKER_URL = new URL("./_executor_worker.js", import.meta.url);
+
+const ERROR_CLASSES: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+function rebuildError(e: ErrorMessage): Error {
+  const Ctor = ERROR_CLASSES[e.name] ?? Error;
+  const error = new Ctor(e.message);
+  if (error.name !== e.name) error.name = e.name;
+  if (e.stack !== undefined) error.stack = e.stack;
+  return error;
+}
+
+function defaultSize(): number {
+  const n = globalThis.navigator?.hardwareConcurrency;
+  return typeof n === "number" && n >= 1 ? n : 4;
+}
+
+/**
+ * A pool of Deno Workers that runs exported functions of modules. The event
+ * loop creates one lazily for `runInExecutor()`; create your own to choose
+ * its size and pass it to `loop.setDefaultExecutor()`, or use it directly.
+ *
+ * @example Run a function of a module in a Worker
+ * ```ts
+ * import { WorkerPool } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new WorkerPool({ size: 1 });
+ * const url = "data:text/javascript,export const add = (a, b) => a + b;";
+ * assert.equal(await pool.submit<number>(url, "add", [2, 3]), 5);
+ * ```
+ */
+export class WorkerPool implements AsyncDisposable {
+  /** The most Workers that run at once. */
+  readonly size: number;
+  readonly #terminateOnCancel: boolean;
+  readonly #workers = new Set<PoolWorker>();
+  readonly #queue = new Deque<Job>();
+  #queued = 0;
+  #nextId = 0;
+  #closed = false;
+  #drained: (() => void) | null = null;
+
+  /**
+   * Creates an empty pool; Workers start when jobs arrive.
+   *
+   * @param options Size and cancellation behaviour.
+   * @throws {RangeError} If `size` is not a positive integer.
+   *
+   * @example A pool of two
+   * ```ts
+   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool({ size: 2 });
+   * assert.equal(pool.size, 2);
+   * assert.equal(pool.workerCount, 0);
+   * ```
+   */
+  constructor(options: WorkerPoolOptions = {}) {
+    const size = options.size ?? defaultSize();
+    if (!Number.isInteger(size) || size < 1) {
+      throw new RangeError(
+        `Cannot create WorkerPool: size must be a positive integer, got ${size}`,
+      );
+    }
+    this.size = size;
+    this.#terminateOnCancel = options.terminateOnCancel ?? false;
+  }
+
+  /**
+   * How many Workers are alive now (idle or busy).
+   *
+   * @example Lazy start
+   * ```ts
+   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool({ size: 4 });
+   * const url = "data:text/javascript,export const id = (x) => x;";
+   * await pool.submit(url, "id", [1]);
+   * await pool.submit(url, "id", [2]);
+   * assert.equal(pool.workerCount, 1);
+   * ```
+   */
+  get workerCount(): number {
+    return this.#workers.size;
+  }
+
+  /**
+   * How many jobs wait for a free Worker.
+   *
+   * @example Nothing queued
+   * ```ts
+   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool({ size: 1 });
+   * assert.equal(pool.queued, 0);
+   * ```
+   */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /**
+   * Whether `shutdown()` or `terminate()` was called.
+   *
+   * @example After shutdown
+   * ```ts
+   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new WorkerPool();
+   * await pool.shutdown();
+   * assert.ok(pool.isShutDown());
+   * ```
+   *
+   * @returns `true` once shut down.
+   */
+  isShutDown(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Runs `exportName(...args)` from the module at `moduleUrl` in a Worker
+   * and resolves with its result (awaited if it is a promise).
+   *
+   * **Cancellation**: aborting `signal` rejects the promise at once with the
+   * signal's reason. A job that has not started leaves the queue and never
+   * runs; a running job is abandoned (its result is dropped) or, with
+   * `terminateOnCancel`, its Worker is terminated. The pool stays usable.
+   *
+   * @typeParam T The result type.
+   * @param moduleUrl An absolute URL: `import.meta.resolve("./work.ts")`,
+   * `new URL("./work.ts", import.meta.url)`, or a `data:` URL.
+   * @param exportName The exported function to call.
+   * @param args Its arguments, structured-cloned (`MessagePort`s among them
+   * are transferred).
+   * @param options A signal to give up, and whether to terminate on abort.
+   * @returns The function's result, structured-cloned.
+   * @throws {TypeError} If `moduleUrl` is not an absolute URL (thrown at
+   * once), or the module has no such function (the promise rejects).
+   * @throws {Error} If the pool is shut down (thrown at once), the Worker
+   * crashed, the pool was terminated, or whatever the function threw (the
+   * promise rejects).
+   *
+   * @example Errors come back with their class and message
+   * ```ts
+   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new WorkerPool({ size: 1 });
+   * const url =
+   *   "data:text/javascript,export function f(n) { throw new RangeError('bad ' + n); }";
+   * await assert.rejects(pool.submit(url, "f", [7]), {
+   *   name: "RangeError",
+   *   message: "bad 7",
+   * });
+   * ```
+   */
+  submit<T>(
+    moduleUrl: string | URL,
+    exportName: string,
+    args: readonly unknown[] = [],
+    options: SubmitOptions = {},
+  ): Promise<T> {
+    if (this.#closed) {
+      throw new Error(
+        "Cannot submit a job: the worker pool is shut down; create a new WorkerPool",
+      );
+    }
+    const url = absoluteUrl(moduleUrl);
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    const job: Job = {
+      id: this.#nextId++,
+      url,
+      name: exportName,
+      args: [...args],
+      terminateOnCancel: options.terminateOnCancel ?? this.#terminateOnCancel,
+      resolve: resolve as (value: unknown) => void,
+      reject,
+      signal,
+      onAbort: null,
+      state: QUEUED,
+      worker: null,
+    };
+    if (signal !== undefined) {
+      job.onAbort = () => this.#abort(job);
+      signal.addEventListener("abort", job.onAbort, { once: true });
+    }
+    this.#queue.push(job);
+    this.#queued++;
+    this.#dispatch();
+    return promise;
+  }
+
+  /**
+   * Stops taking jobs, waits for the jobs queued or running that someone
+   * still waits for, then terminates every Worker. Jobs given up are not
+   * waited for: their Workers are terminated at once. Idempotent.
+   *
+   * **Cancellation**: this wait cannot be cancelled; call
+   * {@linkcode WorkerPool.terminate} to end the jobs at once instead.
+   *
+   * @returns A promise that resolves once every Worker is gone.
+   *
+   * @example Queued jobs still finish
+   * ```ts
+   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new WorkerPool({ size: 1 });
+   * const url = "data:text/javascript,export const sq = (x) => x * x;";
+   * const results = [1, 2, 3].map((n) => pool.submit<number>(url, "sq", [n]));
+   * await pool.shutdown();
+   * assert.deepEqual(await Promise.all(results), [1, 4, 9]);
+   * assert.equal(pool.workerCount, 0);
+   * ```
+   */
+  async shutdown(): Promise<void> {
+    this.#closed = true;
+    for (const w of [...this.#workers]) {
+      if (w.job === null || w.abandoned) this.#kill(w);
+    }
+    if (this.#workers.size > 0 || this.#queued > 0) {
+      await new Promise<void>((resolve) => (this.#drained = resolve));
+    }
+  }
+
+  /**
+   * Terminates every Worker now and rejects every job queued or running
+   * with an `Error`. Idempotent.
+   *
+   * @example Terminate with a job running
+   * ```ts
+   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new WorkerPool({ size: 1 });
+   * const url = "data:text/javascript,export const never = () => new Promise(() => {});";
+   * const job = pool.submit(url, "never");
+   * pool.terminate();
+   * await assert.rejects(job, /terminated/);
+   * ```
+   */
+  terminate(): void {
+    this.#closed = true;
+    const error = (): Error =>
+      new Error("Cannot finish job: the worker pool was terminated");
+    for (const w of [...this.#workers]) {
+      const job = w.job;
+      this.#kill(w);
+      if (job !== null) this.#settle(job, false, error());
+    }
+    for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
+      if (job.state === QUEUED) this.#settle(job, false, error());
+    }
+    this.#queued = 0;
+    this.#checkDrained();
+  }
+
+  /**
+   * Same as {@linkcode WorkerPool.shutdown}, for `await using`.
+   *
+   * @returns A promise that resolves once every Worker is gone.
+   *
+   * @example Shut down at scope exit
+   * ```ts
+   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * let outer: WorkerPool;
+   * {
+   *   await using pool = new WorkerPool();
+   *   outer = pool;
+   * }
+   * assert.ok(outer.isShutDown());
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  #dispatch(): void {
+    while (this.#queued > 0) {
+      let free: PoolWorker | undefined;
+      for (const w of this.#workers) {
+        if (w.job === null) {
+          free = w;
+          break;
+        }
+      }
+      if (free === undefined) {
+        if (this.#workers.size >= this.size) return;
+        free = this.#spawn();
+      }
+      const job = this.#queue.shift()!;
+      if (job.state !== QUEUED) continue; // given up while queued
+      this.#queued--;
+      this.#start(free, job);
+    }
+    this.#checkDrained();
+  }
+
+  #start(w: PoolWorker, job: Job): void {
+    const transfer = job.args.filter((a) => a instanceof MessagePort);
+    try {
+      w.worker.postMessage(
+        { id: job.id, url: job.url, name: job.name, args: job.args },
+        transfer as Transferable[],
+      );
+    } catch (error) {
+      // The arguments cannot be cloned: the Worker stays idle.
+      this.#settle(job, false, error);
+      return;
+    }
+    job.state = RUNNING;
+    job.worker = w;
+    w.job = job;
+    w.abandoned = false;
+  }
+
+  #spawn(): PoolWorker {
+    const worker = new Worker(WORKER_URL, { type: "module" });
+    const w: PoolWorker = { worker, job: null, abandoned: false };
+    worker.onmessage = (event: MessageEvent<ResultMessage>) => {
+      this.#onResult(w, event.data);
+    };
+    worker.onmessageerror = () => {
+      this.#onResult(w, {
+        id: w.job?.id ?? -1,
+        ok: false,
+        error: {
+          name: "Error",
+          message: "Cannot receive the job's result: it could not be cloned",
+          stack: undefined,
+        },
+      });
+    };
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.#onCrash(w, event.message);
+    };
+    this.#workers.add(w);
+    return w;
+  }
+
+  #onCrash(w: PoolWorker, message: string): void {
+    const job = w.job;
+    const abandoned = w.abandoned;
+    this.#kill(w);
+    if (job !== null && !abandoned) {
+      this.#settle(
+        job,
+        false,
+        new Error(
+          `Worker crashed while running ${job.name} from ${job.url}: ${message}`,
+        ),
+      );
+    }
+    this.#dispatch();
+  }
+
+  #onResult(w: PoolWorker, message: ResultMessage): void {
+    if ("crash" in message) {
+      this.#onCrash(
+        w,
+        `${message.crash.name}: ${message.crash.message}`,
+      );
+      return;
+    }
+    const job = w.job;
+    if (job === null || job.id !== message.id) return;
+    w.job = null;
+    job.worker = null;
+    if (!w.abandoned) {
+      if (message.ok) this.#settle(job, true, message.value);
+      else this.#settle(job, false, rebuildError(message.error));
+    }
+    w.abandoned = false;
+    if (this.#closed && this.#queued === 0) this.#kill(w);
+    this.#dispatch();
+  }
+
+  #abort(job: Job): void {
+    if (job.state === SETTLED) return;
+    const reason = job.signal!.reason;
+    if (job.state === QUEUED) {
+      this.#queued--;
+      this.#settle(job, false, reason);
+      this.#checkDrained();
+      return;
+    }
+    const w = job.worker!;
+    this.#settle(job, false, reason);
+    if (job.terminateOnCancel || this.#closed) {
+      this.#kill(w);
+      this.#dispatch();
+    } else {
+      w.abandoned = true;
+    }
+  }
+
+  #settle(job: Job, ok: boolean, value: unknown): void {
+    if (job.state === SETTLED) return;
+    job.state = SETTLED;
+    if (job.onAbort !== null) {
+      job.signal!.removeEventListener("abort", job.onAbort);
+      job.onAbort = null;
+    }
+    if (ok) job.resolve(value);
+    else job.reject(value);
+  }
+
+  #kill(w: PoolWorker): void {
+    if (!this.#workers.delete(w)) return;
+    w.worker.onmessage = null;
+    w.worker.onmessageerror = null;
+    w.worker.onerror = null;
+    w.worker.terminate();
+    if (w.job !== null) w.job.worker = null;
+    w.job = null;
+  }
+
+  #checkDrained(): void {
+    if (!this.#closed || this.#queued > 0) return;
+    for (const w of [...this.#workers]) {
+      if (w.job === null || w.abandoned) this.#kill(w);
+    }
+    if (this.#workers.size > 0) return;
+    const drained = this.#drained;
+    this.#drained = null;
+    drained?.();
+  }
+}
+
+function absoluteUrl(moduleUrl: string | URL): string {
+  const text = String(moduleUrl);
+  if (!URL.canParse(text)) {
+    throw new TypeError(
+      `Cannot run a job: moduleUrl must be an absolute URL such as import.meta.resolve("./work.ts"), got "${text}"`,
+    );
+  }
+  return text;
+}

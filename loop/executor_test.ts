@@ -1,0 +1,334 @@
+import assert from "node:assert/strict";
+import "../task/mod.ts";
+import { CancelledError, createTask, sleep } from "../task/mod.ts";
+import {
+  EventLoop,
+  type ExceptionContext,
+  getRunningLoop,
+  run,
+  toWorker,
+  WorkerPool,
+} from "./mod.ts";
+
+const JOBS = import.meta.resolve("./testdata/jobs.ts");
+
+Deno.test("WorkerPool.submit() resolves with the function's result", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  assert.equal(await pool.submit<number>(JOBS, "add", [2, 40]), 42);
+  assert.equal(
+    await pool.submit<string>(JOBS, "echoLater", ["later"]),
+    "later",
+  );
+});
+
+Deno.test("WorkerPool structured-clones arguments and results", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const data = new Uint8Array([1, 2, 3, 250]);
+  assert.equal(await pool.submit<number>(JOBS, "bytes", [data]), 256);
+  assert.deepEqual(data, new Uint8Array([1, 2, 3, 250]));
+  const value = { a: [1, { b: new Map([["k", 1n]]) }] };
+  assert.deepEqual(await pool.submit(JOBS, "echoLater", [value]), value);
+});
+
+Deno.test("WorkerPool starts Workers lazily and reuses an idle one", async () => {
+  await using pool = new WorkerPool({ size: 3 });
+  assert.equal(pool.workerCount, 0);
+  const first = await pool.submit<string>(JOBS, "whoAmI");
+  const second = await pool.submit<string>(JOBS, "whoAmI");
+  assert.equal(second, first);
+  assert.equal(pool.workerCount, 1);
+});
+
+Deno.test("WorkerPool runs at most size jobs at once and queues the rest", async () => {
+  await using pool = new WorkerPool({ size: 2 });
+  const jobs = [1, 2, 3, 4, 5].map((n) =>
+    pool.submit<number>(JOBS, "echoLater", [n])
+  );
+  assert.equal(pool.workerCount, 2);
+  assert.equal(pool.queued, 3);
+  assert.deepEqual(await Promise.all(jobs), [1, 2, 3, 4, 5]);
+  assert.equal(pool.workerCount, 2);
+  assert.equal(pool.queued, 0);
+});
+
+Deno.test("WorkerPool starts queued jobs in FIFO order", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const done: number[] = [];
+  await Promise.all(
+    [1, 2, 3, 4].map((n) =>
+      pool.submit<number>(JOBS, "echoLater", [n]).then((v) => done.push(v))
+    ),
+  );
+  assert.deepEqual(done, [1, 2, 3, 4]);
+});
+
+Deno.test("WorkerPool size defaults to navigator.hardwareConcurrency", async () => {
+  await using pool = new WorkerPool();
+  assert.equal(pool.size, navigator.hardwareConcurrency);
+});
+
+Deno.test("WorkerPool rejects a size that is not a positive integer", () => {
+  assert.throws(() => new WorkerPool({ size: 0 }), RangeError);
+  assert.throws(() => new WorkerPool({ size: 1.5 }), RangeError);
+});
+
+Deno.test("WorkerPool.submit() throws a TypeError for a relative module URL", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  assert.throws(
+    () => pool.submit("./testdata/jobs.ts", "add"),
+    /moduleUrl must be an absolute URL/,
+  );
+  assert.equal(pool.workerCount, 0);
+});
+
+Deno.test("WorkerPool rebuilds a job's error with its class, message and the Worker's stack", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const error = await pool.submit(JOBS, "failTyped", [7]).catch((e) => e);
+  assert.ok(error instanceof RangeError);
+  assert.equal(error.message, "bad value 7");
+  assert.match(error.stack ?? "", /failTyped \(.*testdata\/jobs\.ts/);
+  await assert.rejects(pool.submit(JOBS, "failCustom"), {
+    name: "ParseError",
+    message: "custom failure",
+  });
+  await assert.rejects(pool.submit(JOBS, "failNonError"), {
+    name: "Error",
+    message: "a string",
+  });
+});
+
+Deno.test("WorkerPool rejects a missing export with a TypeError that names it", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  await assert.rejects(pool.submit(JOBS, "notAFunction"), {
+    name: "TypeError",
+    message: /no exported function named "notAFunction"/,
+  });
+  await assert.rejects(pool.submit(JOBS, "missing"), /"missing"/);
+});
+
+Deno.test("WorkerPool rejects values that cannot be cloned and stays usable", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  await assert.rejects(
+    pool.submit(JOBS, "echoLater", [() => {}]),
+    { name: "DataCloneError" },
+  );
+  await assert.rejects(pool.submit(JOBS, "returnsFunction"), {
+    name: "DataCloneError",
+  });
+  assert.equal(await pool.submit(JOBS, "add", [1, 1]), 2);
+});
+
+Deno.test("A Worker crash fails only its job; the pool replaces the Worker", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const before = await pool.submit<string>(JOBS, "whoAmI");
+  const crashed = pool.submit(JOBS, "crash");
+  const queued = pool.submit<number>(JOBS, "add", [1, 1]);
+  await assert.rejects(
+    crashed,
+    /Worker crashed while running crash from .*jobs\.ts: Error: worker blew up/,
+  );
+  assert.equal(await queued, 2);
+  assert.notEqual(await pool.submit<string>(JOBS, "whoAmI"), before);
+  assert.equal(pool.workerCount, 1);
+});
+
+Deno.test("An aborted signal takes a queued job out of the queue; it never runs", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const first = pool.submit<string>(JOBS, "echoLater", ["first"]);
+  const controller = new AbortController();
+  const queued = pool.submit(JOBS, "failTyped", [1], {
+    signal: controller.signal,
+  });
+  assert.equal(pool.queued, 1);
+  const reason = new Error("gave up");
+  controller.abort(reason);
+  assert.equal(pool.queued, 0);
+  await assert.rejects(queued, (e) => e === reason);
+  assert.equal(await first, "first");
+});
+
+Deno.test("A pre-aborted signal rejects with its reason and starts no Worker", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const reason = new Error("already");
+  await assert.rejects(
+    pool.submit(JOBS, "add", [1, 2], { signal: AbortSignal.abort(reason) }),
+    (e) => e === reason,
+  );
+  assert.equal(pool.workerCount, 0);
+});
+
+Deno.test("Aborting a running job abandons it; its Worker finishes and is reused", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const id = await pool.submit<string>(JOBS, "whoAmI");
+  const controller = new AbortController();
+  const job = pool.submit(JOBS, "echoLater", ["dropped"], {
+    signal: controller.signal,
+  });
+  controller.abort();
+  await assert.rejects(job, { name: "AbortError" });
+  assert.equal(await pool.submit<string>(JOBS, "whoAmI"), id);
+});
+
+Deno.test("With terminateOnCancel, aborting a running job terminates its Worker and a new one takes the next job", async () => {
+  await using pool = new WorkerPool({ size: 1, terminateOnCancel: true });
+  const id = await pool.submit<string>(JOBS, "whoAmI");
+  const controller = new AbortController();
+  const job = pool.submit(JOBS, "hang", [], { signal: controller.signal });
+  const next = pool.submit<string>(JOBS, "whoAmI");
+  controller.abort();
+  await assert.rejects(job, { name: "AbortError" });
+  const nextId = await next;
+  assert.notEqual(nextId, id);
+  assert.equal(pool.workerCount, 1);
+});
+
+Deno.test("submit()'s terminateOnCancel overrides the pool's", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const controller = new AbortController();
+  const job = pool.submit(JOBS, "hang", [], {
+    signal: controller.signal,
+    terminateOnCancel: true,
+  });
+  controller.abort();
+  await assert.rejects(job, { name: "AbortError" });
+  assert.equal(pool.workerCount, 0);
+});
+
+Deno.test("WorkerPool.shutdown() lets queued jobs finish, then ends every Worker", async () => {
+  const pool = new WorkerPool({ size: 1 });
+  const jobs = [1, 2, 3].map((n) =>
+    pool.submit<number>(JOBS, "echoLater", [n])
+  );
+  await pool.shutdown();
+  assert.deepEqual(await Promise.all(jobs), [1, 2, 3]);
+  assert.equal(pool.workerCount, 0);
+  assert.ok(pool.isShutDown());
+  assert.throws(() => pool.submit(JOBS, "add"), /worker pool is shut down/);
+  await pool.shutdown();
+});
+
+Deno.test("WorkerPool.shutdown() does not wait for an abandoned job", async () => {
+  const pool = new WorkerPool({ size: 1 });
+  const controller = new AbortController();
+  const job = pool.submit(JOBS, "hang", [], { signal: controller.signal });
+  controller.abort();
+  await assert.rejects(job, { name: "AbortError" });
+  await pool.shutdown();
+  assert.equal(pool.workerCount, 0);
+});
+
+Deno.test("WorkerPool.terminate() rejects running and queued jobs at once", async () => {
+  const pool = new WorkerPool({ size: 1 });
+  const running = pool.submit(JOBS, "hang");
+  const queued = pool.submit(JOBS, "add", [1, 2]);
+  pool.terminate();
+  await assert.rejects(running, /worker pool was terminated/);
+  await assert.rejects(queued, /worker pool was terminated/);
+  assert.equal(pool.workerCount, 0);
+  pool.terminate();
+});
+
+Deno.test("loop.runInExecutor() runs a job from a task and returns its result", async () => {
+  const result = await run(async () => {
+    const loop = getRunningLoop();
+    const a = loop.runInExecutor<number>(JOBS, "add", 1, 2);
+    const b = toWorker<number>(JOBS, "add", 3, 4);
+    return [await a, await b];
+  });
+  assert.deepEqual(result, [3, 7]);
+});
+
+Deno.test("loop.runInExecutor() keeps the loop running while the job runs", async () => {
+  const events: string[] = [];
+  await run(async () => {
+    const ticker = createTask(async () => {
+      for (;;) {
+        await sleep(0);
+        events.push("tick");
+      }
+    });
+    const n = await toWorker<number>(JOBS, "spin", 20);
+    events.push("job done");
+    ticker.cancel();
+    assert.ok(n > 0);
+  });
+  // The ticker kept ticking while the Worker spun for 20 ms.
+  assert.ok(events.indexOf("job done") > 2);
+});
+
+Deno.test("A job's error reaches the awaiting task with its class", async () => {
+  await assert.rejects(
+    run(() => toWorker(JOBS, "failTyped", 3)),
+    { name: "RangeError", message: "bad value 3" },
+  );
+});
+
+Deno.test("Cancelling the task awaiting runInExecutor() gives the job up; the loop goes on", async () => {
+  const events: string[] = [];
+  await run(async () => {
+    const loop = getRunningLoop();
+    const pool = new WorkerPool({ size: 1, terminateOnCancel: true });
+    loop.setDefaultExecutor(pool);
+    const waiter = createTask(async () => {
+      try {
+        await toWorker(JOBS, "hang");
+      } catch (e) {
+        events.push(e instanceof CancelledError ? "cancelled" : "other");
+        throw e;
+      }
+    });
+    await sleep(0);
+    waiter.cancel();
+    await assert.rejects(waiter, CancelledError);
+    await sleep(0); // the future's done callback gives the job up
+    events.push(`workers ${pool.workerCount}`);
+    events.push(`next ${await toWorker<number>(JOBS, "add", 1, 1)}`);
+  });
+  assert.deepEqual(events, ["cancelled", "workers 0", "next 2"]);
+});
+
+Deno.test("run() shuts the default executor down, ending a job given up at shutdown", async () => {
+  let loop: EventLoop | undefined;
+  await run(async () => {
+    loop = getRunningLoop();
+    createTask(() => toWorker(JOBS, "hang"));
+    await sleep(0);
+  });
+  assert.ok(loop!.isClosed());
+  // Deno's sanitizers fail this test if a Worker were left alive.
+});
+
+Deno.test("loop.close() terminates the default executor without waiting", async () => {
+  const loop = new EventLoop();
+  const seen: ExceptionContext[] = [];
+  loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
+  const job = loop.runInExecutor(JOBS, "hang");
+  loop.callSoon(() => loop.stop());
+  await loop.runForever();
+  loop.close();
+  assert.equal(job.done(), false);
+  assert.deepEqual(seen, []);
+});
+
+Deno.test("loop.setDefaultExecutor() throws while a default executor is in use", async () => {
+  using loop = new EventLoop();
+  loop.setDefaultExecutor(new WorkerPool({ size: 1 }));
+  assert.throws(
+    () => loop.setDefaultExecutor(new WorkerPool({ size: 1 })),
+    /already in use/,
+  );
+  await loop.shutdownDefaultExecutor();
+  assert.throws(() => loop.runInExecutor(JOBS, "add"), /shut down/);
+  const again = new WorkerPool({ size: 1 });
+  loop.setDefaultExecutor(again);
+  assert.equal(
+    await loop.runUntilComplete(loop.runInExecutor(JOBS, "add", 2, 2)),
+    4,
+  );
+  await loop.shutdownDefaultExecutor();
+  assert.ok(again.isShutDown());
+});
+
+Deno.test("toWorker() throws outside a running loop", () => {
+  assert.throws(() => toWorker(JOBS, "add"), /no running event loop/);
+});

@@ -1,0 +1,266 @@
+/**
+ * Cross-Worker wake-ups: a Worker schedules a callback on the main thread's
+ * event loop through a `MessagePort`.
+ *
+ * Functions cannot cross Workers, so the main side names its callbacks:
+ * `new LoopChannel(loop, { progress })` listens on one end of a
+ * `MessageChannel`; its `port` goes to the Worker (as an argument of
+ * `runInExecutor()`, which transfers ports, or in `postMessage`'s transfer
+ * list). There, `new LoopHandle(port).callSoonThreadsafe("progress", 3)`
+ * posts the call; the main loop runs `progress(3)` in a tick, waking up if
+ * it was idle. Arguments are structured-cloned.
+ *
+ * Messages on a channel keep their order. A job's result travels on another
+ * channel, so a call posted just before a job returns may run after the
+ * job's future completed.
+ *
+ * @module
+ */
+
+import type { EventLoop } from "./event_loop.ts";
+
+// deno-lint-ignore no-explicit-any
+type Callback = (...args: any[]) => unknown;
+
+interface CallMessage {
+  name: string;
+  args: unknown[];
+}
+
+/**
+ * The main thread's end of a {@linkcode LoopHandle}: it runs the named
+ * callbacks on `loop` when a Worker asks. Open ports keep the process
+ * alive: close it when done.
+ *
+ * @example A handle calls back into the loop
+ * ```ts
+ * import { EventLoop, LoopChannel, LoopHandle } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * using loop = new EventLoop();
+ * const seen: number[] = [];
+ * using channel = new LoopChannel(loop, {
+ *   done: (n: number) => {
+ *     seen.push(n);
+ *     loop.stop();
+ *   },
+ * });
+ * using handle = new LoopHandle(channel.port); // usually inside a Worker
+ * handle.callSoonThreadsafe("done", 42);
+ * await loop.runForever();
+ * assert.deepEqual(seen, [42]);
+ * ```
+ */
+export class LoopChannel implements Disposable {
+  /** The port to give to the Worker (transfer it, do not clone it). */
+  readonly port: MessagePort;
+  readonly #local: MessagePort;
+  #closed = false;
+
+  /**
+   * Opens a channel whose calls run on `loop`.
+   *
+   * @param loop The loop that runs the callbacks.
+   * @param callbacks The callbacks a Worker may call, by name.
+   *
+   * @example Open and close
+   * ```ts
+   * import { EventLoop, LoopChannel } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const channel = new LoopChannel(loop, {});
+   * assert.ok(channel.port instanceof MessagePort);
+   * channel.close();
+   * channel.port.close(); // the Worker's end, had it not been sent
+   * ```
+   */
+  constructor(loop: EventLoop, callbacks: Readonly<Record<string, Callback>>) {
+    const { port1, port2 } = new MessageChannel();
+    this.#local = port1;
+    this.port = port2;
+    port1.onmessage = (event: MessageEvent<CallMessage>) => {
+      if (loop.isClosed()) return;
+      const { name, args } = event.data;
+      const callback = Object.hasOwn(callbacks, name)
+        ? callbacks[name]
+        : undefined;
+      if (typeof callback !== "function") {
+        loop.callExceptionHandler({
+          message:
+            `LoopChannel got a call to unknown callback "${name}"; known: ${
+              Object.keys(callbacks).join(", ")
+            }`,
+        });
+        return;
+      }
+      loop.callSoonThreadsafe(callback, ...args);
+    };
+  }
+
+  /**
+   * Stops listening and closes the main thread's port (the Worker's end is
+   * closed by the Worker or when it ends). Idempotent.
+   *
+   * @example Close twice
+   * ```ts
+   * import { EventLoop, LoopChannel } from "@aio/asyncio/loop";
+   *
+   * using loop = new EventLoop();
+   * const channel = new LoopChannel(loop, {});
+   * channel.close();
+   * channel.close();
+   * channel.port.close();
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#local.onmessage = null;
+    this.#local.close();
+  }
+
+  /**
+   * Same as {@linkcode LoopChannel.close}, for `using`.
+   *
+   * @example Close at scope exit
+   * ```ts
+   * import { EventLoop, LoopChannel } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * let port: MessagePort;
+   * {
+   *   using channel = new LoopChannel(loop, {});
+   *   port = channel.port;
+   * }
+   * port.close();
+   * assert.ok(port);
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * A Worker's handle to the main thread's event loop: the other end of a
+ * {@linkcode LoopChannel}. Close it when the job ends (`using` does), or the
+ * port stays open in the Worker.
+ *
+ * @example Call back from a Worker job
+ * ```ts ignore
+ * // work.ts, run with runInExecutor(url, "count", channel.port)
+ * import { LoopHandle } from "@aio/asyncio/loop";
+ *
+ * export function count(port: MessagePort): number {
+ *   using loop = new LoopHandle(port);
+ *   for (let i = 1; i <= 3; i++) loop.callSoonThreadsafe("progress", i);
+ *   return 3;
+ * }
+ * ```
+ */
+export class LoopHandle implements Disposable {
+  readonly #port: MessagePort;
+  #closed = false;
+
+  /**
+   * Wraps the port of a {@linkcode LoopChannel}.
+   *
+   * @param port The port the Worker received.
+   *
+   * @example Wrap a port
+   * ```ts
+   * import { LoopHandle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const { port1, port2 } = new MessageChannel();
+   * using handle = new LoopHandle(port1);
+   * port2.close();
+   * assert.ok(handle);
+   * ```
+   */
+  constructor(port: MessagePort) {
+    this.#port = port;
+  }
+
+  /**
+   * Asks the main loop to run the callback registered as `name` with `args`
+   * in its next tick; an idle loop wakes up. Returns at once.
+   *
+   * @param name The callback's name in the `LoopChannel`.
+   * @param args Its arguments, structured-cloned.
+   * @throws {Error} If the handle is closed.
+   * @throws {DOMException} If an argument cannot be cloned.
+   *
+   * @example Post a call
+   * ```ts
+   * import { EventLoop, LoopChannel, LoopHandle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * let got = "";
+   * using channel = new LoopChannel(loop, {
+   *   hello: (who: string) => {
+   *     got = who;
+   *     loop.stop();
+   *   },
+   * });
+   * using handle = new LoopHandle(channel.port);
+   * handle.callSoonThreadsafe("hello", "worker");
+   * await loop.runForever();
+   * assert.equal(got, "worker");
+   * ```
+   */
+  callSoonThreadsafe(name: string, ...args: unknown[]): void {
+    if (this.#closed) {
+      throw new Error(
+        `Cannot call callSoonThreadsafe("${name}"): the LoopHandle is closed`,
+      );
+    }
+    this.#port.postMessage({ name, args } satisfies CallMessage);
+  }
+
+  /**
+   * Closes the port. Idempotent.
+   *
+   * @example Closed handles refuse calls
+   * ```ts
+   * import { LoopHandle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const { port1, port2 } = new MessageChannel();
+   * const handle = new LoopHandle(port1);
+   * handle.close();
+   * port2.close();
+   * assert.throws(() => handle.callSoonThreadsafe("x"), /closed/);
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#port.close();
+  }
+
+  /**
+   * Same as {@linkcode LoopHandle.close}, for `using`.
+   *
+   * @example Close at scope exit
+   * ```ts
+   * import { LoopHandle } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const { port1, port2 } = new MessageChannel();
+   * let handle: LoopHandle;
+   * {
+   *   using h = new LoopHandle(port1);
+   *   handle = h;
+   * }
+   * port2.close();
+   * assert.throws(() => handle.callSoonThreadsafe("x"), /closed/);
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import "../task/mod.ts";
+import {
+  EventLoop,
+  type ExceptionContext,
+  getRunningLoop,
+  LoopChannel,
+  LoopHandle,
+  run,
+} from "./mod.ts";
+
+const JOBS = import.meta.resolve("./testdata/jobs.ts");
+
+Deno.test("LoopHandle.callSoonThreadsafe() runs the named callback on the loop, in order", async () => {
+  using loop = new EventLoop();
+  const seen: string[] = [];
+  using channel = new LoopChannel(loop, {
+    step: (n: number) => seen.push(`step ${n}`),
+    end: () => loop.stop(),
+  });
+  using handle = new LoopHandle(channel.port);
+  handle.callSoonThreadsafe("step", 1);
+  handle.callSoonThreadsafe("step", 2);
+  handle.callSoonThreadsafe("end");
+  await loop.runForever();
+  assert.deepEqual(seen, ["step 1", "step 2"]);
+});
+
+Deno.test("A Worker job wakes the idle main loop through a LoopHandle", async () => {
+  const steps = await run(async () => {
+    const loop = getRunningLoop();
+    const steps: number[] = [];
+    const all = loop.createFuture<void>();
+    using channel = new LoopChannel(loop, {
+      step: (n: number) => {
+        steps.push(n);
+        if (steps.length === 3) all.setResult();
+      },
+    });
+    const result = await loop.runInExecutor<number>(
+      JOBS,
+      "progress",
+      channel.port,
+      3,
+    );
+    await all;
+    assert.equal(result, 3);
+    return steps;
+  });
+  assert.deepEqual(steps, [1, 2, 3]);
+});
+
+Deno.test("A call to an unknown callback goes to the loop's exception handler", async () => {
+  using loop = new EventLoop();
+  const seen: ExceptionContext[] = [];
+  loop.setExceptionHandler((_l, ctx) => {
+    seen.push(ctx);
+    loop.stop();
+  });
+  using channel = new LoopChannel(loop, { known: () => {} });
+  using handle = new LoopHandle(channel.port);
+  handle.callSoonThreadsafe("nope", 1);
+  await loop.runForever();
+  assert.match(seen[0]?.message ?? "", /unknown callback "nope"; known: known/);
+});
+
+Deno.test("LoopHandle refuses calls once closed", () => {
+  const { port1, port2 } = new MessageChannel();
+  const handle = new LoopHandle(port1);
+  handle.close();
+  handle.close();
+  port2.close();
+  assert.throws(
+    () => handle.callSoonThreadsafe("x"),
+    /Cannot call callSoonThreadsafe\("x"\): the LoopHandle is closed/,
+  );
+});

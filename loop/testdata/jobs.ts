@@ -1,0 +1,74 @@
+// Jobs for the WorkerPool tests: each export runs inside a Worker.
+import { LoopHandle } from "../loop_handle.ts";
+
+export function add(a: number, b: number): number {
+  return a + b;
+}
+
+export async function echoLater<T>(value: T): Promise<T> {
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  return value;
+}
+
+/** Which Worker runs this job: a per-Worker random id. */
+const workerId = crypto.randomUUID();
+export function whoAmI(): string {
+  return workerId;
+}
+
+/** Never settles: the job runs until its Worker is terminated. */
+export function hang(): Promise<never> {
+  return new Promise(() => {});
+}
+
+/** Blocks the Worker's thread until `ms` milliseconds passed. */
+export function spin(ms: number): number {
+  const end = performance.now() + ms;
+  let n = 0;
+  while (performance.now() < end) n++;
+  return n;
+}
+
+export function failTyped(n: number): never {
+  throw new RangeError(`bad value ${n}`);
+}
+
+export function failCustom(): never {
+  const error = new Error("custom failure");
+  error.name = "ParseError";
+  throw error;
+}
+
+export function failNonError(): never {
+  throw "a string";
+}
+
+/** Crashes the Worker: an uncaught error outside the job's promise. */
+export function crash(): Promise<never> {
+  setTimeout(() => {
+    throw new Error("worker blew up");
+  }, 0);
+  return new Promise(() => {});
+}
+
+export function returnsFunction(): () => void {
+  return () => {};
+}
+
+export const notAFunction = 42;
+
+export function bytes(data: Uint8Array): number {
+  return data.reduce((a, b) => a + b, 0);
+}
+
+/** Reports 1..n to the main loop through a LoopHandle, then returns n. */
+export function progress(port: MessagePort, n: number): number {
+  using loop = new LoopHandle(port);
+  for (let i = 1; i <= n; i++) loop.callSoonThreadsafe("step", i);
+  return n;
+}
+
+export function wrongPort(port: MessagePort): void {
+  using loop = new LoopHandle(port);
+  loop.callSoonThreadsafe("nope", 1);
+}

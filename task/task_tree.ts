@@ -1,0 +1,184 @@
+/**
+ * "What is my program waiting on?": the tasks of a loop as a tree, parent to
+ * children, each with its state, age and what it awaits, like
+ * `python -m asyncio pstree`.
+ *
+ * A task's parent is the task that was running when it was created (by
+ * `createTask`, a `TaskGroup` or a combinator). What a task awaits is the
+ * library future it waits on (`Task.waitingOn`), shown by its `label` when
+ * it has one (`sleep(100)`; sync primitives label their waiters), as
+ * `task "name"` when it is another task, else as the future itself. A task
+ * that waits on nothing of the library is either ready to run or parked on
+ * a host promise (`fetch`, a raw socket read): the tree says so, since the
+ * two cannot be told apart from outside.
+ *
+ * In debug mode `run()` prints the tree to stderr when the process gets
+ * SIGUSR1 (Unix only): `kill -USR1 <pid>`.
+ *
+ * @module
+ */
+
+import {
+  type EventLoop,
+  getRunningLoop,
+  setTaskTreeFormatter,
+} from "../loop/mod.ts";
+import type { Future } from "./future.ts";
+import { allTasks, currentTask, Task } from "./task.ts";
+
+/** Options for {@linkcode formatTaskTree}. */
+export interface TaskTreeOptions {
+  /**
+   * Add where each task was created (the first frame of `Task.createdAt`),
+   * when the loop was in debug mode at the time.
+   *
+   * @default {true}
+   */
+  showSource?: boolean;
+}
+
+/**
+ * Renders the unfinished tasks of `loop` as a tree. Each line reads
+ * `name (state, age) awaits what`, where the state is `running` (the task
+ * that called this), `waiting` (on a library future), or `ready or awaiting
+ * a host promise`, plus `cancelling` when a cancellation is pending. Tasks
+ * whose parent already finished are shown as roots.
+ *
+ * @param loop The loop; the running loop by default.
+ * @param options Whether to show creation sites.
+ * @returns The tree, several lines, without a trailing newline.
+ * @throws {Error} If no loop is given and none is running.
+ *
+ * @example Two workers waiting on an event
+ * ```ts
+ * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { createTask, formatTaskTree, Future, sleep } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const tree = await run(async () => {
+ *   const gate = new Future<void>();
+ *   gate.label = "gate";
+ *   const a = createTask(() => gate, { name: "a" });
+ *   const b = createTask(() => sleep(500), { name: "b" });
+ *   await sleep(100);
+ *   const tree = formatTaskTree();
+ *   gate.setResult();
+ *   await a;
+ *   await b;
+ *   return tree;
+ * }, { clock: new VirtualClock() });
+ * assert.equal(
+ *   tree,
+ *   [
+ *     "Task tree at 100 ms (3 tasks)",
+ *     "└── main (running, age 100 ms)",
+ *     "    ├── a (waiting, age 100 ms) awaits gate",
+ *     "    └── b (waiting, age 100 ms) awaits sleep(500)",
+ *   ].join("\n"),
+ * );
+ * ```
+ */
+export function formatTaskTree(
+  loop: EventLoop = getRunningLoop(),
+  options: TaskTreeOptions = {},
+): string {
+  const showSource = options.showSource ?? true;
+  const tasks = allTasks(loop);
+  const now = loop.time();
+  const header = `Task tree at ${formatMs(now)}`;
+  if (tasks.size === 0) return `${header}: no tasks`;
+  const children = new Map<Task<unknown> | undefined, Task<unknown>[]>();
+  for (const task of tasks) {
+    const parent = task.parent !== undefined && tasks.has(task.parent)
+      ? task.parent
+      : undefined;
+    let list = children.get(parent);
+    if (list === undefined) children.set(parent, list = []);
+    list.push(task);
+  }
+  const running = currentTask();
+  const lines = [
+    `${header} (${tasks.size} task${tasks.size === 1 ? "" : "s"})`,
+  ];
+  const visit = (task: Task<unknown>, prefix: string, last: boolean): void => {
+    lines.push(
+      `${prefix}${last ? "└── " : "├── "}${
+        describeTask(task, now, running, tasks, showSource)
+      }`,
+    );
+    const kids = children.get(task) ?? [];
+    const inner = prefix + (last ? "    " : "│   ");
+    kids.forEach((kid, i) => visit(kid, inner, i === kids.length - 1));
+  };
+  const roots = children.get(undefined) ?? [];
+  roots.forEach((root, i) => visit(root, "", i === roots.length - 1));
+  return lines.join("\n");
+}
+
+/**
+ * Prints {@linkcode formatTaskTree} to stderr.
+ *
+ * @param loop The loop; the running loop by default.
+ * @param options Whether to show creation sites.
+ * @throws {Error} If no loop is given and none is running.
+ *
+ * @example Print the tree
+ * ```ts
+ * import { run } from "@aio/asyncio/loop";
+ * import { printTaskTree } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const printed: string[] = [];
+ * const original = console.error;
+ * console.error = (text: string) => printed.push(text);
+ * try {
+ *   await run(async () => printTaskTree());
+ * } finally {
+ *   console.error = original;
+ * }
+ * assert.match(printed[0]!, /└── main \(running/);
+ * ```
+ */
+export function printTaskTree(
+  loop: EventLoop = getRunningLoop(),
+  options: TaskTreeOptions = {},
+): void {
+  console.error(formatTaskTree(loop, options));
+}
+
+function describeTask(
+  task: Task<unknown>,
+  now: number,
+  running: Task<unknown> | undefined,
+  tasks: Set<Task<unknown>>,
+  showSource: boolean,
+): string {
+  const waitingOn = task.waitingOn;
+  let state = task === running
+    ? "running"
+    : waitingOn !== undefined
+    ? "waiting"
+    : "ready or awaiting a host promise";
+  if (task.cancelling() > 0) state += ", cancelling";
+  let line = `${task.name} (${state}, age ${formatMs(now - task.createdTime)})`;
+  if (waitingOn !== undefined) line += ` awaits ${describeFuture(waitingOn)}`;
+  if (waitingOn instanceof Task && !tasks.has(waitingOn)) line += " (done)";
+  if (showSource && task.createdAt !== undefined) {
+    const frame = task.createdAt.split("\n").find((l) => l.trim() !== "");
+    if (frame !== undefined) line += ` created ${frame.trim()}`;
+  }
+  return line;
+}
+
+function describeFuture(future: Future<unknown>): string {
+  if (future instanceof Task) return `task "${future.name}"`;
+  return future.label ?? String(future);
+}
+
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
+setTaskTreeFormatter((loop) => formatTaskTree(loop));
