@@ -264,7 +264,10 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   /**
    * Takes back one cancellation request, for code (like `timeout`) that
    * cancelled the task itself and handled it. At zero, a cancellation not
-   * yet delivered is dropped.
+   * yet delivered is dropped, and `task.signal` is replaced by a fresh,
+   * unaborted signal (an `AbortSignal` cannot be reset; a signal read
+   * before, such as the task function's argument, stays aborted, so read
+   * `currentTask().signal` again after handling a timeout).
    *
    * @returns The requests left.
    *
@@ -284,7 +287,12 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   uncancel(): number {
     if (this.#numCancels > 0) {
       this.#numCancels--;
-      if (this.#numCancels === 0) this.#mustCancel = false;
+      if (this.#numCancels === 0) {
+        this.#mustCancel = false;
+        // An AbortSignal cannot be reset: the next read of `signal` gets a
+        // fresh one. Signals handed out before stay aborted.
+        if (this.#controller?.signal.aborted) this.#controller = null;
+      }
     }
     return this.#numCancels;
   }

@@ -398,3 +398,17 @@ Deno.test("Task does not support setResult() or setException()", async () => {
 Deno.test("createTask() needs a running loop", () => {
   assert.throws(() => createTask(async () => {}), /no running event loop/);
 });
+
+Deno.test("Task.uncancel() to zero gives the task a fresh signal", async () => {
+  await vrun(async () => {
+    const me = currentTask()!;
+    const first = me.signal;
+    me.cancel();
+    assert.ok(first.aborted);
+    await assert.rejects(sleep(1), CancelledError);
+    assert.equal(me.uncancel(), 0);
+    assert.ok(first.aborted);
+    assert.notEqual(me.signal, first);
+    assert.equal(me.signal.aborted, false);
+  });
+});
