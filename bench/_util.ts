@@ -3,9 +3,10 @@
  * result line, the random delays every implementation shares.
  *
  * A workload file is run as
- * `deno run <perms> bench/<workload>.ts <impl> key=value...` and prints one
- * JSON line with its measurements. It checks its own result and exits non-zero
- * when the check fails, so a fast wrong run cannot pass.
+ * `deno run <perms> bench/<workload>.ts <impl> key=value...`: it runs a
+ * warm-up pass at a tenth of the size, then the measured pass, and prints one
+ * JSON line with the measured pass's figures. Each pass checks its own result
+ * and a failed check exits non-zero, so a fast wrong run cannot pass.
  *
  * @module
  */
@@ -53,6 +54,30 @@ export function param(params: Record<string, number>, key: string): number {
     throw new RangeError(`Missing or invalid parameter "${key}": ${value}`);
   }
   return value;
+}
+
+/** One pass of a workload: its figures. */
+export type Measure = (
+  impl: string,
+  params: Record<string, number>,
+) => Promise<Record<string, number>>;
+
+/**
+ * Runs a workload file: a warm-up pass with the `scaled` parameters divided
+ * by 10 (so the JIT has compiled the hot paths and the heap has grown), then
+ * the measured pass, whose figures are printed.
+ *
+ * @param measure One pass.
+ * @param scaled The parameters the warm-up divides by 10.
+ */
+export async function main(measure: Measure, scaled: string[]): Promise<void> {
+  const { impl, params } = parseArgs(Deno.args);
+  const warm = { ...params };
+  for (const key of scaled) {
+    warm[key] = Math.max(1, Math.ceil(param(params, key) / 10));
+  }
+  await measure(impl, warm);
+  report(await measure(impl, params));
 }
 
 /**

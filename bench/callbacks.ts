@@ -10,40 +10,45 @@
  */
 
 import { getRunningLoop, run } from "@aio/asyncio";
-import { check, param, parseArgs, report, unknownImpl } from "./_util.ts";
+import { check, main, param, unknownImpl } from "./_util.ts";
 
-const { impl, params } = parseArgs(Deno.args);
-const n = param(params, "n");
+async function measure(
+  impl: string,
+  params: Record<string, number>,
+): Promise<Record<string, number>> {
+  const n = param(params, "n");
+  let count = 0;
+  const cb = (i: number): void => {
+    if (i !== count) check(false, `callback ${i} ran in place ${count}`);
+    count++;
+  };
 
-let count = 0;
-const cb = (i: number): void => {
-  if (i !== count) check(false, `callback ${i} ran in place ${count}`);
-  count++;
-};
-
-let ms: number;
-if (impl === "aio") {
-  ms = await run(async () => {
-    const loop = getRunningLoop();
-    const done = loop.createFuture<void>();
+  let ms: number;
+  if (impl === "aio") {
+    ms = await run(async () => {
+      const loop = getRunningLoop();
+      const done = loop.createFuture<void>();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) loop.callSoon(cb, i);
+      loop.callSoon(() => done.setResult());
+      await done;
+      return performance.now() - t0;
+    }, { handleSigint: false });
+  } else if (impl === "raw") {
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) loop.callSoon(cb, i);
-    loop.callSoon(() => done.setResult());
-    await done;
-    return performance.now() - t0;
-  }, { handleSigint: false });
-} else if (impl === "raw") {
-  const t0 = performance.now();
-  const queue: ((i: number) => void)[] = [];
-  const args: number[] = [];
-  for (let i = 0; i < n; i++) {
-    queue.push(cb);
-    args.push(i);
+    const queue: ((i: number) => void)[] = [];
+    const args: number[] = [];
+    for (let i = 0; i < n; i++) {
+      queue.push(cb);
+      args.push(i);
+    }
+    for (let i = 0; i < queue.length; i++) queue[i]!(args[i]!);
+    ms = performance.now() - t0;
+  } else {
+    unknownImpl(impl);
   }
-  for (let i = 0; i < queue.length; i++) queue[i]!(args[i]!);
-  ms = performance.now() - t0;
-} else {
-  unknownImpl(impl);
+  check(count === n, `${count} of ${n} callbacks ran`);
+  return { ms, n };
 }
-check(count === n, `${count} of ${n} callbacks ran`);
-report({ ms, n });
+
+await main(measure, ["n"]);

@@ -16,11 +16,8 @@
 
 import { run } from "@aio/asyncio";
 import { openConnection, startServer } from "@aio/asyncio/io";
-import { check, param, parseArgs, report, unknownImpl } from "./_util.ts";
+import { check, main, param, unknownImpl } from "./_util.ts";
 
-const { impl, params } = parseArgs(Deno.args);
-const clients = param(params, "clients");
-const rounds = param(params, "rounds");
 const SIZE = 100;
 
 /** Client `c`'s message in round `k`: its own pattern, `k` in front. */
@@ -43,107 +40,116 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-let matched = 0;
-let ms: number;
-if (impl === "aio") {
-  ms = await run(async () => {
-    const server = await startServer(async (reader, writer) => {
+async function measure(
+  impl: string,
+  params: Record<string, number>,
+): Promise<Record<string, number>> {
+  const clients = param(params, "clients");
+  const rounds = param(params, "rounds");
+  let matched = 0;
+  let ms: number;
+  if (impl === "aio") {
+    ms = await run(async () => {
+      const server = await startServer(async (reader, writer) => {
+        try {
+          for (;;) {
+            const data = await reader.read(4096);
+            if (data.length === 0) break;
+            writer.write(data);
+            await writer.drain();
+          }
+        } finally {
+          writer.close();
+          await writer.waitClosed();
+        }
+      }, { hostname: "127.0.0.1", port: 0 });
+      const t0 = performance.now();
+      const client = async (c: number): Promise<void> => {
+        const [reader, writer] = await openConnection({
+          hostname: "127.0.0.1",
+          port: server.port,
+        });
+        const pattern = template(c);
+        try {
+          for (let k = 0; k < rounds; k++) {
+            const sent = message(pattern, k);
+            writer.write(sent);
+            await writer.drain();
+            const back = await reader.readExactly(SIZE);
+            if (!same(sent, back)) check(false, `client ${c} round ${k}`);
+            matched++;
+          }
+        } finally {
+          writer.close();
+          await writer.waitClosed();
+        }
+      };
+      await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
+      const elapsed = performance.now() - t0;
+      server.close();
+      await server.waitClosed();
+      return elapsed;
+    }, { handleSigint: false });
+  } else if (impl === "raw") {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const serve = async (conn: Deno.TcpConn): Promise<void> => {
+      conn.setNoDelay(true);
+      const buf = new Uint8Array(4096);
       try {
         for (;;) {
-          const data = await reader.read(4096);
-          if (data.length === 0) break;
-          writer.write(data);
-          await writer.drain();
+          const got = await conn.read(buf);
+          if (got === null) break;
+          let off = 0;
+          while (off < got) off += await conn.write(buf.subarray(off, got));
         }
       } finally {
-        writer.close();
-        await writer.waitClosed();
+        conn.close();
       }
-    }, { hostname: "127.0.0.1", port: 0 });
+    };
+    const accepting = (async () => {
+      const served: Promise<void>[] = [];
+      for await (const conn of listener) served.push(serve(conn));
+      await Promise.all(served);
+    })();
     const t0 = performance.now();
     const client = async (c: number): Promise<void> => {
-      const [reader, writer] = await openConnection({
+      const conn = await Deno.connect({
         hostname: "127.0.0.1",
-        port: server.port,
+        port: (listener.addr as Deno.NetAddr).port,
       });
+      conn.setNoDelay(true);
+      const back = new Uint8Array(SIZE);
       const pattern = template(c);
       try {
         for (let k = 0; k < rounds; k++) {
           const sent = message(pattern, k);
-          writer.write(sent);
-          await writer.drain();
-          const back = await reader.readExactly(SIZE);
+          let off = 0;
+          while (off < SIZE) off += await conn.write(sent.subarray(off));
+          let got = 0;
+          while (got < SIZE) {
+            const r = await conn.read(back.subarray(got));
+            if (r === null) check(false, `client ${c}: EOF in round ${k}`);
+            got += r;
+          }
           if (!same(sent, back)) check(false, `client ${c} round ${k}`);
           matched++;
         }
       } finally {
-        writer.close();
-        await writer.waitClosed();
+        conn.close();
       }
     };
     await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
-    const elapsed = performance.now() - t0;
-    server.close();
-    await server.waitClosed();
-    return elapsed;
-  }, { handleSigint: false });
-} else if (impl === "raw") {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const serve = async (conn: Deno.TcpConn): Promise<void> => {
-    conn.setNoDelay(true);
-    const buf = new Uint8Array(4096);
-    try {
-      for (;;) {
-        const got = await conn.read(buf);
-        if (got === null) break;
-        let off = 0;
-        while (off < got) off += await conn.write(buf.subarray(off, got));
-      }
-    } finally {
-      conn.close();
-    }
-  };
-  const accepting = (async () => {
-    const served: Promise<void>[] = [];
-    for await (const conn of listener) served.push(serve(conn));
-    await Promise.all(served);
-  })();
-  const t0 = performance.now();
-  const client = async (c: number): Promise<void> => {
-    const conn = await Deno.connect({
-      hostname: "127.0.0.1",
-      port: (listener.addr as Deno.NetAddr).port,
-    });
-    conn.setNoDelay(true);
-    const back = new Uint8Array(SIZE);
-    const pattern = template(c);
-    try {
-      for (let k = 0; k < rounds; k++) {
-        const sent = message(pattern, k);
-        let off = 0;
-        while (off < SIZE) off += await conn.write(sent.subarray(off));
-        let got = 0;
-        while (got < SIZE) {
-          const r = await conn.read(back.subarray(got));
-          if (r === null) check(false, `client ${c}: EOF in round ${k}`);
-          got += r;
-        }
-        if (!same(sent, back)) check(false, `client ${c} round ${k}`);
-        matched++;
-      }
-    } finally {
-      conn.close();
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
-  ms = performance.now() - t0;
-  listener.close();
-  await accepting;
-} else {
-  unknownImpl(impl);
+    ms = performance.now() - t0;
+    listener.close();
+    await accepting;
+  } else {
+    unknownImpl(impl);
+  }
+  check(
+    matched === clients * rounds,
+    `${matched} of ${clients * rounds} echoes matched`,
+  );
+  return { ms, n: clients * rounds };
 }
-check(
-  matched === clients * rounds,
-  `${matched} of ${clients * rounds} echoes matched`,
-);
-report({ ms, n: clients * rounds });
+
+await main(measure, ["rounds"]);

@@ -15,11 +15,7 @@
 import { gather, run, sleep } from "@aio/asyncio";
 import { Lock } from "@aio/asyncio/sync";
 import { Mutex } from "async-mutex";
-import { check, param, parseArgs, report, unknownImpl } from "./_util.ts";
-
-const { impl, params } = parseArgs(Deno.args);
-const tasks = param(params, "tasks");
-const rounds = param(params, "rounds");
+import { check, main, param, unknownImpl } from "./_util.ts";
 
 /** A FIFO lock that hands itself to the next waiter: the least a lock does. */
 class RawLock {
@@ -50,66 +46,75 @@ class RawLock {
   }
 }
 
-let counter = 0;
-let ms: number;
-if (impl === "aio") {
-  ms = await run(async () => {
+async function measure(
+  impl: string,
+  params: Record<string, number>,
+): Promise<Record<string, number>> {
+  const tasks = param(params, "tasks");
+  const rounds = param(params, "rounds");
+  let counter = 0;
+  let ms: number;
+  if (impl === "aio") {
+    ms = await run(async () => {
+      const t0 = performance.now();
+      const lock = new Lock();
+      const worker = async (): Promise<void> => {
+        for (let j = 0; j < rounds; j++) {
+          await lock.acquire();
+          try {
+            const seen = counter;
+            await sleep(0);
+            counter = seen + 1;
+          } finally {
+            lock.release();
+          }
+        }
+      };
+      await gather(Array.from({ length: tasks }, () => () => worker()));
+      return performance.now() - t0;
+    }, { handleSigint: false });
+  } else if (impl === "raw") {
     const t0 = performance.now();
-    const lock = new Lock();
+    const lock = new RawLock();
     const worker = async (): Promise<void> => {
       for (let j = 0; j < rounds; j++) {
         await lock.acquire();
         try {
           const seen = counter;
-          await sleep(0);
+          await null;
           counter = seen + 1;
         } finally {
           lock.release();
         }
       }
     };
-    await gather(Array.from({ length: tasks }, () => () => worker()));
-    return performance.now() - t0;
-  }, { handleSigint: false });
-} else if (impl === "raw") {
-  const t0 = performance.now();
-  const lock = new RawLock();
-  const worker = async (): Promise<void> => {
-    for (let j = 0; j < rounds; j++) {
-      await lock.acquire();
-      try {
-        const seen = counter;
-        await null;
-        counter = seen + 1;
-      } finally {
-        lock.release();
+    await Promise.all(Array.from({ length: tasks }, () => worker()));
+    ms = performance.now() - t0;
+  } else if (impl === "async-mutex") {
+    const t0 = performance.now();
+    const mutex = new Mutex();
+    const worker = async (): Promise<void> => {
+      for (let j = 0; j < rounds; j++) {
+        const release = await mutex.acquire();
+        try {
+          const seen = counter;
+          await null;
+          counter = seen + 1;
+        } finally {
+          release();
+        }
       }
-    }
-  };
-  await Promise.all(Array.from({ length: tasks }, () => worker()));
-  ms = performance.now() - t0;
-} else if (impl === "async-mutex") {
-  const t0 = performance.now();
-  const mutex = new Mutex();
-  const worker = async (): Promise<void> => {
-    for (let j = 0; j < rounds; j++) {
-      const release = await mutex.acquire();
-      try {
-        const seen = counter;
-        await null;
-        counter = seen + 1;
-      } finally {
-        release();
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: tasks }, () => worker()));
-  ms = performance.now() - t0;
-} else {
-  unknownImpl(impl);
+    };
+    await Promise.all(Array.from({ length: tasks }, () => worker()));
+    ms = performance.now() - t0;
+  } else {
+    unknownImpl(impl);
+  }
+  check(
+    counter === tasks * rounds,
+    `counter is ${counter}, expected ${tasks * rounds}: two holders at once`,
+  );
+  return { ms, n: tasks * rounds };
 }
-check(
-  counter === tasks * rounds,
-  `counter is ${counter}, expected ${tasks * rounds}: two holders at once`,
-);
-report({ ms, n: tasks * rounds });
+
+await main(measure, ["rounds"]);

@@ -16,10 +16,7 @@
 
 import { createTask, gather, run, sleep, type Task } from "@aio/asyncio";
 import { Event } from "@aio/asyncio/sync";
-import { check, param, parseArgs, report, unknownImpl } from "./_util.ts";
-
-const { impl, params } = parseArgs(Deno.args);
-const n = param(params, "n");
+import { check, main, param, unknownImpl } from "./_util.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error("Run with --v8-flags=--expose-gc");
@@ -29,42 +26,50 @@ const heapUsed = (): number => {
   return Deno.memoryUsage().heapUsed;
 };
 
-let bytes: number;
-let results: number[];
-if (impl === "aio") {
-  [bytes, results] = await run(async () => {
-    const event = new Event();
+async function measure(
+  impl: string,
+  params: Record<string, number>,
+): Promise<Record<string, number>> {
+  const n = param(params, "n");
+  let bytes: number;
+  let results: number[];
+  if (impl === "aio") {
+    [bytes, results] = await run(async () => {
+      const event = new Event();
+      const body = async (i: number): Promise<number> => {
+        await event.wait();
+        return i;
+      };
+      const tasks: Task<number>[] = new Array(n);
+      const before = heapUsed();
+      for (let i = 0; i < n; i++) tasks[i] = createTask(() => body(i));
+      await sleep(0);
+      await sleep(0);
+      check(tasks.every((t) => !t.done()), "a task finished early");
+      const after = heapUsed();
+      event.set();
+      return [(after - before) / n, await gather(tasks)] as const;
+    }, { handleSigint: false });
+  } else if (impl === "raw") {
+    const gate = Promise.withResolvers<void>();
     const body = async (i: number): Promise<number> => {
-      await event.wait();
+      await gate.promise;
       return i;
     };
-    const tasks: Task<number>[] = new Array(n);
+    const pending: Promise<number>[] = new Array(n);
     const before = heapUsed();
-    for (let i = 0; i < n; i++) tasks[i] = createTask(() => body(i));
-    await sleep(0);
-    await sleep(0);
-    check(tasks.every((t) => !t.done()), "a task finished early");
+    for (let i = 0; i < n; i++) pending[i] = body(i);
+    await null;
     const after = heapUsed();
-    event.set();
-    return [(after - before) / n, await gather(tasks)] as const;
-  }, { handleSigint: false });
-} else if (impl === "raw") {
-  const gate = Promise.withResolvers<void>();
-  const body = async (i: number): Promise<number> => {
-    await gate.promise;
-    return i;
-  };
-  const pending: Promise<number>[] = new Array(n);
-  const before = heapUsed();
-  for (let i = 0; i < n; i++) pending[i] = body(i);
-  await null;
-  const after = heapUsed();
-  bytes = (after - before) / n;
-  gate.resolve();
-  results = await Promise.all(pending);
-} else {
-  unknownImpl(impl);
+    bytes = (after - before) / n;
+    gate.resolve();
+    results = await Promise.all(pending);
+  } else {
+    unknownImpl(impl);
+  }
+  check(results.length === n, `${results.length} of ${n} tasks finished`);
+  check(results.every((v, i) => v === i), "results out of place");
+  return { bytes, n };
 }
-check(results.length === n, `${results.length} of ${n} tasks finished`);
-check(results.every((v, i) => v === i), "results out of place");
-report({ bytes, n });
+
+await main(measure, ["n"]);

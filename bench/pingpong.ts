@@ -13,10 +13,7 @@
 
 import { createTask, run } from "@aio/asyncio";
 import { Queue } from "@aio/asyncio/sync";
-import { check, param, parseArgs, report, unknownImpl } from "./_util.ts";
-
-const { impl, params } = parseArgs(Deno.args);
-const n = param(params, "n");
+import { check, main, param, unknownImpl } from "./_util.ts";
 
 /** A bounded FIFO channel with FIFO waiters: the least a queue must do. */
 class Channel<T> {
@@ -48,43 +45,51 @@ class Channel<T> {
   }
 }
 
-let received = 0;
-let ms: number;
-if (impl === "aio") {
-  ms = await run(async () => {
+async function measure(
+  impl: string,
+  params: Record<string, number>,
+): Promise<Record<string, number>> {
+  const n = param(params, "n");
+  let received = 0;
+  let ms: number;
+  if (impl === "aio") {
+    ms = await run(async () => {
+      const t0 = performance.now();
+      const queue = new Queue<number>(1);
+      const producer = createTask(async () => {
+        for (let i = 0; i < n; i++) await queue.put(i);
+      });
+      const consumer = createTask(async () => {
+        for (let i = 0; i < n; i++) {
+          const v = await queue.get();
+          if (v !== i) check(false, `got ${v}, expected ${i}`);
+          received++;
+        }
+      });
+      await producer;
+      await consumer;
+      return performance.now() - t0;
+    }, { handleSigint: false });
+  } else if (impl === "raw") {
     const t0 = performance.now();
-    const queue = new Queue<number>(1);
-    const producer = createTask(async () => {
-      for (let i = 0; i < n; i++) await queue.put(i);
-    });
-    const consumer = createTask(async () => {
+    const channel = new Channel<number>(1);
+    const producer = (async () => {
+      for (let i = 0; i < n; i++) await channel.put(i);
+    })();
+    const consumer = (async () => {
       for (let i = 0; i < n; i++) {
-        const v = await queue.get();
+        const v = await channel.get();
         if (v !== i) check(false, `got ${v}, expected ${i}`);
         received++;
       }
-    });
-    await producer;
-    await consumer;
-    return performance.now() - t0;
-  }, { handleSigint: false });
-} else if (impl === "raw") {
-  const t0 = performance.now();
-  const channel = new Channel<number>(1);
-  const producer = (async () => {
-    for (let i = 0; i < n; i++) await channel.put(i);
-  })();
-  const consumer = (async () => {
-    for (let i = 0; i < n; i++) {
-      const v = await channel.get();
-      if (v !== i) check(false, `got ${v}, expected ${i}`);
-      received++;
-    }
-  })();
-  await Promise.all([producer, consumer]);
-  ms = performance.now() - t0;
-} else {
-  unknownImpl(impl);
+    })();
+    await Promise.all([producer, consumer]);
+    ms = performance.now() - t0;
+  } else {
+    unknownImpl(impl);
+  }
+  check(received === n, `${received} of ${n} messages arrived`);
+  return { ms, n };
 }
-check(received === n, `${received} of ${n} messages arrived`);
-report({ ms, n });
+
+await main(measure, ["n"]);

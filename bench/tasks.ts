@@ -11,35 +11,40 @@
  */
 
 import { gather, run, sleep } from "@aio/asyncio";
-import { check, param, parseArgs, report, unknownImpl } from "./_util.ts";
+import { check, main, param, unknownImpl } from "./_util.ts";
 
-const { impl, params } = parseArgs(Deno.args);
-const n = param(params, "n");
-
-let ms: number;
-let results: number[];
-if (impl === "aio") {
-  [ms, results] = await run(async () => {
+async function measure(
+  impl: string,
+  params: Record<string, number>,
+): Promise<Record<string, number>> {
+  const n = param(params, "n");
+  let ms: number;
+  let results: number[];
+  if (impl === "aio") {
+    [ms, results] = await run(async () => {
+      const t0 = performance.now();
+      const body = async (i: number): Promise<number> => {
+        await sleep(0);
+        return i;
+      };
+      const fns = Array.from({ length: n }, (_, i) => () => body(i));
+      const out = await gather(fns);
+      return [performance.now() - t0, out] as const;
+    }, { handleSigint: false });
+  } else if (impl === "raw") {
     const t0 = performance.now();
     const body = async (i: number): Promise<number> => {
-      await sleep(0);
+      await null;
       return i;
     };
-    const fns = Array.from({ length: n }, (_, i) => () => body(i));
-    const out = await gather(fns);
-    return [performance.now() - t0, out] as const;
-  }, { handleSigint: false });
-} else if (impl === "raw") {
-  const t0 = performance.now();
-  const body = async (i: number): Promise<number> => {
-    await null;
-    return i;
-  };
-  results = await Promise.all(Array.from({ length: n }, (_, i) => body(i)));
-  ms = performance.now() - t0;
-} else {
-  unknownImpl(impl);
+    results = await Promise.all(Array.from({ length: n }, (_, i) => body(i)));
+    ms = performance.now() - t0;
+  } else {
+    unknownImpl(impl);
+  }
+  check(results.length === n, `${results.length} of ${n} results`);
+  check(results.every((v, i) => v === i), "results out of place");
+  return { ms, n };
 }
-check(results.length === n, `${results.length} of ${n} results`);
-check(results.every((v, i) => v === i), "results out of place");
-report({ ms, n });
+
+await main(measure, ["n"]);

@@ -18,18 +18,12 @@
 import { getRunningLoop, run } from "@aio/asyncio";
 import {
   check,
+  main,
   param,
-  parseArgs,
   quantile,
   randomDelays,
-  report,
   unknownImpl,
 } from "./_util.ts";
-
-const { impl, params } = parseArgs(Deno.args);
-const n = param(params, "n");
-const delays = randomDelays(n);
-const lateness = new Float64Array(n).fill(-1);
 
 /** A binary min-heap of timers on one host timer: the least a loop does. */
 class TimerHeap {
@@ -103,50 +97,60 @@ class TimerHeap {
   }
 }
 
-let fired = 0;
-const t0 = performance.now();
-if (impl === "aio") {
-  await run(async () => {
-    const loop = getRunningLoop();
-    const done = loop.createFuture<void>();
-    const cb = (i: number, deadline: number): void => {
-      lateness[i] = performance.now() - deadline;
-      if (++fired === n) done.setResult();
-    };
-    for (let i = 0; i < n; i++) {
-      const delay = delays[i]!;
-      loop.callLater(delay, cb, i, performance.now() + delay);
-    }
-    await done;
-  }, { handleSigint: false });
-} else if (impl === "raw" || impl === "setTimeout") {
-  const heap = new TimerHeap();
-  await new Promise<void>((resolve) => {
-    for (let i = 0; i < n; i++) {
-      const delay = delays[i]!;
-      const deadline = performance.now() + delay;
-      const cb = (): void => {
+async function measure(
+  impl: string,
+  params: Record<string, number>,
+): Promise<Record<string, number>> {
+  const n = param(params, "n");
+  const delays = randomDelays(n);
+  const lateness = new Float64Array(n).fill(-1);
+  let fired = 0;
+  const t0 = performance.now();
+  if (impl === "aio") {
+    await run(async () => {
+      const loop = getRunningLoop();
+      const done = loop.createFuture<void>();
+      const cb = (i: number, deadline: number): void => {
         lateness[i] = performance.now() - deadline;
-        if (++fired === n) resolve();
+        if (++fired === n) done.setResult();
       };
-      if (impl === "raw") heap.schedule(delay, cb);
-      else setTimeout(cb, delay);
-    }
-  });
-} else {
-  unknownImpl(impl);
+      for (let i = 0; i < n; i++) {
+        const delay = delays[i]!;
+        loop.callLater(delay, cb, i, performance.now() + delay);
+      }
+      await done;
+    }, { handleSigint: false });
+  } else if (impl === "raw" || impl === "setTimeout") {
+    const heap = new TimerHeap();
+    await new Promise<void>((resolve) => {
+      for (let i = 0; i < n; i++) {
+        const delay = delays[i]!;
+        const deadline = performance.now() + delay;
+        const cb = (): void => {
+          lateness[i] = performance.now() - deadline;
+          if (++fired === n) resolve();
+        };
+        if (impl === "raw") heap.schedule(delay, cb);
+        else setTimeout(cb, delay);
+      }
+    });
+  } else {
+    unknownImpl(impl);
+  }
+  const ms = performance.now() - t0;
+  check(fired === n, `${fired} of ${n} timers fired`);
+  check(lateness.every((v) => v >= -1), "a timer fired twice or never");
+  // The host's setTimeout takes whole milliseconds and may fire up to 1 ms
+  // before a fractional deadline; the loops must not fire early at all.
+  const slack = impl === "setTimeout" ? 1.5 : 0.5;
+  const early = lateness.filter((v) => v < -slack).length;
+  check(early === 0, `${early} timers fired more than ${slack} ms early`);
+  return {
+    ms,
+    n,
+    p50: quantile(lateness, 0.5),
+    p99: quantile(lateness, 0.99),
+  };
 }
-const ms = performance.now() - t0;
-check(fired === n, `${fired} of ${n} timers fired`);
-check(lateness.every((v) => v >= -1), "a timer fired twice or never");
-// The host's setTimeout takes whole milliseconds and may fire up to 1 ms
-// before a fractional deadline; the loops must not fire early at all.
-const slack = impl === "setTimeout" ? 1.5 : 0.5;
-const early = lateness.filter((v) => v < -slack).length;
-check(early === 0, `${early} timers fired more than ${slack} ms early`);
-report({
-  ms,
-  n,
-  p50: quantile(lateness, 0.5),
-  p99: quantile(lateness, 0.99),
-});
+
+await main(measure, ["n"]);

@@ -18,6 +18,17 @@ def report(**result):
     print(json.dumps(result), flush=True)
 
 
+def main(measure, scaled):
+    """A warm-up pass with the `scaled` parameters divided by 10, then the
+    measured pass, whose figures are printed (as bench/_util.ts does)."""
+    p = params()
+    warm = dict(p)
+    for key in scaled:
+        warm[key] = max(1, -(-p[key] // 10))
+    measure(warm)
+    report(**measure(p))
+
+
 def check(ok, message):
     if not ok:
         raise SystemExit(f"Check failed: {message}")

@@ -4,13 +4,9 @@ server on 127.0.0.1, every reply compared with what was sent."""
 import asyncio
 import time
 
-from _util import check, params, report
+from _util import check, main
 
-P = params()
-CLIENTS = P["clients"]
-ROUNDS = P["rounds"]
 SIZE = 100
-matched = 0
 
 
 def template(c):
@@ -36,35 +32,44 @@ async def handle(reader, writer):
         await writer.wait_closed()
 
 
-async def client(c, port):
-    global matched
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    pattern = template(c)
-    try:
-        for k in range(ROUNDS):
-            sent = message(pattern, k)
-            writer.write(sent)
-            await writer.drain()
-            back = await reader.readexactly(SIZE)
-            if back != sent:
-                check(False, f"client {c} round {k}")
-            matched += 1
-    finally:
-        writer.close()
-        await writer.wait_closed()
+def measure(p):
+    clients = p["clients"]
+    rounds = p["rounds"]
+    matched = 0
+
+    async def client(c, port):
+        nonlocal matched
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        pattern = template(c)
+        try:
+            for k in range(rounds):
+                sent = message(pattern, k)
+                writer.write(sent)
+                await writer.drain()
+                back = await reader.readexactly(SIZE)
+                if back != sent:
+                    check(False, f"client {c} round {k}")
+                matched += 1
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    async def run():
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        t0 = time.perf_counter()
+        await asyncio.gather(*(client(c, port) for c in range(clients)))
+        elapsed = (time.perf_counter() - t0) * 1000
+        server.close()
+        await server.wait_closed()
+        return elapsed
+
+    ms = asyncio.run(run())
+    check(
+        matched == clients * rounds,
+        f"{matched} of {clients * rounds} echoes matched",
+    )
+    return {"ms": ms, "n": clients * rounds}
 
 
-async def main():
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    t0 = time.perf_counter()
-    await asyncio.gather(*(client(c, port) for c in range(CLIENTS)))
-    elapsed = (time.perf_counter() - t0) * 1000
-    server.close()
-    await server.wait_closed()
-    return elapsed
-
-
-ms = asyncio.run(main())
-check(matched == CLIENTS * ROUNDS, f"{matched} of {CLIENTS * ROUNDS} echoes matched")
-report(ms=ms, n=CLIENTS * ROUNDS)
+main(measure, ["rounds"])

@@ -5,9 +5,7 @@ import asyncio
 import gc
 import tracemalloc
 
-from _util import check, params, report
-
-N = params()["n"]
+from _util import check, main
 
 
 async def body(event, i):
@@ -15,25 +13,30 @@ async def body(event, i):
     return i
 
 
-async def main():
-    event = asyncio.Event()
-    tasks = [None] * N
-    gc.collect()
-    before = tracemalloc.get_traced_memory()[0]
-    for i in range(N):
-        tasks[i] = asyncio.create_task(body(event, i))
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
-    check(not any(t.done() for t in tasks), "a task finished early")
-    gc.collect()
-    after = tracemalloc.get_traced_memory()[0]
-    event.set()
-    return (after - before) / N, await asyncio.gather(*tasks)
+def measure(p):
+    n = p["n"]
+
+    async def run():
+        event = asyncio.Event()
+        tasks = [None] * n
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(n):
+            tasks[i] = asyncio.create_task(body(event, i))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        check(not any(t.done() for t in tasks), "a task finished early")
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+        event.set()
+        return (after - before) / n, await asyncio.gather(*tasks)
+
+    tracemalloc.start()
+    bytes_per_task, results = asyncio.run(run())
+    tracemalloc.stop()
+    check(len(results) == n, f"{len(results)} of {n} tasks finished")
+    check(all(v == i for i, v in enumerate(results)), "results out of place")
+    return {"bytes": bytes_per_task, "n": n}
 
 
-tracemalloc.start()
-bytes_per_task, results = asyncio.run(main())
-tracemalloc.stop()
-check(len(results) == N, f"{len(results)} of {N} tasks finished")
-check(all(v == i for i, v in enumerate(results)), "results out of place")
-report(bytes=bytes_per_task, n=N)
+main(measure, ["n"])

@@ -3,9 +3,7 @@
 import asyncio
 import time
 
-from _util import check, params, report
-
-N = params()["n"]
+from _util import check, main
 
 
 async def body(i):
@@ -13,13 +11,18 @@ async def body(i):
     return i
 
 
-async def main():
-    t0 = time.perf_counter()
-    out = await asyncio.gather(*(body(i) for i in range(N)))
-    return (time.perf_counter() - t0) * 1000, out
+def measure(p):
+    n = p["n"]
+
+    async def run():
+        t0 = time.perf_counter()
+        out = await asyncio.gather(*(body(i) for i in range(n)))
+        return (time.perf_counter() - t0) * 1000, out
+
+    ms, results = asyncio.run(run())
+    check(len(results) == n, f"{len(results)} of {n} results")
+    check(all(v == i for i, v in enumerate(results)), "results out of place")
+    return {"ms": ms, "n": n}
 
 
-ms, results = asyncio.run(main())
-check(len(results) == N, f"{len(results)} of {N} results")
-check(all(v == i for i, v in enumerate(results)), "results out of place")
-report(ms=ms, n=N)
+main(measure, ["n"])
