@@ -32,6 +32,9 @@ function describeError(error) {
   return { name: "Error", message: String(error), stack: undefined };
 }
 
+/** Module namespaces by URL: a cached `import()` still costs a few µs. */
+const modules = new Map();
+
 /**
  * @param {{ id: number, url: string, name: string, args: unknown[] }} job
  * @returns {Promise<void>}
@@ -39,7 +42,11 @@ function describeError(error) {
 async function runJob(job) {
   let value;
   try {
-    const module = await import(job.url);
+    let module = modules.get(job.url);
+    if (module === undefined) {
+      module = await import(job.url);
+      modules.set(job.url, module);
+    }
     const fn = module[job.name];
     if (typeof fn !== "function") {
       throw new TypeError(

@@ -29,8 +29,8 @@ import { allTasks, currentTask, Task } from "./task.ts";
 /** Options for {@linkcode formatTaskTree}. */
 export interface TaskTreeOptions {
   /**
-   * Add where each task was created (the first frame of `Task.createdAt`),
-   * when the loop was in debug mode at the time.
+   * Add where each task was created (the first frame of `Task.createdAt`
+   * outside this library), when the loop was in debug mode at the time.
    *
    * @default {true}
    */
@@ -164,10 +164,23 @@ function describeTask(
   if (waitingOn !== undefined) line += ` awaits ${describeFuture(waitingOn)}`;
   if (waitingOn instanceof Task && !tasks.has(waitingOn)) line += " (done)";
   if (showSource && task.createdAt !== undefined) {
-    const frame = task.createdAt.split("\n").find((l) => l.trim() !== "");
-    if (frame !== undefined) line += ` created ${frame.trim()}`;
+    const frame = task.createdAt.split("\n").map((l) => l.trim()).find((l) =>
+      l !== "" && !isLibraryFrame(l)
+    );
+    if (frame !== undefined) line += ` created ${frame}`;
   }
   return line;
+}
+
+/** The root of this library, to skip its frames in creation sites. */
+const LIBRARY_ROOT = new URL("../", import.meta.url).href;
+const LIBRARY_DIRS = ["task/", "loop/", "sync/", "io/"].map((d) =>
+  LIBRARY_ROOT + d
+);
+
+function isLibraryFrame(frame: string): boolean {
+  return LIBRARY_DIRS.some((dir) => frame.includes(dir)) &&
+    !/_test\.ts:/.test(frame);
 }
 
 function describeFuture(future: Future<unknown>): string {
