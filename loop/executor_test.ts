@@ -332,3 +332,13 @@ Deno.test("loop.setDefaultExecutor() throws while a default executor is in use",
 Deno.test("toWorker() throws outside a running loop", () => {
   assert.throws(() => toWorker(JOBS, "add"), /no running event loop/);
 });
+
+Deno.test("WorkerPool.shutdown() called twice resolves both calls", async () => {
+  const pool = new WorkerPool({ size: 1 });
+  const job = pool.submit<number>(JOBS, "echoLater", [5]);
+  const first = pool.shutdown();
+  const second = pool.shutdown();
+  await Promise.all([first, second]);
+  assert.equal(await job, 5);
+  assert.equal(pool.workerCount, 0);
+});
