@@ -110,6 +110,7 @@ export function connectionStreams(
     },
     localAddr,
     remoteAddr,
+    consumesChunks: true,
   };
   if (options.halfClose !== false && conn.closeWrite !== undefined) {
     const closeWrite = conn.closeWrite.bind(conn);

@@ -8,6 +8,8 @@
 import { getRunningLoop } from "../loop/mod.ts";
 import { IncompleteReadError, LimitOverrunError } from "../task/errors.ts";
 import { Future } from "../task/future.ts";
+import { sleep } from "../task/sleep.ts";
+import { currentTask } from "../task/task.ts";
 import { attachSource, type ReaderSource } from "./_source.ts";
 import { checkSignal, encoder, waitOn } from "./_wait.ts";
 
@@ -33,6 +35,10 @@ export interface ReadOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Reads of at least this many bytes return views instead of copies. */
+const VIEW_MIN = 16 * 1024;
+/** Storage allocated at a time once views were handed out. */
+const STORAGE = 256 * 1024;
 
 /**
  * A buffered reader of bytes, as asyncio's `StreamReader`. A pump (or your
@@ -46,6 +52,11 @@ const EMPTY = new Uint8Array(0);
  * wait with `CancelledError` (or `signal.reason`), no byte is consumed, and
  * the next read sees the same data. A pre-aborted signal rejects at once,
  * even if the data is there.
+ *
+ * **Results**: every read returns bytes the reader never changes again.
+ * Results of 16 KiB or more are views into the reader's storage (no copy;
+ * their `buffer` may be shared with other results); smaller ones are
+ * copies.
  *
  * **Flow control**: while more than `limit` bytes are buffered, the pump
  * that feeds the reader pauses; it resumes once reads bring the buffer back
@@ -77,6 +88,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   #waiter: Future<void> | null = null;
   #source: ReaderSource | null = null;
   #paused = false;
+  /** Whether views of `#buf` were handed out (its bytes must not change). */
+  #viewed = false;
 
   /**
    * Creates an empty reader.
@@ -533,10 +546,18 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     const waiter = new Future<void>(getRunningLoop());
     this.#waiter = waiter;
     this.#source?.pull?.();
+    const task = currentTask();
+    const cancelling = task?.cancelling() ?? 0;
     try {
       await waitOn(waiter, signal);
     } finally {
       if (this.#waiter === waiter) this.#waiter = null;
+    }
+    if (task !== undefined && task.cancelling() > cancelling) {
+      // Woken with data, then cancelled before resuming: let the pending
+      // CancelledError land here, before any byte leaves the buffer (the
+      // task module delivers it at the next wait).
+      await sleep(0);
     }
     this.#throwIfFailed();
   }
@@ -544,8 +565,15 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   #take(n: number): Uint8Array {
     if (n === 0) return EMPTY;
     const start = this.#start;
-    const out = this.#buf.slice(start, start + n);
-    if (start + n === this.#end) {
+    let out: Uint8Array;
+    if (n >= VIEW_MIN) {
+      // Zero-copy: a view of bytes this reader never writes again.
+      out = this.#buf.subarray(start, start + n);
+      this.#viewed = true;
+    } else {
+      out = this.#buf.slice(start, start + n);
+    }
+    if (start + n === this.#end && !this.#viewed) {
       this.#start = this.#end = 0;
     } else {
       this.#start = start + n;
@@ -560,14 +588,17 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   #makeRoom(n: number): void {
     const used = this.#end - this.#start;
     const buf = this.#buf;
-    if (used + n <= buf.length) {
+    if (!this.#viewed && used + n <= buf.length) {
       buf.copyWithin(0, this.#start, this.#end);
     } else {
-      let size = Math.max(buf.length * 2, 4096);
+      // Views may point into `buf`: move to new storage, sized so that
+      // large reads share one allocation.
+      let size = this.#viewed ? STORAGE : Math.max(buf.length * 2, 4096);
       while (size < used + n) size *= 2;
       const next = new Uint8Array(size);
       next.set(buf.subarray(this.#start, this.#end));
       this.#buf = next;
+      this.#viewed = false;
     }
     this.#start = 0;
     this.#end = used;

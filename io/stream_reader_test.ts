@@ -327,3 +327,19 @@ Deno.test("StreamReader gives the same results for any chunking of the same byte
     { seed: 20261125, numRuns: 60 },
   );
 });
+
+Deno.test("a read cancelled after data woke it but before it resumed loses no byte", async () => {
+  const got = await run(async () => {
+    const r = new StreamReader();
+    const reading = createTask(() => r.read(10));
+    await sleep(1); // the task waits for data
+    r.feedData(enc.encode("abc")); // wakes it (it resumes next tick)
+    reading.cancel(); // before it resumed
+    const outcome = await reading.then<string, string>(
+      (b) => dec.decode(b),
+      (e) => (e as Error).name,
+    );
+    return [outcome, r.bufferSize, dec.decode(await r.read(10))];
+  }, virtual());
+  assert.deepEqual(got, ["CancelledError", 3, "abc"]);
+});

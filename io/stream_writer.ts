@@ -26,6 +26,13 @@ export interface WriteSink {
   readonly remoteAddr?: Deno.Addr | null;
   /** The local address, for sockets. */
   readonly localAddr?: Deno.Addr | null;
+  /**
+   * `true` if the sink is done with a chunk once `write()` settles (sockets
+   * and files are): the writer then reuses the chunk's memory for later
+   * writes instead of allocating. Leave it unset for sinks that keep the
+   * chunks they are given (a `WritableStream` passes them on).
+   */
+  readonly consumesChunks?: boolean;
 }
 
 /** Options for {@linkcode StreamWriter}. */
@@ -52,6 +59,10 @@ export interface WriterWaitOptions {
 
 /** Bytes gathered into one sink write when several small chunks queue up. */
 const GATHER = 64 * 1024;
+/** Size of the reusable staging buffers of sinks that consume chunks. */
+const STAGE = 64 * 1024;
+/** Staging buffers kept for reuse per writer. */
+const POOL = 4;
 
 /**
  * A buffered writer, as asyncio's `StreamWriter`.
@@ -92,6 +103,11 @@ export class StreamWriter implements AsyncDisposable {
   readonly #high: number;
   readonly #low: number;
   readonly #queue = new Deque<Uint8Array>();
+  readonly #reuse: boolean;
+  /** The staging buffer small writes are copied into (reusing sinks). */
+  #tail: Uint8Array | null = null;
+  #tailUsed = 0;
+  readonly #pool: Uint8Array[] = [];
   #size = 0;
   #flushing = false;
   #closing = false;
@@ -133,6 +149,7 @@ export class StreamWriter implements AsyncDisposable {
       );
     }
     this.#sink = sink;
+    this.#reuse = sink.consumesChunks === true;
     this.#high = high;
     this.#low = low;
   }
@@ -220,12 +237,27 @@ export class StreamWriter implements AsyncDisposable {
     if (this.#eofRequested) {
       throw new Error("Cannot write: writeEof() was called");
     }
-    const bytes = typeof data === "string"
-      ? encoder.encode(data)
-      : data.slice();
-    if (bytes.length === 0) return;
-    this.#queue.push(bytes);
-    this.#size += bytes.length;
+    const n = typeof data === "string" ? -1 : data.length;
+    if (n === 0 || data === "") return;
+    if (this.#reuse && n > 0 && n <= STAGE) {
+      // Copy into a reusable staging buffer: no allocation, and writes made
+      // while the sink is busy are sent together.
+      if (this.#tail !== null && this.#tailUsed + n > STAGE) this.#seal();
+      if (this.#tail === null) {
+        this.#tail = this.#pool.pop() ?? new Uint8Array(STAGE);
+        this.#tailUsed = 0;
+      }
+      this.#tail.set(data as Uint8Array, this.#tailUsed);
+      this.#tailUsed += n;
+      this.#size += n;
+    } else {
+      const bytes = typeof data === "string"
+        ? encoder.encode(data)
+        : data.slice();
+      this.#seal();
+      this.#queue.push(bytes);
+      this.#size += bytes.length;
+    }
     if (!this.#flushing) this.#flush();
   }
 
@@ -382,6 +414,8 @@ export class StreamWriter implements AsyncDisposable {
   abort(): void {
     this.#aborted = true;
     this.#queue.clear();
+    this.#tail = null;
+    this.#tailUsed = 0;
     this.#size = 0;
     this.#closing = true;
     this.#wakeAll(this.#drainWaiters);
@@ -479,14 +513,28 @@ export class StreamWriter implements AsyncDisposable {
     }
   }
 
+  /** Moves the staging buffer's bytes to the queue of chunks to send. */
+  #seal(): void {
+    const tail = this.#tail;
+    if (tail === null) return;
+    if (this.#tailUsed > 0) this.#queue.push(tail.subarray(0, this.#tailUsed));
+    else this.#pool.push(tail);
+    this.#tail = null;
+    this.#tailUsed = 0;
+  }
+
   async #flush(): Promise<void> {
     this.#flushing = true;
     const queue = this.#queue;
     const sink = this.#sink;
     try {
-      while (queue.length > 0) {
+      for (;;) {
+        if (queue.length === 0) {
+          if (this.#tailUsed === 0) break;
+          this.#seal();
+        }
         let chunk = queue.shift()!;
-        if (queue.length > 0 && chunk.length < GATHER) {
+        if (!this.#reuse && queue.length > 0 && chunk.length < GATHER) {
           const parts = [chunk];
           let size = chunk.length;
           while (
@@ -501,6 +549,12 @@ export class StreamWriter implements AsyncDisposable {
         await sink.write(chunk);
         if (this.#failed || this.#aborted) break;
         this.#size -= chunk.length;
+        if (
+          this.#reuse && chunk.buffer.byteLength === STAGE &&
+          this.#pool.length < POOL
+        ) {
+          this.#pool.push(new Uint8Array(chunk.buffer));
+        }
         if (this.#size <= this.#low) this.#wakeAll(this.#drainWaiters);
       }
       if (this.#eofRequested && !this.#eofSent && !this.#failed) {
@@ -516,6 +570,8 @@ export class StreamWriter implements AsyncDisposable {
 
   #fail(error: unknown): void {
     this.#queue.clear();
+    this.#tail = null;
+    this.#tailUsed = 0;
     this.#size = 0;
     if (this.#aborted) return;
     this.#failed = true;
