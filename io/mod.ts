@@ -26,6 +26,32 @@
  * assert.equal(echoed, "hello\n");
  * ```
  *
+ * ## Cancellation
+ *
+ * Every method that can wait takes `{ signal }` (a pre-aborted signal
+ * rejects at once, even when data is ready) and is a wait on a library
+ * future, so cancelling the waiting task ends it too. Reads take bytes out
+ * of the buffer only once they can return them, so a cancelled read loses
+ * nothing, even when the task is cancelled after data woke it. Host
+ * operations (a file write, a connect) run to their end; a connection or
+ * file opened for a cancelled wait is closed.
+ *
+ * ## Where this differs from asyncio, and why
+ *
+ * - `writer.write()` returns `void` and never waits (as asyncio); call
+ *   `await writer.drain()` for backpressure.
+ * - A server handler's connection is closed when the handler returns or
+ *   throws (asyncio leaves it open). Deno's sanitizers and resource limits
+ *   make a forgotten connection a leak; keep the handler running for as long
+ *   as you use the connection.
+ * - Servers listen on `127.0.0.1` unless told otherwise (asyncio and Deno
+ *   default to every interface).
+ * - A reader's pump pauses above `limit` bytes, not twice the limit.
+ * - `readLine()` throws `LimitOverrunError` (asyncio: `ValueError`) after
+ *   dropping the over-long line, as asyncio does.
+ * - Large reads (16 KiB or more) return views instead of copies; the reader
+ *   never changes bytes it returned.
+ *
  * @module
  */
 
