@@ -17,7 +17,9 @@
  * dropped, and with `terminateOnCancel` its Worker is terminated at once (a
  * new Worker starts when a job needs one). A Worker that crashes (an uncaught
  * error outside the job's own promise, such as a throw in a timer) fails only
- * the job it was running; the pool replaces it.
+ * the job it was running at that moment; the pool replaces it. (A job that
+ * leaves a timer or promise behind which fails later is not told apart from
+ * the job that runs when it fails.)
  *
  * Worker module URLs need `--allow-read` for `file:` modules. Workers inherit
  * the program's permissions. A live Worker keeps the process alive: end the
