@@ -3,7 +3,7 @@
  * `StreamWriter` (over the connection), like asyncio's transport + protocol.
  */
 
-import { attachSource } from "./_source.ts";
+import { attachSource, commit, reserve } from "./_source.ts";
 import { StreamReader } from "./stream_reader.ts";
 import { StreamWriter, type WriteSink } from "./stream_writer.ts";
 
@@ -57,19 +57,20 @@ export function connectionStreams(
   const pumpDone = pump();
 
   async function pump(): Promise<void> {
-    const buf = new Uint8Array(READ_SIZE);
     try {
       for (;;) {
         while (paused && !closed) {
           await new Promise<void>((r) => (resume = r));
         }
         if (closed) break;
-        const n = await conn.read(buf);
+        // Read straight into the reader's buffer: no copy.
+        const n = await conn.read(reader[reserve](READ_SIZE));
+        reader[commit](n ?? 0);
         if (n === null) break;
-        reader.feedData(buf.subarray(0, n));
       }
       reader.feedEof();
     } catch (error) {
+      reader[commit](0);
       try {
         if (closed) reader.feedEof();
         else reader.setException(error);

@@ -15,3 +15,13 @@ export interface ReaderSource {
 
 /** `reader[attachSource](source)` links a source to a reader. */
 export const attachSource: unique symbol = Symbol("aio.attachSource");
+
+/**
+ * `reader[reserve](n)`: a region of `n` writable bytes at the end of the
+ * reader's buffer, for a pump to read into without a copy; then
+ * `reader[commit](count)` appends the `count` bytes read. One reservation
+ * at a time, and no `feedData` while it is out.
+ */
+export const reserve: unique symbol = Symbol("aio.reserve");
+/** See {@linkcode reserve}. */
+export const commit: unique symbol = Symbol("aio.commit");

@@ -10,7 +10,7 @@ import { IncompleteReadError, LimitOverrunError } from "../task/errors.ts";
 import { Future } from "../task/future.ts";
 import { sleep } from "../task/sleep.ts";
 import { currentTask } from "../task/task.ts";
-import { attachSource, type ReaderSource } from "./_source.ts";
+import { attachSource, commit, type ReaderSource, reserve } from "./_source.ts";
 import { checkSignal, encoder, waitOn } from "./_wait.ts";
 
 /** The default buffer limit of readers: 64 KiB, as in asyncio. */
@@ -90,6 +90,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   #paused = false;
   /** Whether views of `#buf` were handed out (its bytes must not change). */
   #viewed = false;
+  /** Whether a pump is reading into the end of `#buf`. */
+  #reserved = false;
 
   /**
    * Creates an empty reader.
@@ -157,6 +159,26 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
+   * @ignore A region of `n` bytes at the end of the buffer for the pump to
+   * read into (no copy); the bytes count once committed.
+   */
+  [reserve](n: number): Uint8Array {
+    if (this.#end + n > this.#buf.length) this.#makeRoom(n);
+    this.#reserved = true;
+    return this.#buf.subarray(this.#end, this.#end + n);
+  }
+
+  /**
+   * @ignore Appends the `n` bytes the pump read into its reserved region.
+   */
+  [commit](n: number): void {
+    this.#reserved = false;
+    if (n <= 0 || this.#eof) return;
+    this.#end += n;
+    this.#fed();
+  }
+
+  /**
    * Appends bytes to the buffer (they are copied) and wakes a waiting read.
    *
    * @param data The bytes.
@@ -176,6 +198,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (this.#eof) {
       throw new Error("Cannot call feedData(): feedEof() was called");
     }
+    if (this.#reserved) {
+      throw new Error(
+        "Cannot call feedData(): a pump is reading into this StreamReader",
+      );
+    }
     const n = data.length;
     if (n === 0) return;
     let end = this.#end;
@@ -183,6 +210,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     end = this.#end;
     this.#buf.set(data, end);
     this.#end = end + n;
+    this.#fed();
+  }
+
+  #fed(): void {
     this.#wakeWaiter();
     if (!this.#paused && this.#end - this.#start > this.#limit) {
       this.#paused = true;
@@ -573,7 +604,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     } else {
       out = this.#buf.slice(start, start + n);
     }
-    if (start + n === this.#end && !this.#viewed) {
+    if (start + n === this.#end && !this.#viewed && !this.#reserved) {
       this.#start = this.#end = 0;
     } else {
       this.#start = start + n;
