@@ -63,9 +63,15 @@ export class Waiter<T> extends Future<T> {
 
 /** A FIFO line of pending {@linkcode Waiter}s. */
 export class WaiterQueue<T> {
+  /** Names the waits in task trees: `"Lock.acquire"`, `"Queue.get"`. */
+  readonly label: string;
   #head: Waiter<T> | null = null;
   #tail: Waiter<T> | null = null;
   #length = 0;
+
+  constructor(label: string) {
+    this.label = label;
+  }
 
   /** The number of waiters in line (all pending). */
   get length(): number {
@@ -141,6 +147,7 @@ export function waitIn<T>(
   payload?: unknown,
 ): Promise<T> {
   const w = new Waiter<T>(loop);
+  w.label = queue.label;
   w.payload = payload;
   queue.push(w);
   return signal === undefined ? w : withSignal(w, signal);

@@ -5,7 +5,7 @@ import { Waiter, WaiterQueue, withSignal } from "./_waiters.ts";
 
 Deno.test("WaiterQueue wakes waiters in FIFO order", () => {
   using loop = new EventLoop();
-  const q = new WaiterQueue<number>();
+  const q = new WaiterQueue<number>("test");
   const ws = [0, 1, 2].map(() => new Waiter<number>(loop));
   for (const w of ws) q.push(w);
   assert.equal(q.length, 3);
@@ -21,7 +21,7 @@ Deno.test("WaiterQueue wakes waiters in FIFO order", () => {
 
 Deno.test("Waiter.cancel() takes the waiter out of its queue at once, from any position", () => {
   using loop = new EventLoop();
-  const q = new WaiterQueue<string>();
+  const q = new WaiterQueue<string>("test");
   const ws = [0, 1, 2, 3].map(() => new Waiter<string>(loop));
   for (const w of ws) q.push(w);
   ws[1]!.cancel();
@@ -38,7 +38,7 @@ Deno.test("Waiter.cancel() takes the waiter out of its queue at once, from any p
 
 Deno.test("Waiter completed directly leaves its queue, so a wakeup goes to the next one", () => {
   using loop = new EventLoop();
-  const q = new WaiterQueue<string>();
+  const q = new WaiterQueue<string>("test");
   const a = new Waiter<string>(loop);
   const b = new Waiter<string>(loop);
   q.push(a);
@@ -52,7 +52,7 @@ Deno.test("Waiter completed directly leaves its queue, so a wakeup goes to the n
 
 Deno.test("WaiterQueue.rejectAll() fails every waiter with its own error", () => {
   using loop = new EventLoop();
-  const q = new WaiterQueue<void>();
+  const q = new WaiterQueue<void>("test");
   const a = new Waiter<void>(loop);
   const b = new Waiter<void>(loop);
   q.push(a);
@@ -66,7 +66,7 @@ Deno.test("WaiterQueue.rejectAll() fails every waiter with its own error", () =>
 
 Deno.test("withSignal() rejects with exactly a CancelledError reason and unlinks the waiter", async () => {
   using loop = new EventLoop();
-  const q = new WaiterQueue<void>();
+  const q = new WaiterQueue<void>("test");
   const w = new Waiter<void>(loop);
   q.push(w);
   const controller = new AbortController();

@@ -48,7 +48,7 @@ import { aborted, WaiterQueue, waitIn } from "./_waiters.ts";
  */
 export class Barrier {
   readonly #parties: number;
-  #waiters = new WaiterQueue<number>();
+  #waiters = new WaiterQueue<number>("Barrier.wait");
   #broken = false;
 
   /**

@@ -45,7 +45,7 @@ import { guarded, Waiter, WaiterQueue, withSignal } from "./_waiters.ts";
  */
 export class Condition {
   readonly #lock: Lock;
-  #waiters = new WaiterQueue<true>();
+  #waiters = new WaiterQueue<true>("Condition.wait");
 
   /**
    * Creates a condition on `lock` (a new one by default). Several
@@ -203,6 +203,7 @@ export class Condition {
     }
     const loop = getRunningLoop();
     const waiter = new Waiter<true>(loop);
+    waiter.label = this.#waiters.label;
     this.#waiters.push(waiter);
     this.#lock.release();
     let failed = false;

@@ -38,7 +38,7 @@ import { aborted, RESOLVED_TRUE, WaiterQueue, waitIn } from "./_waiters.ts";
  */
 export class Event {
   #set = false;
-  #waiters = new WaiterQueue<true>();
+  #waiters = new WaiterQueue<true>("Event.wait");
 
   /**
    * Waits until the event is set; resolves at once if it is set already.

@@ -52,7 +52,7 @@ import {
 export class Lock {
   #locked = false;
   /** Non-empty only while locked: release() hands over to the first. */
-  #waiters = new WaiterQueue<true>();
+  #waiters = new WaiterQueue<true>("Lock.acquire");
 
   /**
    * Acquires the lock, waiting in line if it is held.

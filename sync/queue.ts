@@ -54,10 +54,10 @@ export class Queue<T> implements AsyncIterable<T> {
   readonly #maxsize: number;
   #store: Store<T> | null = null;
   /** Non-empty only while the queue is empty. */
-  #getters = new WaiterQueue<T>();
+  #getters = new WaiterQueue<T>("Queue.get");
   /** Non-empty only while the queue is full; each carries its item. */
-  #putters = new WaiterQueue<void>();
-  #joiners = new WaiterQueue<void>();
+  #putters = new WaiterQueue<void>("Queue.put");
+  #joiners = new WaiterQueue<void>("Queue.join");
   #unfinished = 0;
   #shutdown = false;
 

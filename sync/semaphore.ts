@@ -50,7 +50,7 @@ import {
 export class Semaphore {
   #value: number;
   /** Non-empty only while `#value` is 0. */
-  #waiters = new WaiterQueue<true>();
+  #waiters = new WaiterQueue<true>(`${this.constructor.name}.acquire`);
 
   /**
    * Creates a semaphore with `value` permits.
