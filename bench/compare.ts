@@ -541,9 +541,16 @@ function median(values: number[]): number {
 
 interface Figures {
   row: Row;
+  /** Medians of the runs. */
   aio: number;
   raw: number;
   py: number | null;
+  /**
+   * Medians of the per-run ratios: run k of aio over run k of the other,
+   * measured seconds apart, so a load that drifts over minutes cancels out.
+   */
+  vsRaw: number;
+  vsPy: number | null;
 }
 
 function figures(samples: Samples, table: Row[]): Figures[] {
@@ -551,11 +558,21 @@ function figures(samples: Samples, table: Row[]): Figures[] {
   for (const row of table) {
     const byImpl = samples.get(row.workload);
     if (byImpl === undefined) continue;
-    const of = (impl: string): number | null => {
-      const list = byImpl.get(impl);
-      return list === undefined ? null : median(list.map(row.value));
-    };
-    out.push({ row, aio: of("aio")!, raw: of("raw")!, py: of("asyncio") });
+    const values = (impl: string): number[] | null =>
+      byImpl.get(impl)?.map(row.value) ?? null;
+    const aio = values("aio")!;
+    const raw = values("raw")!;
+    const py = values("asyncio");
+    const ratios = (other: number[]): number =>
+      median(aio.map((v, k) => v / other[k]!));
+    out.push({
+      row,
+      aio: median(aio),
+      raw: median(raw),
+      py: py === null ? null : median(py),
+      vsRaw: ratios(raw),
+      vsPy: py === null ? null : ratios(py),
+    });
   }
   return out;
 }
@@ -595,8 +612,8 @@ function mainTable(figs: Figures[]): string {
       f.row.format(f.aio),
       f.row.format(f.raw),
       f.py === null ? "skipped" : f.row.format(f.py),
-      ratio(f.aio / f.raw),
-      f.py === null ? "n/a" : ratio(f.aio / f.py),
+      ratio(f.vsRaw),
+      f.vsPy === null ? "n/a" : ratio(f.vsPy),
     ]),
   );
 }
@@ -618,9 +635,9 @@ function targetTable(figs: Figures[]): string {
     ["workload", "target aio/raw", "target aio/asyncio"],
     figs.filter((f) => f.row.targetRaw !== undefined).map((f) => [
       f.row.short,
-      cell(f.aio / f.raw, f.row.targetRaw, f.row.higherIsBetter),
+      cell(f.vsRaw, f.row.targetRaw, f.row.higherIsBetter),
       cell(
-        f.py === null ? null : f.aio / f.py,
+        f.vsPy,
         f.row.targetPy,
         f.row.higherIsBetter,
       ),
@@ -702,7 +719,9 @@ ${mainTable(figs)}
 
 Rates: higher is better. Times and bytes: lower is better. A ratio is aio's
 figure divided by the other one's: above 1x on a rate, or below 1x on a time or
-a size, aio is ahead.${
+a size, aio is ahead. The ratios are medians of the per-run ratios (run k of aio
+over run k of the other, seconds apart), so they can differ a little from the
+ratio of the medians shown: the machine's load drifts over minutes.${
     python === null
       ? "\n\nNo Python 3.8+ was found: the asyncio column was skipped."
       : ""
@@ -756,8 +775,8 @@ function escapeXml(s: string): string {
 function chartSvg(figs: Figures[], machine: Machine): string {
   const shown = figs.filter((f) => f.row.chart);
   const ratios = shown.flatMap((f) => [
-    f.aio / f.raw,
-    ...(f.py === null ? [] : [f.aio / f.py]),
+    f.vsRaw,
+    ...(f.vsPy === null ? [] : [f.vsPy]),
     ...(f.row.targetRaw === undefined ? [] : [f.row.targetRaw]),
   ]).filter((r) => Number.isFinite(r) && r > 0);
   const lo = Math.min(0.1, ...ratios) / 1.3;
@@ -839,8 +858,8 @@ function chartSvg(figs: Figures[], machine: Machine): string {
       `fill="#222" font-weight="600"`,
     );
     const bars: [number | null, string, number][] = [
-      [f.aio / f.raw, "#4e79a7", 8],
-      [f.py === null ? null : f.aio / f.py, "#f28e2b", 24],
+      [f.vsRaw, "#4e79a7", 8],
+      [f.vsPy, "#f28e2b", 24],
     ];
     for (const [r, color, dy] of bars) {
       if (r === null || !Number.isFinite(r) || r <= 0) {
