@@ -481,7 +481,7 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   [woken](future: CancellableFuture): void {
     if (this.#waitingOn !== future) return;
     this.#waitingOn = null;
-    if (this.#step === -1) this.#step = this.getLoop()[stepBegin]();
+    if (this.#step === -1) this.#step = this.getLoop()[stepBegin](this);
   }
 
   #endStep(): void {
@@ -509,7 +509,7 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
       target.then((v) => this.#succeed(v), (e) => this.#fail(e));
       return;
     }
-    this.#step = this.getLoop()[stepBegin]();
+    this.#step = this.getLoop()[stepBegin](this);
     taskContext.run(this, runFirstStep, this, target);
   }
 

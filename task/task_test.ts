@@ -412,3 +412,30 @@ Deno.test("Task.uncancel() to zero gives the task a fresh signal", async () => {
     assert.equal(me.signal.aborted, false);
   });
 });
+
+Deno.test("Debug mode reports a task step that blocks the loop, with the task's name", async () => {
+  const warnings: string[] = [];
+  const original = console.warn;
+  console.warn = (...a: unknown[]) => warnings.push(a.join(" "));
+  try {
+    using loop = new EventLoop({ debug: true, slowCallbackMs: 20 });
+    const f = new Future<void>(loop);
+    const hog = new Task(async () => {
+      await f;
+      const until = performance.now() + 30;
+      while (performance.now() < until) {
+        // a step that never yields
+      }
+    }, { loop, name: "hog" });
+    loop.callSoon(() => loop.callSoon(() => f.setResult()));
+    await loop.runUntilComplete(hog);
+  } finally {
+    console.warn = original;
+  }
+  assert.ok(
+    warnings.some((w) =>
+      /^Executing step of Task\(hog, \w+\) took \d+\.\d{3} ms$/.test(w)
+    ),
+    warnings.join("\n"),
+  );
+});
