@@ -23,7 +23,9 @@ export interface OpenUnixConnectionOptions {
 
 /**
  * Connects to the Unix socket at `path` and returns `[reader, writer]`, as
- * asyncio's `open_unix_connection`.
+ * asyncio's `open_unix_connection`. Since Deno 2.9 this needs
+ * `--allow-net=unix:<absolute path>` (an exact path) besides read and write
+ * access to it.
  *
  * **Cancellation**: as `openConnection`: the wait ends at once, and a
  * connection established afterwards is closed.
@@ -39,8 +41,9 @@ export interface OpenUnixConnectionOptions {
  * import { run } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
- * const dir = await Deno.makeTempDir();
- * const path = `${dir}/echo.sock`;
+ * // Needs --allow-net=unix:/tmp/aio-test-io-3.sock (and read, write).
+ * const path = "/tmp/aio-test-io-3.sock";
+ * await Deno.remove(path).catch(() => {});
  * const got = await run(async () => {
  *   await using _server = await startUnixServer(async (r, w) => {
  *     w.write(await r.readLine());
@@ -51,7 +54,6 @@ export interface OpenUnixConnectionOptions {
  *   await writer[Symbol.asyncDispose]();
  *   return line;
  * });
- * await Deno.remove(dir, { recursive: true });
  * assert.equal(got, "hi\n");
  * ```
  */

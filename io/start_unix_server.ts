@@ -28,7 +28,9 @@ export interface StartUnixServerOptions {
 
 /**
  * Starts a Unix socket server, as asyncio's `start_unix_server`: each
- * connection runs `handler(reader, writer)` in its own task.
+ * connection runs `handler(reader, writer)` in its own task. Since Deno
+ * 2.9, Unix sockets need `--allow-net=unix:<absolute path>` (an exact
+ * path) besides read and write access to it.
  *
  * @param handler The connection handler.
  * @param options The path, limit, cleanup.
@@ -41,12 +43,13 @@ export interface StartUnixServerOptions {
  * import { run } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
- * const dir = await Deno.makeTempDir();
+ * // Needs --allow-net=unix:/tmp/aio-test-io-4.sock (and read, write).
+ * const path = "/tmp/aio-test-io-4.sock";
+ * await Deno.remove(path).catch(() => {});
  * await run(async () => {
- *   await using server = await startUnixServer(() => {}, { path: `${dir}/s.sock` });
+ *   await using server = await startUnixServer(() => {}, { path });
  *   assert.equal(server.addrs[0]!.transport, "unix");
  * });
- * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function startUnixServer(
