@@ -69,3 +69,4 @@ export * from "./open_file.ts";
 export * from "./create_subprocess_exec.ts";
 export * from "./create_subprocess_shell.ts";
 export * from "./process.ts";
+export * from "./copy_file.ts";
