@@ -464,3 +464,33 @@ Deno.test("openConnection() with tls rejects an untrusted certificate", async ()
     await assert.rejects(openConnection({ port: server.port, tls: true }));
   });
 });
+
+Deno.test("Server.abortClients() ends connections whose peers stopped reading", async () => {
+  const outcomes: string[] = [];
+  await run(async () => {
+    const server = await startServer(async (_r, w) => {
+      const chunk = new Uint8Array(64 * 1024);
+      try {
+        for (let i = 0; i < 4096; i++) { // at most 256 MiB
+          w.write(chunk);
+          await w.drain();
+        }
+        outcomes.push("wrote everything");
+      } catch (error) {
+        outcomes.push((error as Error).message);
+      }
+    }, { port: 0 });
+    // A client that never reads.
+    const raw = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
+    await until(() => server.connectionCount === 1, "the server accepted");
+    server.close();
+    server.abortClients();
+    await server.waitClosed();
+    assert.equal(server.connectionCount, 0);
+    raw.close();
+  });
+  assert.deepEqual(outcomes, ["Cannot write: StreamWriter is closing"]);
+});
