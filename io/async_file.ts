@@ -390,6 +390,9 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * Closes the file and waits for an operation in flight:
    * `await using f = await openFile(...)`.
    *
+   * **Cancellation**: the wait ends; the file is closed once the operation
+   * in flight ends.
+   *
    * @example Dispose
    * ```ts
    * import { openFile } from "@aio/asyncio/io";

@@ -350,6 +350,9 @@ export class Process implements AsyncDisposable {
    * Kills the child if it still runs, waits for it, closes stdin and stops
    * reading its output: `await using proc = ...`.
    *
+   * **Cancellation**: the wait ends; the child was already sent `SIGKILL`
+   * and its pipes are released in the background.
+   *
    * @example Dispose a running child
    * ```ts
    * import { createSubprocessExec } from "@aio/asyncio/io";
