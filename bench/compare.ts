@@ -874,8 +874,21 @@ function chartSvg(figs: Figures[], machine: Machine): string {
         }" height="13" fill="${color}"/>`,
       );
       const label = ratio(r);
-      if (r >= 1) text(b + 4, y0 + dy + 11, label, `fill="#222"`);
-      else text(a - 4, y0 + dy + 11, label, `fill="#222" text-anchor="end"`);
+      // Keep the label clear of the target tick on the blue bar.
+      const tick = dy === 8 && f.row.targetRaw !== undefined
+        ? x(f.row.targetRaw)
+        : null;
+      if (r >= 1) {
+        const lx = tick !== null && tick >= b - 2 && tick <= b + 40
+          ? tick + 5
+          : b + 4;
+        text(lx, y0 + dy + 11, label, `fill="#222"`);
+      } else {
+        const lx = tick !== null && tick <= a + 2 && tick >= a - 40
+          ? tick - 5
+          : a - 4;
+        text(lx, y0 + dy + 11, label, `fill="#222" text-anchor="end"`);
+      }
     }
     if (f.row.targetRaw !== undefined) {
       const tx = x(f.row.targetRaw);
