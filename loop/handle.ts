@@ -30,7 +30,12 @@ type Callback = (...args: any[]) => unknown;
  */
 export class Handle {
   #callback: Callback | null;
-  #args: readonly unknown[];
+  // Up to two arguments live in fields, so the rest array that carried them
+  // dies young instead of surviving in the ready queue with the handle.
+  #argc: number;
+  #a0: unknown;
+  #a1: unknown;
+  #args: readonly unknown[] | null;
   #cancelled = false;
 
   /**
@@ -53,7 +58,15 @@ export class Handle {
    */
   constructor(callback: Callback, args: readonly unknown[]) {
     this.#callback = callback;
-    this.#args = args;
+    const argc = args.length;
+    this.#argc = argc;
+    if (argc <= 2) {
+      this.#a0 = args[0];
+      this.#a1 = args[1];
+      this.#args = null;
+    } else {
+      this.#args = args;
+    }
   }
 
   /**
@@ -75,7 +88,7 @@ export class Handle {
     this.#cancelled = true;
     // Drop the references so a cancelled handle keeps nothing alive.
     this.#callback = null;
-    this.#args = [];
+    this.#a0 = this.#a1 = this.#args = null;
   }
 
   /**
@@ -130,19 +143,18 @@ export class Handle {
   run(): void {
     const cb = this.#callback;
     if (cb === null) return;
-    const args = this.#args;
-    switch (args.length) {
+    switch (this.#argc) {
       case 0:
         cb();
         break;
       case 1:
-        cb(args[0]);
+        cb(this.#a0);
         break;
       case 2:
-        cb(args[0], args[1]);
+        cb(this.#a0, this.#a1);
         break;
       default:
-        cb(...args);
+        cb(...this.#args!);
     }
   }
 
