@@ -754,7 +754,7 @@ its own value) and a failed check fails the run. Memory is the V8 heap
 (\`Deno.memoryUsage().heapUsed\` after a full GC, \`--expose-gc\`) and, for
 Python, \`tracemalloc\`'s traced memory, before and after the tasks block,
 divided by their number. Timer lateness counts from each timer's deadline, so
-it includes the time the program takes to schedule all 100,000 timers: a timer
+it includes the time the program takes to schedule all the timers: a timer
 due before that loop ends fires late by the rest of it, in every column.
 
 ## Every run
