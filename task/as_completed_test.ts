@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
-import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { getRunningLoop } from "../loop/mod.ts";
 import { asCompleted } from "./as_completed.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { sleep } from "./sleep.ts";
 import { createTask } from "./task.ts";
-
-function vrun<T>(main: () => Promise<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock() });
-}
-
-function now(): number {
-  return getRunningLoop().time();
-}
+import { now, vrun } from "./_test_util.ts";
 
 function after<T>(ms: number, value: T): () => Promise<T> {
   return async () => {

@@ -10,13 +10,14 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { getRunningLoop } from "../loop/mod.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { gather } from "./gather.ts";
 import { sleep } from "./sleep.ts";
 import { allTasks, createTask, currentTask, type Task } from "./task.ts";
 import { taskGroup } from "./task_group.ts";
 import { timeout } from "./timeout.ts";
+import { vrun } from "./_test_util.ts";
 
 function envNumber(name: string): number | undefined {
   try {
@@ -54,10 +55,6 @@ function childFn(p: Plan, i: number): () => Promise<string> {
     if (p.kind === "fail") throw new Error(`fail ${i}`);
     return `ok ${i}`;
   };
-}
-
-function vrun<T>(main: () => Promise<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock() });
 }
 
 Deno.test("property: a TaskGroup ends with every child done and exactly the real failures", async () => {

@@ -3,8 +3,6 @@ import {
   EventLoop,
   type ExceptionContext,
   getRunningLoop,
-  run,
-  VirtualClock,
 } from "../loop/mod.ts";
 import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
@@ -12,14 +10,7 @@ import { gather } from "./gather.ts";
 import { shield } from "./shield.ts";
 import { sleep } from "./sleep.ts";
 import { createTask, type Task } from "./task.ts";
-
-function vrun<T>(main: () => Promise<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock() });
-}
-
-function now(): number {
-  return getRunningLoop().time();
-}
+import { now, vrun } from "./_test_util.ts";
 
 function after<T>(ms: number, value: T, log?: unknown[]): () => Promise<T> {
   return async () => {

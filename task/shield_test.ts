@@ -1,23 +1,11 @@
 import assert from "node:assert/strict";
-import {
-  type ExceptionContext,
-  getRunningLoop,
-  run,
-  VirtualClock,
-} from "../loop/mod.ts";
+import { type ExceptionContext, getRunningLoop } from "../loop/mod.ts";
 import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { shield } from "./shield.ts";
 import { sleep } from "./sleep.ts";
 import { createTask } from "./task.ts";
-
-function vrun<T>(main: () => Promise<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock() });
-}
-
-function now(): number {
-  return getRunningLoop().time();
-}
+import { now, vrun } from "./_test_util.ts";
 
 Deno.test("shield() passes the result through", async () => {
   const result = await vrun(async () => {

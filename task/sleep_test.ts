@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { getRunningLoop } from "../loop/mod.ts";
 import { CancelledError, createTask, sleep } from "./mod.ts";
-
-const vrun = <T>(main: () => Promise<T>): Promise<T> =>
-  run(main, { clock: new VirtualClock(), handleSigint: false });
+import { vrun } from "./_test_util.ts";
 
 Deno.test("sleep() waits on the loop's virtual clock", async () => {
   const times = await vrun(async () => {

@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
-import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { sleep } from "./sleep.ts";
 import { createTask, currentTask, type Task } from "./task.ts";
 import { TaskGroup, taskGroup } from "./task_group.ts";
 import { timeout } from "./timeout.ts";
-
-function vrun<T>(main: () => Promise<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock() });
-}
-
-function now(): number {
-  return getRunningLoop().time();
-}
+import { now, vrun } from "./_test_util.ts";
 
 /** A child that sleeps `ms`, logging whether it finished or was cancelled. */
 function child(log: unknown[], name: string, ms: number) {

@@ -4,7 +4,6 @@ import {
   type ExceptionContext,
   getRunningLoop,
   run,
-  VirtualClock,
 } from "../loop/mod.ts";
 import {
   allTasks,
@@ -15,9 +14,7 @@ import {
   sleep,
   Task,
 } from "./mod.ts";
-
-const vrun = <T>(main: () => Promise<T>): Promise<T> =>
-  run(main, { clock: new VirtualClock(), handleSigint: false });
+import { vrun } from "./_test_util.ts";
 
 Deno.test("Task schedules its first step instead of running eagerly", async () => {
   using loop = new EventLoop();

@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
-import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { getRunningLoop } from "../loop/mod.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { sleep } from "./sleep.ts";
 import { createTask, currentTask } from "./task.ts";
 import { Timeout, timeout, timeoutAt } from "./timeout.ts";
-
-function vrun<T>(main: () => Promise<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock() });
-}
-
-function now(): number {
-  return getRunningLoop().time();
-}
+import { now, vrun } from "./_test_util.ts";
 
 Deno.test("timeout() throws TimeoutError at the deadline and marks the scope expired", async () => {
   const events: unknown[] = [];

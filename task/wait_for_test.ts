@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { getRunningLoop } from "../loop/mod.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { shield } from "./shield.ts";
@@ -7,14 +7,7 @@ import { sleep } from "./sleep.ts";
 import { createTask } from "./task.ts";
 import { timeout } from "./timeout.ts";
 import { waitFor } from "./wait_for.ts";
-
-function vrun<T>(main: () => Promise<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock() });
-}
-
-function now(): number {
-  return getRunningLoop().time();
-}
+import { now, vrun } from "./_test_util.ts";
 
 Deno.test("waitFor() returns the result when the work ends in time", async () => {
   const result = await vrun(async () => {

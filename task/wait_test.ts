@@ -1,23 +1,11 @@
 import assert from "node:assert/strict";
-import {
-  type ExceptionContext,
-  getRunningLoop,
-  run,
-  VirtualClock,
-} from "../loop/mod.ts";
+import { type ExceptionContext, getRunningLoop } from "../loop/mod.ts";
 import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { sleep } from "./sleep.ts";
 import { createTask, type Task } from "./task.ts";
 import { wait } from "./wait.ts";
-
-function vrun<T>(main: () => Promise<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock() });
-}
-
-function now(): number {
-  return getRunningLoop().time();
-}
+import { now, vrun } from "./_test_util.ts";
 
 function names(set: Set<Task<unknown>>): string[] {
   return [...set].map((t) => t.name).sort();

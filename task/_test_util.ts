@@ -1,0 +1,13 @@
+/** Helpers shared by the task module's tests. */
+
+import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+
+/** Runs `main` with `run()` on a fresh virtual clock (time starts at 0). */
+export function vrun<T>(main: () => Promise<T>): Promise<T> {
+  return run(main, { clock: new VirtualClock(), handleSigint: false });
+}
+
+/** The running loop's time. */
+export function now(): number {
+  return getRunningLoop().time();
+}
