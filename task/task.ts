@@ -11,7 +11,11 @@
  * cancelled (as in asyncio: cancelling a task that awaits another task
  * cancels that one too); otherwise the error is thrown at its next wait.
  * `finally` blocks run. A task that catches the error and returns ends
- * normally; one that lets it escape ends cancelled.
+ * normally; one that lets it escape ends cancelled. A task that returns
+ * before its pending cancellation reached a wait ends with its value (the
+ * request still shows in `cancelling()` and the signal): asyncio would drop
+ * the value, which loses a resource when the value is one, such as the item
+ * of a `Queue.get()` that was woken and then cancelled before it resumed.
  *
  * ## The signal argument
  *
@@ -515,8 +519,12 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
 
   #succeed(value: T): void {
     if (this.done()) return;
-    if (this.#mustCancel) this.#finish(CANCELLED, this.#cancelMessage);
-    else this.#finish(FULFILLED, value);
+    // A cancellation requested after the task's last wait did not reach it:
+    // the task ends with its value (asyncio would end it cancelled and drop
+    // the value, but here the value may be a resource already handed over,
+    // such as the item of a Queue.get() that was woken, then cancelled).
+    this.#mustCancel = false;
+    this.#finish(FULFILLED, value);
   }
 
   #fail(error: unknown): void {
