@@ -26,3 +26,5 @@
 
 export * from "./loop/mod.ts";
 export * from "./task/mod.ts";
+export * from "./sync/mod.ts";
+export * from "./io/mod.ts";
