@@ -81,7 +81,9 @@ class GatheringFuture<T> extends Future<T> {
  * The result is a `Future`: cancelling it cancels every child not yet done.
  * With `returnExceptions` it ends cancelled once they have all finished;
  * without, it ends at the first child that ends cancelled (as in asyncio).
- * The same awaitable passed twice runs once and its result appears twice.
+ * The same future or promise passed twice is awaited once and its result
+ * appears twice; a function passed twice runs twice (each occurrence is a
+ * new task).
  *
  * One difference from asyncio: where asyncio completes the gather with a
  * `CancelledError` as its *exception* (so `cancelled()` is false), this
@@ -237,18 +239,22 @@ function gatherAll(
   }
   loop ??= getRunningLoop();
 
+  // A future or promise given twice is awaited once; a function is a task
+  // factory, so each occurrence starts its own task.
   const byArg = new Map<unknown, Future<unknown>>();
+  const unique: Future<unknown>[] = [];
   const children: Future<unknown>[] = [];
   for (const aw of list) {
-    let child = byArg.get(aw);
+    let child = typeof aw === "function" ? undefined : byArg.get(aw);
     if (child === undefined) {
       child = toFuture(loop, aw, "gather()");
-      byArg.set(aw, child);
+      if (typeof aw !== "function") byArg.set(aw, child);
+      unique.push(child);
     }
     children.push(child);
   }
   const outer = new GatheringFuture<unknown[]>(loop, children);
-  const total = byArg.size;
+  const total = unique.length;
   let finished = 0;
 
   const onChildDone = (child: Future<unknown>): void => {
@@ -281,6 +287,6 @@ function gatherAll(
       outer.setResult(results);
     }
   };
-  for (const child of byArg.values()) child.addDoneCallback(onChildDone);
+  for (const child of unique) child.addDoneCallback(onChildDone);
   return outer;
 }

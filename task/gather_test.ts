@@ -65,15 +65,15 @@ Deno.test("gather() with nothing resolves with an empty array", () => {
   assert.deepEqual(gather([]).result(), []);
 });
 
-Deno.test("the same awaitable given twice runs once and appears twice", async () => {
+Deno.test("the same future given twice is awaited once and appears twice", async () => {
   let runs = 0;
   const result = await vrun(() => {
-    const fn = async () => {
+    const t = createTask(async () => {
       runs++;
       await sleep(1);
       return runs;
-    };
-    return gather(fn, fn, fn);
+    });
+    return gather(t, t, t);
   });
   assert.deepEqual(result, [1, 1, 1]);
   assert.equal(runs, 1);
@@ -275,4 +275,18 @@ Deno.test("gather() refuses a value that is not awaitable", async () => {
     );
     await sleep(0);
   });
+});
+
+Deno.test("gather() runs a function given twice as two tasks", async () => {
+  const runs = await vrun(async () => {
+    let runs = 0;
+    const f = async (): Promise<number> => {
+      await sleep(1);
+      return ++runs;
+    };
+    const results = await gather([f, f, f]);
+    assert.deepEqual([...results].sort(), [1, 2, 3]);
+    return runs;
+  });
+  assert.equal(runs, 3);
 });
