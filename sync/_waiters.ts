@@ -27,7 +27,6 @@
  */
 
 import type { EventLoop } from "../loop/mod.ts";
-import { CancelledError } from "../task/errors.ts";
 import { Future } from "../task/future.ts";
 import { Guard, type Releasable } from "./guard.ts";
 // Tasks register themselves with the loop on import: a program that imports
@@ -44,20 +43,52 @@ export class Waiter<T> extends Future<T> {
   prev: Waiter<T> | null = null;
   next: Waiter<T> | null = null;
   payload: unknown = undefined;
+  /**
+   * Turns the value handed over into what the caller gets (`lock()` gets a
+   * `Guard` where `acquire()` gets `true`).
+   */
+  mapResult: ((value: T) => unknown) | null = null;
+  #signal: AbortSignal | null = null;
+  #onAbort: (() => void) | null = null;
+
+  /**
+   * Ends the wait with exactly `signal.reason` if `signal` aborts first. The
+   * waiter stays a `Future`, so `waitFor`, `gather` and a task's cancel reach
+   * it instead of abandoning a wrapper promise.
+   */
+  listen(signal: AbortSignal): this {
+    const onAbort = (): void => {
+      if (!this.done()) this.setException(signal.reason);
+    };
+    this.#signal = signal;
+    this.#onAbort = onAbort;
+    signal.addEventListener("abort", onAbort, { once: true });
+    return this;
+  }
 
   override cancel(msg?: string): boolean {
-    this.queue?.remove(this);
+    this.#leave();
     return super.cancel(msg);
   }
 
   override setResult(value: T): void {
-    this.queue?.remove(this);
-    super.setResult(value);
+    this.#leave();
+    const map = this.mapResult;
+    super.setResult(map === null ? value : map(value) as T);
   }
 
   override setException(error: unknown): void {
-    this.queue?.remove(this);
+    this.#leave();
     super.setException(error);
+  }
+
+  #leave(): void {
+    this.queue?.remove(this);
+    const signal = this.#signal;
+    if (signal !== null) {
+      signal.removeEventListener("abort", this.#onAbort!);
+      this.#signal = this.#onAbort = null;
+    }
   }
 }
 
@@ -150,35 +181,7 @@ export function waitIn<T>(
   w.label = queue.label;
   w.payload = payload;
   queue.push(w);
-  return signal === undefined ? w : withSignal(w, signal);
-}
-
-/**
- * Awaits `w`, completing it with the signal's reason if the signal aborts
- * while it is pending. Rejects with exactly `signal.reason` (even when the
- * reason is a `CancelledError`, which a `Future` only takes as `cancel()`).
- */
-export async function withSignal<T>(
-  w: Future<T>,
-  signal: AbortSignal,
-): Promise<T> {
-  let aborted = false;
-  const onAbort = (): void => {
-    if (w.done()) return;
-    aborted = true;
-    const reason = signal.reason;
-    if (reason instanceof CancelledError) w.cancel(reason.message);
-    else w.setException(reason);
-  };
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    return await w;
-  } catch (error) {
-    if (aborted) throw signal.reason;
-    throw error;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
+  return signal === undefined ? w : w.listen(signal);
 }
 
 /** A settled promise of `true`, shared by every uncontended acquire. */
@@ -207,6 +210,12 @@ export function guarded(
   resource: Releasable,
   acquired: Promise<true>,
 ): Promise<Guard> {
+  if (acquired instanceof Waiter) {
+    // Still waiting: the hand-over itself makes the guard, so cancelling the
+    // returned future cancels the wait (no wrapper to abandon).
+    acquired.mapResult = () => new Guard(resource);
+    return acquired as unknown as Promise<Guard>;
+  }
   return acquired === RESOLVED_TRUE
     ? Promise.resolve(new Guard(resource))
     : acquired.then(() => new Guard(resource));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { EventLoop } from "../loop/mod.ts";
 import { CancelledError } from "../task/mod.ts";
-import { Waiter, WaiterQueue, withSignal } from "./_waiters.ts";
+import { Waiter, WaiterQueue } from "./_waiters.ts";
 
 Deno.test("WaiterQueue wakes waiters in FIFO order", () => {
   using loop = new EventLoop();
@@ -64,16 +64,17 @@ Deno.test("WaiterQueue.rejectAll() fails every waiter with its own error", () =>
   assert.equal(q.length, 0);
 });
 
-Deno.test("withSignal() rejects with exactly a CancelledError reason and unlinks the waiter", async () => {
+Deno.test("Waiter.listen() rejects with exactly a CancelledError reason and unlinks the waiter", async () => {
   using loop = new EventLoop();
   const q = new WaiterQueue<void>("test");
   const w = new Waiter<void>(loop);
   q.push(w);
   const controller = new AbortController();
   const reason = new CancelledError("exact");
-  const p = withSignal(w, controller.signal);
+  const p = w.listen(controller.signal);
+  assert.equal(p, w);
   controller.abort(reason);
   await assert.rejects(p, (e) => e === reason);
-  assert.ok(w.cancelled());
+  assert.equal(w.exception(), reason);
   assert.equal(q.length, 0);
 });

@@ -8,7 +8,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
 import type { WaitOptions } from "./wait_options.ts";
-import { guarded, Waiter, WaiterQueue, withSignal } from "./_waiters.ts";
+import { guarded, Waiter, WaiterQueue } from "./_waiters.ts";
 
 /**
  * A condition variable, as `asyncio.Condition`: a lock plus a line of tasks
@@ -209,7 +209,7 @@ export class Condition {
     let failed = false;
     let error: unknown;
     try {
-      await (signal === undefined ? waiter : withSignal(waiter, signal));
+      await (signal === undefined ? waiter : waiter.listen(signal));
     } catch (e) {
       failed = true;
       error = e;

@@ -293,7 +293,9 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
    *
    * @param error The error.
    * @throws {InvalidStateError} If the future is already done.
-   * @throws {TypeError} If `error` is a `CancelledError`: use `cancel()`.
+   * A `CancelledError` is allowed (an aborted signal's reason may be one):
+   * awaiting then throws it, but `cancelled()` stays `false`; to cancel,
+   * call `cancel()`.
    *
    * @example Set an error
    * ```ts
@@ -309,11 +311,6 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
    */
   setException(error: unknown): void {
     this.#checkPending("setException");
-    if (error instanceof CancelledError) {
-      throw new TypeError(
-        "Cannot call setException() with a CancelledError: call cancel() instead",
-      );
-    }
     this[complete](REJECTED, error);
   }
 

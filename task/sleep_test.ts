@@ -65,3 +65,19 @@ Deno.test("sleep() rejects a delay that is not a number and needs a running loop
   });
   assert.throws(() => sleep(1), /no running event loop/);
 });
+
+Deno.test("sleep() aborted by a task's signal rejects with that CancelledError", async () => {
+  await vrun(async () => {
+    const other = createTask(() => sleep(1000));
+    await sleep(1);
+    const waiting = sleep(60_000, { signal: other.signal });
+    other.cancel("stop");
+    await assert.rejects(waiting, (e) => e === other.signal.reason);
+    await assert.rejects(other, CancelledError);
+    // Pre-aborted by a task signal: rejects the same way.
+    await assert.rejects(
+      sleep(5, { signal: other.signal }),
+      (e) => e === other.signal.reason,
+    );
+  });
+});

@@ -29,8 +29,11 @@ import { timeout } from "./timeout.ts";
  *
  * A function becomes a task, so it can be cancelled; a bare promise can
  * only be abandoned (it keeps running). Pass a task, a future, or a function
- * for a cancellable wait. Called outside a task, `waitFor` runs in a new
- * task of its own.
+ * for a cancellable wait. The waits of sync/ return futures while they wait,
+ * but an async method (`reader.read()`) or a fast path that already took
+ * its item returns a promise: write `waitFor(() => reader.read(100), ms)`
+ * so nothing taken is abandoned. Called outside a task, `waitFor` runs in a
+ * new task of its own.
  *
  * **Cancellation**: if the waiting task is cancelled, `aw` is cancelled too
  * and the `CancelledError` propagates once it finished, as when awaiting a

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
 import { Lock, Queue } from "../sync/mod.ts";
-import { CancelledError, createTask, sleep } from "../task/mod.ts";
+import {
+  CancelledError,
+  createTask,
+  sleep,
+  TimeoutError,
+  waitFor,
+} from "../task/mod.ts";
 
 const vrun = <T>(main: () => Promise<T>): Promise<T> =>
   run(main, { clock: new VirtualClock(), handleSigint: false });
@@ -62,4 +68,27 @@ Deno.test("Cancelling at every point of a queue hand-off loses no item", async (
       assert.deepEqual([...got, ...left], [0, 1, 2, 3, 4]);
     });
   }
+});
+
+Deno.test("waitFor() on lock.lock() that times out leaves no orphan waiter holding the lock", async () => {
+  await vrun(async () => {
+    const lock = new Lock();
+    await lock.acquire();
+    await assert.rejects(waitFor(lock.lock(), 10), TimeoutError);
+    lock.release();
+    assert.equal(lock.locked(), false);
+  });
+});
+
+Deno.test("waitFor() on Queue.get({ signal }) that times out leaves no orphan getter", async () => {
+  await vrun(async () => {
+    const q = new Queue<number>();
+    const controller = new AbortController();
+    await assert.rejects(
+      waitFor(q.get({ signal: controller.signal }), 10),
+      TimeoutError,
+    );
+    q.putNowait(1);
+    assert.equal(q.qsize(), 1);
+  });
 });
