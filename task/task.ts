@@ -69,6 +69,7 @@ type AnyTask = Task<any>;
 
 let taskCounter = 0;
 let startTask: (task: AnyTask) => void;
+let abandonTask: (task: AnyTask) => void;
 let succeedTask: (task: AnyTask, value: unknown) => void;
 let failTask: (task: AnyTask, error: unknown) => void;
 
@@ -233,8 +234,10 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
     if (waitingOn !== null && waitingOn.cancel(msg)) return true;
     this.#mustCancel = true;
     if (this.#started && typeof this.#target !== "function") {
-      // A bare promise cannot be stopped: stop waiting for it.
-      this.#finish(CANCELLED, msg);
+      // A bare promise cannot be stopped: stop waiting for it, a tick from
+      // now, so a promise that has already settled (a fast path that took
+      // an item) still delivers its value.
+      this.getLoop().callSoon(abandonTask, this);
     }
     return true;
   }
@@ -497,22 +500,31 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
 
   static {
     startTask = (task) => task.#start();
+    abandonTask = (task) => {
+      if (!task.done()) task.#finish(CANCELLED, task.#cancelMessage);
+    };
   }
 
   #start(): void {
     if (this.done()) return;
+    const target = this.#target;
+    if (typeof target !== "function") {
+      // A bare promise may already hold a value taken from a queue, so even
+      // a cancelled task listens to it for one tick before it gives up. It
+      // counts as stepping: the loop lets a settled promise's reaction run
+      // before the next tick (one pending on the host parks after 64 hops).
+      this.#started = true;
+      this.#step = this.getLoop()[stepBegin](this);
+      target.then((v) => this.#succeed(v), (e) => this.#fail(e));
+      if (this.#mustCancel) this.getLoop().callSoon(abandonTask, this);
+      return;
+    }
     if (this.#mustCancel) {
       // Cancelled before it began: the function never runs, as in asyncio.
       this.#finish(CANCELLED, this.#cancelMessage);
       return;
     }
     this.#started = true;
-    const target = this.#target;
-    if (typeof target !== "function") {
-      // A bare promise runs no code of ours: nothing for the loop to settle.
-      target.then((v) => this.#succeed(v), (e) => this.#fail(e));
-      return;
-    }
     this.#step = this.getLoop()[stepBegin](this);
     taskContext.run(this, runFirstStep, this, target);
   }

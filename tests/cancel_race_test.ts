@@ -92,3 +92,15 @@ Deno.test("waitFor() on Queue.get({ signal }) that times out leaves no orphan ge
     assert.equal(q.qsize(), 1);
   });
 });
+
+Deno.test("waitFor() of a fast-path Queue.get() promise returns the item it already took", async () => {
+  await vrun(async () => {
+    for (const ms of [0, 10]) {
+      const q = new Queue<number>();
+      q.putNowait(ms);
+      // get() took the item synchronously and returned a settled promise.
+      assert.equal(await waitFor(q.get(), ms), ms);
+      assert.equal(q.qsize(), 0);
+    }
+  });
+});
