@@ -4,7 +4,6 @@
  */
 
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
-import { CancelledError } from "../task/errors.ts";
 import { Future } from "../task/future.ts";
 // Registers task support with the loop (run, createTask) for io users.
 import "../task/task.ts";
@@ -23,25 +22,7 @@ export async function waitOn<T>(
   future: Future<T>,
   signal: AbortSignal | undefined,
 ): Promise<T> {
-  if (signal === undefined) return await future;
-  if (signal.aborted) {
-    future.cancel();
-    throw signal.reason;
-  }
-  const onAbort = (): void => {
-    if (future.done()) return;
-    if (signal.reason instanceof CancelledError) future.cancel();
-    else future.setException(signal.reason);
-  };
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    return await future;
-  } catch (error) {
-    if (signal.aborted && error instanceof CancelledError) throw signal.reason;
-    throw error;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
+  return signal === undefined ? await future : await future.abortOn(signal);
 }
 
 /**

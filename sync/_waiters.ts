@@ -48,24 +48,6 @@ export class Waiter<T> extends Future<T> {
    * `Guard` where `acquire()` gets `true`).
    */
   mapResult: ((value: T) => unknown) | null = null;
-  #signal: AbortSignal | null = null;
-  #onAbort: (() => void) | null = null;
-
-  /**
-   * Ends the wait with exactly `signal.reason` if `signal` aborts first. The
-   * waiter stays a `Future`, so `waitFor`, `gather` and a task's cancel reach
-   * it instead of abandoning a wrapper promise.
-   */
-  listen(signal: AbortSignal): this {
-    const onAbort = (): void => {
-      if (!this.done()) this.setException(signal.reason);
-    };
-    this.#signal = signal;
-    this.#onAbort = onAbort;
-    signal.addEventListener("abort", onAbort, { once: true });
-    return this;
-  }
-
   override cancel(msg?: string): boolean {
     this.#leave();
     return super.cancel(msg);
@@ -84,11 +66,6 @@ export class Waiter<T> extends Future<T> {
 
   #leave(): void {
     this.queue?.remove(this);
-    const signal = this.#signal;
-    if (signal !== null) {
-      signal.removeEventListener("abort", this.#onAbort!);
-      this.#signal = this.#onAbort = null;
-    }
   }
 }
 
@@ -181,7 +158,7 @@ export function waitIn<T>(
   w.label = queue.label;
   w.payload = payload;
   queue.push(w);
-  return signal === undefined ? w : w.listen(signal);
+  return signal === undefined ? w : w.abortOn(signal);
 }
 
 /** A settled promise of `true`, shared by every uncontended acquire. */

@@ -64,14 +64,14 @@ Deno.test("WaiterQueue.rejectAll() fails every waiter with its own error", () =>
   assert.equal(q.length, 0);
 });
 
-Deno.test("Waiter.listen() rejects with exactly a CancelledError reason and unlinks the waiter", async () => {
+Deno.test("Waiter.abortOn() rejects with exactly a CancelledError reason and unlinks the waiter", async () => {
   using loop = new EventLoop();
   const q = new WaiterQueue<void>("test");
   const w = new Waiter<void>(loop);
   q.push(w);
   const controller = new AbortController();
   const reason = new CancelledError("exact");
-  const p = w.listen(controller.signal);
+  const p = w.abortOn(controller.signal);
   assert.equal(p, w);
   controller.abort(reason);
   await assert.rejects(p, (e) => e === reason);

@@ -209,7 +209,7 @@ export class Condition {
     let failed = false;
     let error: unknown;
     try {
-      await (signal === undefined ? waiter : waiter.listen(signal));
+      await (signal === undefined ? waiter : waiter.abortOn(signal));
     } catch (e) {
       failed = true;
       error = e;

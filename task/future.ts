@@ -76,6 +76,8 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   #reject: ((error: unknown) => void) | null = null;
   #waiters: WaitingTask | WaitingTask[] | null = null;
   #label: string | undefined = undefined;
+  /** The signal this future listens to, and its listener; see abortOn(). */
+  #abort: { signal: AbortSignal; onAbort: () => void } | null = null;
 
   /**
    * Creates a pending future bound to `loop`.
@@ -418,6 +420,43 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   }
 
   /**
+   * Ties the future to `signal`: if the signal aborts while the future is
+   * pending, the future fails with exactly `signal.reason` (an already
+   * aborted signal fails it now). The listener is removed as soon as the
+   * future is done, however that happens. This is how every wait of the
+   * library honours `{ signal }`.
+   *
+   * @param signal The signal.
+   * @returns This future.
+   *
+   * @example A wait that a signal ends
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Future } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const controller = new AbortController();
+   * const f = new Future<number>(loop).abortOn(controller.signal);
+   * controller.abort(new RangeError("stop"));
+   * assert.ok(f.exception() instanceof RangeError);
+   * ```
+   */
+  abortOn(signal: AbortSignal): this {
+    if (this.#state !== PENDING) return this;
+    if (signal.aborted) {
+      this.setException(signal.reason);
+      return this;
+    }
+    const onAbort = (): void => {
+      if (this.#state === PENDING) this.setException(signal.reason);
+    };
+    this.#abort = { signal, onAbort };
+    signal.addEventListener("abort", onAbort, { once: true });
+    return this;
+  }
+
+  /**
    * Registers what to do with the outcome, like `Promise.prototype.then`.
    * `await future` calls it. Awaiting a pending future from a task is a wait:
    * a cancellation of the task pending at that moment is delivered here, and
@@ -554,6 +593,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   [complete](state: 1 | 2 | 3, value: unknown): void {
     this.#state = state;
     this.#value = value;
+    if (this.#abort !== null) this.#dropAbort();
     if (state === REJECTED) trackUnretrieved(this.#loop, this);
     if (this.#callbacks !== null) this.#loop.callSoon(runCallbacks, this);
   }
@@ -567,6 +607,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
     if (this.#state !== PENDING) return;
     this.#state = FULFILLED;
     this.#value = value;
+    if (this.#abort !== null) this.#dropAbort();
     if (this.#callbacks !== null) runCallbacks(this);
   }
 
@@ -623,6 +664,12 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
         this.#reject!(this.#cancelledError());
     }
     this.#resolve = this.#reject = null;
+  }
+
+  #dropAbort(): void {
+    const { signal, onAbort } = this.#abort!;
+    signal.removeEventListener("abort", onAbort);
+    this.#abort = null;
   }
 
   #retrieve(): void {

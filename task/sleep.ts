@@ -26,6 +26,10 @@ class SleepFuture extends Future<void> {
     this.handle?.cancel();
     return super.cancel(msg);
   }
+  override setException(error: unknown): void {
+    this.handle?.cancel();
+    super.setException(error);
+  }
 }
 
 function wakeSleeper(f: SleepFuture): void {
@@ -69,16 +73,8 @@ export function sleep(ms: number, options?: SleepOptions): Promise<void> {
   future.ms = ms;
   const signal = options?.signal;
   if (signal !== undefined) {
-    if (signal.aborted) {
-      future.setException(signal.reason);
-      return future;
-    }
-    const onAbort = (): void => {
-      future.handle?.cancel();
-      if (!future.done()) future.setException(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    future.addDoneCallback(() => signal.removeEventListener("abort", onAbort));
+    future.abortOn(signal);
+    if (future.done()) return future;
   }
   future.handle = ms > 0
     ? loop.callLater(ms, wakeSleeper, future)
