@@ -111,6 +111,8 @@ export type ExceptionHandler = (
 
 /** Hops of the loop's driver before it falls back to a macrotask. */
 const MAX_HOPS = 64;
+/** Hops the loop waits for tasks woken while they had other waits pending. */
+const SOFT_HOPS = 16;
 /** Busy time after which the loop yields to the host, in milliseconds. */
 const YIELD_EVERY_MS = 4;
 /** Purge cancelled timers once they are this many and half the heap. */
@@ -157,6 +159,13 @@ export class EventLoop implements Disposable {
   #stepping = 0;
   /** Bumped when stepping tasks are declared parked; stale ends are ignored. */
   #stepEpoch = 0;
+  /**
+   * Tasks resumed while other waits of theirs are still pending: they may
+   * be parked on those (in `Promise.all`) rather than running, so the loop
+   * waits for them only a few hops.
+   */
+  #softStepping = 0;
+  #softEpoch = 0;
   /** In debug mode, the tasks resumed this tick, to name a slow step. */
   #steppedTasks: object[] = [];
   /** The pool behind `runInExecutor()`, created on first use. */
@@ -441,7 +450,7 @@ export class EventLoop implements Disposable {
       let lastYield = performance.now();
       for (;;) {
         this.#runOnce();
-        if (this.#stepping > 0) {
+        if (this.#stepping + this.#softStepping > 0) {
           if (this.#debug) await this.#settleStepsTimed();
           else await this.#settleSteps();
         }
@@ -934,12 +943,18 @@ export class EventLoop implements Disposable {
    * doc: the next tick waits until the step ends.
    *
    * @param task The task, named in debug mode if its step is slow.
+   * @param soft Whether the task has other waits pending (it may be parked
+   * on them rather than running): the loop then waits only a few hops.
    * @returns A token to pass to the matching `[stepEnd]`.
    */
-  [stepBegin](task?: object): number {
+  [stepBegin](task?: object, soft = false): number {
     if (this.#debug && task !== undefined) this.#steppedTasks.push(task);
+    if (soft) {
+      this.#softStepping++;
+      return this.#softEpoch * 2 + 1;
+    }
     this.#stepping++;
-    return this.#stepEpoch;
+    return this.#stepEpoch * 2;
   }
 
   /**
@@ -949,7 +964,11 @@ export class EventLoop implements Disposable {
    * @param token What `[stepBegin]` returned.
    */
   [stepEnd](token: number): void {
-    if (token === this.#stepEpoch) this.#stepping--;
+    if ((token & 1) === 1) {
+      if (token === this.#softEpoch * 2 + 1) this.#softStepping--;
+    } else if (token === this.#stepEpoch * 2) {
+      this.#stepping--;
+    }
   }
 
   #schedule(
@@ -1035,14 +1054,22 @@ export class EventLoop implements Disposable {
   }
 
   async #settleSteps(): Promise<void> {
-    for (let hops = 0; this.#stepping > 0; hops++) {
+    for (let hops = 0; this.#stepping + this.#softStepping > 0; hops++) {
+      if (this.#stepping === 0 && hops >= SOFT_HOPS) {
+        // Only tasks woken while other waits of theirs are pending (parked
+        // in Promise.all, say) are left: they are parked, not stepping.
+        this.#softStepping = 0;
+        this.#softEpoch++;
+        return;
+      }
       if (hops < MAX_HOPS) {
         await undefined;
       } else {
         await macrotask();
         // The microtask queue drained: whoever still steps waits on the host.
-        this.#stepping = 0;
+        this.#stepping = this.#softStepping = 0;
         this.#stepEpoch++;
+        this.#softEpoch++;
       }
     }
   }

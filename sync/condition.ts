@@ -5,6 +5,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
+import { runInScope } from "../task/_scope_future.ts";
 import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
 import type { WaitOptions } from "./wait_options.ts";
@@ -167,7 +168,8 @@ export class Condition {
    * with `CancelledError` or `signal.reason`: the caller always holds the
    * lock when `wait()` returns or throws. A notification that reached a
    * waiter cancelled before it could run is passed on to the next waiter,
-   * so no wakeup is lost.
+   * so no wakeup is lost. The result is a future: `waitFor(cond.wait(), ms)`
+   * or `gather()`, cancelling it, cancels the wait the same way.
    *
    * @param options An abort signal.
    * @returns `true` once notified and holding the lock again.
@@ -193,14 +195,22 @@ export class Condition {
    * }, { clock: new VirtualClock() });
    * ```
    */
-  async wait(options?: WaitOptions): Promise<true> {
+  wait(options?: WaitOptions): Promise<true> {
     const signal = options?.signal;
-    if (signal !== undefined && signal.aborted) throw signal.reason;
+    if (signal !== undefined && signal.aborted) {
+      return Promise.reject(signal.reason);
+    }
     if (!this.#lock.locked()) {
-      throw new Error(
-        "Cannot wait on condition: lock is not acquired; acquire it first",
+      return Promise.reject(
+        new Error(
+          "Cannot wait on condition: lock is not acquired; acquire it first",
+        ),
       );
     }
+    return runInScope(() => this.#wait(signal), "Condition.wait");
+  }
+
+  async #wait(signal: AbortSignal | undefined): Promise<true> {
     const loop = getRunningLoop();
     const waiter = new Waiter<true>(loop);
     waiter.label = this.#waiters.label;
@@ -265,9 +275,18 @@ export class Condition {
    * });
    * ```
    */
-  async waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
+  waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
     const signal = options?.signal;
-    if (signal !== undefined && signal.aborted) throw signal.reason;
+    if (signal !== undefined && signal.aborted) {
+      return Promise.reject(signal.reason);
+    }
+    return runInScope(
+      () => this.#waitFor(predicate, options),
+      "Condition.waitFor",
+    );
+  }
+
+  async #waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
     let result = predicate();
     while (!result) {
       await this.wait(options);

@@ -7,14 +7,13 @@
  */
 
 import { type EventLoop, type FutureLike, getEventLoop } from "../loop/mod.ts";
+import { complete, noteCancel, resolveNow, settleNow } from "./_context.ts";
 import {
-  complete,
-  resolveNow,
-  taskContext,
-  type WaitingTask,
-  willWait,
-  woken,
-} from "./_context.ts";
+  cancelledError,
+  type CancelScope,
+  currentSource,
+  scopeContext,
+} from "./_scope.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import { trackUnretrieved, untrackUnretrieved } from "./_registry.ts";
 
@@ -74,7 +73,10 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   #promise: Promise<T> | null = null;
   #resolve: ((value: unknown) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
-  #waiters: WaitingTask | WaitingTask[] | null = null;
+  /** The scopes whose code awaits this future (it is one of their waits). */
+  #scopes: CancelScope | CancelScope[] | null = null;
+  /** Who asked to cancel a future whose cancellation completes later. */
+  #cancelSource: CancelScope | null = null;
   #label: string | undefined = undefined;
   /** The signal this future listens to, and its listener; see abortOn(). */
   #abort: { signal: AbortSignal; onAbort: () => void } | null = null;
@@ -342,6 +344,37 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   }
 
   /**
+   * The wait on this future starts in `scope`'s code: register with the
+   * scope, so that cancelling the scope cancels this future. Returns the
+   * error to reject the await with when the wait is a mistake.
+   */
+  #register(scope: CancelScope): Error | null {
+    const live = scope.live();
+    if (live === null) return null;
+    const owner = live.owner;
+    if (owner !== null) {
+      if (owner === (this as unknown)) {
+        return new Error(
+          `Cannot await ${this} inside itself: a task cannot await on itself`,
+        );
+      }
+      if (owner.getLoop() !== this.#loop) {
+        return new Error(
+          `Cannot await ${this} from ${owner}: it is attached to a different event loop`,
+        );
+      }
+    }
+    const scopes = this.#scopes;
+    if (scopes === null) this.#scopes = live;
+    else if (scopes === live) return null;
+    else if (!Array.isArray(scopes)) this.#scopes = [scopes, live];
+    else if (scopes.includes(live)) return null;
+    else scopes.push(live);
+    live.addWait(this);
+    return null;
+  }
+
+  /**
    * Calls `cb(future)` through the loop once the future is done; right away
    * (in the next tick) if it is done already. Callbacks run in the order
    * they were added.
@@ -499,6 +532,11 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
           onRejected,
         );
     }
+    if (this.#loop.isClosed()) {
+      return Promise.reject(
+        new Error(`Cannot await ${this}: its event loop is closed`),
+      ).then(onFulfilled, onRejected);
+    }
     let promise = this.#promise;
     if (promise === null) {
       promise = new Promise<T>((resolve, reject) => {
@@ -508,13 +546,12 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
       this.#promise = promise;
       this.#addCallback(wakeWaiters);
     }
-    const task = taskContext.getStore();
-    if (task !== undefined) {
-      const waiters = this.#waiters;
-      if (waiters === null) this.#waiters = task;
-      else if (Array.isArray(waiters)) waiters.push(task);
-      else this.#waiters = [waiters, task];
-      task[willWait](this);
+    const scope = scopeContext.getStore();
+    if (scope !== undefined) {
+      const misuse = this.#register(scope);
+      if (misuse !== null) {
+        return Promise.reject(misuse).then(onFulfilled, onRejected);
+      }
     }
     return promise.then(onFulfilled, onRejected);
   }
@@ -591,11 +628,55 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
    * @ignore Completes the future. `Task` uses this; its public setters throw.
    */
   [complete](state: 1 | 2 | 3, value: unknown): void {
+    if (this.#callbacks !== null && this.#loop.isClosed()) {
+      throw new Error(
+        `Cannot complete ${this}: its event loop is closed, so its callbacks cannot run`,
+      );
+    }
     this.#state = state;
-    this.#value = value;
+    this.#value = state === CANCELLED ? this.#cancelledWith(value) : value;
     if (this.#abort !== null) this.#dropAbort();
     if (state === REJECTED) trackUnretrieved(this.#loop, this);
     if (this.#callbacks !== null) this.#loop.callSoon(runCallbacks, this);
+  }
+
+  /**
+   * @ignore Completes the future and wakes the code awaiting it now, in the
+   * current microtask; done callbacks still run through the loop. For the
+   * future of code that runs inline in a task's step (a scope's future):
+   * its awaiter goes on in the same step, as an awaited coroutine does.
+   */
+  [settleNow](state: 1 | 2 | 3, value: unknown): void {
+    if (this.#state !== PENDING) return;
+    this.#state = state;
+    this.#value = state === CANCELLED ? this.#cancelledWith(value) : value;
+    if (this.#abort !== null) this.#dropAbort();
+    if (state === REJECTED) trackUnretrieved(this.#loop, this);
+    if (this.#promise !== null) {
+      this.removeDoneCallback(wakeWaiters);
+      this.#wake();
+    }
+    if (this.#callbacks !== null && !this.#loop.isClosed()) {
+      this.#loop.callSoon(runCallbacks, this);
+    }
+  }
+
+  /**
+   * @ignore Records who asks to cancel a future whose cancellation takes
+   * effect later (a task, a gather), so that the `CancelledError` it ends
+   * with names that scope as its source.
+   */
+  [noteCancel](): void {
+    this.#cancelSource = currentSource() ?? this.#cancelSource;
+  }
+
+  /** The error of a cancelled future: as given, or made from a message. */
+  #cancelledWith(value: unknown): CancelledError {
+    if (value instanceof CancelledError) return value;
+    return cancelledError(
+      value as string | undefined,
+      currentSource() ?? this.#cancelSource,
+    );
   }
 
   /**
@@ -643,13 +724,13 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   }
 
   #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = null;
-    if (waiters !== null) {
-      if (Array.isArray(waiters)) {
-        for (const w of waiters) w[woken](this);
+    const scopes = this.#scopes;
+    if (scopes !== null) {
+      this.#scopes = null;
+      if (Array.isArray(scopes)) {
+        for (const s of scopes) s.removeWait(this);
       } else {
-        waiters[woken](this);
+        scopes.removeWait(this);
       }
     }
     switch (this.#state) {
@@ -677,8 +758,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   }
 
   #cancelledError(): CancelledError {
-    const msg = this.#value as string | undefined;
-    return new CancelledError(msg);
+    return this.#value as CancelledError;
   }
 
   #checkPending(caller: string): void {

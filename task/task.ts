@@ -4,18 +4,20 @@
  *
  * ## Cancellation
  *
- * `task.cancel()` aborts `task.signal` at once (so `fetch` and
- * `Deno.Command` stop) and delivers a `CancelledError` at the task's wait on
- * anything of this library: a future, `sleep`, a lock, a queue, a stream
- * read. If the task is waiting right then, the future it waits on is
- * cancelled (as in asyncio: cancelling a task that awaits another task
- * cancels that one too); otherwise the error is thrown at its next wait.
- * `finally` blocks run. A task that catches the error and returns ends
- * normally; one that lets it escape ends cancelled. A task that returns
- * before its pending cancellation reached a wait ends with its value (the
- * request still shows in `cancelling()` and the signal): asyncio would drop
- * the value, which loses a resource when the value is one, such as the item
- * of a `Queue.get()` that was woken and then cancelled before it resumed.
+ * `task.cancel()` cancels the task's root scope: it aborts `task.signal` at
+ * once (so `fetch` and `Deno.Command` stop) and cancels every wait on
+ * anything of this library (a future, `sleep`, a lock, a queue, a stream
+ * read) that the task's code has pending, in whatever nested scope and
+ * `Promise.all` branch, each with a `CancelledError` at its `await`. If
+ * nothing is pending (the code runs, or awaits a host promise), the next
+ * wait it starts is cancelled instead. As in asyncio, cancelling a task
+ * that awaits another task or a gather cancels that one too. `finally`
+ * blocks run. A task that catches the error and returns ends normally; one
+ * that lets it escape ends cancelled. A task that returns before its
+ * pending cancellation reached a wait ends with its value (the request
+ * still shows in `cancelling()` and the signal): asyncio would drop the
+ * value, which loses a resource when the value is one, such as the item of
+ * a `Queue.get()` that was woken and then cancelled before it resumed.
  *
  * ## The signal argument
  *
@@ -37,18 +39,28 @@ import {
   type TaskLike,
   type TaskTarget,
 } from "../loop/mod.ts";
+import { complete, noteCancel } from "./_context.ts";
 import {
-  type CancellableFuture,
-  complete,
-  taskContext,
-  willWait,
-  woken,
-} from "./_context.ts";
+  cancelledError,
+  CancelScope,
+  inlineWait,
+  scopeContext,
+  waitEnded,
+  waitStarted,
+} from "./_scope.ts";
 import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { loopState } from "./_registry.ts";
 
 export type { CreateTaskOptions, TaskTarget };
+
+/** A wait of a task's code; see {@linkcode Task.pendingWaits}. */
+export interface PendingWait {
+  /** The library future awaited. */
+  readonly future: Future<unknown>;
+  /** The labels of the scopes it is awaited in, outermost first. */
+  readonly scopes: readonly string[];
+}
 
 /** Options for the {@linkcode Task} constructor. */
 export interface TaskOptions extends CreateTaskOptions {
@@ -106,14 +118,17 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   /** The task's name, `Task-N` unless given. */
   readonly name: string;
   #target: TaskTarget<T>;
-  #controller: AbortController | null = null;
-  #waitingOn: CancellableFuture | null = null;
-  #mustCancel = false;
+  /** The scope of the task's own code; `cancel()` cancels it. */
+  readonly #root: CancelScope;
   #cancelMessage: string | undefined = undefined;
   #numCancels = 0;
   #started = false;
   /** The loop's step token while stepping, else -1. */
   #step = -1;
+  /** Whether the current step is soft (other waits were pending). */
+  #softStep = false;
+  /** Leaf waits pending in the task's scopes. */
+  #waits = 0;
   /** Where the task was created, in debug mode. */
   readonly #createdAt: string | undefined;
   /** The task that created this one, if any. */
@@ -155,6 +170,7 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
     this.#createdAt = loop.getDebug() ? creationSite() : undefined;
     this.#parent = currentTask();
     this.#createdTime = loop.time();
+    this.#root = new CancelScope(this, null, "");
     loop.callSoon(startTask, this);
     loopState(loop).tasks.add(this);
   }
@@ -187,14 +203,7 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
    * ```
    */
   get signal(): AbortSignal {
-    let controller = this.#controller;
-    if (controller === null) {
-      controller = this.#controller = new AbortController();
-      if (this.#numCancels > 0 || this.cancelled()) {
-        controller.abort(new CancelledError(this.#cancelMessage));
-      }
-    }
-    return controller.signal;
+    return this.#root.signal;
   }
 
   /**
@@ -226,13 +235,9 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
     if (this.done()) return false;
     this.#numCancels++;
     this.#cancelMessage = msg;
-    const controller = this.#controller;
-    if (controller !== null && !controller.signal.aborted) {
-      controller.abort(new CancelledError(msg));
-    }
-    const waitingOn = this.#waitingOn;
-    if (waitingOn !== null && waitingOn.cancel(msg)) return true;
-    this.#mustCancel = true;
+    this[noteCancel]();
+    const root = this.#root;
+    root.cancel(cancelledError(msg, root));
     if (this.#started && typeof this.#target !== "function") {
       // A bare promise cannot be stopped: stop waiting for it, a tick from
       // now, so a promise that has already settled (a fast path that took
@@ -294,12 +299,9 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   uncancel(): number {
     if (this.#numCancels > 0) {
       this.#numCancels--;
-      if (this.#numCancels === 0) {
-        this.#mustCancel = false;
-        // An AbortSignal cannot be reset: the next read of `signal` gets a
-        // fresh one. Signals handed out before stay aborted.
-        if (this.#controller?.signal.aborted) this.#controller = null;
-      }
+      // An AbortSignal cannot be reset: the next read of `signal` gets a
+      // fresh one. Signals handed out before stay aborted.
+      if (this.#numCancels === 0) this.#root.reset();
     }
     return this.#numCancels;
   }
@@ -420,30 +422,42 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   }
 
   /**
-   * The library future the task is waiting on right now, or `undefined`
-   * while it runs, waits on something else (a host promise), or is done.
+   * The library futures the task's code is waiting on right now, in every
+   * scope and `Promise.all` branch, each with the labels of the scopes it
+   * waits in (`["timeout(100)"]`), outermost first. Empty while the task
+   * runs, waits only on host promises, or is done.
    *
-   * @returns The awaited future.
+   * @returns The pending waits.
    *
    * @example What a task waits on
    * ```ts
    * import { run } from "@aio/asyncio/loop";
-   * import { createTask, Future, sleep } from "@aio/asyncio/task";
+   * import { createTask, Future, sleep, timeout } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
    *   const f = new Future<void>();
-   *   const t = createTask(async () => await f);
+   *   const g = new Future<void>();
+   *   const t = createTask(() => Promise.all([f, timeout(100, () => g)]));
    *   await sleep(0);
-   *   assert.equal(t.waitingOn, f);
+   *   assert.deepEqual(t.pendingWaits().map((w) => [w.future, w.scopes]), [
+   *     [f, []],
+   *     [g, ["timeout(100)"]],
+   *   ]);
    *   f.setResult();
+   *   g.setResult();
    *   await t;
-   *   assert.equal(t.waitingOn, undefined);
+   *   assert.deepEqual(t.pendingWaits(), []);
    * });
    * ```
    */
-  get waitingOn(): Future<unknown> | undefined {
-    return (this.#waitingOn as Future<unknown> | null) ?? undefined;
+  pendingWaits(): PendingWait[] {
+    if (this.done()) return [];
+    return this.#root.pendingWaits().flatMap(([wait, scopes]) =>
+      wait[inlineWait] !== true && wait instanceof Future
+        ? [{ future: wait as Future<unknown>, scopes }]
+        : []
+    );
   }
 
   /**
@@ -474,21 +488,29 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
     return `Task(${this.name}, ${state})`;
   }
 
-  /** @ignore The task is about to wait on a pending library future. */
-  [willWait](future: CancellableFuture): void {
-    this.#waitingOn = future;
+  /** @ignore The task's code started a wait on a library future. */
+  [waitStarted](): void {
+    this.#waits++;
     this.#endStep();
-    if (this.#mustCancel) {
-      this.#mustCancel = false;
-      future.cancel(this.#cancelMessage);
-    }
   }
 
-  /** @ignore The future the task waited on woke it. */
-  [woken](future: CancellableFuture): void {
-    if (this.#waitingOn !== future) return;
-    this.#waitingOn = null;
-    if (this.#step === -1) this.#step = this.getLoop()[stepBegin](this);
+  /**
+   * @ignore A wait of the task's code ended: the code goes on, unless it
+   * is parked on other waits still pending (in `Promise.all`, say); the
+   * loop cannot tell, so it waits for such a step only a few hops.
+   */
+  [waitEnded](): void {
+    this.#waits--;
+    if (this.done()) return;
+    const soft = this.#waits > 0;
+    if (this.#step === -1) {
+      this.#step = this.getLoop()[stepBegin](this, soft);
+      this.#softStep = soft;
+    } else if (this.#softStep && !soft) {
+      this.#endStep();
+      this.#step = this.getLoop()[stepBegin](this, false);
+      this.#softStep = false;
+    }
   }
 
   #endStep(): void {
@@ -516,17 +538,17 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
       this.#started = true;
       this.#step = this.getLoop()[stepBegin](this);
       target.then((v) => this.#succeed(v), (e) => this.#fail(e));
-      if (this.#mustCancel) this.getLoop().callSoon(abandonTask, this);
+      if (this.#root.pending) this.getLoop().callSoon(abandonTask, this);
       return;
     }
-    if (this.#mustCancel) {
+    if (this.#root.pending) {
       // Cancelled before it began: the function never runs, as in asyncio.
       this.#finish(CANCELLED, this.#cancelMessage);
       return;
     }
     this.#started = true;
     this.#step = this.getLoop()[stepBegin](this);
-    taskContext.run(this, runFirstStep, this, target);
+    this.#root.enter(runFirstStep, this, target);
   }
 
   #succeed(value: T): void {
@@ -535,7 +557,6 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
     // the task ends with its value (asyncio would end it cancelled and drop
     // the value, but here the value may be a resource already handed over,
     // such as the item of a Queue.get() that was woken, then cancelled).
-    this.#mustCancel = false;
     this.#finish(FULFILLED, value);
   }
 
@@ -549,13 +570,9 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   }
 
   #finish(state: 1 | 2 | 3, value: unknown): void {
-    const loop = this.getLoop();
     this.#endStep();
-    this.#waitingOn = null;
-    loopState(loop).tasks.delete(this);
-    if (state === CANCELLED && this.#controller === null) {
-      this.#cancelMessage = value as string | undefined;
-    }
+    this.#root.exit();
+    loopState(this.getLoop()).tasks.delete(this);
     this[complete](state, value);
   }
 
@@ -586,11 +603,11 @@ function runFirstStep<T>(
 }
 
 function succeedCurrent(value: unknown): void {
-  succeedTask(taskContext.getStore() as AnyTask, value);
+  succeedTask(scopeContext.getStore()!.owner as AnyTask, value);
 }
 
 function failCurrent(error: unknown): void {
-  failTask(taskContext.getStore() as AnyTask, error);
+  failTask(scopeContext.getStore()!.owner as AnyTask, error);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -627,8 +644,43 @@ function creationSite(): string {
  * ```
  */
 export function currentTask(): Task<unknown> | undefined {
-  const task = taskContext.getStore();
+  const task = scopeContext.getStore()?.owner;
   return task instanceof Task && !task.done() ? task : undefined;
+}
+
+/**
+ * The signal of the innermost cancel scope of the running code: the signal
+ * of the enclosing `timeout()`, `waitFor()` or `taskGroup()` block, else the
+ * current task's signal; `undefined` outside any task. Pass it to `fetch`
+ * and other native APIs so they stop when that scope is cancelled (a
+ * deadline, a failing sibling, `task.cancel()`), not only at the next
+ * library wait.
+ *
+ * @returns The signal, or `undefined`.
+ *
+ * @example A fetch-like call that stops at the deadline
+ * ```ts
+ * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { currentSignal, timeout, TimeoutError } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * // Stands for fetch(url, { signal }): settles only when aborted.
+ * const slowCall = (signal: AbortSignal) =>
+ *   new Promise((_, reject) =>
+ *     signal.addEventListener("abort", () => reject(signal.reason))
+ *   );
+ *
+ * await run(async (taskSignal) => {
+ *   await assert.rejects(
+ *     timeout(10, () => slowCall(currentSignal()!)),
+ *     TimeoutError,
+ *   );
+ *   assert.equal(taskSignal.aborted, false);
+ * }, { clock: new VirtualClock() });
+ * ```
+ */
+export function currentSignal(): AbortSignal | undefined {
+  return scopeContext.getStore()?.live()?.signal;
 }
 
 /**

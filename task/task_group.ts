@@ -21,18 +21,34 @@
  *   `error` of a `SuppressedError` whose `suppressed` is that
  *   `CancelledError`.
  *
- * The group cancels the parent task with `cancel()` and takes the request
- * back with `uncancel()` on exit, so `cancelling()` stays balanced and an
- * outer `timeout()` still recognises its own cancellation.
+ * The group has a cancel scope, nested in the caller's. `taskGroup()` runs
+ * the body in it: a failing child cancels that scope (every library wait of
+ * the body, in any branch, ends with `CancelledError`, and `tg.signal`
+ * aborts), and the group tells its own cancellation apart from one that
+ * came from outside by the scope each `CancelledError` comes from. It never
+ * goes through the task: `cancelling()` is untouched. With `await using`,
+ * the body runs in the caller's scope, so a failing child interrupts the
+ * caller's pending waits there, as asyncio cancels the parent task.
  *
  * @module
  */
 
 import type { EventLoop } from "../loop/mod.ts";
+import {
+  cancelledError,
+  CancelScope,
+  currentScope,
+  sourceOf,
+} from "./_scope.ts";
+import { runInScope } from "./_scope_future.ts";
 import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { type CreateTaskOptions, currentTask, Task } from "./task.ts";
 
+let runGroup: <T>(
+  group: TaskGroup,
+  body: (tg: TaskGroup) => Promise<T> | T,
+) => Promise<T>;
 let exitGroup: (
   group: TaskGroup,
   failed: boolean,
@@ -70,15 +86,19 @@ let exitGroup: (
 export class TaskGroup implements AsyncDisposable {
   readonly #loop: EventLoop;
   readonly #parent: Task<unknown>;
+  /** The group's scope; `taskGroup()` runs the body in it. */
+  readonly #scope: CancelScope;
+  /** The scope of the code that made the group. */
+  readonly #enclosing: CancelScope;
+  /** Whether the body runs in the group's scope (`taskGroup()`). */
+  #entered = false;
   readonly #tasks = new Set<Task<unknown>>();
   readonly #errors: unknown[] = [];
   #exiting = false;
   #finished = false;
   #aborting = false;
-  #parentCancelRequested = false;
-  /** Aborted by a disposer that saw an outside cancellation pending. */
-  #outsideAbort = false;
-  readonly #cancellingAtEntry: number;
+  /** Whether a failure interrupted the enclosing scope (`await using`). */
+  #interrupted = false;
   #onCompleted: Future<boolean> | null = null;
   readonly #onTaskDone = (task: Task<unknown>): void => this.#taskDone(task);
 
@@ -104,7 +124,35 @@ export class TaskGroup implements AsyncDisposable {
     }
     this.#parent = parent;
     this.#loop = parent.getLoop();
-    this.#cancellingAtEntry = parent.cancelling();
+    this.#enclosing = currentScope()!.live()!;
+    this.#scope = new CancelScope(parent, this.#enclosing, "TaskGroup");
+  }
+
+  /**
+   * Aborted, with a `CancelledError` as its reason, when the group is
+   * cancelled: a child failed, or the task or an enclosing scope was
+   * cancelled. Pass it to native calls made by the body.
+   *
+   * @example The signal aborts when a child fails
+   * ```ts
+   * import { run, VirtualClock } from "@aio/asyncio/loop";
+   * import { sleep, taskGroup } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * let signal: AbortSignal | undefined;
+   * await assert.rejects(run(() =>
+   *   taskGroup(async (tg) => {
+   *     signal = tg.signal;
+   *     tg.createTask(async () => {
+   *       await sleep(10);
+   *       throw new Error("boom");
+   *     });
+   *   }), { clock: new VirtualClock() }), AggregateError);
+   * assert.equal(signal?.aborted, true);
+   * ```
+   */
+  get signal(): AbortSignal {
+    return this.#scope.signal;
   }
 
   /**
@@ -213,6 +261,13 @@ export class TaskGroup implements AsyncDisposable {
   }
 
   static {
+    runGroup = <T>(
+      group: TaskGroup,
+      body: (tg: TaskGroup) => Promise<T> | T,
+    ): Promise<T> => {
+      group.#entered = true;
+      return runInScope(() => runBody(group, body), group.#scope);
+    };
     exitGroup = (group, failed, error, fromDispose) =>
       group.#exit(failed, error, fromDispose);
   }
@@ -226,31 +281,30 @@ export class TaskGroup implements AsyncDisposable {
       throw new Error(`Cannot exit ${this}: it was already exited`);
     }
     this.#exiting = true;
-    const parent = this.#parent;
-    let propagate: CancelledError | null =
-      failed && error instanceof CancelledError ? error : null;
+    const scope = this.#scope;
+    /** A cancellation from outside the group, to pass on. */
+    let propagate: unknown = null;
+    if (failed && error instanceof CancelledError) {
+      // The body was cancelled by the group (a child failed): swallowed;
+      // else from outside: passed on.
+      propagate = scope.ownCancellation(error);
+    }
     if (failed && !this.#aborting) this.#abort();
-    if (
-      fromDispose && !this.#aborting &&
-      parent.cancelling() > this.#cancellingAtEntry
-    ) {
-      // `await using` cannot see the body's error; a cancellation of the
-      // parent means the body is most likely unwinding with CancelledError,
-      // which JS rethrows after us: cancel the children, and throw it again
-      // only if it is delivered once more while we wait.
-      this.#outsideAbort = true;
+    if (fromDispose && !this.#aborting && scope.outer !== null) {
+      // `await using` cannot see the body's error; an outside cancellation
+      // of the enclosing scope means the body is most likely unwinding with
+      // CancelledError, which JS rethrows after us: cancel the children,
+      // and throw it ourselves only if it reaches us again while we wait.
       this.#abort();
     }
-    let pending: CancelledError | null = null;
     while (this.#tasks.size > 0) {
       this.#onCompleted ??= new Future<boolean>(this.#loop);
       try {
         await this.#onCompleted;
       } catch (e) {
         if (!(e instanceof CancelledError)) throw e;
-        pending = e;
-        if (!this.#aborting || this.#outsideAbort) {
-          // The parent is cancelled from outside while we wait.
+        if (sourceOf(e) !== scope) {
+          // Cancelled from outside while we wait.
           propagate = e;
           if (!this.#aborting) this.#abort();
         }
@@ -258,19 +312,16 @@ export class TaskGroup implements AsyncDisposable {
       this.#onCompleted = null;
     }
     this.#finished = true;
-
-    if (this.#parentCancelRequested) {
-      if (parent.uncancel() === 0) propagate = null;
-      else if (propagate === null) propagate = pending;
-    }
+    scope.exit();
+    if (this.#interrupted) this.#enclosing.withdraw(scope);
     const errors = this.#errors;
     if (propagate !== null && errors.length === 0) throw propagate;
     if (failed && !(error instanceof CancelledError)) errors.push(error);
     if (errors.length > 0) {
-      if (parent.cancelling() > 0) {
-        // Keep an outside cancellation pending for the parent's next wait.
-        parent.uncancel();
-        parent.cancel();
+      if (propagate instanceof CancelledError) {
+        // The failures win; keep the outside cancellation pending for the
+        // code's next wait.
+        this.#enclosing.rearm(propagate);
       }
       throw new AggregateError(errors, "Unhandled errors in a TaskGroup");
     }
@@ -303,13 +354,32 @@ export class TaskGroup implements AsyncDisposable {
       });
       return;
     }
-    if (!this.#aborting && !this.#parentCancelRequested) {
-      // Interrupt the body; the request is taken back on exit.
+    if (!this.#aborting) {
       this.#abort();
-      this.#parentCancelRequested = true;
-      parent.cancel();
+      // Interrupt the body: in its own scope, or the caller's.
+      const request = cancelledError(undefined, this.#scope);
+      this.#scope.cancel(request);
+      if (!this.#entered && !this.#exiting) {
+        this.#interrupted = true;
+        this.#enclosing.interrupt(request);
+      }
     }
   }
+}
+
+async function runBody<T>(
+  group: TaskGroup,
+  body: (tg: TaskGroup) => Promise<T> | T,
+): Promise<T> {
+  let result: T;
+  try {
+    result = await body(group);
+  } catch (error) {
+    await exitGroup(group, true, error, false);
+    throw error;
+  }
+  await exitGroup(group, false, undefined, false);
+  return result;
 }
 
 /**
@@ -358,17 +428,14 @@ export class TaskGroup implements AsyncDisposable {
  * assert.deepEqual(events, ["sibling cancelled"]);
  * ```
  */
-export async function taskGroup<T>(
+export function taskGroup<T>(
   body: (tg: TaskGroup) => Promise<T> | T,
 ): Promise<T> {
-  const group = new TaskGroup();
-  let result: T;
+  let group: TaskGroup;
   try {
-    result = await body(group);
+    group = new TaskGroup();
   } catch (error) {
-    await exitGroup(group, true, error, false);
-    throw error;
+    return Promise.reject(error);
   }
-  await exitGroup(group, false, undefined, false);
-  return result;
+  return runGroup(group, body);
 }

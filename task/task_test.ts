@@ -316,10 +316,12 @@ Deno.test("A task that waited on a host promise is still cancellable at its next
       await new Promise((r) => setTimeout(r, 1));
       await sleep(60_000);
     });
-    for (let i = 0; i < 1000 && child.waitingOn === undefined; i++) {
+    for (let i = 0; i < 1000 && child.pendingWaits().length === 0; i++) {
       await new Promise((r) => setTimeout(r, 1));
     }
-    assert.equal(child.waitingOn?.label, "sleep(60000)");
+    assert.deepEqual(child.pendingWaits().map((w) => w.future.label), [
+      "sleep(60000)",
+    ]);
     child.cancel();
     await assert.rejects(child, CancelledError);
   }, { handleSigint: false });

@@ -4,9 +4,11 @@
  * `python -m asyncio pstree`.
  *
  * A task's parent is the task that was running when it was created (by
- * `createTask`, a `TaskGroup` or a combinator). What a task awaits is the
- * library future it waits on (`Task.waitingOn`), shown by its `label` when
- * it has one (`sleep(100)`; sync primitives label their waiters), as
+ * `createTask`, a `TaskGroup` or a combinator). What a task awaits is every
+ * library future its code waits on (`Task.pendingWaits()`: several when it
+ * waits in `Promise.all` or in concurrent timeouts), each after the scopes
+ * it waits in (`timeout(100) > Queue.get`), shown by its `label` when it
+ * has one (`sleep(100)`; sync primitives label their waiters), as
  * `task "name"` when it is another task, else as the future itself. A task
  * that waits on nothing of the library is either ready to run or parked on
  * a host promise (`fetch`, a raw socket read): the tree says so, since the
@@ -153,16 +155,21 @@ function describeTask(
   tasks: Set<Task<unknown>>,
   showSource: boolean,
 ): string {
-  const waitingOn = task.waitingOn;
+  const waits = task.pendingWaits();
   let state = task === running
     ? "running"
-    : waitingOn !== undefined
+    : waits.length > 0
     ? "waiting"
     : "ready or awaiting a host promise";
   if (task.cancelling() > 0) state += ", cancelling";
   let line = `${task.name} (${state}, age ${formatMs(now - task.createdTime)})`;
-  if (waitingOn !== undefined) line += ` awaits ${describeFuture(waitingOn)}`;
-  if (waitingOn instanceof Task && !tasks.has(waitingOn)) line += " (done)";
+  if (waits.length > 0) {
+    line += ` awaits ${
+      waits.map(({ future, scopes }) =>
+        [...scopes, describeFuture(future, tasks)].join(" > ")
+      ).join(", ")
+    }`;
+  }
   if (showSource && task.createdAt !== undefined) {
     const frame = task.createdAt.split("\n").map((l) => l.trim()).find((l) =>
       l !== "" && !isLibraryFrame(l)
@@ -183,8 +190,13 @@ function isLibraryFrame(frame: string): boolean {
     !/_test\.ts:/.test(frame);
 }
 
-function describeFuture(future: Future<unknown>): string {
-  if (future instanceof Task) return `task "${future.name}"`;
+function describeFuture(
+  future: Future<unknown>,
+  tasks: Set<Task<unknown>>,
+): string {
+  if (future instanceof Task) {
+    return `task "${future.name}"${tasks.has(future) ? "" : " (done)"}`;
+  }
   return future.label ?? String(future);
 }
 

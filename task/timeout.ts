@@ -1,26 +1,33 @@
 /**
  * `timeout(ms, fn)` and `timeoutAt(when, fn)`: asyncio's timeout scopes.
  *
- * When the deadline passes, the scope cancels the task it runs in; when the
- * scope's function then ends with that `CancelledError`, the scope turns it
- * into a `TimeoutError`. A cancellation that came from elsewhere (another
- * `cancel()` call, an outer timeout) is told apart by the task's
- * `cancelling()` count, as CPython's `asyncio.timeouts` does: the scope
- * records the count on entry and, when it expired, calls `uncancel()` on
- * exit; only if that brings the count back to the entry value was the
- * cancellation its own alone.
+ * The function runs in a cancel scope of its own, nested in the caller's.
+ * When the deadline passes, the scope is cancelled: every library wait its
+ * code has pending (in any `Promise.all` branch, or nested scope) ends with
+ * a `CancelledError`, and the scope's `signal` aborts, so `fetch` and other
+ * native calls given it stop too. When the function then ends with that
+ * `CancelledError`, the scope turns it into a `TimeoutError`.
  *
- * A caveat of the platform: expiring cancels the task, which aborts the
- * task's `signal`, and an `AbortSignal` cannot be reset. After a timeout the
- * task handled, `task.signal` stays aborted; pass a fresh signal (an
- * `AbortController` of your own) to native calls made after it.
+ * Only the scope's own cancellation is turned: each `CancelledError` knows
+ * the scope it came from. If the task is cancelled, or an enclosing scope
+ * expires, while the function runs (or such a cancellation was pending,
+ * undelivered, when the scope was entered), that cancellation propagates as
+ * `CancelledError`, even if this deadline passed too. Sibling timeouts in one
+ * task (`Promise.all([timeout(...), timeout(...)])`) do not touch each
+ * other.
+ *
+ * Unlike asyncio's, these timeouts do not go through the task: they neither
+ * cancel it nor move its `cancelling()` count, and the task's own `signal`
+ * stays unaborted when a timeout expires.
  *
  * @module
  */
 
 import { type EventLoop, getRunningLoop, type Handle } from "../loop/mod.ts";
-import { CancelledError, TimeoutError } from "./errors.ts";
-import { currentTask, type Task } from "./task.ts";
+import { cancelledError, type CancelScope } from "./_scope.ts";
+import { newScope, runInScope } from "./_scope_future.ts";
+import { TimeoutError } from "./errors.ts";
+import { currentTask } from "./task.ts";
 
 const CREATED = 0;
 const ENTERED = 1;
@@ -30,9 +37,10 @@ const EXITED = 4;
 type State = 0 | 1 | 2 | 3 | 4;
 const STATE_NAMES = ["created", "active", "expiring", "expired", "finished"];
 
-let enterScope: (scope: Timeout, caller: string) => void;
-let exitScope: (scope: Timeout, failed: boolean, error: unknown) => unknown;
-let fireScope: (scope: Timeout) => void;
+let createTimeout: (when: number | null) => Timeout;
+let enterScope: (timeout: Timeout, scope: CancelScope, loop: EventLoop) => void;
+let exitScope: (timeout: Timeout, error: unknown) => unknown;
+let fireScope: (timeout: Timeout) => void;
 
 /**
  * The scope of a {@linkcode timeout} or {@linkcode timeoutAt}: its deadline
@@ -57,29 +65,45 @@ export class Timeout {
   #state: State = CREATED;
   #when: number | null;
   #handle: Handle | null = null;
-  #task: Task<unknown> | null = null;
+  #scope: CancelScope | null = null;
   #loop: EventLoop | null = null;
-  #cancelling = 0;
+
+  private constructor(when: number | null) {
+    this.#when = when;
+  }
 
   /**
-   * Creates a scope with deadline `when` (loop time, in milliseconds).
-   * {@linkcode timeout} and {@linkcode timeoutAt} create and enter it; a
-   * scope made by hand cannot be entered.
+   * Aborted, with a `CancelledError` as its reason, when the scope is
+   * cancelled: at the deadline, or when the task or an enclosing scope is
+   * cancelled. Pass it to `fetch` and other native calls so that they stop
+   * at the deadline too.
    *
-   * @param when The deadline on the loop's clock, or `null` for none.
-   *
-   * @example A scope not entered
+   * @example Stop a native call at the deadline
    * ```ts
-   * import { Timeout } from "@aio/asyncio/task";
+   * import { run, VirtualClock } from "@aio/asyncio/loop";
+   * import { timeout, TimeoutError } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
-   * const scope = new Timeout(100);
-   * assert.equal(scope.when(), 100);
-   * assert.equal(scope.expired(), false);
+   * await run(async () => {
+   *   await assert.rejects(
+   *     timeout(10, (scope) =>
+   *       // Stands for fetch(url, { signal: scope.signal }).
+   *       new Promise((_, reject) =>
+   *         scope.signal.addEventListener(
+   *           "abort",
+   *           () => reject(scope.signal.reason),
+   *         )
+   *       )),
+   *     TimeoutError,
+   *   );
+   * }, { clock: new VirtualClock() });
    * ```
    */
-  constructor(when: number | null) {
-    this.#when = when;
+  get signal(): AbortSignal {
+    if (this.#scope === null) {
+      throw new Error("Cannot read the signal of a timeout not entered");
+    }
+    return this.#scope.signal;
   }
 
   /**
@@ -146,7 +170,7 @@ export class Timeout {
   }
 
   /**
-   * Whether the deadline passed (the scope cancelled its task).
+   * Whether the deadline passed (the scope cancelled its code).
    *
    * @returns `true` once expired.
    *
@@ -179,10 +203,15 @@ export class Timeout {
    *
    * @example Describe
    * ```ts
-   * import { Timeout } from "@aio/asyncio/task";
+   * import { run, VirtualClock } from "@aio/asyncio/loop";
+   * import { timeout } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
-   * assert.equal(String(new Timeout(null)), "Timeout(created)");
+   * const text = await run(
+   *   () => timeout(100, async (scope) => String(scope)),
+   *   { clock: new VirtualClock() },
+   * );
+   * assert.equal(text, "Timeout(active, when=100)");
    * ```
    */
   toString(): string {
@@ -193,53 +222,39 @@ export class Timeout {
   }
 
   static {
-    enterScope = (scope, caller) => scope.#enter(caller);
-    exitScope = (scope, failed, error) => scope.#exit(failed, error);
-    fireScope = (scope) => scope.#onTimeout();
+    createTimeout = (when) => new Timeout(when);
+    enterScope = (timeout, scope, loop) => timeout.#enter(scope, loop);
+    exitScope = (timeout, error) => timeout.#exit(error);
+    fireScope = (timeout) => timeout.#onTimeout();
   }
 
   /** Enters the scope in the current task. */
-  #enter(caller: string): void {
-    if (this.#state !== CREATED) {
-      throw new Error(`Cannot call ${caller}: the timeout was already entered`);
-    }
-    const task = currentTask();
-    if (task === undefined) {
-      throw new Error(
-        `Cannot call ${caller}: not inside a task; call it from a task (run(), createTask())`,
-      );
-    }
+  #enter(scope: CancelScope, loop: EventLoop): void {
     this.#state = ENTERED;
-    this.#task = task;
-    this.#loop = task.getLoop();
-    this.#cancelling = task.cancelling();
+    this.#scope = scope;
+    this.#loop = loop;
     this.reschedule(this.#when);
   }
 
-  /** Leaves the scope; returns the error to throw, if any. */
-  #exit(failed: boolean, error: unknown): unknown {
+  /** What the scope's function ending with `error` throws. */
+  #exit(error: unknown): unknown {
     this.#handle?.cancel();
     this.#handle = null;
-    if (this.#state === EXPIRING) {
-      this.#state = EXPIRED;
-      if (this.#task!.uncancel() <= this.#cancelling && failed) {
-        // No cancellation request but ours: this one is the timeout.
-        if (error instanceof CancelledError) {
-          return new TimeoutError("Timed out", { cause: error });
-        }
-      }
-    } else if (this.#state === ENTERED) {
-      this.#state = EXITED;
-    }
-    return error;
+    if (this.#state === ENTERED) this.#state = EXITED;
+    if (this.#state !== EXPIRING) return error;
+    this.#state = EXPIRED;
+    const passOn = this.#scope!.ownCancellation(error);
+    return passOn === null
+      ? new TimeoutError("Timed out", { cause: error })
+      : passOn;
   }
 
-  /** The deadline passed. */
   #onTimeout(): void {
     if (this.#state !== ENTERED) return;
-    this.#task!.cancel();
     this.#state = EXPIRING;
     this.#handle = null;
+    const scope = this.#scope!;
+    scope.cancel(cancelledError(undefined, scope));
   }
 }
 
@@ -248,22 +263,23 @@ function onTimeout(scope: Timeout): void {
 }
 
 /**
- * Runs `fn` with a time limit of `ms` milliseconds: if it is still running
- * then, the current task is cancelled and the `CancelledError` that comes
- * out of `fn` is turned into a `TimeoutError`. `fn` receives the
- * {@linkcode Timeout} scope, to read or move the deadline. `null` sets no
- * limit (the scope can still be rescheduled).
+ * Runs `fn` with a time limit of `ms` milliseconds, in a cancel scope of
+ * its own: if it is still running then, the scope is cancelled (every
+ * library wait its code has pending ends with `CancelledError`, and
+ * `scope.signal` aborts) and the `CancelledError` that comes out of `fn` is
+ * turned into a `TimeoutError`. `fn` receives the {@linkcode Timeout}
+ * scope, to read or move the deadline and to hand its `signal` to native
+ * calls. `null` sets no limit (the scope can still be rescheduled).
  *
- * It must run inside a task, since it cancels that task. `fn` must wait on
- * things of this library (or pass the task's `signal` to native calls) for
- * the cancellation to reach it; a function that only awaits a native
- * promise times out at its next library wait. A cancellation of the task
- * from outside stays a `CancelledError`. Timeouts nest: each one turns only
- * its own cancellation into a `TimeoutError`.
+ * It must run inside a task. Code that only awaits a native promise given
+ * no signal times out at its next library wait. Timeouts nest, and several
+ * can run at once in one task: each one turns only its own cancellation
+ * into a `TimeoutError`. The result is a `Future`: passing it to `waitFor`,
+ * `gather` or `wait`, which may cancel it, cancels its work.
  *
- * **Cancellation**: a cancellation of the task from outside (or by an outer
- * timeout) while `fn` runs propagates as `CancelledError`, even if this
- * deadline passed too.
+ * **Cancellation**: a cancellation of the task from outside (or by an
+ * enclosing timeout) while `fn` runs, or still pending when it starts,
+ * propagates as `CancelledError`, even if this deadline passed too.
  *
  * @typeParam T The result type.
  * @param ms The limit in milliseconds, or `null` for none.
@@ -299,7 +315,7 @@ export function timeout<T>(
     );
   }
   const when = ms === null ? null : getRunningLoop().time() + ms;
-  return runScope(new Timeout(when), fn, "timeout()");
+  return runTimeout(when, fn, `timeout(${ms})`, "timeout()");
 }
 
 /**
@@ -340,21 +356,41 @@ export function timeoutAt<T>(
       `Cannot call timeoutAt(): when must be a number or null, got ${when}`,
     );
   }
-  return runScope(new Timeout(when), fn, "timeoutAt()");
+  return runTimeout(when, fn, `timeoutAt(${when})`, "timeoutAt()");
 }
 
-async function runScope<T>(
-  scope: Timeout,
+/** Runs `fn` in a new timeout scope, as the scope's future. */
+function runTimeout<T>(
+  when: number | null,
   fn: (scope: Timeout) => T | PromiseLike<T>,
+  label: string,
   caller: string,
 ): Promise<T> {
-  enterScope(scope, caller);
+  if (currentTask() === undefined) {
+    return Promise.reject(
+      new Error(
+        `Cannot call ${caller}: not inside a task; call it from a task (run(), createTask())`,
+      ),
+    );
+  }
+  const loop = getRunningLoop();
+  const timeout = createTimeout(when);
+  return runInScope((scope) => {
+    enterScope(timeout, scope, loop);
+    return runBody(timeout, fn);
+  }, newScope(label));
+}
+
+async function runBody<T>(
+  timeout: Timeout,
+  fn: (scope: Timeout) => T | PromiseLike<T>,
+): Promise<T> {
   let result: T;
   try {
-    result = await fn(scope);
+    result = await fn(timeout);
   } catch (error) {
-    throw exitScope(scope, true, error);
+    throw exitScope(timeout, error);
   }
-  exitScope(scope, false, undefined);
+  exitScope(timeout, undefined);
   return result;
 }

@@ -4,10 +4,11 @@
  *
  * It is built on {@linkcode timeout}, as CPython 3.12's `wait_for` is: the
  * awaiting task waits on the inner future inside a timeout scope; when the
- * deadline passes the scope cancels the awaiting task, which cancels the
- * inner future it waits on, and the wait goes on until the inner one has
- * finished cancelling; the scope then turns the `CancelledError` into a
- * `TimeoutError`.
+ * deadline passes the scope cancels its waits, which cancels the inner
+ * future, and the wait goes on until the inner one has finished
+ * cancelling; the scope then turns the `CancelledError` into a
+ * `TimeoutError`. Several `waitFor` calls can run at once in one task: each
+ * has its own scope.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { type Awaitable, toFuture } from "./_awaitable.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { Future } from "./future.ts";
+import { newScope, runInScope } from "./_scope_future.ts";
 import { currentTask, Task } from "./task.ts";
 import { timeout } from "./timeout.ts";
 
@@ -27,13 +29,10 @@ import { timeout } from "./timeout.ts";
  * that value is returned. `null` waits without limit; `0` or less cancels
  * `aw` at once unless it is already done.
  *
- * A function becomes a task, so it can be cancelled; a bare promise can
- * only be abandoned (it keeps running). Pass a task, a future, or a function
- * for a cancellable wait. The waits of sync/ return futures while they wait,
- * but an async method (`reader.read()`) or a fast path that already took
- * its item returns a promise: write `waitFor(() => reader.read(100), ms)`
- * so nothing taken is abandoned. Called outside a task, `waitFor` runs in a
- * new task of its own.
+ * A function becomes a task, so it can be cancelled; every wait this
+ * library returns (`q.get()`, `cond.wait()`, `timeout(...)`) is a future
+ * and is cancelled too; a foreign promise can only be abandoned (it keeps
+ * running). Called outside a task, `waitFor` runs in a new task of its own.
  *
  * **Cancellation**: if the waiting task is cancelled, `aw` is cancelled too
  * and the `CancelledError` propagates once it finished, as when awaiting a
@@ -71,7 +70,7 @@ import { timeout } from "./timeout.ts";
  * assert.deepEqual(events, ["inner cleaned up", "timed out"]);
  * ```
  */
-export async function waitFor<T>(
+export function waitFor<T>(
   aw: Awaitable<T>,
   timeoutMs: number | null,
 ): Promise<T> {
@@ -79,28 +78,43 @@ export async function waitFor<T>(
     timeoutMs !== null &&
     (typeof timeoutMs !== "number" || Number.isNaN(timeoutMs))
   ) {
-    throw new TypeError(
-      `Cannot call waitFor(): timeoutMs must be a number or null, got ${timeoutMs}`,
+    return Promise.reject(
+      new TypeError(
+        `Cannot call waitFor(): timeoutMs must be a number or null, got ${timeoutMs}`,
+      ),
     );
   }
-  const loop = aw instanceof Future ? aw.getLoop() : getRunningLoop();
-  if (currentTask() === undefined) {
-    return await new Task(() => waitFor(aw, timeoutMs), { loop });
-  }
-  const inner = toFuture(loop, aw, "waitFor()");
-  if (timeoutMs !== null && timeoutMs <= 0) {
-    if (inner.done()) return inner.result();
-    await cancelAndWait(inner);
-    try {
-      return inner.result();
-    } catch (error) {
-      if (error instanceof CancelledError) {
-        throw new TimeoutError("Timed out", { cause: error });
-      }
-      throw error;
+  let inner: Future<T>;
+  try {
+    const loop = aw instanceof Future ? aw.getLoop() : getRunningLoop();
+    if (currentTask() === undefined) {
+      return new Task(() => waitFor(aw, timeoutMs), { loop });
     }
+    inner = toFuture(loop, aw, "waitFor()");
+  } catch (error) {
+    return Promise.reject(error);
   }
-  return await timeout(timeoutMs, () => inner);
+  if (timeoutMs !== null && timeoutMs <= 0) {
+    return runInScope(
+      () => expireNow(inner),
+      newScope(`waitFor(${timeoutMs})`),
+    );
+  }
+  return timeout(timeoutMs, () => inner);
+}
+
+/** `waitFor` with no time left: cancel `inner` unless it is done. */
+async function expireNow<T>(inner: Future<T>): Promise<T> {
+  if (inner.done()) return inner.result();
+  await cancelAndWait(inner);
+  try {
+    return inner.result();
+  } catch (error) {
+    if (error instanceof CancelledError) {
+      throw new TimeoutError("Timed out", { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** Cancels `future` and waits until it is done. */

@@ -1,0 +1,448 @@
+/**
+ * Cancel scopes: what a cancellation reaches.
+ *
+ * A task's code can wait on several things at once (`Promise.all`,
+ * concurrent `timeout()` blocks, callbacks it schedules), so a task is not
+ * "waiting on one future" as a Python coroutine is. Instead every task has a
+ * root scope, and `timeout()`, `waitFor()`, `taskGroup()` and the library's
+ * multi-step waits (such as `Condition.wait()`) open nested ones. The async
+ * context carries the innermost scope: it follows native `await`s,
+ * `Promise.all` branches and callbacks created inside it. A future awaited
+ * there registers with that scope as one of its waits.
+ *
+ * A cancellation is a *request* on a scope: a `CancelledError` tagged with
+ * the scope it came from (its source). It cancels every pending wait in the
+ * scope and in the scopes nested in it, and aborts their signals. If no wait
+ * is pending (the code is running, or parked on a host promise), the request
+ * stays pending and the next wait started in the scope or below is cancelled
+ * at once. A request is delivered once (edge-triggered, as in asyncio): code
+ * that catches the `CancelledError` and goes on is not cancelled again.
+ *
+ * A scope that is cancelled by an enclosing one (or entered while an
+ * enclosing request was still pending) remembers that request as `outer`.
+ * When such a scope ends with its own cancellation, it passes the outer
+ * request on instead of converting or swallowing it: a timeout turns only its
+ * own cancellation into `TimeoutError`, never a task's.
+ *
+ * @module
+ */
+
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { EventLoop } from "../loop/mod.ts";
+import { CancelledError } from "./errors.ts";
+
+/** Tells the owning task that one of its leaf waits began. */
+export const waitStarted: unique symbol = Symbol("aio.waitStarted");
+/** Tells the owning task that one of its leaf waits ended. */
+export const waitEnded: unique symbol = Symbol("aio.waitEnded");
+/** Marks a wait that ends inline; see {@linkcode Wait}. */
+export const inlineWait: unique symbol = Symbol("aio.inlineWait");
+
+/** What a scope needs of the task that owns it. */
+export interface ScopeOwner {
+  getLoop(): EventLoop;
+  done(): boolean;
+  /** A leaf wait began: the task has reached a wait (its step ends). */
+  [waitStarted](): void;
+  /** A leaf wait ended: the task will run again (its step begins). */
+  [waitEnded](): void;
+}
+
+/** What a scope needs of a wait registered with it. */
+export interface Wait {
+  cancel(msg?: string): boolean;
+  done(): boolean;
+  /**
+   * `true` for a wait that ends inline, in microtasks of a step already
+   * running (a scope's own future), rather than by resuming the task from
+   * the loop: it neither ends nor begins a step.
+   */
+  readonly [inlineWait]?: boolean;
+}
+
+/** The innermost scope of the running code. */
+export const scopeContext: AsyncLocalStorage<CancelScope> =
+  new AsyncLocalStorage<CancelScope>();
+
+/** The source scope of each request's `CancelledError`. */
+const sources = new WeakMap<object, CancelScope>();
+/** The source of the request being fanned out to waits right now. */
+let fanningOut: CancelScope | null = null;
+/** How many scopes hold a pending request, to skip the lookup when none. */
+let pendingCount = 0;
+
+/**
+ * A `CancelledError` for a request from `source` (untagged when `null`).
+ *
+ * @param msg The error's message.
+ * @param source The scope the request comes from.
+ * @returns The error.
+ */
+export function cancelledError(
+  msg: string | undefined,
+  source: CancelScope | null,
+): CancelledError {
+  const error = new CancelledError(msg);
+  if (source !== null) sources.set(error, source);
+  return error;
+}
+
+/**
+ * The scope a `CancelledError` came from, if the library made it.
+ *
+ * @param error Anything thrown.
+ * @returns The source scope, or `undefined`.
+ */
+export function sourceOf(error: unknown): CancelScope | undefined {
+  return typeof error === "object" && error !== null
+    ? sources.get(error)
+    : undefined;
+}
+
+/**
+ * The source of the request that is cancelling waits right now, for a wait
+ * (a future, a task) that records who cancelled it.
+ *
+ * @returns The source, or `null` outside a fan-out.
+ */
+export function currentSource(): CancelScope | null {
+  return fanningOut;
+}
+
+/** The innermost scope of the running code, if any. */
+export function currentScope(): CancelScope | undefined {
+  return scopeContext.getStore();
+}
+
+/** Runs `cancelWaits` with `request`'s source as the fan-out source. */
+function fanOut(request: CancelledError, cancelWaits: () => boolean): boolean {
+  const previous = fanningOut;
+  fanningOut = sources.get(request) ?? null;
+  try {
+    return cancelWaits();
+  } finally {
+    fanningOut = previous;
+  }
+}
+
+/**
+ * A node of the scope tree of one task (or of code outside tasks, with no
+ * owner).
+ */
+export class CancelScope {
+  /** The task whose code runs in this scope; `null` outside tasks. */
+  readonly owner: ScopeOwner | null;
+  /** The enclosing scope; `null` for a task's root. */
+  readonly parent: CancelScope | null;
+  /** What the scope is, for task trees: `timeout(100)`, `TaskGroup`. */
+  readonly label: string;
+  /**
+   * A request of an enclosing scope that reached this one while it was
+   * active, or was pending when it was entered.
+   */
+  outer: CancelledError | null = null;
+  /** Set once the scope's code is done; its waits may still be pending. */
+  exited = false;
+  #wait: Wait | null = null;
+  #moreWaits: Set<Wait> | null = null;
+  #children: Set<CancelScope> | null = null;
+  #pending: CancelledError | null = null;
+  #controller: AbortController | null = null;
+  /** Why this scope's signal is aborted (or is to be, once created). */
+  #abortReason: CancelledError | null = null;
+
+  /**
+   * Creates a scope inside `parent`, or a root scope.
+   *
+   * @param owner The owning task.
+   * @param parent The enclosing scope.
+   * @param label The label for task trees.
+   */
+  constructor(
+    owner: ScopeOwner | null,
+    parent: CancelScope | null,
+    label: string,
+  ) {
+    this.owner = owner;
+    this.parent = parent;
+    this.label = label;
+    if (parent !== null) {
+      (parent.#children ??= new Set()).add(this);
+      if (pendingCount > 0) {
+        // A request still undelivered when the scope is entered is the
+        // outer one's: this scope must not convert it.
+        const pending = parent.#outermostPending();
+        if (pending !== null) this.outer = this.#abortReason = pending;
+      }
+    }
+  }
+
+  /**
+   * The signal of this scope: aborted, with a `CancelledError` as its
+   * reason, when this scope or an enclosing one is cancelled.
+   */
+  get signal(): AbortSignal {
+    let controller = this.#controller;
+    if (controller === null) {
+      controller = this.#controller = new AbortController();
+      if (this.#abortReason !== null) controller.abort(this.#abortReason);
+    }
+    return controller.signal;
+  }
+
+  /** Whether a request on this scope waits to be delivered. */
+  get pending(): boolean {
+    return this.#pending !== null;
+  }
+
+  /**
+   * Runs `fn(...args)` with this scope as the innermost one.
+   *
+   * @param fn The code to run.
+   * @param args Its arguments.
+   * @returns What `fn` returns.
+   */
+  enter<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+    return scopeContext.run(this, fn, ...args);
+  }
+
+  /**
+   * The scope a wait started here registers with: this one, or, once it
+   * exited, the nearest enclosing one still active; `null` once the owning
+   * task is done (work left over from a finished task belongs to no task).
+   */
+  live(): CancelScope | null {
+    if (!this.exited) return this.owner?.done() ? null : this;
+    return this.parent === null ? null : this.parent.live();
+  }
+
+  /**
+   * Registers a pending wait. If a request is pending on this scope or an
+   * enclosing one, it is delivered to this wait, which is cancelled at once,
+   * and is no longer pending.
+   *
+   * @param wait The wait.
+   */
+  addWait(wait: Wait): void {
+    if (this.#wait === null && this.#moreWaits === null) this.#wait = wait;
+    else (this.#moreWaits ??= new Set()).add(wait);
+    if (wait[inlineWait] !== true) this.owner?.[waitStarted]();
+    if (pendingCount === 0) return;
+    const request = this.#outermostPending();
+    if (request === null) return;
+    this.#clearPendingUp();
+    fanOut(request, () => wait.cancel(request.message));
+  }
+
+  /**
+   * Removes a wait that ended.
+   *
+   * @param wait The wait.
+   */
+  removeWait(wait: Wait): void {
+    if (this.#wait === wait) this.#wait = null;
+    else if (this.#moreWaits?.delete(wait) !== true) return;
+    if (wait[inlineWait] !== true) this.owner?.[waitEnded]();
+    if (this.exited && !this.#hasWaits()) this.#unlink();
+  }
+
+  /**
+   * Cancels this scope: every pending wait in it and in the scopes nested
+   * in it is cancelled, their signals abort, and nested scopes remember the
+   * request as an outer one. If no wait was pending, the request stays
+   * pending for the next wait started here or below.
+   *
+   * @param request The request's error, tagged with its source.
+   * @returns Whether a pending wait received it.
+   */
+  cancel(request: CancelledError): boolean {
+    const source = sources.get(request) ?? null;
+    if (source !== this) this.outer ??= request;
+    this.#abortTree(request);
+    const delivered = fanOut(request, () => this.#cancelWaits(request.message));
+    if (!delivered) this.#setPending(request);
+    return delivered;
+  }
+
+  /**
+   * Interrupts the code of this scope without cancelling it: its pending
+   * waits (and those of nested scopes) are cancelled, or the next one is,
+   * but signals stay as they are and no scope takes the request as outer.
+   * A `TaskGroup` used with `await using` interrupts its enclosing scope
+   * this way when a child fails, as asyncio cancels the parent task.
+   *
+   * @param request The request's error, tagged with its source.
+   */
+  interrupt(request: CancelledError): void {
+    const delivered = fanOut(request, () => this.#cancelWaits(request.message));
+    if (!delivered) this.#setPending(request);
+  }
+
+  /**
+   * Takes back a pending request from `source`, if this scope holds one
+   * that was never delivered.
+   *
+   * @param source The request's source.
+   */
+  withdraw(source: CancelScope): void {
+    const pending = this.#pending;
+    if (pending !== null && sources.get(pending) === source) {
+      this.#clearPending();
+    }
+  }
+
+  /**
+   * Makes `request` pending on this scope again, for the next wait started
+   * in it; the waits pending now are not touched. A `TaskGroup` whose
+   * failures win over an outside cancellation keeps it for later this way.
+   *
+   * @param request The request's error, tagged with its source.
+   */
+  rearm(request: CancelledError): void {
+    this.#setPending(request);
+  }
+
+  /**
+   * Drops every undelivered request of this scope and resets its signal,
+   * for `Task.uncancel()` down to zero: signals handed out before stay
+   * aborted, the next read of `signal` gets a fresh one.
+   */
+  reset(): void {
+    this.#clearPending();
+    this.outer = null;
+    this.#abortReason = null;
+    if (this.#controller?.signal.aborted) this.#controller = null;
+  }
+
+  /**
+   * Marks the scope's code as done. A request of its own still pending is
+   * dropped; one that came from outside (the scope's future was cancelled
+   * while its code ran without a wait) goes back to the enclosing scope,
+   * for its next wait: a cancellation is never lost on the way out. Waits
+   * the code started and left pending stay reachable from enclosing scopes
+   * until they end.
+   */
+  exit(): void {
+    if (this.exited) return;
+    this.exited = true;
+    const pending = this.#pending;
+    this.#clearPending();
+    if (pending !== null && sources.get(pending) !== this) {
+      this.parent?.live()?.rearm(pending);
+    }
+    if (!this.#hasWaits()) this.#unlink();
+  }
+
+  /**
+   * How a scope that cancelled itself ends with `error`: `null` when the
+   * error is its own cancellation and nothing enclosing asked to cancel
+   * meanwhile (the caller converts or swallows it); the outer request when
+   * one did (it is delivered now, by being thrown); else `error` itself.
+   *
+   * @param error What the scope's code threw.
+   * @returns `null`, or the error to throw.
+   */
+  ownCancellation(error: unknown): unknown {
+    if (!(error instanceof CancelledError) || sources.get(error) !== this) {
+      return error;
+    }
+    const outer = this.outer;
+    if (outer === null) return null;
+    const source = sources.get(outer);
+    if (source !== undefined) {
+      for (let s = this.parent; s !== null; s = s.parent) s.withdraw(source);
+    }
+    return outer;
+  }
+
+  /**
+   * The waits pending in this scope and in the scopes nested in it, each
+   * with the labels of the scopes it sits in, outermost first.
+   *
+   * @returns The waits and their scope paths.
+   */
+  pendingWaits(): [Wait, string[]][] {
+    const out: [Wait, string[]][] = [];
+    const visit = (scope: CancelScope, path: string[]): void => {
+      const here = scope.label === "" ? path : [...path, scope.label];
+      for (const w of scope.#waits()) if (!w.done()) out.push([w, here]);
+      if (scope.#children !== null) {
+        for (const child of scope.#children) visit(child, here);
+      }
+    };
+    visit(this, []);
+    return out;
+  }
+
+  #waits(): Wait[] {
+    const list: Wait[] = [];
+    if (this.#wait !== null) list.push(this.#wait);
+    if (this.#moreWaits !== null) list.push(...this.#moreWaits);
+    return list;
+  }
+
+  #hasWaits(): boolean {
+    return this.#wait !== null ||
+      (this.#moreWaits !== null && this.#moreWaits.size > 0);
+  }
+
+  #unlink(): void {
+    const parent = this.parent;
+    if (parent !== null) parent.#children?.delete(this);
+  }
+
+  #cancelWaits(msg: string): boolean {
+    let delivered = false;
+    if (this.#hasWaits()) {
+      for (const w of this.#waits()) {
+        if (w.cancel(msg)) delivered = true;
+      }
+    }
+    if (this.#children !== null) {
+      for (const child of [...this.#children]) {
+        if (child.#cancelWaits(msg)) delivered = true;
+      }
+    }
+    return delivered;
+  }
+
+  /** Aborts the signals of this scope and every nested one. */
+  #abortTree(request: CancelledError): void {
+    this.#abortReason ??= request;
+    const controller = this.#controller;
+    if (controller !== null && !controller.signal.aborted) {
+      controller.abort(request);
+    }
+    if (this.#children !== null) {
+      for (const child of this.#children) {
+        child.outer ??= request;
+        child.#abortTree(request);
+      }
+    }
+  }
+
+  #setPending(request: CancelledError): void {
+    if (this.#pending === null) pendingCount++;
+    this.#pending = request;
+  }
+
+  #clearPending(): void {
+    if (this.#pending !== null) {
+      this.#pending = null;
+      pendingCount--;
+    }
+  }
+
+  /** The outermost pending request from here up to the root. */
+  #outermostPending(): CancelledError | null {
+    const parent = this.parent;
+    const above = parent === null ? null : parent.#outermostPending();
+    return above ?? this.#pending;
+  }
+
+  /** Clears the pending requests from here up to the root. */
+  #clearPendingUp(): void {
+    this.#clearPending();
+    if (this.parent !== null) this.parent.#clearPendingUp();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Code run inline, in the current task, inside a new nested cancel scope,
+ * with a `Future` of its outcome: what `timeout()`, `waitFor()`,
+ * `taskGroup()` and the library's multi-step waits (`Condition.wait()`, a
+ * stream read) return. Cancelling that future cancels the scope, so whoever
+ * holds it (`waitFor`, `gather`, a deadline) stops the underlying waits
+ * instead of abandoning them; the future ends once the code has unwound.
+ *
+ * The code runs at once, in the caller's step, like a called async function,
+ * and its future settles inline: the code awaiting it goes on in the same
+ * step, with no extra loop tick.
+ *
+ * @module
+ */
+
+import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
+import { noteCancel, settleNow } from "./_context.ts";
+import {
+  cancelledError,
+  CancelScope,
+  currentScope,
+  currentSource,
+  inlineWait,
+} from "./_scope.ts";
+import { CancelledError } from "./errors.ts";
+import { Future } from "./future.ts";
+
+const FULFILLED = 1;
+const REJECTED = 2;
+const CANCELLED = 3;
+
+/**
+ * The future of code running in its own scope. `cancel()` is a request, as
+ * for a task: the scope is cancelled and the future ends when the code does.
+ *
+ * @typeParam T The result type.
+ */
+export class ScopeFuture<T> extends Future<T> {
+  readonly #scope: CancelScope;
+
+  /**
+   * @param loop The loop.
+   * @param scope The scope the code runs in.
+   */
+  constructor(loop: EventLoop, scope: CancelScope) {
+    super(loop);
+    this.#scope = scope;
+  }
+
+  /** Ends inline, in the step of the code it runs: not a leaf wait. */
+  get [inlineWait](): boolean {
+    return true;
+  }
+
+  /** The scope the code runs in. */
+  get scope(): CancelScope {
+    return this.#scope;
+  }
+
+  /**
+   * Cancels the scope; the future ends when its code has unwound.
+   *
+   * @param msg The message of the `CancelledError`.
+   * @returns `false` if already done.
+   */
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    this[noteCancel]();
+    this.#scope.cancel(cancelledError(msg, currentSource()));
+    return true;
+  }
+
+  /**
+   * Not allowed: the result is what the code returns.
+   *
+   * @param _value Ignored.
+   */
+  override setResult(_value: T): never {
+    throw new Error(
+      "Cannot call setResult() on the future of a running scope: its result is what its code returns",
+    );
+  }
+
+  /**
+   * Not allowed: the code fails by throwing.
+   *
+   * @param _error Ignored.
+   */
+  override setException(_error: unknown): never {
+    throw new Error(
+      "Cannot call setException() on the future of a running scope: cancel() it instead",
+    );
+  }
+}
+
+/**
+ * Runs `body(scope)` now, inside `scope` (by default a new scope nested in
+ * the current one), and returns the future of its outcome. A body that
+ * throws or rejects with a `CancelledError` ends the future cancelled.
+ *
+ * @param body The code.
+ * @param scopeOrLabel The scope to run in, or the label of a new one.
+ * @returns The future.
+ */
+export function runInScope<T>(
+  body: (scope: CancelScope) => T | PromiseLike<T>,
+  scopeOrLabel: CancelScope | string,
+): ScopeFuture<T> {
+  const scope = typeof scopeOrLabel === "string"
+    ? newScope(scopeOrLabel)
+    : scopeOrLabel;
+  const loop = scope.owner?.getLoop() ?? getRunningLoop();
+  const future = new ScopeFuture<T>(loop, scope);
+  let result: T | PromiseLike<T>;
+  try {
+    result = scope.enter(body, scope);
+  } catch (error) {
+    finish(future, REJECTED, error);
+    return future;
+  }
+  if (isThenable(result)) {
+    // Awaited inside the scope: a library future returned by the body is
+    // one of the scope's waits, cancelled with it.
+    scope.enter(() =>
+      result.then(
+        (value) => finish(future, FULFILLED, value),
+        (error) => finish(future, REJECTED, error),
+      )
+    );
+  } else {
+    finish(future, FULFILLED, result);
+  }
+  return future;
+}
+
+/**
+ * A new scope nested in the current one (its owner is the current task, if
+ * any).
+ *
+ * @param label The label for task trees.
+ * @returns The scope.
+ */
+export function newScope(label: string): CancelScope {
+  const parent = currentScope()?.live() ?? null;
+  return new CancelScope(parent?.owner ?? null, parent, label);
+}
+
+function finish<T>(
+  future: ScopeFuture<T>,
+  state: 1 | 2,
+  value: unknown,
+): void {
+  future.scope.exit();
+  if (state === REJECTED && value instanceof CancelledError) {
+    future[settleNow](CANCELLED, value);
+  } else {
+    future[settleNow](state, value);
+  }
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<T>).then === "function";
+}
