@@ -58,6 +58,7 @@ import {
   hasTaskSupport,
   stepBegin,
   stepEnd,
+  stepLive,
   type TaskLike,
   type TaskTarget,
 } from "./task_support.ts";
@@ -964,11 +965,24 @@ export class EventLoop implements Disposable {
    * @param token What `[stepBegin]` returned.
    */
   [stepEnd](token: number): void {
-    if ((token & 1) === 1) {
-      if (token === this.#softEpoch * 2 + 1) this.#softStepping--;
-    } else if (token === this.#stepEpoch * 2) {
-      this.#stepping--;
+    if (this[stepLive](token)) {
+      if ((token & 1) === 1) this.#softStepping--;
+      else this.#stepping--;
     }
+  }
+
+  /**
+   * Whether the loop still waits for the step of `token`: `false` once it
+   * gave up on it (the task was taken as parked on a host promise, or on
+   * its other waits), so a task resumed again starts a new step.
+   *
+   * @param token What `[stepBegin]` returned.
+   * @returns Whether the step is still awaited.
+   */
+  [stepLive](token: number): boolean {
+    return (token & 1) === 1
+      ? token === this.#softEpoch * 2 + 1
+      : token === this.#stepEpoch * 2;
   }
 
   #schedule(

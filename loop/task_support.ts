@@ -198,3 +198,9 @@ export const stepBegin: unique symbol = Symbol("aio.stepBegin");
  * a wait on a library future or finished.
  */
 export const stepEnd: unique symbol = Symbol("aio.stepEnd");
+
+/**
+ * Key of the loop method that tells whether a step token is still awaited
+ * (the loop gives up on steps that park on host promises).
+ */
+export const stepLive: unique symbol = Symbol("aio.stepLive");

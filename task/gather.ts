@@ -14,6 +14,7 @@ import {
   toFuture,
 } from "./_awaitable.ts";
 import { CancelledError } from "./errors.ts";
+import { noteCancel } from "./_context.ts";
 import { Future } from "./future.ts";
 
 export type { Awaitable, AwaitedOf };
@@ -53,6 +54,7 @@ class GatheringFuture<T> extends Future<T> {
 
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
+    this[noteCancel]();
     let cancelled = false;
     for (const child of this.#children) {
       if (child.cancel(msg)) cancelled = true;

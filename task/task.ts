@@ -36,6 +36,7 @@ import {
   setTaskSupport,
   stepBegin,
   stepEnd,
+  stepLive,
   type TaskLike,
   type TaskTarget,
 } from "../loop/mod.ts";
@@ -503,12 +504,13 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
     this.#waits--;
     if (this.done()) return;
     const soft = this.#waits > 0;
-    if (this.#step === -1) {
-      this.#step = this.getLoop()[stepBegin](this, soft);
+    const loop = this.getLoop();
+    if (this.#step === -1 || !loop[stepLive](this.#step)) {
+      this.#step = loop[stepBegin](this, soft);
       this.#softStep = soft;
     } else if (this.#softStep && !soft) {
       this.#endStep();
-      this.#step = this.getLoop()[stepBegin](this, false);
+      this.#step = loop[stepBegin](this, false);
       this.#softStep = false;
     }
   }
@@ -774,8 +776,15 @@ setTaskSupport({
     target: TaskTarget<T>,
     options?: CreateTaskOptions,
   ) => new Task<T>(target, { ...options, loop }),
-  ensureFuture: <T>(loop: EventLoop, aw: TaskTarget<T> | Future<T>) =>
-    aw instanceof Future ? aw : new Task<T>(aw as TaskTarget<T>, { loop }),
+  ensureFuture: <T>(loop: EventLoop, aw: TaskTarget<T> | Future<T>) => {
+    if (!(aw instanceof Future)) return new Task<T>(aw, { loop });
+    if (aw.getLoop() !== loop) {
+      throw new Error(
+        `Cannot run ${aw} on this loop: it is attached to a different event loop`,
+      );
+    }
+    return aw;
+  },
   allTasks: (loop: EventLoop) => allTasks(loop),
   onClose: reportOnClose,
 });

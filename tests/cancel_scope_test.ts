@@ -1,0 +1,504 @@
+/**
+ * Cancellation by scopes, where one task runs several waits at once:
+ * `Promise.all` branches, concurrent timeouts, host callbacks. Each case is
+ * one that went wrong while a task had a single "waiting on" slot.
+ */
+
+import assert from "node:assert/strict";
+import { EventLoop, getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import {
+  CancelledError,
+  createTask,
+  currentSignal,
+  currentTask,
+  Future,
+  gather,
+  shield,
+  sleep,
+  Task,
+  taskGroup,
+  timeout,
+  TimeoutError,
+  waitFor,
+} from "../task/mod.ts";
+import { Condition, Event, Lock, Queue } from "../sync/mod.ts";
+import { StreamReader } from "../io/mod.ts";
+
+function vrun<T>(main: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return run(main, { clock: new VirtualClock(), handleSigint: false });
+}
+
+function now(): number {
+  return getRunningLoop().time();
+}
+
+function names(results: PromiseSettledResult<unknown>[]): unknown[] {
+  return results.map((r) =>
+    r.status === "fulfilled" ? r.value : (r.reason as Error).name
+  );
+}
+
+// 1. Promise.all over library waits
+
+Deno.test("cancelling a task in Promise.all of two Queue.get() cancels both and loses no item", async () => {
+  await vrun(async () => {
+    const q1 = new Queue<string>();
+    const q2 = new Queue<string>();
+    const t = createTask(() => Promise.all([q1.get(), q2.get()]));
+    await sleep(1);
+    t.cancel();
+    await assert.rejects(t, CancelledError);
+    q1.putNowait("1");
+    q2.putNowait("2");
+    await sleep(1);
+    assert.equal(q1.qsize(), 1);
+    assert.equal(q2.qsize(), 1);
+  });
+});
+
+Deno.test("cancelling a task in Promise.allSettled of two sleeps ends both at once", async () => {
+  const result = await vrun(async () => {
+    const t = createTask(async () => {
+      const settled = await Promise.allSettled([sleep(1000), sleep(20)]);
+      return [names(settled), now()];
+    });
+    await sleep(10);
+    t.cancel();
+    return await t;
+  });
+  // allSettled absorbs the cancellation: the task carries on and returns.
+  assert.deepEqual(result, [["CancelledError", "CancelledError"], 10]);
+});
+
+Deno.test("Promise.race over library waits: cancelling the task cancels the loser too", async () => {
+  await vrun(async () => {
+    const q = new Queue<string>();
+    const t = createTask(async () => {
+      await Promise.race([sleep(5), q.get()]);
+      await sleep(1000);
+    });
+    await sleep(10);
+    t.cancel();
+    await assert.rejects(t, CancelledError);
+    // The orphaned get() is still the task's wait; the cancel reached it.
+    q.putNowait("kept");
+    assert.equal(q.qsize(), 1);
+  });
+});
+
+// 2. Concurrent timeouts in one task
+
+Deno.test("two waitFor() calls at once in one task each time out on their own", async () => {
+  const result = await vrun(async () => {
+    const settled = await Promise.allSettled([
+      waitFor(async () => {
+        await sleep(1000);
+        return "a";
+      }, 10),
+      waitFor(async () => {
+        await sleep(50);
+        return "b";
+      }, 1000),
+    ]);
+    return [names(settled), now()];
+  });
+  assert.deepEqual(result, [["TimeoutError", "b"], 50]);
+});
+
+Deno.test("two timeout() blocks at once in one task: the expired one throws, the other finishes", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const settled = await Promise.allSettled([
+      timeout(10, async () => {
+        try {
+          await sleep(1000);
+        } finally {
+          events.push(["a unwinds", now()]);
+        }
+      }),
+      timeout(1000, async () => {
+        await sleep(50);
+        events.push(["b done", now()]);
+        return "b";
+      }),
+    ]);
+    events.push(names(settled));
+  });
+  assert.deepEqual(events, [
+    ["a unwinds", 10],
+    ["b done", 50],
+    ["TimeoutError", "b"],
+  ]);
+});
+
+Deno.test("a timeout whose body never waits again cannot hang its sibling", async () => {
+  const result = await vrun(async () => {
+    const gate = new Event();
+    const settled = await Promise.allSettled([
+      timeout(10, () => gate.wait()),
+      timeout(20, () => sleep(5).then(() => "b")),
+    ]);
+    return [names(settled), now()];
+  });
+  assert.deepEqual(result, [["TimeoutError", "b"], 10]);
+});
+
+// 3. A handled timeout leaves the task's signal alone
+
+Deno.test("a handled timeout leaves the task's signal unaborted and later reads work", async () => {
+  const result = await vrun(async (signal) => {
+    let scopeSignal: AbortSignal | undefined;
+    try {
+      await timeout(10, async (scope) => {
+        scopeSignal = scope.signal;
+        await sleep(1000);
+      });
+    } catch (e) {
+      assert.ok(e instanceof TimeoutError);
+    }
+    assert.equal(scopeSignal?.aborted, true);
+    assert.equal(signal.aborted, false);
+    assert.equal(currentTask()!.signal.aborted, false);
+    assert.equal(currentSignal()?.aborted, false);
+    const reader = new StreamReader();
+    getRunningLoop().callLater(5, () => {
+      reader.feedData(new TextEncoder().encode("next line\n"));
+    });
+    return new TextDecoder().decode(await reader.readLine());
+  });
+  assert.equal(result, "next line\n");
+});
+
+Deno.test("currentSignal() is the innermost scope's signal and aborts at its deadline", async () => {
+  const seen: unknown[] = [];
+  await vrun(async (taskSignal) => {
+    assert.equal(currentSignal(), taskSignal);
+    await assert.rejects(
+      timeout(10, (scope) => {
+        assert.equal(currentSignal(), scope.signal);
+        const signal = currentSignal()!;
+        return new Promise((_, reject) => {
+          signal.addEventListener("abort", () => {
+            seen.push([now(), (signal.reason as Error).name]);
+            reject(signal.reason);
+          });
+        });
+      }),
+      TimeoutError,
+    );
+    assert.equal(currentSignal(), taskSignal);
+    assert.equal(taskSignal.aborted, false);
+  });
+  assert.deepEqual(seen, [[10, "CancelledError"]]);
+  assert.equal(currentSignal(), undefined);
+});
+
+Deno.test("cancelling the task aborts the signals of its nested scopes", async () => {
+  await vrun(async () => {
+    const signals: AbortSignal[] = [];
+    const t = createTask((taskSignal) =>
+      timeout(1000, (scope) => {
+        signals.push(taskSignal, scope.signal);
+        return sleep(5000);
+      })
+    );
+    await sleep(1);
+    t.cancel("stop");
+    await assert.rejects(t, CancelledError);
+    assert.deepEqual(signals.map((s) => s.aborted), [true, true]);
+    assert.equal((signals[1]!.reason as Error).message, "stop");
+  });
+});
+
+// 4. A deferred cancellation is not swallowed by a timeout entered later
+
+Deno.test("a task handed a lock, cancelled before it resumes, then entering timeout() ends cancelled", async () => {
+  const result = await vrun(async () => {
+    const lock = new Lock();
+    await lock.acquire();
+    const events: unknown[] = [];
+    const t = createTask(async () => {
+      await lock.acquire();
+      events.push("holds lock");
+      try {
+        await timeout(10, () => sleep(100));
+      } finally {
+        lock.release();
+      }
+      events.push("not reached");
+    });
+    await sleep(1);
+    lock.release(); // handed to t
+    t.cancel();
+    await assert.rejects(t, (e) => e instanceof CancelledError);
+    return [events, t.cancelling(), lock.locked(), now()];
+  });
+  assert.deepEqual(result, [["holds lock"], 1, false, 1]);
+});
+
+Deno.test("a cancellation arriving while an expired timeout unwinds is not converted", async () => {
+  await vrun(async () => {
+    const t = createTask(() =>
+      timeout(10, async () => {
+        try {
+          await sleep(1000);
+        } finally {
+          // The deadline passed; the task is cancelled during the cleanup.
+          currentTask()!.cancel();
+          await sleep(1).catch(() => {});
+        }
+      })
+    );
+    await assert.rejects(t, CancelledError);
+    assert.ok(t.cancelled());
+  });
+});
+
+Deno.test("1,000 tasks in timeout(() => cond.wait()) with random cancels all end", async () => {
+  let seed = 42;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const outcome = await vrun(async () => {
+    const cond = new Condition();
+    const tasks: Task<string>[] = [];
+    for (let i = 0; i < 1000; i++) {
+      tasks.push(createTask(async () => {
+        await cond.acquire();
+        try {
+          await timeout(Math.floor(random() * 20), () => cond.wait());
+          return "notified";
+        } catch (e) {
+          if (e instanceof TimeoutError) return "timed out";
+          throw e;
+        } finally {
+          cond.release();
+        }
+      }));
+    }
+    for (let step = 0; step < 40; step++) {
+      await sleep(1);
+      for (const t of tasks) if (random() < 0.01) t.cancel();
+      await cond.acquire();
+      cond.notify(Math.floor(random() * 30));
+      cond.release();
+    }
+    const settled = await Promise.allSettled(tasks);
+    return [
+      settled.length,
+      cond.locked(),
+      settled.every((r) =>
+        r.status === "fulfilled" || r.reason instanceof CancelledError
+      ),
+    ];
+  });
+  assert.deepEqual(outcome, [1000, false, true]);
+});
+
+// 5. Work started from a host callback belongs to the scope it was made in
+
+Deno.test("a host timer started in a task belongs to its scope: cancelling the task reaches both", async () => {
+  // Real clock: the host timer must really fire.
+  const events: unknown[] = [];
+  await run(async () => {
+    const started = new Future<void>();
+    const victim = createTask(async () => {
+      setTimeout(() => {
+        events.push(["callback sees", currentTask() === victim]);
+        sleep(300).catch((e) => events.push(["timer's sleep", e.name]));
+        started.setResult();
+      }, 0);
+      await sleep(1000);
+      events.push("victim not cancelled");
+    });
+    await started;
+    victim.cancel();
+    await assert.rejects(victim, CancelledError);
+    await sleep(0);
+  }, { handleSigint: false });
+  assert.deepEqual(events, [
+    ["callback sees", true],
+    ["timer's sleep", "CancelledError"],
+  ]);
+});
+
+Deno.test("loop callbacks run outside any task, as in asyncio", async () => {
+  const seen = await vrun(async () => {
+    const f = new Future<unknown>();
+    getRunningLoop().callSoon(() => f.setResult(currentTask()));
+    return await f;
+  });
+  assert.equal(seen, undefined);
+});
+
+// 6. Misuse fails instead of hanging
+
+Deno.test("awaiting a future of another loop from a task rejects", async () => {
+  using other = new EventLoop();
+  const foreign = new Future<number>(other);
+  await vrun(async () => {
+    await assert.rejects(
+      (async () => await foreign)(),
+      /attached to a different event loop/,
+    );
+  });
+});
+
+Deno.test("runUntilComplete() of a future of another loop throws", async () => {
+  using a = new EventLoop();
+  using b = new EventLoop();
+  await assert.rejects(
+    a.runUntilComplete(new Future<number>(b)),
+    /different event loop/,
+  );
+});
+
+Deno.test("a task awaiting itself fails, and cancel() on it does not recurse", async () => {
+  await vrun(async () => {
+    let self: Task<unknown> | undefined;
+    const t: Task<unknown> = createTask(async () => {
+      self = t;
+      await t;
+    });
+    await assert.rejects(t, /cannot await on itself/);
+    assert.equal(self, t);
+    const u: Task<unknown> = createTask(async () => {
+      await Promise.allSettled([u]);
+      await sleep(1000);
+    });
+    await sleep(1);
+    assert.equal(u.cancel(), true);
+    await assert.rejects(u, CancelledError);
+  });
+});
+
+Deno.test("awaiting a future whose loop closed rejects, and completing it throws and leaves it pending", async () => {
+  const loop = new EventLoop();
+  const f = new Future<number>(loop);
+  f.addDoneCallback(() => {});
+  loop.close();
+  await assert.rejects((async () => await f)(), /event loop is closed/);
+  assert.throws(() => f.setResult(1), /event loop is closed/);
+  assert.equal(f.done(), false);
+});
+
+// Waits the library returns are cancellable when passed bare
+
+Deno.test("waitFor(cond.wait(), ms) cancels the wait and leaves the caller holding the lock", async () => {
+  const result = await vrun(async () => {
+    const cond = new Condition();
+    await cond.acquire();
+    const error = await waitFor(cond.wait(), 10).catch((e) => e);
+    const held = cond.locked();
+    cond.release();
+    // A notify now must find nobody waiting: the cancelled wait left.
+    await cond.acquire();
+    cond.notify();
+    cond.release();
+    return [(error as Error).name, held, now()];
+  });
+  assert.deepEqual(result, ["TimeoutError", true, 10]);
+});
+
+Deno.test("gather() of a cancelled timeout() future cancels its work", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const work = timeout(null, async () => {
+      try {
+        await sleep(1000);
+      } finally {
+        events.push(["work unwinds", now()]);
+      }
+    });
+    const g = gather(work);
+    await sleep(5);
+    g.cancel();
+    await assert.rejects(g, CancelledError);
+    events.push(["gather done", now()]);
+  });
+  assert.deepEqual(events, [["work unwinds", 5], ["gather done", 5]]);
+});
+
+Deno.test("timeout() around a task cancels that task and throws TimeoutError", async () => {
+  const result = await vrun(async () => {
+    const child = createTask(() => sleep(1000));
+    const error = await timeout(10, () => child).catch((e) => e);
+    return [(error as Error).name, child.cancelled(), now()];
+  });
+  assert.deepEqual(result, ["TimeoutError", true, 10]);
+});
+
+Deno.test("timeout() around gather() throws TimeoutError once the children are cancelled", async () => {
+  const result = await vrun(async () => {
+    const error = await timeout(
+      10,
+      () => gather(() => sleep(1000), () => sleep(2000)),
+    ).catch((e) => e);
+    return [(error as Error).name, now()];
+  });
+  assert.deepEqual(result, ["TimeoutError", 10]);
+});
+
+Deno.test("shield() inside a timeout keeps the inner work running past the deadline", async () => {
+  const result = await vrun(async () => {
+    const inner = createTask(async () => {
+      await sleep(50);
+      return "inner done";
+    });
+    const error = await timeout(10, () => shield(inner)).catch((e) => e);
+    return [(error as Error).name, now(), await inner, now()];
+  });
+  assert.deepEqual(result, ["TimeoutError", 10, "inner done", 50]);
+});
+
+Deno.test("a TaskGroup failure cancels every wait of the body, in every branch", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const q = new Queue<number>();
+    await assert.rejects(
+      taskGroup(async (tg) => {
+        tg.createTask(async () => {
+          await sleep(10);
+          throw new RangeError("boom");
+        });
+        const settled = await Promise.allSettled([q.get(), sleep(1000)]);
+        events.push([names(settled), now()]);
+      }),
+      AggregateError,
+    );
+    q.putNowait(1);
+    events.push(["item kept", q.qsize()]);
+  });
+  assert.deepEqual(events, [
+    [["CancelledError", "CancelledError"], 10],
+    ["item kept", 1],
+  ]);
+});
+
+Deno.test("a task parked in Promise.all over library waits does not cost a host turn per tick", async () => {
+  // Each tick completes one of 200 events the task waits on together. If
+  // every such wake made the loop wait for a step to the end (a macrotask
+  // after 64 hops), the host would get about 200 turns.
+  let hostTurns = 0;
+  let counting = true;
+  const count = (): void => {
+    hostTurns++;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  const woken = await vrun(async () => {
+    const events = Array.from({ length: 200 }, () => new Event());
+    const t = createTask(() => Promise.all(events.map((e) => e.wait())));
+    await sleep(0);
+    for (const e of events) {
+      e.set();
+      await sleep(0);
+    }
+    return (await t).length;
+  });
+  counting = false;
+  await new Promise((r) => setImmediate(r));
+  assert.equal(woken, 200);
+  assert.ok(hostTurns < 50, `the host got ${hostTurns} turns`);
+});
