@@ -9,5 +9,3 @@ export const complete: unique symbol = Symbol("aio.complete");
 export const resolveNow: unique symbol = Symbol("aio.resolveNow");
 /** Completes a future and wakes its awaiters in the same microtask. */
 export const settleNow: unique symbol = Symbol("aio.settleNow");
-/** Records the scope that asks to cancel a future, for its error's source. */
-export const noteCancel: unique symbol = Symbol("aio.noteCancel");

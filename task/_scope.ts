@@ -125,31 +125,40 @@ function fanOut(request: CancelledError, cancelWaits: () => boolean): boolean {
   }
 }
 
+/** The state most scopes never need, made on first use. */
+interface Rare {
+  /**
+   * A request of an enclosing scope that reached this one while it was
+   * active, or was pending when it was entered.
+   */
+  outer: CancelledError | null;
+  /** The undelivered request of this scope. */
+  pending: CancelledError | null;
+  /** Waits beyond the first. */
+  moreWaits: Set<Wait> | null;
+  children: Set<CancelScope> | null;
+  controller: AbortController | null;
+  /** Why this scope's signal is aborted (or is to be, once created). */
+  abortReason: CancelledError | null;
+}
+
 /**
  * A node of the scope tree of one task (or of code outside tasks, with no
- * owner).
+ * owner). A task's root scope with one wait at a time holds that wait and
+ * nothing else: the rest is made when a cancellation, a nested scope, a
+ * second wait or the signal first needs it.
  */
 export class CancelScope {
   /** The task whose code runs in this scope; `null` outside tasks. */
   readonly owner: ScopeOwner | null;
   /** The enclosing scope; `null` for a task's root. */
   readonly parent: CancelScope | null;
-  /** What the scope is, for task trees: `timeout(100)`, `TaskGroup`. */
+  /** What the scope is, for task trees: `timeout(100)`; `""` for a root. */
   readonly label: string;
-  /**
-   * A request of an enclosing scope that reached this one while it was
-   * active, or was pending when it was entered.
-   */
-  outer: CancelledError | null = null;
   /** Set once the scope's code is done; its waits may still be pending. */
   exited = false;
   #wait: Wait | null = null;
-  #moreWaits: Set<Wait> | null = null;
-  #children: Set<CancelScope> | null = null;
-  #pending: CancelledError | null = null;
-  #controller: AbortController | null = null;
-  /** Why this scope's signal is aborted (or is to be, once created). */
-  #abortReason: CancelledError | null = null;
+  #rare: Rare | null = null;
 
   /**
    * Creates a scope inside `parent`, or a root scope.
@@ -167,14 +176,26 @@ export class CancelScope {
     this.parent = parent;
     this.label = label;
     if (parent !== null) {
-      (parent.#children ??= new Set()).add(this);
+      const rare = parent.#state();
+      (rare.children ??= new Set()).add(this);
       if (pendingCount > 0) {
         // A request still undelivered when the scope is entered is the
         // outer one's: this scope must not convert it.
         const pending = parent.#outermostPending();
-        if (pending !== null) this.outer = this.#abortReason = pending;
+        if (pending !== null) {
+          const own = this.#state();
+          own.outer = own.abortReason = pending;
+        }
       }
     }
+  }
+
+  /**
+   * A request of an enclosing scope that reached this one while it was
+   * active, or was pending when it was entered; `null` if none did.
+   */
+  get outer(): CancelledError | null {
+    return this.#rare?.outer ?? null;
   }
 
   /**
@@ -182,17 +203,18 @@ export class CancelScope {
    * reason, when this scope or an enclosing one is cancelled.
    */
   get signal(): AbortSignal {
-    let controller = this.#controller;
+    const rare = this.#state();
+    let controller = rare.controller;
     if (controller === null) {
-      controller = this.#controller = new AbortController();
-      if (this.#abortReason !== null) controller.abort(this.#abortReason);
+      controller = rare.controller = new AbortController();
+      if (rare.abortReason !== null) controller.abort(rare.abortReason);
     }
     return controller.signal;
   }
 
   /** Whether a request on this scope waits to be delivered. */
   get pending(): boolean {
-    return this.#pending !== null;
+    return (this.#rare?.pending ?? null) !== null;
   }
 
   /**
@@ -224,8 +246,8 @@ export class CancelScope {
    * @param wait The wait.
    */
   addWait(wait: Wait): void {
-    if (this.#wait === null && this.#moreWaits === null) this.#wait = wait;
-    else (this.#moreWaits ??= new Set()).add(wait);
+    if (this.#wait === null) this.#wait = wait;
+    else (this.#state().moreWaits ??= new Set()).add(wait);
     if (wait[inlineWait] !== true) this.owner?.[waitStarted]();
     if (pendingCount === 0) return;
     const request = this.#outermostPending();
@@ -241,7 +263,7 @@ export class CancelScope {
    */
   removeWait(wait: Wait): void {
     if (this.#wait === wait) this.#wait = null;
-    else if (this.#moreWaits?.delete(wait) !== true) return;
+    else if (this.#rare?.moreWaits?.delete(wait) !== true) return;
     if (wait[inlineWait] !== true) this.owner?.[waitEnded]();
     if (this.exited && !this.#hasWaits()) this.#unlink();
   }
@@ -257,7 +279,7 @@ export class CancelScope {
    */
   cancel(request: CancelledError): boolean {
     const source = sources.get(request) ?? null;
-    if (source !== this) this.outer ??= request;
+    if (source !== this) this.#state().outer ??= request;
     this.#abortTree(request);
     const delivered = fanOut(request, () => this.#cancelWaits(request.message));
     if (!delivered) this.#setPending(request);
@@ -285,7 +307,7 @@ export class CancelScope {
    * @param source The request's source.
    */
   withdraw(source: CancelScope): void {
-    const pending = this.#pending;
+    const pending = this.#rare?.pending ?? null;
     if (pending !== null && sources.get(pending) === source) {
       this.#clearPending();
     }
@@ -308,10 +330,11 @@ export class CancelScope {
    * aborted, the next read of `signal` gets a fresh one.
    */
   reset(): void {
+    const rare = this.#rare;
+    if (rare === null) return;
     this.#clearPending();
-    this.outer = null;
-    this.#abortReason = null;
-    if (this.#controller?.signal.aborted) this.#controller = null;
+    rare.outer = rare.abortReason = null;
+    if (rare.controller?.signal.aborted) rare.controller = null;
   }
 
   /**
@@ -325,10 +348,10 @@ export class CancelScope {
   exit(): void {
     if (this.exited) return;
     this.exited = true;
-    const pending = this.#pending;
-    this.#clearPending();
-    if (pending !== null && sources.get(pending) !== this) {
-      this.parent?.live()?.rearm(pending);
+    const pending = this.#rare?.pending ?? null;
+    if (pending !== null) {
+      this.#clearPending();
+      if (sources.get(pending) !== this) this.parent?.live()?.rearm(pending);
     }
     if (!this.#hasWaits()) this.#unlink();
   }
@@ -366,29 +389,45 @@ export class CancelScope {
     const visit = (scope: CancelScope, path: string[]): void => {
       const here = scope.label === "" ? path : [...path, scope.label];
       for (const w of scope.#waits()) if (!w.done()) out.push([w, here]);
-      if (scope.#children !== null) {
-        for (const child of scope.#children) visit(child, here);
+      const children = scope.#rare?.children;
+      if (children != null) {
+        for (const child of children) {
+          visit(child, here);
+        }
       }
     };
     visit(this, []);
     return out;
   }
 
+  #state(): Rare {
+    return this.#rare ??= {
+      outer: null,
+      pending: null,
+      moreWaits: null,
+      children: null,
+      controller: null,
+      abortReason: null,
+    };
+  }
+
   #waits(): Wait[] {
     const list: Wait[] = [];
     if (this.#wait !== null) list.push(this.#wait);
-    if (this.#moreWaits !== null) list.push(...this.#moreWaits);
+    const more = this.#rare?.moreWaits;
+    if (more != null) list.push(...more);
     return list;
   }
 
   #hasWaits(): boolean {
-    return this.#wait !== null ||
-      (this.#moreWaits !== null && this.#moreWaits.size > 0);
+    if (this.#wait !== null) return true;
+    const more = this.#rare?.moreWaits;
+    return more != null && more.size > 0;
   }
 
   #unlink(): void {
     const parent = this.parent;
-    if (parent !== null) parent.#children?.delete(this);
+    if (parent !== null) parent.#rare?.children?.delete(this);
   }
 
   #cancelWaits(msg: string): boolean {
@@ -398,8 +437,9 @@ export class CancelScope {
         if (w.cancel(msg)) delivered = true;
       }
     }
-    if (this.#children !== null) {
-      for (const child of [...this.#children]) {
+    const children = this.#rare?.children;
+    if (children != null) {
+      for (const child of [...children]) {
         if (child.#cancelWaits(msg)) delivered = true;
       }
     }
@@ -408,27 +448,30 @@ export class CancelScope {
 
   /** Aborts the signals of this scope and every nested one. */
   #abortTree(request: CancelledError): void {
-    this.#abortReason ??= request;
-    const controller = this.#controller;
+    const rare = this.#state();
+    rare.abortReason ??= request;
+    const controller = rare.controller;
     if (controller !== null && !controller.signal.aborted) {
       controller.abort(request);
     }
-    if (this.#children !== null) {
-      for (const child of this.#children) {
-        child.outer ??= request;
+    if (rare.children !== null) {
+      for (const child of rare.children) {
+        child.#state().outer ??= request;
         child.#abortTree(request);
       }
     }
   }
 
   #setPending(request: CancelledError): void {
-    if (this.#pending === null) pendingCount++;
-    this.#pending = request;
+    const rare = this.#state();
+    if (rare.pending === null) pendingCount++;
+    rare.pending = request;
   }
 
   #clearPending(): void {
-    if (this.#pending !== null) {
-      this.#pending = null;
+    const rare = this.#rare;
+    if (rare !== null && rare.pending !== null) {
+      rare.pending = null;
       pendingCount--;
     }
   }
@@ -437,7 +480,7 @@ export class CancelScope {
   #outermostPending(): CancelledError | null {
     const parent = this.parent;
     const above = parent === null ? null : parent.#outermostPending();
-    return above ?? this.#pending;
+    return above ?? this.#rare?.pending ?? null;
   }
 
   /** Clears the pending requests from here up to the root. */

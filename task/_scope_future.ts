@@ -14,7 +14,7 @@
  */
 
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
-import { noteCancel, settleNow } from "./_context.ts";
+import { settleNow } from "./_context.ts";
 import {
   cancelledError,
   CancelScope,
@@ -65,7 +65,6 @@ export class ScopeFuture<T> extends Future<T> {
    */
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
-    this[noteCancel]();
     this.#scope.cancel(cancelledError(msg, currentSource()));
     return true;
   }

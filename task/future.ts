@@ -7,7 +7,7 @@
  */
 
 import { type EventLoop, type FutureLike, getEventLoop } from "../loop/mod.ts";
-import { complete, noteCancel, resolveNow, settleNow } from "./_context.ts";
+import { complete, resolveNow, settleNow } from "./_context.ts";
 import {
   cancelledError,
   type CancelScope,
@@ -75,8 +75,6 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   #reject: ((error: unknown) => void) | null = null;
   /** The scopes whose code awaits this future (it is one of their waits). */
   #scopes: CancelScope | CancelScope[] | null = null;
-  /** Who asked to cancel a future whose cancellation completes later. */
-  #cancelSource: CancelScope | null = null;
   #label: string | undefined = undefined;
   /** The signal this future listens to, and its listener; see abortOn(). */
   #abort: { signal: AbortSignal; onAbort: () => void } | null = null;
@@ -662,21 +660,12 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   }
 
   /**
-   * @ignore Records who asks to cancel a future whose cancellation takes
-   * effect later (a task, a gather), so that the `CancelledError` it ends
-   * with names that scope as its source.
+   * The error of a cancelled future: as given, or made from a message and
+   * tagged with the scope whose cancellation is cancelling it right now.
    */
-  [noteCancel](): void {
-    this.#cancelSource = currentSource() ?? this.#cancelSource;
-  }
-
-  /** The error of a cancelled future: as given, or made from a message. */
   #cancelledWith(value: unknown): CancelledError {
     if (value instanceof CancelledError) return value;
-    return cancelledError(
-      value as string | undefined,
-      currentSource() ?? this.#cancelSource,
-    );
+    return cancelledError(value as string | undefined, currentSource());
   }
 
   /**

@@ -14,7 +14,8 @@ import {
   toFuture,
 } from "./_awaitable.ts";
 import { CancelledError } from "./errors.ts";
-import { noteCancel } from "./_context.ts";
+import { complete } from "./_context.ts";
+import { cancelledError, type CancelScope, currentSource } from "./_scope.ts";
 import { Future } from "./future.ts";
 
 export type { Awaitable, AwaitedOf };
@@ -43,9 +44,13 @@ export type GatherResults<A extends readonly unknown[]> = {
  * The future `gather` returns: cancelling it cancels every child that is
  * not done yet.
  */
+const CANCELLED = 3;
+
 class GatheringFuture<T> extends Future<T> {
   readonly #children: Future<unknown>[];
   cancelRequested = false;
+  /** The scope whose cancellation cancelled the gather, if one did. */
+  #cancelledBy: CancelScope | null = null;
 
   constructor(loop: EventLoop, children: Future<unknown>[]) {
     super(loop);
@@ -54,7 +59,7 @@ class GatheringFuture<T> extends Future<T> {
 
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
-    this[noteCancel]();
+    this.#cancelledBy = currentSource() ?? this.#cancelledBy;
     let cancelled = false;
     for (const child of this.#children) {
       if (child.cancel(msg)) cancelled = true;
@@ -65,7 +70,9 @@ class GatheringFuture<T> extends Future<T> {
 
   /** Ends the gather as cancelled, without touching the children. */
   cancelSelf(msg: string | undefined): void {
-    super.cancel(msg);
+    if (!this.done()) {
+      this[complete](CANCELLED, cancelledError(msg, this.#cancelledBy));
+    }
   }
 }
 

@@ -40,10 +40,11 @@ import {
   type TaskLike,
   type TaskTarget,
 } from "../loop/mod.ts";
-import { complete, noteCancel } from "./_context.ts";
+import { complete } from "./_context.ts";
 import {
   cancelledError,
   CancelScope,
+  currentSource,
   inlineWait,
   scopeContext,
   waitEnded,
@@ -54,6 +55,14 @@ import { Future } from "./future.ts";
 import { loopState } from "./_registry.ts";
 
 export type { CreateTaskOptions, TaskTarget };
+
+/** A task's cancellation requests: how many, the last message, by whom. */
+interface CancelRequests {
+  count: number;
+  msg: string | undefined;
+  /** The scope whose cancellation asked, if one did (not a direct call). */
+  by: CancelScope | null;
+}
 
 /** A wait of a task's code; see {@linkcode Task.pendingWaits}. */
 export interface PendingWait {
@@ -118,16 +127,16 @@ let failTask: (task: AnyTask, error: unknown) => void;
 export class Task<T> extends Future<T> implements TaskLike<T> {
   /** The task's name, `Task-N` unless given. */
   readonly name: string;
-  #target: TaskTarget<T>;
+  /** What the task runs; `null` once a function has been called. */
+  #target: TaskTarget<T> | null;
   /** The scope of the task's own code; `cancel()` cancels it. */
   readonly #root: CancelScope;
-  #cancelMessage: string | undefined = undefined;
-  #numCancels = 0;
-  #started = false;
-  /** The loop's step token while stepping, else -1. */
+  /** Made on the first `cancel()`: most tasks are never cancelled. */
+  #cancel: CancelRequests | null = null;
+  /** Whether a promise target is being listened to. */
+  #listening = false;
+  /** The loop's step token while stepping (odd when soft), else -1. */
   #step = -1;
-  /** Whether the current step is soft (other waits were pending). */
-  #softStep = false;
   /** Leaf waits pending in the task's scopes. */
   #waits = 0;
   /** Where the task was created, in debug mode. */
@@ -234,12 +243,13 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
    */
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
-    this.#numCancels++;
-    this.#cancelMessage = msg;
-    this[noteCancel]();
+    const requests = this.#cancel ??= { count: 0, msg: undefined, by: null };
+    requests.count++;
+    requests.msg = msg;
+    requests.by = currentSource() ?? requests.by;
     const root = this.#root;
     root.cancel(cancelledError(msg, root));
-    if (this.#started && typeof this.#target !== "function") {
+    if (this.#listening) {
       // A bare promise cannot be stopped: stop waiting for it, a tick from
       // now, so a promise that has already settled (a fast path that took
       // an item) still delivers its value.
@@ -271,7 +281,7 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
    * ```
    */
   cancelling(): number {
-    return this.#numCancels;
+    return this.#cancel?.count ?? 0;
   }
 
   /**
@@ -298,13 +308,14 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
    * ```
    */
   uncancel(): number {
-    if (this.#numCancels > 0) {
-      this.#numCancels--;
+    const requests = this.#cancel;
+    if (requests !== null && requests.count > 0) {
+      requests.count--;
       // An AbortSignal cannot be reset: the next read of `signal` gets a
       // fresh one. Signals handed out before stay aborted.
-      if (this.#numCancels === 0) this.#root.reset();
+      if (requests.count === 0) this.#root.reset();
     }
-    return this.#numCancels;
+    return requests?.count ?? 0;
   }
 
   /**
@@ -507,11 +518,9 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
     const loop = this.getLoop();
     if (this.#step === -1 || !loop[stepLive](this.#step)) {
       this.#step = loop[stepBegin](this, soft);
-      this.#softStep = soft;
-    } else if (this.#softStep && !soft) {
+    } else if ((this.#step & 1) === 1 && !soft) {
       this.#endStep();
       this.#step = loop[stepBegin](this, false);
-      this.#softStep = false;
     }
   }
 
@@ -525,19 +534,19 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   static {
     startTask = (task) => task.#start();
     abandonTask = (task) => {
-      if (!task.done()) task.#finish(CANCELLED, task.#cancelMessage);
+      if (!task.done()) task.#finish(CANCELLED, undefined);
     };
   }
 
   #start(): void {
     if (this.done()) return;
-    const target = this.#target;
+    const target = this.#target!;
     if (typeof target !== "function") {
       // A bare promise may already hold a value taken from a queue, so even
       // a cancelled task listens to it for one tick before it gives up. It
       // counts as stepping: the loop lets a settled promise's reaction run
       // before the next tick (one pending on the host parks after 64 hops).
-      this.#started = true;
+      this.#listening = true;
       this.#step = this.getLoop()[stepBegin](this);
       target.then((v) => this.#succeed(v), (e) => this.#fail(e));
       if (this.#root.pending) this.getLoop().callSoon(abandonTask, this);
@@ -545,10 +554,10 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
     }
     if (this.#root.pending) {
       // Cancelled before it began: the function never runs, as in asyncio.
-      this.#finish(CANCELLED, this.#cancelMessage);
+      this.#finish(CANCELLED, undefined);
       return;
     }
-    this.#started = true;
+    this.#target = null;
     this.#step = this.getLoop()[stepBegin](this);
     this.#root.enter(runFirstStep, this, target);
   }
@@ -565,16 +574,26 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   #fail(error: unknown): void {
     if (this.done()) return;
     if (error instanceof CancelledError) {
-      this.#finish(CANCELLED, error.message || this.#cancelMessage);
+      this.#finish(CANCELLED, error.message || undefined);
     } else {
       this.#finish(REJECTED, error);
     }
   }
 
+  /** For `CANCELLED`, `value` is the message, or the last `cancel()`'s. */
   #finish(state: 1 | 2 | 3, value: unknown): void {
     this.#endStep();
     this.#root.exit();
     loopState(this.getLoop()).tasks.delete(this);
+    if (state === CANCELLED) {
+      // Tagged with the scope that asked to cancel this task, if one did: a
+      // timeout awaiting the task then knows the cancellation as its own.
+      const requests = this.#cancel;
+      value = cancelledError(
+        (value as string | undefined) ?? requests?.msg,
+        requests?.by ?? null,
+      );
+    }
     this[complete](state, value);
   }
 
