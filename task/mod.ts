@@ -24,6 +24,43 @@
  * assert.deepEqual(log, ["cancelled", "awaited"]);
  * ```
  *
+ * ## Cancellation
+ *
+ * Cancellation works by scopes. Every task has a root scope; `timeout()`,
+ * `timeoutAt()`, `waitFor()` and `taskGroup()` open nested ones, and the
+ * async context carries the innermost scope through native `await`s,
+ * `Promise.all` branches and callbacks created inside it. Every library
+ * wait registers with the scope where it starts. Cancelling a scope
+ * (`task.cancel()` for the root, a deadline for a timeout, a failing child
+ * for a task group) cancels every wait pending in it and in its nested
+ * scopes, aborts their signals, or, if none is pending, the next wait
+ * started there. Sibling scopes of the same task are untouched. A
+ * cancellation is delivered once; a timeout turns only its own into
+ * `TimeoutError`. Hand `scope.signal` or {@linkcode currentSignal} to
+ * native calls such as `fetch` so they stop too.
+ *
+ * ```ts
+ * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { sleep, timeout, TimeoutError } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const outcome = await run(async () => {
+ *   // Two deadlines at once in one task: each ends only its own block.
+ *   const [a, b] = await Promise.allSettled([
+ *     timeout(10, () => sleep(1000)),
+ *     timeout(100, async () => {
+ *       await sleep(50);
+ *       return "b";
+ *     }),
+ *   ]);
+ *   return [
+ *     a.status === "rejected" && a.reason instanceof TimeoutError,
+ *     b.status === "fulfilled" && b.value,
+ *   ];
+ * }, { clock: new VirtualClock() });
+ * assert.deepEqual(outcome, [true, "b"]);
+ * ```
+ *
  * @module
  */
 
