@@ -129,6 +129,9 @@ export class Handle {
   /**
    * Calls the callback now, unless cancelled. Errors propagate to the
    * caller; the event loop catches them and calls its exception handler.
+   * A handle runs once: afterwards it keeps its callback (for reports) but
+   * no longer its arguments, so an error whose stack still refers to the
+   * handle does not keep them alive.
    *
    * @example Run
    * ```ts
@@ -143,18 +146,22 @@ export class Handle {
   run(): void {
     const cb = this.#callback;
     if (cb === null) return;
+    const a0 = this.#a0;
+    const a1 = this.#a1;
+    const args = this.#args;
+    this.#a0 = this.#a1 = this.#args = null;
     switch (this.#argc) {
       case 0:
         cb();
         break;
       case 1:
-        cb(this.#a0);
+        cb(a0);
         break;
       case 2:
-        cb(this.#a0, this.#a1);
+        cb(a0, a1);
         break;
       default:
-        cb(...this.#args!);
+        cb(...args!);
     }
   }
 

@@ -1,32 +1,103 @@
 /**
  * Per-loop bookkeeping of the task module: the loop's unfinished tasks (held
  * strongly, so a task never vanishes because its creator dropped it: the
- * trap of CPython #88831) and the failed futures whose error nobody has
- * retrieved yet, reported when the loop closes.
+ * trap of CPython #88831) and the failures nobody has retrieved yet.
+ *
+ * A failed future is not kept alive for its report. Its report (what failed,
+ * the error, where it was made) is registered with a `FinalizationRegistry`
+ * and made when the future is collected, which is when nobody can retrieve
+ * the error any more: asyncio reports from `__del__` the same way. Retrieving
+ * the error (`await`, `result()`, `exception()`) takes the report back. The
+ * reports still pending when the loop closes are made then, once each.
  */
 
 import type { EventLoop } from "../loop/mod.ts";
 
+/** What to report about a failure, without the future itself. */
+interface Report {
+  readonly loop: EventLoop;
+  /** `"Task"` or `"Future"`. */
+  readonly kind: string;
+  /** How the future described itself when it failed. */
+  readonly what: string;
+  readonly exception: unknown;
+  /** Where the task was created, in debug mode. */
+  readonly source: string | undefined;
+}
+
 interface LoopState {
   readonly tasks: Set<object>;
-  readonly unretrieved: Set<object>;
+  /** Reports of failures not retrieved yet, of futures still alive. */
+  readonly reports: Set<Report>;
 }
 
 const states = new WeakMap<EventLoop, LoopState>();
+const reportOf = new WeakMap<object, Report>();
+const collected = new FinalizationRegistry<Report>(makeReport);
 
 export function loopState(loop: EventLoop): LoopState {
   let state = states.get(loop);
   if (state === undefined) {
-    state = { tasks: new Set(), unretrieved: new Set() };
+    state = { tasks: new Set(), reports: new Set() };
     states.set(loop, state);
   }
   return state;
 }
 
-export function trackUnretrieved(loop: EventLoop, future: object): void {
-  loopState(loop).unretrieved.add(future);
+/**
+ * `future` failed with `exception`: report it once it is collected, unless
+ * the error is retrieved first.
+ */
+export function trackUnretrieved(
+  loop: EventLoop,
+  future: {
+    readonly [Symbol.toStringTag]: string;
+    readonly createdAt?: string;
+  },
+  exception: unknown,
+): void {
+  const report: Report = {
+    loop,
+    kind: future[Symbol.toStringTag],
+    what: describe(future),
+    exception,
+    source: future.createdAt,
+  };
+  loopState(loop).reports.add(report);
+  reportOf.set(future, report);
+  collected.register(future, report, future);
 }
 
-export function untrackUnretrieved(loop: EventLoop, future: object): void {
-  states.get(loop)?.unretrieved.delete(future);
+/** The error of `future` was retrieved: no report. */
+export function untrackUnretrieved(future: object): void {
+  const report = reportOf.get(future);
+  if (report === undefined) return;
+  reportOf.delete(future);
+  collected.unregister(future);
+  states.get(report.loop)?.reports.delete(report);
+}
+
+/** Makes every report still pending; the loop is closing. */
+export function reportUnretrieved(loop: EventLoop): void {
+  const state = states.get(loop);
+  if (state === undefined) return;
+  for (const report of state.reports) makeReport(report);
+}
+
+function makeReport(report: Report): void {
+  const reports = states.get(report.loop)?.reports;
+  if (reports === undefined || !reports.delete(report)) return;
+  report.loop.callExceptionHandler({
+    message: `${report.kind} exception was never retrieved: ${report.what}`,
+    exception: report.exception,
+    ...(report.source !== undefined ? { source: report.source } : {}),
+  });
+}
+
+function describe(future: object): string {
+  try {
+    return String(future);
+  } catch {
+    return "<future>";
+  }
 }

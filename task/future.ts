@@ -634,7 +634,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
     this.#state = state;
     this.#value = state === CANCELLED ? this.#cancelledWith(value) : value;
     if (this.#abort !== null) this.#dropAbort();
-    if (state === REJECTED) trackUnretrieved(this.#loop, this);
+    if (state === REJECTED) trackUnretrieved(this.#loop, this, value);
     if (this.#callbacks !== null) this.#loop.callSoon(runCallbacks, this);
   }
 
@@ -649,7 +649,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
     this.#state = state;
     this.#value = state === CANCELLED ? this.#cancelledWith(value) : value;
     if (this.#abort !== null) this.#dropAbort();
-    if (state === REJECTED) trackUnretrieved(this.#loop, this);
+    if (state === REJECTED) trackUnretrieved(this.#loop, this, value);
     if (this.#promise !== null) {
       this.removeDoneCallback(wakeWaiters);
       this.#wake();
@@ -743,7 +743,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
   }
 
   #retrieve(): void {
-    untrackUnretrieved(this.#loop, this);
+    untrackUnretrieved(this);
   }
 
   #cancelledError(): CancelledError {

@@ -52,7 +52,7 @@ import {
 } from "./_scope.ts";
 import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
-import { loopState } from "./_registry.ts";
+import { loopState, reportUnretrieved } from "./_registry.ts";
 
 export type { CreateTaskOptions, TaskTarget };
 
@@ -532,34 +532,40 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   }
 
   static {
-    startTask = (task) => task.#start();
+    startTask = (task) => Task.#start(task);
     abandonTask = (task) => {
       if (!task.done()) task.#finish(CANCELLED, undefined);
     };
   }
 
-  #start(): void {
-    if (this.done()) return;
-    const target = this.#target!;
+  /**
+   * Static, and entering the context directly: when the first step throws
+   * at once, the error's stack holds the frames' receivers, and none of
+   * them may be the task (or hold it), or a failed task nobody awaits could
+   * never be collected and reported.
+   */
+  static #start(task: AnyTask): void {
+    if (task.done()) return;
+    const target = task.#target!;
     if (typeof target !== "function") {
       // A bare promise may already hold a value taken from a queue, so even
       // a cancelled task listens to it for one tick before it gives up. It
       // counts as stepping: the loop lets a settled promise's reaction run
       // before the next tick (one pending on the host parks after 64 hops).
-      this.#listening = true;
-      this.#step = this.getLoop()[stepBegin](this);
-      target.then((v) => this.#succeed(v), (e) => this.#fail(e));
-      if (this.#root.pending) this.getLoop().callSoon(abandonTask, this);
+      task.#listening = true;
+      task.#step = task.getLoop()[stepBegin](task);
+      target.then((v) => task.#succeed(v), (e) => task.#fail(e));
+      if (task.#root.pending) task.getLoop().callSoon(abandonTask, task);
       return;
     }
-    if (this.#root.pending) {
+    if (task.#root.pending) {
       // Cancelled before it began: the function never runs, as in asyncio.
-      this.#finish(CANCELLED, undefined);
+      task.#finish(CANCELLED, undefined);
       return;
     }
-    this.#target = null;
-    this.#step = this.getLoop()[stepBegin](this);
-    this.#root.enter(runFirstStep, this, target);
+    task.#target = null;
+    task.#step = task.getLoop()[stepBegin](task);
+    scopeContext.run(task.#root, runFirstStep, task, target);
   }
 
   #succeed(value: T): void {
@@ -771,21 +777,7 @@ function reportOnClose(loop: EventLoop): void {
     });
   }
   state.tasks.clear();
-  for (const f of state.unretrieved) {
-    const future = f as Future<unknown>;
-    const isTask = future instanceof Task;
-    loop.callExceptionHandler({
-      message: `${
-        isTask ? "Task" : "Future"
-      } exception was never retrieved: ${future}`,
-      exception: future.exception(),
-      ...(isTask ? { task: future } : { future }),
-      ...(isTask && future.createdAt !== undefined
-        ? { source: future.createdAt }
-        : {}),
-    });
-  }
-  state.unretrieved.clear();
+  reportUnretrieved(loop);
 }
 
 setTaskSupport({
