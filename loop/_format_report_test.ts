@@ -68,6 +68,10 @@ Deno.test("formatReport() survives a context with throwing getters, a hostile me
     formatReport(revoked({ message: "x" })),
     /^Cannot format an exception report: TypeError: Cannot perform 'ownKeys' on a proxy that has been revoked\n\s+at /,
   );
+  assert.equal(
+    formatReport({ message: "m", context: revoked({ message: "x" }) }),
+    "m\ncontext: [unprintable object: Cannot inspect a proxy that has been revoked]",
+  );
   assert.match(
     formatReport(null as unknown as ExceptionContext),
     /^Cannot format an exception report: TypeError/,

@@ -103,10 +103,26 @@ export async function run<T>(
       } finally {
         stopDump();
         stopSigint();
-        loop.close();
+        closeLoop(loop);
         setEventLoop(null);
       }
     }
+  }
+}
+
+/**
+ * Closes the loop; a failure while closing (a report of a task or future
+ * left behind that throws) is reported, not thrown: it must not replace
+ * main's result or error.
+ */
+function closeLoop(loop: EventLoop): void {
+  try {
+    loop.close();
+  } catch (error) {
+    loop.callExceptionHandler({
+      message: "Exception in run() while closing the event loop",
+      exception: error,
+    });
   }
 }
 

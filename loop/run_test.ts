@@ -163,6 +163,26 @@ Deno.test("run() returns main's result when a custom exception handler throws an
   }
 });
 
+Deno.test("run() returns main's result when a future left behind failed with any value", async () => {
+  for (const [label, value] of hostileValues()) {
+    const printed: string[] = [];
+    const original = console.error;
+    console.error = (...a: unknown[]) => printed.push(a.join(" "));
+    let result: string;
+    try {
+      result = await run(async () => {
+        getRunningLoop().createFuture().setException(value);
+        await sleep(0);
+        return "main result";
+      }, { clock: new VirtualClock(), handleSigint: false });
+    } finally {
+      console.error = original;
+    }
+    assert.equal(result, "main result", label);
+    assert.equal(printed.length, 1, label);
+  }
+});
+
 Deno.test({
   name:
     "run() in debug mode prints why the task tree cannot be printed on SIGUSR1 and goes on",
