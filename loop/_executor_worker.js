@@ -89,16 +89,21 @@ function recordEnd(state, code) {
   Atomics.store(life, STATE, state);
 }
 
-const denoExit = scope.Deno.exit;
-scope.Deno.exit = function exit(/** @type {number | undefined} */ code) {
-  recordEnd(EXITED, code ?? scope.Deno.exitCode ?? 0);
-  return denoExit(code);
-};
-const closeWorker = scope.close;
-scope.close = function close() {
-  recordEnd(CLOSED, 0);
-  return closeWorker.call(scope);
-};
+try {
+  const denoExit = scope.Deno.exit;
+  scope.Deno.exit = function exit(/** @type {number | undefined} */ code) {
+    recordEnd(EXITED, code ?? scope.Deno.exitCode ?? 0);
+    return denoExit(code);
+  };
+  const closeWorker = scope.close;
+  scope.close = function close() {
+    recordEnd(CLOSED, 0);
+    return closeWorker.call(scope);
+  };
+} catch {
+  // A runtime whose globals cannot be wrapped: deaths are still seen (the
+  // lock), only without their exit code.
+}
 
 /**
  * @param {{ lock: string, life: SharedArrayBuffer }} init

@@ -812,10 +812,12 @@ export class EventLoop implements Disposable {
    * Workers, so a module URL and an export name stand for the callable.
    * Arguments and the result are structured-cloned; `MessagePort`s among the
    * arguments are transferred. An error thrown by the function comes back
-   * with its class, message and the Worker's stack. Under a `VirtualClock`
-   * the loop looks idle while a job runs, so virtual time jumps to the next
-   * timer: a timeout around a job fires at once there; test jobs without
-   * timers, or on the real clock.
+   * with its class, message and the Worker's stack. A job that ends its
+   * Worker (`Deno.exit()`, `close()`, an error left uncaught in a timer)
+   * fails with an `Error` that says how, and the pool replaces the Worker.
+   * Under a `VirtualClock` the loop looks idle while a job runs, so virtual
+   * time jumps to the next timer: a timeout around a job fires at once
+   * there; test jobs without timers, or on the real clock.
    *
    * **Cancellation**: the returned future is a library future, so a task
    * awaiting it can be cancelled: the future is cancelled and the job is
