@@ -1,16 +1,33 @@
 /**
- * The entry point of every Worker of a `WorkerPool`. It receives jobs
- * (`{ id, url, name, args }`), imports the module (the runtime caches it),
- * calls the export, and posts back `{ id, ok: true, value }` or
+ * The entry point of every Worker of a `WorkerPool`. The pool first sends
+ * `{ init: { lock, life } }`, then jobs (`{ id, url, name, args }`). For each
+ * job it imports the module (the runtime caches it), calls the export, and
+ * posts back `{ id, ok: true, value }` or
  * `{ id, ok: false, error: { name, message, stack } }`. One job runs at a
  * time: the pool never sends a second one before the first answered.
+ *
+ * Liveness: on `init` this Worker takes the exclusive Web Lock named `lock`
+ * and holds it for the rest of its life, then posts `{ alive: true }`; jobs
+ * wait until it holds the lock. The pool then requests the same lock, which
+ * the runtime grants once this Worker is gone, however it ended. Deno gives
+ * the host no event when a Worker ends itself (`Deno.exit()` in a Worker is
+ * an alias of `close()` that drops the code), so `Deno.exit` and `close` are
+ * wrapped to write how the Worker ends into `life`, a shared `Int32Array`
+ * (`[state, code, last job started, last job answered]`) that the pool reads once it
+ * got the lock: the write happens before the Worker ends, the grant after.
+ * Deno ends a Worker that called `Deno.exit()` or `close()` a little later,
+ * from the host thread; its code may run on until then. So once either is
+ * called this Worker starts no job and posts no answer: the job that ended
+ * it always fails (with the exit code), and a job sent meanwhile never
+ * started, so the pool can run it on another Worker.
  *
  * An error the job leaves uncaught outside its promise (a throw in a timer,
  * a rejected promise nobody handles) would kill the whole program: Deno
  * propagates it to the parent even when the parent's `error` listener calls
  * `preventDefault()`. So it is caught here and posted as
- * `{ crash: { name, message, stack } }`; the pool then fails that job and
- * terminates this Worker.
+ * `{ crash: { name, message, stack } }`; the pool then fails the job this
+ * Worker started last, if it is the one the pool sent, and terminates this
+ * Worker, which starts no job after a crash (so `life` stays true).
  *
  * @module
  */
@@ -21,15 +38,94 @@
 /** @type {any} */
 const scope = globalThis;
 
+// The layout of `life`, shared with executor.ts.
+const STATE = 0;
+const CODE = 1;
+const STARTED = 2;
+const ANSWERED = 3;
+const EXITED = 1;
+const CLOSED = 2;
+const ID_MASK = 0x7fffffff;
+
+/** @type {Int32Array | null} */
+let life = null;
+/** Resolves once this Worker holds its lock (or cannot take one). */
+let ready = Promise.resolve();
+/** Set by a crash, or by `Deno.exit()`/`close()`: start and answer nothing. */
+let done = false;
+
 /**
  * @param {unknown} error
  * @returns {{ name: string, message: string, stack: string | undefined }}
  */
 function describeError(error) {
-  if (error instanceof Error) {
-    return { name: error.name, message: error.message, stack: error.stack };
+  try {
+    if (error instanceof Error) {
+      return {
+        name: String(error.name),
+        message: String(error.message),
+        stack: typeof error.stack === "string" ? error.stack : undefined,
+      };
+    }
+    return { name: "Error", message: String(error), stack: undefined };
+  } catch {
+    // A value that cannot become a string (a null-prototype object...).
+    return {
+      name: "Error",
+      message: `a value that cannot be printed (${typeof error})`,
+      stack: undefined,
+    };
   }
-  return { name: "Error", message: String(error), stack: undefined };
+}
+
+/**
+ * @param {number} state
+ * @param {number} code
+ */
+function recordEnd(state, code) {
+  done = true;
+  if (life === null || Atomics.load(life, STATE) !== 0) return;
+  Atomics.store(life, CODE, code | 0);
+  Atomics.store(life, STATE, state);
+}
+
+try {
+  const denoExit = scope.Deno.exit;
+  scope.Deno.exit = function exit(/** @type {number | undefined} */ code) {
+    recordEnd(EXITED, code ?? scope.Deno.exitCode ?? 0);
+    return denoExit(code);
+  };
+  const closeWorker = scope.close;
+  scope.close = function close() {
+    recordEnd(CLOSED, 0);
+    return closeWorker.call(scope);
+  };
+} catch {
+  // A runtime whose globals cannot be wrapped: deaths are still seen (the
+  // lock), only without their exit code.
+}
+
+/**
+ * @param {{ lock: string, life: SharedArrayBuffer }} init
+ * @returns {Promise<void>}
+ */
+function start(init) {
+  life = new Int32Array(init.life);
+  const locks = scope.navigator?.locks;
+  if (typeof locks?.request !== "function") {
+    scope.postMessage({ alive: false });
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    locks.request(init.lock, () => {
+      scope.postMessage({ alive: true });
+      resolve();
+      return new Promise(() => {}); // Held until this Worker ends.
+    }).catch(() => {
+      scope.postMessage({ alive: false });
+      resolve();
+    });
+  });
 }
 
 /** Module namespaces by URL: a cached `import()` still costs a few µs. */
@@ -40,6 +136,8 @@ const modules = new Map();
  * @returns {Promise<void>}
  */
 async function runJob(job) {
+  if (done) return;
+  if (life !== null) Atomics.store(life, STARTED, job.id & ID_MASK);
   let value;
   try {
     let module = modules.get(job.url);
@@ -55,30 +153,64 @@ async function runJob(job) {
     }
     value = await fn(...job.args);
   } catch (error) {
-    scope.postMessage({ id: job.id, ok: false, error: describeError(error) });
+    answer(job.id, { id: job.id, ok: false, error: describeError(error) });
     return;
   }
   try {
-    scope.postMessage({ id: job.id, ok: true, value });
+    answer(job.id, { id: job.id, ok: true, value });
   } catch (error) {
     // The result cannot be cloned (a function, a class instance with private
     // state...): report that instead of leaving the job hanging.
-    scope.postMessage({ id: job.id, ok: false, error: describeError(error) });
+    answer(job.id, { id: job.id, ok: false, error: describeError(error) });
   }
 }
 
+/**
+ * Posts a job's answer, unless this Worker is ending. `life` says which job
+ * was answered before the answer is posted, so a pool that learns of this
+ * Worker's end before the answer arrived waits for it.
+ *
+ * @param {number} id
+ * @param {unknown} message
+ */
+function answer(id, message) {
+  if (done || life === null) return;
+  Atomics.store(life, ANSWERED, id & ID_MASK);
+  try {
+    scope.postMessage(message);
+  } catch (error) {
+    Atomics.store(life, ANSWERED, -1);
+    throw error;
+  }
+  // Ended while cloning the answer (a getter called Deno.exit()): whether
+  // the answer left is unknown, so the pool must not wait for it.
+  if (done) Atomics.store(life, ANSWERED, -1);
+}
+
 scope.onmessage = (/** @type {MessageEvent} */ event) => {
-  runJob(event.data);
+  const data = event.data;
+  if (data.init !== undefined) {
+    ready = start(data.init);
+    return;
+  }
+  ready.then(() => runJob(data));
 };
+
+/** @param {unknown} error */
+function crash(error) {
+  if (done) return;
+  done = true;
+  scope.postMessage({ crash: describeError(error) });
+}
 
 scope.addEventListener("error", (/** @type {ErrorEvent} */ event) => {
   event.preventDefault();
-  scope.postMessage({ crash: describeError(event.error) });
+  crash(event.error);
 });
 
 scope.addEventListener("unhandledrejection", (
   /** @type {PromiseRejectionEvent} */ event,
 ) => {
   event.preventDefault();
-  scope.postMessage({ crash: describeError(event.reason) });
+  crash(event.reason);
 });

@@ -45,7 +45,9 @@
 
 import type { Clock } from "./clock.ts";
 import { Deque } from "./deque.ts";
+import { describeValue } from "./describe_value.ts";
 import { WorkerPool } from "./executor.ts";
+import { formatReport } from "./_format_report.ts";
 import { Handle, TimerHandle } from "./handle.ts";
 import { Heap } from "./_heap.ts";
 import { macrotask } from "./_macrotask.ts";
@@ -692,7 +694,8 @@ export class EventLoop implements Disposable {
 
   /**
    * Passes `context` to the exception handler. If the handler itself
-   * throws, both errors go to the default handler.
+   * throws (any value), the default handler prints its error and, indented,
+   * the report it was given. Never throws: a report cannot stop the loop.
    *
    * @param context What happened.
    *
@@ -710,28 +713,45 @@ export class EventLoop implements Disposable {
    */
   callExceptionHandler(context: ExceptionContext): void {
     const handler = this.#handler;
-    if (handler === null) {
-      this.defaultExceptionHandler(context);
-      return;
+    if (handler !== null) {
+      try {
+        handler(this, context);
+        return;
+      } catch (error) {
+        context = {
+          message: "Unhandled error in exception handler",
+          exception: error,
+          context,
+        };
+      }
     }
     try {
-      handler(this, context);
+      this.defaultExceptionHandler(context);
     } catch (error) {
-      this.defaultExceptionHandler({
-        message: "Unhandled error in exception handler",
-        exception: error,
-        context,
-      });
+      // As in asyncio, a second line of defence: a subclass's handler, or a
+      // console.error that throws. A report never stops the loop.
+      try {
+        console.error(
+          `Exception in default exception handler\n${describeValue(error)}`,
+        );
+      } catch {
+        // Nowhere left to report to.
+      }
     }
   }
 
   /**
-   * The default handler: prints the message and the error's stack to
-   * stderr with `console.error`.
+   * The default handler: prints to stderr with `console.error` the message,
+   * a `key: value` line for each other field of `context`, then the
+   * exception (an `Error`'s stack). It renders any value without throwing:
+   * a string as it is, an object with its own `toString()` (a `Handle`, a
+   * `Task`) by it, other objects by a short one-line inspection (a
+   * null-prototype object, a cyclic one), and a value that cannot even be
+   * inspected (a revoked proxy) by a placeholder.
    *
    * @param context What happened.
    *
-   * @example Print a report
+   * @example Print a report, whatever was thrown
    * ```ts
    * import { EventLoop } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
@@ -741,26 +761,19 @@ export class EventLoop implements Disposable {
    * const original = console.error;
    * console.error = (...a: unknown[]) => lines.push(a.join(" "));
    * try {
-   *   loop.defaultExceptionHandler({ message: "hello" });
+   *   loop.defaultExceptionHandler({
+   *     message: "hello",
+   *     where: { id: 7 },
+   *     exception: Object.create(null),
+   *   });
    * } finally {
    *   console.error = original;
    * }
-   * assert.match(String(lines[0]), /hello/);
+   * assert.equal(lines[0], "hello\nwhere: { id: 7 }\n[Object: null prototype] {}");
    * ```
    */
   defaultExceptionHandler(context: ExceptionContext): void {
-    const parts = [context.message];
-    for (const [key, value] of Object.entries(context)) {
-      if (key === "message" || key === "exception") continue;
-      parts.push(`${key}: ${String(value)}`);
-    }
-    const error = context.exception;
-    if (error !== undefined) {
-      parts.push(
-        error instanceof Error ? (error.stack ?? String(error)) : String(error),
-      );
-    }
-    console.error(parts.join("\n"));
+    console.error(formatReport(context));
   }
 
   /**
@@ -809,10 +822,12 @@ export class EventLoop implements Disposable {
    * Workers, so a module URL and an export name stand for the callable.
    * Arguments and the result are structured-cloned; `MessagePort`s among the
    * arguments are transferred. An error thrown by the function comes back
-   * with its class, message and the Worker's stack. Under a `VirtualClock`
-   * the loop looks idle while a job runs, so virtual time jumps to the next
-   * timer: a timeout around a job fires at once there; test jobs without
-   * timers, or on the real clock.
+   * with its class, message and the Worker's stack. A job that ends its
+   * Worker (`Deno.exit()`, `close()`, an error left uncaught in a timer)
+   * fails with an `Error` that says how, and the pool replaces the Worker.
+   * Under a `VirtualClock` the loop looks idle while a job runs, so virtual
+   * time jumps to the next timer: a timeout around a job fires at once
+   * there; test jobs without timers, or on the real clock.
    *
    * **Cancellation**: the returned future is a library future, so a task
    * awaiting it can be cancelled: the future is cancelled and the job is
@@ -1060,7 +1075,7 @@ export class EventLoop implements Disposable {
     this.#steppedTasks = [];
     if (took >= this.#slowCallbackMs) {
       console.warn(
-        `Executing step of ${tasks.map(String).join(", ")} took ${
+        `Executing step of ${tasks.map(describeValue).join(", ")} took ${
           took.toFixed(3)
         } ms`,
       );

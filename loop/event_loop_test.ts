@@ -8,6 +8,9 @@ import {
   setEventLoop,
   VirtualClock,
 } from "./mod.ts";
+import { sleep } from "../task/mod.ts";
+import { describeValue } from "./describe_value.ts";
+import { hostileValues, revoked, thrower } from "./_test_util.ts";
 
 function virtualLoop(): EventLoop {
   return new EventLoop({ clock: new VirtualClock() });
@@ -429,4 +432,171 @@ Deno.test("EventLoop.time() follows its clock", () => {
   assert.equal(loop.time(), 10);
   clock.advance(5);
   assert.equal(loop.time(), 15);
+});
+
+/** Runs `fn` with `console[method]` collecting what it prints. */
+async function capture(
+  method: "error" | "warn",
+  fn: () => Promise<void>,
+): Promise<string[]> {
+  const printed: string[] = [];
+  const original = console[method];
+  console[method] = (...a: unknown[]) => printed.push(a.join(" "));
+  try {
+    await fn();
+  } finally {
+    console[method] = original;
+  }
+  return printed;
+}
+
+Deno.test("EventLoop passes any thrown value to the exception handler and goes on", async () => {
+  for (const [label, value] of hostileValues()) {
+    using loop = virtualLoop();
+    const seen: ExceptionContext[] = [];
+    const out: string[] = [];
+    loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
+    loop.callSoon(function hostile() {
+      throw value;
+    });
+    loop.callSoon(() => out.push("after"));
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+    assert.deepEqual(out, ["after"], label);
+    assert.equal(seen.length, 1, label);
+    assert.equal(seen[0]!.exception, value, label);
+    assert.equal(seen[0]!.message, "Exception in callback Handle(hostile)");
+  }
+});
+
+Deno.test("EventLoop's default handler prints any thrown value without throwing", async () => {
+  for (const [label, value] of hostileValues()) {
+    using loop = virtualLoop();
+    const out: string[] = [];
+    const printed = await capture("error", async () => {
+      loop.callSoon(function hostile() {
+        throw value;
+      });
+      loop.callSoon(() => out.push("after"));
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+    });
+    assert.deepEqual(out, ["after"], label);
+    assert.deepEqual(printed, [
+      "Exception in callback Handle(hostile)\nhandle: Handle(hostile)\n" +
+      describeValue(value),
+    ], label);
+  }
+});
+
+Deno.test("EventLoop prints what a custom exception handler throws, any value, with the report it was given", async () => {
+  for (const [label, value] of hostileValues()) {
+    using loop = virtualLoop();
+    loop.setExceptionHandler(() => {
+      throw value;
+    });
+    const printed = await capture("error", async () => {
+      loop.callSoon(function first() {
+        throw new RangeError("first");
+      });
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+    });
+    assert.equal(printed.length, 1, label);
+    const [head, context, handle, original] = printed[0]!.split("\n");
+    assert.equal(head, "Unhandled error in exception handler");
+    assert.equal(context, "context: Exception in callback Handle(first)");
+    assert.equal(handle, "  handle: Handle(first)");
+    assert.equal(original, "  RangeError: first");
+    assert.ok(printed[0]!.endsWith(`\n${describeValue(value)}`), label);
+  }
+});
+
+Deno.test("EventLoop survives a console.error that throws while reporting", async () => {
+  using loop = virtualLoop();
+  const printed: string[] = [];
+  const out: string[] = [];
+  const original = console.error;
+  let calls = 0;
+  console.error = (...a: unknown[]) => {
+    if (++calls === 1) throw Object.create(null);
+    printed.push(a.join(" "));
+  };
+  try {
+    loop.callSoon(() => {
+      throw new Error("reported");
+    });
+    loop.callSoon(() => out.push("after"));
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+  } finally {
+    console.error = original;
+  }
+  assert.deepEqual(out, ["after"]);
+  assert.deepEqual(printed, [
+    "Exception in default exception handler\n[Object: null prototype] {}",
+  ]);
+});
+
+Deno.test("EventLoop survives a default handler that throws on every call", async () => {
+  using loop = virtualLoop();
+  const out: string[] = [];
+  const original = console.error;
+  console.error = thrower;
+  try {
+    loop.callSoon(() => {
+      throw Symbol("unreported");
+    });
+    loop.callSoon(() => out.push("after"));
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+  } finally {
+    console.error = original;
+  }
+  assert.deepEqual(out, ["after"]);
+});
+
+Deno.test("EventLoop in debug mode names a slow callback whose name is hostile", async () => {
+  using loop = new EventLoop({ debug: true, slowCallbackMs: 0 });
+  const throwingName = Object.defineProperty(() => {}, "name", {
+    get: thrower,
+  });
+  const symbolName = Object.defineProperty(() => {}, "name", {
+    value: Symbol("sym"),
+  });
+  const errors: unknown[] = [];
+  loop.setExceptionHandler((_l, ctx) => errors.push(ctx.exception));
+  const warnings = await capture("warn", async () => {
+    loop.callSoon(throwingName);
+    loop.callSoon(symbolName);
+    loop.callSoon(revoked(() => {}));
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+  });
+  const names = warnings.map((w) => w.replace(/ took \d+\.\d{3} ms$/, ""));
+  assert.deepEqual(names.slice(0, 3), [
+    "Executing Handle(<anonymous>)",
+    "Executing Handle(Symbol(sym))",
+    "Executing Handle(<anonymous>)",
+  ]);
+  // Calling the revoked proxy throws; the report names it all the same.
+  assert.equal(errors.length, 1);
+  assert.ok(errors[0] instanceof TypeError);
+});
+
+Deno.test("EventLoop in debug mode names a slow step of a task whose name is hostile", async () => {
+  using loop = new EventLoop({ debug: true, slowCallbackMs: 0 });
+  const name = Object.create(null) as string;
+  const warnings = await capture("warn", async () => {
+    const task = loop.createTask(async () => {
+      await sleep(0);
+      return "done";
+    }, { name });
+    assert.equal(await loop.runUntilComplete(task), "done");
+  });
+  const steps = warnings.filter((w) => w.startsWith("Executing step of "));
+  assert.ok(steps.length > 0, warnings.join("\n"));
+  for (const step of steps) {
+    assert.match(step, /^Executing step of .+ took \d+\.\d{3} ms$/s);
+  }
 });

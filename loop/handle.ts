@@ -5,6 +5,8 @@
  * @module
  */
 
+import { describeValue } from "./describe_value.ts";
+
 // deno-lint-ignore no-explicit-any
 type Callback = (...args: any[]) => unknown;
 
@@ -111,7 +113,9 @@ export class Handle {
   /**
    * The callback's name, for reports and debugging.
    *
-   * @returns The function name, or `"<anonymous>"`.
+   * @returns The function name, or `"<anonymous>"`. A name that is not a
+   * string is described (see `toString()`); a `name` getter that throws
+   * gives `"<anonymous>"`.
    *
    * @example Name
    * ```ts
@@ -123,7 +127,13 @@ export class Handle {
    * ```
    */
   get callbackName(): string {
-    return this.#callback?.name || "<anonymous>";
+    try {
+      const name: unknown = this.#callback?.name;
+      if (name !== undefined && name !== "") return describeValue(name);
+    } catch {
+      // A hostile `name` getter, or a revoked proxy as the callback.
+    }
+    return "<anonymous>";
   }
 
   /**
@@ -166,7 +176,8 @@ export class Handle {
   }
 
   /**
-   * A short description for logs: `Handle(name)`.
+   * A short description for logs: `Handle(name)`. Never throws, whatever
+   * the callback and its name (reports call it on any handle).
    *
    * @returns The description.
    *
@@ -180,7 +191,14 @@ export class Handle {
    * ```
    */
   toString(): string {
-    return `${this.constructor.name}(${this.callbackName}${
+    let kind = "Handle";
+    try {
+      const name: unknown = this.constructor.name;
+      if (typeof name === "string" && name !== "") kind = name;
+    } catch {
+      // A subclass with a hostile `name`.
+    }
+    return `${kind}(${this.callbackName}${
       this.#cancelled ? ", cancelled" : ""
     })`;
   }

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { describeValue } from "./describe_value.ts";
 import type { EventLoop } from "./event_loop.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -79,9 +80,21 @@ export class LoopChannel implements Disposable {
     const { port1, port2 } = new MessageChannel();
     this.#local = port1;
     this.port = port2;
-    port1.onmessage = (event: MessageEvent<CallMessage>) => {
+    port1.onmessage = (event: MessageEvent<unknown>) => {
       if (loop.isClosed()) return;
-      const { name, args } = event.data;
+      // Whatever a Worker posts on the port: a throw here would end the
+      // program, so anything but a call is reported.
+      const data = event.data as Partial<CallMessage> | null;
+      const name = data?.name;
+      const args = data?.args;
+      if (typeof name !== "string" || !Array.isArray(args)) {
+        loop.callExceptionHandler({
+          message: `LoopChannel got a message that is not a call: ${
+            describeValue(data)
+          }; send calls with LoopHandle.callSoonThreadsafe()`,
+        });
+        return;
+      }
       const callback = Object.hasOwn(callbacks, name)
         ? callbacks[name]
         : undefined;

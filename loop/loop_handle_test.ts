@@ -64,6 +64,29 @@ Deno.test("A call to an unknown callback goes to the loop's exception handler", 
   assert.match(seen[0]?.message ?? "", /unknown callback "nope"; known: known/);
 });
 
+Deno.test("A message on a LoopChannel that is not a call goes to the exception handler", async () => {
+  using loop = new EventLoop();
+  const seen: string[] = [];
+  loop.setExceptionHandler((_l, ctx) => {
+    seen.push(ctx.message);
+    if (seen.length === 3) loop.stop();
+  });
+  using channel = new LoopChannel(loop, { known: () => {} });
+  // What a job could post on the port by hand.
+  channel.port.postMessage(null);
+  channel.port.postMessage({ name: "known", args: "not a list" });
+  channel.port.postMessage({ name: { odd: true }, args: [] });
+  await loop.runForever();
+  channel.port.close();
+  const prefix = "LoopChannel got a message that is not a call: ";
+  const fix = "; send calls with LoopHandle.callSoonThreadsafe()";
+  assert.deepEqual(seen, [
+    `${prefix}null${fix}`,
+    `${prefix}{ name: "known", args: "not a list" }${fix}`,
+    `${prefix}{ name: { odd: true }, args: [] }${fix}`,
+  ]);
+});
+
 Deno.test("LoopHandle refuses calls once closed", () => {
   const { port1, port2 } = new MessageChannel();
   const handle = new LoopHandle(port1);

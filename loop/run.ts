@@ -10,7 +10,11 @@ import { EventLoop } from "./event_loop.ts";
 import { getRunning } from "./_running.ts";
 import { setEventLoop } from "./running_loop.ts";
 import { getTaskSupport, type TaskLike } from "./task_support.ts";
-import { getTaskTreeFormatter } from "./task_tree_hook.ts";
+import {
+  getTaskTreeFormatter,
+  type TaskTreeFormatter,
+} from "./task_tree_hook.ts";
+import { describeValue } from "./describe_value.ts";
 
 /** Options for {@linkcode run}. */
 export interface RunOptions {
@@ -99,10 +103,26 @@ export async function run<T>(
       } finally {
         stopDump();
         stopSigint();
-        loop.close();
+        closeLoop(loop);
         setEventLoop(null);
       }
     }
+  }
+}
+
+/**
+ * Closes the loop; a failure while closing (a report of a task or future
+ * left behind that throws) is reported, not thrown: it must not replace
+ * main's result or error.
+ */
+function closeLoop(loop: EventLoop): void {
+  try {
+    loop.close();
+  } catch (error) {
+    loop.callExceptionHandler({
+      message: "Exception in run() while closing the event loop",
+      exception: error,
+    });
   }
 }
 
@@ -110,7 +130,12 @@ export async function run<T>(
 function onSigusr1(loop: EventLoop): () => void {
   const listener = (): void => {
     const format = getTaskTreeFormatter();
-    if (format !== null && !loop.isClosed()) console.error(format(loop));
+    if (format === null || loop.isClosed()) return;
+    try {
+      console.error(taskTree(format, loop));
+    } catch {
+      // A throw in a signal listener would end the program.
+    }
   };
   try {
     Deno.addSignalListener("SIGUSR1", listener);
@@ -118,6 +143,16 @@ function onSigusr1(loop: EventLoop): () => void {
     return () => {}; // Windows has no SIGUSR1.
   }
   return () => Deno.removeSignalListener("SIGUSR1", listener);
+}
+
+/** The tree, or why it cannot be printed; never throws. */
+function taskTree(format: TaskTreeFormatter, loop: EventLoop): string {
+  try {
+    const text: unknown = format(loop);
+    return typeof text === "string" ? text : describeValue(text);
+  } catch (error) {
+    return `Cannot print the task tree: ${describeValue(error)}`;
+  }
 }
 
 async function cancelAll(

@@ -9,6 +9,8 @@ import {
   VirtualClock,
 } from "./mod.ts";
 import { createTask, sleep } from "../task/mod.ts";
+import { describeValue } from "./describe_value.ts";
+import { hostileValues } from "./_test_util.ts";
 
 Deno.test("run() returns main's result and closes its loop", async () => {
   let loop: EventLoop | undefined;
@@ -88,4 +90,118 @@ Deno.test("run() makes its loop the current one while it runs", async () => {
   await run(async () => {
     assert.equal(getEventLoop(), getRunningLoop());
   }, { debug: true });
+});
+
+Deno.test("run() returns main's result when a callback throws any value", async () => {
+  for (const [label, value] of hostileValues()) {
+    const seen: ExceptionContext[] = [];
+    const result = await run(async () => {
+      getRunningLoop().setExceptionHandler((_l, c) => seen.push(c));
+      getRunningLoop().callSoon(() => {
+        throw value;
+      });
+      await sleep(0);
+      return "main result";
+    }, { clock: new VirtualClock(), handleSigint: false });
+    assert.equal(result, "main result", label);
+    assert.equal(seen.length, 1, label);
+    assert.equal(seen[0]!.exception, value, label);
+  }
+});
+
+Deno.test("run() returns main's result when the default handler prints any thrown value", async () => {
+  for (const [label, value] of hostileValues()) {
+    const printed: string[] = [];
+    const original = console.error;
+    console.error = (...a: unknown[]) => printed.push(a.join(" "));
+    let result: string;
+    try {
+      result = await run(async () => {
+        getRunningLoop().callSoon(function hostile() {
+          throw value;
+        });
+        await sleep(0);
+        return "main result";
+      }, { clock: new VirtualClock(), handleSigint: false });
+    } finally {
+      console.error = original;
+    }
+    assert.equal(result, "main result", label);
+    assert.deepEqual(printed, [
+      `Exception in callback Handle(hostile)\nhandle: Handle(hostile)\n${
+        describeValue(value)
+      }`,
+    ], label);
+  }
+});
+
+Deno.test("run() returns main's result when a custom exception handler throws any value", async () => {
+  for (const [label, value] of hostileValues()) {
+    const printed: string[] = [];
+    const original = console.error;
+    console.error = (...a: unknown[]) => printed.push(a.join(" "));
+    let result: string;
+    try {
+      result = await run(async () => {
+        getRunningLoop().setExceptionHandler(() => {
+          throw value;
+        });
+        getRunningLoop().callSoon(() => {
+          throw Object.create(null);
+        });
+        await sleep(0);
+        return "main result";
+      }, { clock: new VirtualClock(), handleSigint: false });
+    } finally {
+      console.error = original;
+    }
+    assert.equal(result, "main result", label);
+    assert.equal(printed.length, 1, label);
+    assert.match(printed[0]!, /^Unhandled error in exception handler\n/);
+    assert.match(printed[0]!, /\n {2}\[Object: null prototype\] \{\}\n/);
+    assert.ok(printed[0]!.endsWith(`\n${describeValue(value)}`), label);
+  }
+});
+
+Deno.test("run() returns main's result when a future left behind failed with any value", async () => {
+  for (const [label, value] of hostileValues()) {
+    const printed: string[] = [];
+    const original = console.error;
+    console.error = (...a: unknown[]) => printed.push(a.join(" "));
+    let result: string;
+    try {
+      result = await run(async () => {
+        getRunningLoop().createFuture().setException(value);
+        await sleep(0);
+        return "main result";
+      }, { clock: new VirtualClock(), handleSigint: false });
+    } finally {
+      console.error = original;
+    }
+    assert.equal(result, "main result", label);
+    assert.equal(printed.length, 1, label);
+  }
+});
+
+Deno.test({
+  name:
+    "run() in debug mode prints why the task tree cannot be printed on SIGUSR1 and goes on",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const script = new URL(
+      "./testdata/sigusr1_hostile_tree.ts",
+      import.meta.url,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--no-config", script.pathname],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.equal(
+      stdout,
+      "printed: Cannot print the task tree: [Object: null prototype] {}\n",
+    );
+  },
 });

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { Handle, TimerHandle } from "./mod.ts";
+import { revoked, thrower } from "./_test_util.ts";
+
+Deno.test("Handle.toString() names the callback and says when it is cancelled", () => {
+  function tick(): void {}
+  const handle = new Handle(tick, []);
+  assert.equal(String(handle), "Handle(tick)");
+  assert.equal(String(new Handle(() => {}, [])), "Handle(<anonymous>)");
+  const timer = new TimerHandle(5, 0, tick, []);
+  assert.equal(String(timer), "TimerHandle(tick)");
+  timer.cancel();
+  assert.equal(String(timer), "TimerHandle(<anonymous>, cancelled)");
+});
+
+Deno.test("Handle.toString() never throws, whatever the callback's name", () => {
+  const throwingName = Object.defineProperty(() => {}, "name", {
+    get: thrower,
+  });
+  const symbolName = Object.defineProperty(() => {}, "name", {
+    value: Symbol("sym"),
+  });
+  const objectName = Object.defineProperty(() => {}, "name", {
+    value: Object.create(null),
+  });
+  assert.equal(String(new Handle(throwingName, [])), "Handle(<anonymous>)");
+  assert.equal(String(new Handle(symbolName, [])), "Handle(Symbol(sym))");
+  assert.equal(
+    String(new Handle(objectName, [])),
+    "Handle([Object: null prototype] {})",
+  );
+  assert.equal(
+    String(new Handle(revoked(() => {}), [])),
+    "Handle(<anonymous>)",
+  );
+  assert.equal(
+    String(new TimerHandle(1, 0, throwingName, [])),
+    "TimerHandle(<anonymous>)",
+  );
+});
+
+Deno.test("Handle.toString() survives a subclass with a hostile name", () => {
+  class Odd extends Handle {
+    static override get name(): never {
+      return thrower();
+    }
+  }
+  function work(): void {}
+  assert.equal(String(new Odd(work, [])), "Handle(work)");
+});
