@@ -11,6 +11,7 @@
  * reports still pending when the loop closes are made then, once each.
  */
 
+import { describeValue } from "../loop/describe_value.ts";
 import type { EventLoop } from "../loop/mod.ts";
 
 /** What to report about a failure, without the future itself. */
@@ -59,7 +60,7 @@ export function trackUnretrieved(
   const report: Report = {
     loop,
     kind: future[Symbol.toStringTag],
-    what: describe(future),
+    what: describeValue(future),
     exception,
     source: future.createdAt,
   };
@@ -92,12 +93,4 @@ function makeReport(report: Report): void {
     exception: report.exception,
     ...(report.source !== undefined ? { source: report.source } : {}),
   });
-}
-
-function describe(future: object): string {
-  try {
-    return String(future);
-  } catch {
-    return "<future>";
-  }
 }

@@ -88,6 +88,21 @@ export function cancelledError(
 }
 
 /**
+ * Whether `value` is a `CancelledError`. Never throws: any thrown value gets
+ * here, and `instanceof` throws for a revoked proxy.
+ *
+ * @param value Anything thrown.
+ * @returns `true` for a `CancelledError`.
+ */
+export function isCancelledError(value: unknown): value is CancelledError {
+  try {
+    return value instanceof CancelledError;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The scope a `CancelledError` came from, if the library made it.
  *
  * @param error Anything thrown.
@@ -366,7 +381,7 @@ export class CancelScope {
    * @returns `null`, or the error to throw.
    */
   ownCancellation(error: unknown): unknown {
-    if (!(error instanceof CancelledError) || sources.get(error) !== this) {
+    if (!isCancelledError(error) || sources.get(error) !== this) {
       return error;
     }
     const outer = this.outer;

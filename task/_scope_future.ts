@@ -21,8 +21,8 @@ import {
   currentScope,
   currentSource,
   inlineWait,
+  isCancelledError,
 } from "./_scope.ts";
-import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 
 const FULFILLED = 1;
@@ -150,7 +150,7 @@ function finish<T>(
   value: unknown,
 ): void {
   future.scope.exit();
-  if (state === REJECTED && value instanceof CancelledError) {
+  if (state === REJECTED && isCancelledError(value)) {
     future[settleNow](CANCELLED, value);
   } else {
     future[settleNow](state, value);

@@ -7,14 +7,16 @@
  */
 
 import { type EventLoop, type FutureLike, getEventLoop } from "../loop/mod.ts";
-import { complete, resolveNow, settleNow } from "./_context.ts";
+import { describeValue } from "../loop/describe_value.ts";
+import { complete, resolveNow, settleNow, stateOf } from "./_context.ts";
 import {
   cancelledError,
   type CancelScope,
   currentSource,
+  isCancelledError,
   scopeContext,
 } from "./_scope.ts";
-import { CancelledError, InvalidStateError } from "./errors.ts";
+import { type CancelledError, InvalidStateError } from "./errors.ts";
 import { trackUnretrieved, untrackUnretrieved } from "./_registry.ts";
 
 const PENDING = 0;
@@ -638,6 +640,11 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
     if (this.#callbacks !== null) this.#loop.callSoon(runCallbacks, this);
   }
 
+  /** @ignore The state: 0 pending, 1 fulfilled, 2 failed, 3 cancelled. */
+  [stateOf](): State {
+    return this.#state;
+  }
+
   /**
    * @ignore Completes the future and wakes the code awaiting it now, in the
    * current microtask; done callbacks still run through the loop. For the
@@ -664,7 +671,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
    * tagged with the scope whose cancellation is cancelling it right now.
    */
   #cancelledWith(value: unknown): CancelledError {
-    if (value instanceof CancelledError) return value;
+    if (isCancelledError(value)) return value;
     return cancelledError(value as string | undefined, currentSource());
   }
 
@@ -703,9 +710,7 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
       cb(this);
     } catch (error) {
       this.#loop.callExceptionHandler({
-        message: `Exception in done callback ${
-          cb.name || "<anonymous>"
-        } of ${this}`,
+        message: `Exception in done callback ${callbackName(cb)} of ${this}`,
         exception: error,
         future: this,
       });
@@ -763,9 +768,9 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
       case PENDING:
         return "pending";
       case FULFILLED:
-        return `done, result=${String(this.#value)}`;
+        return `done, result=${describeValue(this.#value)}`;
       case REJECTED:
-        return `done, exception=${String(this.#value)}`;
+        return `done, exception=${describeValue(this.#value)}`;
       default:
         return "cancelled";
     }
@@ -791,4 +796,14 @@ export class Future<T> implements FutureLike<T>, Promise<T> {
  */
 export function isFuture(value: unknown): value is Future<unknown> {
   return value instanceof Future;
+}
+
+/** A callback's name for reports; never throws. */
+function callbackName(cb: AnyCallback): string {
+  try {
+    const name = cb.name;
+    return typeof name === "string" && name !== "" ? name : "<anonymous>";
+  } catch {
+    return "<anonymous>";
+  }
 }

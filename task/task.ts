@@ -40,17 +40,18 @@ import {
   type TaskLike,
   type TaskTarget,
 } from "../loop/mod.ts";
-import { complete } from "./_context.ts";
+import { describeValue } from "../loop/describe_value.ts";
+import { complete, stateOf } from "./_context.ts";
 import {
   cancelledError,
   CancelScope,
   currentSource,
   inlineWait,
+  isCancelledError,
   scopeContext,
   waitEnded,
   waitStarted,
 } from "./_scope.ts";
-import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { loopState, reportUnretrieved } from "./_registry.ts";
 
@@ -82,6 +83,7 @@ export interface TaskOptions extends CreateTaskOptions {
   loop?: EventLoop;
 }
 
+const STATE_NAMES = ["pending", "done", "failed", "cancelled"];
 const FULFILLED = 1;
 const REJECTED = 2;
 const CANCELLED = 3;
@@ -490,14 +492,8 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
    * ```
    */
   override toString(): string {
-    const state = !this.done()
-      ? "pending"
-      : this.cancelled()
-      ? "cancelled"
-      : this.exception() === undefined
-      ? "done"
-      : "failed";
-    return `Task(${this.name}, ${state})`;
+    const state = STATE_NAMES[this[stateOf]()];
+    return `Task(${describeValue(this.name)}, ${state})`;
   }
 
   /** @ignore The task's code started a wait on a library future. */
@@ -579,7 +575,7 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
 
   #fail(error: unknown): void {
     if (this.done()) return;
-    if (error instanceof CancelledError) {
+    if (isCancelledError(error)) {
       this.#finish(CANCELLED, error.message || undefined);
     } else {
       this.#finish(REJECTED, error);

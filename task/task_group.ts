@@ -38,10 +38,10 @@ import {
   cancelledError,
   CancelScope,
   currentScope,
+  isCancelledError,
   sourceOf,
 } from "./_scope.ts";
 import { runInScope } from "./_scope_future.ts";
-import { CancelledError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { type CreateTaskOptions, currentTask, Task } from "./task.ts";
 
@@ -284,7 +284,7 @@ export class TaskGroup implements AsyncDisposable {
     const scope = this.#scope;
     /** A cancellation from outside the group, to pass on. */
     let propagate: unknown = null;
-    if (failed && error instanceof CancelledError) {
+    if (failed && isCancelledError(error)) {
       // The body was cancelled by the group (a child failed): swallowed;
       // else from outside: passed on.
       propagate = scope.ownCancellation(error);
@@ -302,7 +302,7 @@ export class TaskGroup implements AsyncDisposable {
       try {
         await this.#onCompleted;
       } catch (e) {
-        if (!(e instanceof CancelledError)) throw e;
+        if (!isCancelledError(e)) throw e;
         if (sourceOf(e) !== scope) {
           // Cancelled from outside while we wait.
           propagate = e;
@@ -316,9 +316,9 @@ export class TaskGroup implements AsyncDisposable {
     if (this.#interrupted) this.#enclosing.withdraw(scope);
     const errors = this.#errors;
     if (propagate !== null && errors.length === 0) throw propagate;
-    if (failed && !(error instanceof CancelledError)) errors.push(error);
+    if (failed && !isCancelledError(error)) errors.push(error);
     if (errors.length > 0) {
-      if (propagate instanceof CancelledError) {
+      if (isCancelledError(propagate)) {
         // The failures win; keep the outside cancellation pending for the
         // code's next wait.
         this.#enclosing.rearm(propagate);

@@ -25,6 +25,7 @@ import {
   getRunningLoop,
   setTaskTreeFormatter,
 } from "../loop/mod.ts";
+import { describeValue } from "../loop/describe_value.ts";
 import type { Future } from "./future.ts";
 import { allTasks, currentTask, Task } from "./task.ts";
 
@@ -162,7 +163,9 @@ function describeTask(
     ? "waiting"
     : "ready or awaiting a host promise";
   if (task.cancelling() > 0) state += ", cancelling";
-  let line = `${task.name} (${state}, age ${formatMs(now - task.createdTime)})`;
+  let line = `${describeValue(task.name)} (${state}, age ${
+    formatMs(now - task.createdTime)
+  })`;
   if (waits.length > 0) {
     line += ` awaits ${
       waits.map(({ future, scopes }) =>
@@ -195,9 +198,12 @@ function describeFuture(
   tasks: Set<Task<unknown>>,
 ): string {
   if (future instanceof Task) {
-    return `task "${future.name}"${tasks.has(future) ? "" : " (done)"}`;
+    return `task "${describeValue(future.name)}"${
+      tasks.has(future) ? "" : " (done)"
+    }`;
   }
-  return future.label ?? String(future);
+  const label = future.label;
+  return label === undefined ? describeValue(future) : describeValue(label);
 }
 
 function formatMs(ms: number): string {

@@ -6,7 +6,7 @@
 
 import { getRunningLoop, type TimerHandle } from "../loop/mod.ts";
 import { describe, isThenable, retrieve, toFuture } from "./_awaitable.ts";
-import { CancelledError } from "./errors.ts";
+import { isCancelledError } from "./_scope.ts";
 import { Future } from "./future.ts";
 
 /** When {@linkcode wait} returns. */
@@ -165,7 +165,7 @@ export async function wait<T extends PromiseLike<unknown>>(
   const onAbort = (): void => {
     if (waiter.done()) return;
     const reason = signal!.reason;
-    if (reason instanceof CancelledError) waiter.cancel(reason.message);
+    if (isCancelledError(reason)) waiter.cancel(reason.message);
     else waiter.setException(reason);
   };
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -173,7 +173,7 @@ export async function wait<T extends PromiseLike<unknown>>(
     await waiter;
   } catch (error) {
     // A CancelledError reason cancelled the waiter: throw the reason itself.
-    if (signal?.aborted && error instanceof CancelledError) throw signal.reason;
+    if (signal?.aborted && isCancelledError(error)) throw signal.reason;
     throw error;
   } finally {
     signal?.removeEventListener("abort", onAbort);

@@ -15,7 +15,8 @@
 
 import { getRunningLoop } from "../loop/mod.ts";
 import { type Awaitable, toFuture } from "./_awaitable.ts";
-import { CancelledError, TimeoutError } from "./errors.ts";
+import { isCancelledError } from "./_scope.ts";
+import { TimeoutError } from "./errors.ts";
 import { Future } from "./future.ts";
 import { newScope, runInScope } from "./_scope_future.ts";
 import { currentTask, Task } from "./task.ts";
@@ -110,7 +111,7 @@ async function expireNow<T>(inner: Future<T>): Promise<T> {
   try {
     return inner.result();
   } catch (error) {
-    if (error instanceof CancelledError) {
+    if (isCancelledError(error)) {
       throw new TimeoutError("Timed out", { cause: error });
     }
     throw error;

@@ -15,7 +15,7 @@ import {
   gather,
   shield,
   sleep,
-  Task,
+  type Task,
   taskGroup,
   timeout,
   TimeoutError,
