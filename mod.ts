@@ -25,6 +25,7 @@
  */
 
 export * from "./loop/mod.ts";
+export * from "./executor/mod.ts";
 export * from "./task/mod.ts";
 export * from "./sync/mod.ts";
 export * from "./io/mod.ts";

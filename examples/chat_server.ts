@@ -26,9 +26,8 @@ import {
   type StreamReader,
   type StreamWriter,
 } from "../io/mod.ts";
-import { run } from "../loop/mod.ts";
+import { createTask, run } from "../task/mod.ts";
 import { Event, Queue } from "../sync/mod.ts";
-import { createTask } from "../task/mod.ts";
 
 const decoder = new TextDecoder();
 /** Lines a client may have queued before it counts as too slow. */

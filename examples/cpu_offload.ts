@@ -1,7 +1,7 @@
 /**
  * CPU-bound work in the Worker pool while the event loop keeps time: a
  * ticker task prints every 50 ms while eight 1 MiB chunks are hashed with
- * `toWorker()` in a pool of two Workers. Then one chunk is hashed inline, on the loop's thread, to
+ * `runInExecutor()` in a pool of two Workers. Then one chunk is hashed inline, on the loop's thread, to
  * show what the ticker would have suffered.
  *
  * Run: `deno run --allow-read examples/cpu_offload.ts`
@@ -10,8 +10,13 @@
  * @module
  */
 
-import { getRunningLoop, run, toWorker, WorkerPool } from "../loop/mod.ts";
-import { createTask, gather, sleep } from "../task/mod.ts";
+import { getRunningLoop } from "../loop/mod.ts";
+import { createTask, gather, run, sleep } from "../task/mod.ts";
+import {
+  runInExecutor,
+  setDefaultExecutor,
+  WorkerPool,
+} from "../executor/mod.ts";
 import { hashChunk, makeChunk } from "./_hash_work.ts";
 
 const WORK = import.meta.resolve("./_hash_work.ts");
@@ -23,7 +28,7 @@ const WORKERS = 2;
 
 await run(async () => {
   const loop = getRunningLoop();
-  loop.setDefaultExecutor(new WorkerPool({ size: WORKERS }));
+  setDefaultExecutor(new WorkerPool({ size: WORKERS }), loop);
   const chunks = Array.from(
     { length: CHUNKS },
     (_, i) => makeChunk(SIZE, i + 1),
@@ -33,7 +38,7 @@ await run(async () => {
   await gather(
     Array.from(
       { length: WORKERS },
-      () => toWorker(WORK, "hashChunk", new Uint8Array(0), 0),
+      () => runInExecutor(WORK, "hashChunk", new Uint8Array(0), 0),
     ),
   );
   const start = loop.time();
@@ -49,7 +54,9 @@ await run(async () => {
   }, { name: "ticker" });
 
   const hashes = await gather(
-    chunks.map((chunk) => toWorker<string>(WORK, "hashChunk", chunk, ROUNDS)),
+    chunks.map((chunk) =>
+      runInExecutor<string>(WORK, "hashChunk", chunk, ROUNDS)
+    ),
   );
   ticker.cancel();
   hashes.forEach((h, i) => console.log(`chunk ${i}: ${h}`));

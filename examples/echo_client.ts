@@ -9,7 +9,7 @@
  */
 
 import { openConnection, type Server } from "../io/mod.ts";
-import { run } from "../loop/mod.ts";
+import { run } from "../task/mod.ts";
 import { startEchoServer } from "./echo_server.ts";
 
 const decoder = new TextDecoder();

@@ -13,7 +13,7 @@
 
 import { type Server, startServer } from "../io/mod.ts";
 import type { StreamReader, StreamWriter } from "../io/mod.ts";
-import { run } from "../loop/mod.ts";
+import { run } from "../task/mod.ts";
 
 /** Echoes every line back, flushing as it goes. */
 export async function echoHandler(

@@ -14,8 +14,7 @@
  * @module
  */
 
-import { run } from "../loop/mod.ts";
-import { createTask, formatTaskTree, sleep, wait } from "../task/mod.ts";
+import { createTask, formatTaskTree, run, sleep, wait } from "../task/mod.ts";
 import { Lock } from "../sync/mod.ts";
 
 const TIMEOUT_MS = 1000;

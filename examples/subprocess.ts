@@ -9,8 +9,7 @@
  */
 
 import { createSubprocessShell, type Process } from "../io/mod.ts";
-import { run } from "../loop/mod.ts";
-import { timeout, TimeoutError } from "../task/mod.ts";
+import { run, timeout, TimeoutError } from "../task/mod.ts";
 
 const decoder = new TextDecoder();
 

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { CancelledError, EventLoop, sleep } from "../mod.ts";
+import { CancelledError, EventLoop, sleep, Task } from "../mod.ts";
 
 async function slowOperation(): Promise<string> {
   await sleep(2000);
@@ -34,11 +34,11 @@ async function worker(): Promise<void> {
 
 const loop = new EventLoop();
 try {
-  const task = loop.createTask(slowOperation);
+  const task = new Task(slowOperation, { loop });
   const result = await loop.runUntilComplete(task);
   console.log(`The task's result was: ${result}`);
 
-  const job = loop.createTask(worker, { name: "worker" });
+  const job = new Task(worker, { loop, name: "worker" });
   loop.callLater(100, () => job.cancel("no longer needed"));
   try {
     await loop.runUntilComplete(job);

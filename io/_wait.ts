@@ -4,9 +4,7 @@
  */
 
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
-import { Future } from "../task/future.ts";
-// Registers task support with the loop (run, createTask) for io users.
-import "../task/task.ts";
+import { Future } from "../loop/future.ts";
 
 /** Throws `signal.reason` if `signal` is already aborted (the static check). */
 export function checkSignal(signal: AbortSignal | undefined): void {

@@ -53,7 +53,7 @@ const noop = (): void => {};
  * @example Write lines, then read them back
  * ```ts
  * import { openFile } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempFile();
@@ -109,7 +109,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * @example Open
    * ```ts
    * import { openFile } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const path = await Deno.makeTempFile();
@@ -138,7 +138,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * @example Read in pieces
    * ```ts
    * import { openFile } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const path = await Deno.makeTempFile();
@@ -173,7 +173,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * @example First line
    * ```ts
    * import { openFile } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const path = await Deno.makeTempFile();
@@ -202,7 +202,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * @example Count lines
    * ```ts
    * import { openFile } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const path = await Deno.makeTempFile();
@@ -242,7 +242,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * @example Append
    * ```ts
    * import { openFile } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const path = await Deno.makeTempFile();
@@ -292,7 +292,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * @example Seek back
    * ```ts
    * import { openFile } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const path = await Deno.makeTempFile();
@@ -337,7 +337,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * @example Size
    * ```ts
    * import { openFile } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const path = await Deno.makeTempFile();
@@ -363,7 +363,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * @example Close twice
    * ```ts
    * import { openFile } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const path = await Deno.makeTempFile();
@@ -396,7 +396,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * @example Dispose
    * ```ts
    * import { openFile } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const path = await Deno.makeTempFile();

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import { run } from "../loop/mod.ts";
-import {
-  CancelledError,
-  createTask,
-  LimitOverrunError,
-  sleep,
-} from "../task/mod.ts";
+import { CancelledError, createTask, run, sleep } from "../task/mod.ts";
+import { LimitOverrunError } from "./mod.ts";
 import { openFile } from "./open_file.ts";
 
 const dec = new TextDecoder();

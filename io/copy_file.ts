@@ -45,7 +45,7 @@ export interface CopyFileOptions {
  * @example Copy with progress
  * ```ts
  * import { copyFile } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { run } from "../loop/mod.ts";
-import { CancelledError, createTask, type Task } from "../task/mod.ts";
+import { CancelledError, createTask, run, type Task } from "../task/mod.ts";
 import { copyFile } from "./copy_file.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {

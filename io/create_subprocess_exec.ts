@@ -70,7 +70,7 @@ export interface SubprocessOptions {
  * @example Read a child's output line by line
  * ```ts
  * import { createSubprocessExec } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const lines = await run(async () => {

@@ -27,7 +27,7 @@ import type { Process } from "./process.ts";
  * @example A pipeline
  * ```ts
  * import { createSubprocessShell } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const out = await run(async () => {

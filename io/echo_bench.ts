@@ -13,8 +13,7 @@
  * @module
  */
 
-import { run } from "../loop/mod.ts";
-import { createTask } from "../task/mod.ts";
+import { createTask, run } from "../task/mod.ts";
 import { openConnection, startServer } from "./mod.ts";
 
 const CLIENTS = 50;

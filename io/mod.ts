@@ -6,7 +6,7 @@
  *
  * ```ts
  * import { openConnection, startServer } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const echoed = await run(async () => {
@@ -55,6 +55,8 @@
  * @module
  */
 
+export { CancelledError } from "../loop/mod.ts";
+export { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 export * from "./open_connection.ts";
 export * from "./open_unix_connection.ts";
 export * from "./server.ts";

@@ -78,7 +78,7 @@ export interface OpenConnectionOptions {
  * @example Talk to a server
  * ```ts
  * import { openConnection, startServer } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const reply = await run(async () => {

@@ -30,7 +30,7 @@ export interface OpenFileOptions extends Deno.OpenOptions, AsyncFileOptions {
  * @example Create and write
  * ```ts
  * import { openFile } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();

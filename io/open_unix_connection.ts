@@ -38,7 +38,7 @@ export interface OpenUnixConnectionOptions {
  * @example Echo over a Unix socket
  * ```ts
  * import { openUnixConnection, startUnixServer } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * // Needs --allow-net=unix:/tmp/aio-test-io-3.sock (and read, write).

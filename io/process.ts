@@ -6,7 +6,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { Future } from "../task/future.ts";
+import { Future } from "../loop/future.ts";
 import { createTask, type Task } from "../task/task.ts";
 import { type Pump, pumpReadable, writableSink } from "./_pump.ts";
 import { checkSignal, waitOn } from "./_wait.ts";
@@ -71,7 +71,7 @@ const SIGNALS: Record<string, number> = {
  * @example Run and collect output
  * ```ts
  * import { createSubprocessExec } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const [out, code] = await run(async () => {
@@ -106,7 +106,7 @@ export class Process implements AsyncDisposable {
    * @example Wrap a Deno.Command
    * ```ts
    * import { Process } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const code = await run(async () => {
@@ -145,7 +145,7 @@ export class Process implements AsyncDisposable {
    * @example A pid
    * ```ts
    * import { createSubprocessExec } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -165,7 +165,7 @@ export class Process implements AsyncDisposable {
    * @example After wait
    * ```ts
    * import { createSubprocessExec } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const code = await run(async () => {
@@ -194,7 +194,7 @@ export class Process implements AsyncDisposable {
    * @example Wait for exit
    * ```ts
    * import { createSubprocessShell } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const code = await run(async () => {
@@ -239,7 +239,7 @@ export class Process implements AsyncDisposable {
    * @example Feed stdin, read stdout
    * ```ts
    * import { createSubprocessExec } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const out = await run(async () => {
@@ -305,7 +305,7 @@ export class Process implements AsyncDisposable {
    * @example Kill a sleeper
    * ```ts
    * import { createSubprocessExec } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const code = await run(async () => {
@@ -331,7 +331,7 @@ export class Process implements AsyncDisposable {
    * @example Terminate
    * ```ts
    * import { createSubprocessExec } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const code = await run(async () => {
@@ -356,7 +356,7 @@ export class Process implements AsyncDisposable {
    * @example Dispose a running child
    * ```ts
    * import { createSubprocessExec } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const proc = await run(async () => {

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { run } from "../loop/mod.ts";
-import { CancelledError, createTask, sleep, timeout } from "../task/mod.ts";
+import {
+  CancelledError,
+  createTask,
+  run,
+  sleep,
+  timeout,
+} from "../task/mod.ts";
 import { createSubprocessExec } from "./create_subprocess_exec.ts";
 import { createSubprocessShell } from "./create_subprocess_shell.ts";
 

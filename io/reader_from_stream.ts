@@ -36,7 +36,7 @@ export interface ReaderFromStreamOptions {
  * @example Read lines from a Web stream
  * ```ts
  * import { readerFromStream } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const lines = await run(async () => {

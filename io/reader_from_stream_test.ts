@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { run } from "../loop/mod.ts";
+import { run } from "../task/mod.ts";
 import { readerFromStream } from "./reader_from_stream.ts";
 import { writerFromStream } from "./writer_from_stream.ts";
 

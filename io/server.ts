@@ -6,8 +6,8 @@
  */
 
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
-import { Future } from "../task/future.ts";
-import type { Task } from "../task/task.ts";
+import { Future } from "../loop/future.ts";
+import { Task } from "../task/task.ts";
 import { connectionStreams, setNoDelay } from "./_socket.ts";
 import { checkSignal, waitOn } from "./_wait.ts";
 import type { StreamReader } from "./stream_reader.ts";
@@ -75,7 +75,7 @@ export interface ServerWaitOptions {
  * @example Serve, then close with `await using`
  * ```ts
  * import { openConnection, startServer } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const got = await run(async () => {
@@ -115,7 +115,7 @@ export class Server implements AsyncDisposable {
    * @example Wrap a listener
    * ```ts
    * import { Server } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -146,7 +146,7 @@ export class Server implements AsyncDisposable {
    * @example One address
    * ```ts
    * import { startServer } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -167,7 +167,7 @@ export class Server implements AsyncDisposable {
    * @example A port picked by the system
    * ```ts
    * import { startServer } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -187,7 +187,7 @@ export class Server implements AsyncDisposable {
    * @example None yet
    * ```ts
    * import { startServer } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -208,7 +208,7 @@ export class Server implements AsyncDisposable {
    * @example After close
    * ```ts
    * import { startServer } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -230,7 +230,7 @@ export class Server implements AsyncDisposable {
    * @example Close twice
    * ```ts
    * import { startServer } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -258,7 +258,7 @@ export class Server implements AsyncDisposable {
    * @example Close clients
    * ```ts
    * import { openConnection, startServer } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const eof = await run(async () => {
@@ -288,7 +288,7 @@ export class Server implements AsyncDisposable {
    * @example Abort clients
    * ```ts
    * import { startServer } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -314,7 +314,7 @@ export class Server implements AsyncDisposable {
    * @example Close and wait
    * ```ts
    * import { startServer } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -353,7 +353,7 @@ export class Server implements AsyncDisposable {
    * @example Stop serving with a signal
    * ```ts
    * import { startServer } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -384,7 +384,7 @@ export class Server implements AsyncDisposable {
    * @example Dispose
    * ```ts
    * import { startServer } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const server = await run(async () => {
@@ -448,10 +448,10 @@ export class Server implements AsyncDisposable {
     });
     this.#conns.add(writer);
     const handler = this.#handler;
-    const task = this.#loop.createTask(
+    const task = new Task<void>(
       async () => await handler(reader, writer),
-      { name: `handler ${describe(writer.remoteAddr)}` },
-    ) as Task<void>;
+      { loop: this.#loop, name: `handler ${describe(writer.remoteAddr)}` },
+    );
     task.addDoneCallback((t) => {
       if (!t.cancelled()) {
         const error = t.exception();

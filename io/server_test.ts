@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
-import { type ExceptionContext, getRunningLoop, run } from "../loop/mod.ts";
+import { type ExceptionContext, getRunningLoop } from "../loop/mod.ts";
 import {
   CancelledError,
   createTask,
-  LimitOverrunError,
+  run,
   sleep,
   timeout,
   TimeoutError,
 } from "../task/mod.ts";
+import { LimitOverrunError } from "./mod.ts";
 import { openConnection } from "./open_connection.ts";
 import { openUnixConnection } from "./open_unix_connection.ts";
 import { startServer } from "./start_server.ts";

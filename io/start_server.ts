@@ -59,7 +59,7 @@ export interface StartServerOptions {
  * @example An upper-casing server
  * ```ts
  * import { openConnection, startServer } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const got = await run(async () => {

@@ -40,7 +40,7 @@ export interface StartUnixServerOptions {
  * @example Serve on a socket file
  * ```ts
  * import { startUnixServer } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * // Needs --allow-net=unix:/tmp/aio-test-io-4.sock (and read, write).

@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { getRunningLoop, run } from "../loop/mod.ts";
-import { CancelledError, createTask, Future, sleep } from "../task/mod.ts";
+import { getRunningLoop } from "../loop/mod.ts";
+import { CancelledError, createTask, Future, run, sleep } from "../task/mod.ts";
 import { createSubprocessExec } from "./create_subprocess_exec.ts";
 import { openConnection } from "./open_connection.ts";
 import { openUnixConnection } from "./open_unix_connection.ts";

@@ -6,8 +6,8 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { IncompleteReadError, LimitOverrunError } from "../task/errors.ts";
-import { Future } from "../task/future.ts";
+import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
+import { Future } from "../loop/future.ts";
 import { sleep } from "../task/sleep.ts";
 import { currentTask } from "../task/task.ts";
 import { attachSource, commit, type ReaderSource, reserve } from "./_source.ts";
@@ -362,8 +362,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    *
    * @example Exactly four bytes, then an incomplete read
    * ```ts
-   * import { StreamReader } from "@aio/asyncio/io";
-   * import { IncompleteReadError } from "@aio/asyncio/task";
+   * import { IncompleteReadError, StreamReader } from "@aio/asyncio/io";
    * import assert from "node:assert/strict";
    *
    * const r = new StreamReader();

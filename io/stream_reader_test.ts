@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { run, VirtualClock } from "../loop/mod.ts";
-import {
-  CancelledError,
-  createTask,
-  IncompleteReadError,
-  LimitOverrunError,
-  sleep,
-} from "../task/mod.ts";
+import { CancelledError, createTask, run, sleep } from "../task/mod.ts";
+import { VirtualClock } from "../loop/mod.ts";
+import { IncompleteReadError, LimitOverrunError } from "./mod.ts";
 import { StreamReader } from "./stream_reader.ts";
 import { attachSource } from "./_source.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { Future } from "../task/future.ts";
+import { Future } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
 import { checkSignal, concat, encoder, waitOn } from "./_wait.ts";
 
@@ -79,7 +79,7 @@ const POOL = 4;
  * @example Write, drain, close
  * ```ts
  * import { StreamWriter, type WriteSink } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const got: string[] = [];
@@ -297,7 +297,7 @@ export class StreamWriter implements AsyncDisposable {
    * @example Drain below the mark returns at once
    * ```ts
    * import { StreamWriter } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -348,7 +348,7 @@ export class StreamWriter implements AsyncDisposable {
    * @example Half-close
    * ```ts
    * import { StreamWriter } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const events: string[] = [];
@@ -454,7 +454,7 @@ export class StreamWriter implements AsyncDisposable {
    * @example Wait for the close
    * ```ts
    * import { StreamWriter } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * let released = false;
@@ -481,7 +481,7 @@ export class StreamWriter implements AsyncDisposable {
    * @example Dispose
    * ```ts
    * import { StreamWriter } from "@aio/asyncio/io";
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const w = new StreamWriter({ write: async () => {}, close: () => {} });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { run, VirtualClock } from "../loop/mod.ts";
-import { CancelledError, createTask, sleep } from "../task/mod.ts";
+import { CancelledError, createTask, run, sleep } from "../task/mod.ts";
+import { VirtualClock } from "../loop/mod.ts";
 import { StreamWriter, type WriteSink } from "./stream_writer.ts";
 
 const dec = new TextDecoder();

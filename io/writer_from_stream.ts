@@ -20,7 +20,7 @@ import { StreamWriter, type StreamWriterOptions } from "./stream_writer.ts";
  * @example Write into a TransformStream
  * ```ts
  * import { readerFromStream, writerFromStream } from "@aio/asyncio/io";
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const text = await run(async () => {

@@ -6,7 +6,7 @@
  *
  * @example Use as a FIFO queue
  * ```ts
- * import { Deque } from "@aio/asyncio/loop";
+ * import { Deque } from "./deque.ts";
  * import assert from "node:assert/strict";
  *
  * const d = new Deque<number>();
@@ -28,7 +28,7 @@
  *
  * @example Push at the back, take from the front
  * ```ts
- * import { Deque } from "@aio/asyncio/loop";
+ * import { Deque } from "./deque.ts";
  * import assert from "node:assert/strict";
  *
  * const d = new Deque<string>();
@@ -48,7 +48,7 @@ export class Deque<T> implements Iterable<T> {
    *
    * @example Count
    * ```ts
-   * import { Deque } from "@aio/asyncio/loop";
+   * import { Deque } from "./deque.ts";
    * import assert from "node:assert/strict";
    *
    * const d = new Deque<number>();
@@ -67,7 +67,7 @@ export class Deque<T> implements Iterable<T> {
    *
    * @example Push
    * ```ts
-   * import { Deque } from "@aio/asyncio/loop";
+   * import { Deque } from "./deque.ts";
    * import assert from "node:assert/strict";
    *
    * const d = new Deque<number>();
@@ -88,7 +88,7 @@ export class Deque<T> implements Iterable<T> {
    *
    * @example Unshift
    * ```ts
-   * import { Deque } from "@aio/asyncio/loop";
+   * import { Deque } from "./deque.ts";
    * import assert from "node:assert/strict";
    *
    * const d = new Deque<number>();
@@ -111,7 +111,7 @@ export class Deque<T> implements Iterable<T> {
    *
    * @example Shift
    * ```ts
-   * import { Deque } from "@aio/asyncio/loop";
+   * import { Deque } from "./deque.ts";
    * import assert from "node:assert/strict";
    *
    * const d = new Deque<number>();
@@ -136,7 +136,7 @@ export class Deque<T> implements Iterable<T> {
    *
    * @example Pop
    * ```ts
-   * import { Deque } from "@aio/asyncio/loop";
+   * import { Deque } from "./deque.ts";
    * import assert from "node:assert/strict";
    *
    * const d = new Deque<number>();
@@ -161,7 +161,7 @@ export class Deque<T> implements Iterable<T> {
    *
    * @example Peek at the front
    * ```ts
-   * import { Deque } from "@aio/asyncio/loop";
+   * import { Deque } from "./deque.ts";
    * import assert from "node:assert/strict";
    *
    * const d = new Deque<number>();
@@ -180,7 +180,7 @@ export class Deque<T> implements Iterable<T> {
    *
    * @example Peek at the back
    * ```ts
-   * import { Deque } from "@aio/asyncio/loop";
+   * import { Deque } from "./deque.ts";
    * import assert from "node:assert/strict";
    *
    * const d = new Deque<number>();
@@ -200,7 +200,7 @@ export class Deque<T> implements Iterable<T> {
    *
    * @example Clear
    * ```ts
-   * import { Deque } from "@aio/asyncio/loop";
+   * import { Deque } from "./deque.ts";
    * import assert from "node:assert/strict";
    *
    * const d = new Deque<number>();
@@ -223,7 +223,7 @@ export class Deque<T> implements Iterable<T> {
    *
    * @example Spread
    * ```ts
-   * import { Deque } from "@aio/asyncio/loop";
+   * import { Deque } from "./deque.ts";
    * import assert from "node:assert/strict";
    *
    * const d = new Deque<number>();

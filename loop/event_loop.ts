@@ -46,27 +46,32 @@
 import type { Clock } from "./clock.ts";
 import { Deque } from "./deque.ts";
 import { describeValue } from "./describe_value.ts";
-import { WorkerPool } from "./executor.ts";
+import { Future } from "./future.ts";
+import { reportUnretrieved } from "./_unretrieved.ts";
 import { formatReport } from "./_format_report.ts";
 import { Handle, TimerHandle } from "./handle.ts";
 import { Heap } from "./_heap.ts";
 import { macrotask } from "./_macrotask.ts";
 import { MonotonicClock } from "./monotonic_clock.ts";
 import { getRunning, setRunning } from "./_running.ts";
-import {
-  type CreateTaskOptions,
-  type FutureLike,
-  getTaskSupport,
-  hasTaskSupport,
-  stepBegin,
-  stepEnd,
-  stepLive,
-  type TaskLike,
-  type TaskTarget,
-} from "./task_support.ts";
 
 // deno-lint-ignore no-explicit-any
 type Callback = (...args: any[]) => unknown;
+
+// The loop's protocol with the layers above it: symbol-keyed methods,
+// exported from this file but from no `mod.ts`, so they are not public API.
+// task/ reports its steps (see the module doc); task/ and executor/ learn
+// that a loop closed through `onClose`, the one place where the loop calls
+// up into a layer above (an inversion, kept per loop and private).
+
+/** A task starts a step: `loop[stepBegin](task, soft)` returns a token. */
+export const stepBegin: unique symbol = Symbol("aio.stepBegin");
+/** A task's step ended: `loop[stepEnd](token)`. */
+export const stepEnd: unique symbol = Symbol("aio.stepEnd");
+/** Whether the loop still waits for a step: `loop[stepLive](token)`. */
+export const stepLive: unique symbol = Symbol("aio.stepLive");
+/** Registers a function `close()` calls: `loop[onClose](listener)`. */
+export const onClose: unique symbol = Symbol("aio.onClose");
 
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
@@ -171,9 +176,8 @@ export class EventLoop implements Disposable {
   #softEpoch = 0;
   /** In debug mode, the tasks resumed this tick, to name a slow step. */
   #steppedTasks: object[] = [];
-  /** The pool behind `runInExecutor()`, created on first use. */
-  #executor: WorkerPool | null = null;
-  #executorShutDown = false;
+  /** Called by `close()`: layers above learn that the loop closed. */
+  #closeListeners: ((loop: EventLoop) => void)[] = [];
 
   /**
    * Creates a loop. It does nothing until `runForever()` or
@@ -379,12 +383,10 @@ export class EventLoop implements Disposable {
    *
    * @typeParam T The result type.
    * @returns A new `Future`.
-   * @throws {Error} If the task module is not loaded.
    *
    * @example Resolve a future from a callback
    * ```ts
    * import { EventLoop } from "@aio/asyncio/loop";
-   * import "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * using loop = new EventLoop();
@@ -393,38 +395,8 @@ export class EventLoop implements Disposable {
    * assert.equal(await loop.runUntilComplete(f), "ok");
    * ```
    */
-  createFuture<T>(): FutureLike<T> {
-    return getTaskSupport("createFuture()").createFuture<T>(this);
-  }
-
-  /**
-   * Wraps `target` in a task and schedules its first step. `target` is an
-   * async function, which receives the task's `AbortSignal`, or a
-   * promise-like value (cancelling then only stops the waiting).
-   *
-   * @typeParam T The result type.
-   * @param target What the task runs.
-   * @param options The task's name.
-   * @returns The new `Task`.
-   * @throws {Error} If the loop is closed or the task module is not loaded.
-   *
-   * @example Run a task
-   * ```ts
-   * import { EventLoop } from "@aio/asyncio/loop";
-   * import "@aio/asyncio/task";
-   * import assert from "node:assert/strict";
-   *
-   * using loop = new EventLoop();
-   * const t = loop.createTask(async () => 6 * 7);
-   * assert.equal(await loop.runUntilComplete(t), 42);
-   * ```
-   */
-  createTask<T>(
-    target: TaskTarget<T>,
-    options?: CreateTaskOptions,
-  ): TaskLike<T> {
-    if (this.#closed) this.#throwClosed("createTask");
-    return getTaskSupport("createTask()").createTask(this, target, options);
+  createFuture<T>(): Future<T> {
+    return new Future<T>(this);
   }
 
   /**
@@ -477,46 +449,71 @@ export class EventLoop implements Disposable {
   }
 
   /**
-   * Runs the loop until `aw` is done and returns its result (or throws its
-   * error). `aw` is a future of this loop, or anything `createTask` accepts.
+   * Runs the loop until `aw` settles and returns its value (or throws its
+   * error). `aw` is a future or task of this loop, or any promise. To run an
+   * async function as a task, create the task first (`new Task(fn, {
+   * loop })`), or use `run()`.
    *
    * @typeParam T The result type.
    * @param aw What to wait for.
-   * @returns The result.
-   * @throws {Error} If the loop is closed or running, or stopped before `aw`
-   * was done.
+   * @returns The value.
+   * @throws {Error} If the loop is closed or running, `aw` is a future of
+   * another loop, or the loop stopped before `aw` settled.
+   * @throws {TypeError} If `aw` is not promise-like.
    *
-   * @example Wait for a task
+   * @example Wait for a future set by a timer
    * ```ts
    * import { EventLoop } from "@aio/asyncio/loop";
-   * import "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * using loop = new EventLoop();
-   * assert.equal(await loop.runUntilComplete(async () => "done"), "done");
+   * const f = loop.createFuture<string>();
+   * loop.callLater(5, () => f.setResult("done"));
+   * assert.equal(await loop.runUntilComplete(f), "done");
    * ```
    */
-  async runUntilComplete<T>(aw: FutureLike<T> | TaskTarget<T>): Promise<T> {
+  async runUntilComplete<T>(aw: PromiseLike<T>): Promise<T> {
     if (this.#closed) this.#throwClosed("runUntilComplete");
     if (this.#running) {
       throw new Error(
         "Cannot call runUntilComplete(): event loop is already running",
       );
     }
-    const future = getTaskSupport("runUntilComplete()").ensureFuture(this, aw);
-    const stopWhenDone = (): void => this.stop();
-    future.addDoneCallback(stopWhenDone);
-    try {
-      await this.runForever();
-    } finally {
-      future.removeDoneCallback(stopWhenDone);
+    if (typeof (aw as PromiseLike<T> | null)?.then !== "function") {
+      throw new TypeError(
+        `Cannot call runUntilComplete(): expected a future, task or promise, got ${
+          typeof aw === "function"
+            ? "a function (wrap it in a task)"
+            : describeValue(aw)
+        }`,
+      );
     }
-    if (!future.done()) {
+    if (aw instanceof Future && aw.getLoop() !== this) {
+      throw new Error(
+        `Cannot run ${aw} on this loop: it is attached to a different event loop`,
+      );
+    }
+    let settled = false;
+    let ok = false;
+    let outcome: unknown;
+    Promise.resolve(aw).then(
+      (value) => {
+        [settled, ok, outcome] = [true, true, value];
+        this.stop();
+      },
+      (error) => {
+        [settled, ok, outcome] = [true, false, error];
+        this.stop();
+      },
+    );
+    await this.runForever();
+    if (!settled) {
       throw new Error(
         "Cannot finish runUntilComplete(): event loop stopped before the future completed",
       );
     }
-    return future.result();
+    if (!ok) throw outcome;
+    return outcome as T;
   }
 
   /**
@@ -543,11 +540,11 @@ export class EventLoop implements Disposable {
   }
 
   /**
-   * Closes the loop: drops pending callbacks and timers and reports tasks
-   * left pending. Idempotent. A default executor still alive is terminated
-   * at once, without waiting (as asyncio's `close()` does): jobs still
-   * running are dropped and their futures stay pending. Call
-   * {@linkcode EventLoop.shutdownDefaultExecutor} first to let them finish;
+   * Closes the loop: drops pending callbacks and timers, reports tasks left
+   * pending and failures never retrieved. Idempotent. A default executor
+   * still alive is terminated at once, without waiting (as asyncio's
+   * `close()` does): jobs still running are dropped and their futures stay
+   * pending. Call `shutdownDefaultExecutor()` first to let them finish;
    * `run()` does.
    *
    * @throws {Error} If the loop is running.
@@ -569,13 +566,22 @@ export class EventLoop implements Disposable {
     }
     if (this.#closed) return;
     this.#closed = true;
-    // Like asyncio's close(): end the default executor without waiting.
-    this.#executor?.terminate();
-    this.#executor = null;
-    hasTaskSupport()?.onClose(this);
     this.#ready.clear();
     this.#timers.clear();
     this.#cancelledTimers = 0;
+    const listeners = this.#closeListeners;
+    this.#closeListeners = [];
+    for (const listener of listeners) {
+      try {
+        listener(this);
+      } catch (error) {
+        this.callExceptionHandler({
+          message: "Exception while closing the event loop",
+          exception: error,
+        });
+      }
+    }
+    reportUnretrieved(this);
   }
 
   /**
@@ -815,147 +821,18 @@ export class EventLoop implements Disposable {
   }
 
   /**
-   * Runs `exportName(...args)` from the module at `moduleUrl` in the loop's
-   * default executor, a {@linkcode WorkerPool} of Deno Workers created on
-   * first use (its size is `navigator.hardwareConcurrency`; set your own
-   * with {@linkcode EventLoop.setDefaultExecutor}). Functions cannot cross
-   * Workers, so a module URL and an export name stand for the callable.
-   * Arguments and the result are structured-cloned; `MessagePort`s among the
-   * arguments are transferred. An error thrown by the function comes back
-   * with its class, message and the Worker's stack. A job that ends its
-   * Worker (`Deno.exit()`, `close()`, an error left uncaught in a timer)
-   * fails with an `Error` that says how, and the pool replaces the Worker.
-   * Under a `VirtualClock` the loop looks idle while a job runs, so virtual
-   * time jumps to the next timer: a timeout around a job fires at once
-   * there; test jobs without timers, or on the real clock.
+   * @ignore Registers `listener` for `close()` (once; it runs before
+   * failures never retrieved are reported).
    *
-   * **Cancellation**: the returned future is a library future, so a task
-   * awaiting it can be cancelled: the future is cancelled and the job is
-   * given up. A job that has not started never runs; a running one is
-   * abandoned (its result dropped), or its Worker terminated if the pool
-   * was created with `terminateOnCancel`. The loop never stops.
-   *
-   * @typeParam T The result type.
-   * @param moduleUrl The module's absolute URL, e.g.
-   * `import.meta.resolve("./work.ts")`.
-   * @param exportName The exported function to call.
-   * @param args Its arguments.
-   * @returns A future of the function's result.
-   * @throws {Error} If the loop is closed, its default executor was shut
-   * down, or the task module is not loaded.
-   * @throws {TypeError} If `moduleUrl` is not an absolute URL.
-   *
-   * @example Offload a computation
-   * ```ts
-   * import { getRunningLoop, run } from "@aio/asyncio/loop";
-   * import "@aio/asyncio/task";
-   * import assert from "node:assert/strict";
-   *
-   * const url = "data:text/javascript,export const mul = (a, b) => a * b;";
-   * const n = await run(() => getRunningLoop().runInExecutor<number>(url, "mul", 6, 7));
-   * assert.equal(n, 42);
-   * ```
+   * @param listener Called with the loop.
    */
-  runInExecutor<T>(
-    moduleUrl: string | URL,
-    exportName: string,
-    ...args: unknown[]
-  ): FutureLike<T> {
-    if (this.#closed) this.#throwClosed("runInExecutor");
-    if (this.#executorShutDown) {
-      throw new Error(
-        "Cannot call runInExecutor(): the default executor was shut down",
-      );
-    }
-    const pool = this.#executor ??= new WorkerPool();
-    const controller = new AbortController();
-    const job = pool.submit<T>(moduleUrl, exportName, args, {
-      signal: controller.signal,
-    });
-    const future = this.createFuture<T>();
-    // For task trees: what a task awaiting this future waits on.
-    (future as { label?: string }).label = `runInExecutor(${exportName})`;
-    future.addDoneCallback(() => {
-      if (future.cancelled()) controller.abort();
-    });
-    const settle = (ok: boolean, value: unknown): void => {
-      if (this.#closed) return;
-      this.callSoonThreadsafe(() => {
-        if (future.done()) return;
-        if (ok) future.setResult(value as T);
-        else future.setException(value);
-      });
-    };
-    job.then((v) => settle(true, v), (e) => settle(false, e));
-    return future;
+  [onClose](listener: (loop: EventLoop) => void): void {
+    if (this.#closed) this.#throwClosed("onClose");
+    this.#closeListeners.push(listener);
   }
 
   /**
-   * Makes `executor` the pool that {@linkcode EventLoop.runInExecutor}
-   * uses: the way to choose its size and cancellation behaviour. The loop
-   * owns it from then on: `shutdownDefaultExecutor()`, `close()` and `run()`
-   * end it.
-   *
-   * @param executor The pool.
-   * @throws {Error} If the loop is closed, or a default executor is already
-   * in use (shut it down first).
-   *
-   * @example A pool of two Workers
-   * ```ts
-   * import { EventLoop, WorkerPool } from "@aio/asyncio/loop";
-   * import "@aio/asyncio/task";
-   * import assert from "node:assert/strict";
-   *
-   * using loop = new EventLoop();
-   * loop.setDefaultExecutor(new WorkerPool({ size: 2 }));
-   * const url = "data:text/javascript,export const neg = (x) => -x;";
-   * assert.equal(await loop.runUntilComplete(loop.runInExecutor(url, "neg", 1)), -1);
-   * await loop.shutdownDefaultExecutor();
-   * ```
-   */
-  setDefaultExecutor(executor: WorkerPool): void {
-    if (this.#closed) this.#throwClosed("setDefaultExecutor");
-    if (this.#executor !== null) {
-      throw new Error(
-        "Cannot set the default executor: one is already in use; call shutdownDefaultExecutor() first",
-      );
-    }
-    this.#executor = executor;
-    this.#executorShutDown = false;
-  }
-
-  /**
-   * Shuts the default executor down: no new jobs, the jobs someone still
-   * waits for finish, jobs given up are ended, then every Worker is
-   * terminated. `run()` calls it before closing the loop. Idempotent;
-   * after it, `runInExecutor()` throws until `setDefaultExecutor()` is
-   * called.
-   *
-   * **Cancellation**: the wait cannot be cancelled; `close()` terminates
-   * the Workers at once instead.
-   *
-   * @returns A promise that resolves once every Worker is gone.
-   *
-   * @example Shut down twice
-   * ```ts
-   * import { EventLoop } from "@aio/asyncio/loop";
-   * import assert from "node:assert/strict";
-   *
-   * using loop = new EventLoop();
-   * await loop.shutdownDefaultExecutor();
-   * await loop.shutdownDefaultExecutor();
-   * assert.throws(() => loop.runInExecutor("data:text/javascript,", "f"), /shut down/);
-   * ```
-   */
-  async shutdownDefaultExecutor(): Promise<void> {
-    this.#executorShutDown = true;
-    const pool = this.#executor;
-    this.#executor = null;
-    await pool?.shutdown();
-  }
-
-  /**
-   * Called by the task module when a task starts a step. See the module
+   * @ignore Called by the task module when a task starts a step. See the module
    * doc: the next tick waits until the step ends.
    *
    * @param task The task, named in debug mode if its step is slow.
@@ -974,7 +851,7 @@ export class EventLoop implements Disposable {
   }
 
   /**
-   * Called by the task module when a task's step ended (it waits on a
+   * @ignore Called by the task module when a task's step ended (it waits on a
    * library future, or finished).
    *
    * @param token What `[stepBegin]` returned.
@@ -987,7 +864,7 @@ export class EventLoop implements Disposable {
   }
 
   /**
-   * Whether the loop still waits for the step of `token`: `false` once it
+   * @ignore Whether the loop still waits for the step of `token`: `false` once it
    * gave up on it (the task was taken as parked on a host promise, or on
    * its other waits), so a task resumed again starts a new step.
    *

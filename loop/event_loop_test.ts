@@ -8,7 +8,7 @@ import {
   setEventLoop,
   VirtualClock,
 } from "./mod.ts";
-import { sleep } from "../task/mod.ts";
+import { sleep, Task } from "../task/mod.ts";
 import { describeValue } from "./describe_value.ts";
 import { hostileValues, revoked, thrower } from "./_test_util.ts";
 
@@ -588,10 +588,10 @@ Deno.test("EventLoop in debug mode names a slow step of a task whose name is hos
   using loop = new EventLoop({ debug: true, slowCallbackMs: 0 });
   const name = Object.create(null) as string;
   const warnings = await capture("warn", async () => {
-    const task = loop.createTask(async () => {
+    const task = new Task(async () => {
       await sleep(0);
       return "done";
-    }, { name });
+    }, { loop, name });
     assert.equal(await loop.runUntilComplete(task), "done");
   });
   const steps = warnings.filter((w) => w.startsWith("Executing step of "));

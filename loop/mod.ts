@@ -19,16 +19,21 @@
  * @module
  */
 
-export * from "./clock.ts";
-export * from "./deque.ts";
-export * from "./event_loop.ts";
-export * from "./executor.ts";
-export * from "./handle.ts";
-export * from "./loop_handle.ts";
-export * from "./monotonic_clock.ts";
-export * from "./run.ts";
-export * from "./running_loop.ts";
-export * from "./task_support.ts";
-export * from "./task_tree_hook.ts";
-export * from "./to_worker.ts";
-export * from "./virtual_clock.ts";
+export type { Clock } from "./clock.ts";
+export { CancelledError, InvalidStateError } from "./errors.ts";
+export {
+  EventLoop,
+  type EventLoopOptions,
+  type ExceptionContext,
+  type ExceptionHandler,
+} from "./event_loop.ts";
+export { type DoneCallback, Future, isFuture } from "./future.ts";
+export { Handle, TimerHandle } from "./handle.ts";
+export { MonotonicClock } from "./monotonic_clock.ts";
+export {
+  getEventLoop,
+  getRunningLoop,
+  newEventLoop,
+  setEventLoop,
+} from "./running_loop.ts";
+export { VirtualClock } from "./virtual_clock.ts";

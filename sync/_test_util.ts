@@ -4,8 +4,8 @@
  * @module
  */
 
-import { run, VirtualClock } from "../loop/mod.ts";
-import { sleep } from "../task/mod.ts";
+import { run, sleep } from "../task/mod.ts";
+import { VirtualClock } from "../loop/mod.ts";
 
 /** Runs `main` on a new loop with a virtual clock. */
 export function runVirtual<T>(main: () => Promise<T>): Promise<T> {

@@ -27,11 +27,8 @@
  */
 
 import type { EventLoop } from "../loop/mod.ts";
-import { Future } from "../task/future.ts";
+import { Future } from "../loop/future.ts";
 import { Guard, type Releasable } from "./guard.ts";
-// Tasks register themselves with the loop on import: a program that imports
-// only loop/ and sync/ can still `run()`.
-import "../task/task.ts";
 
 /**
  * A pending wait: a `Future` linked into one {@linkcode WaiterQueue}.

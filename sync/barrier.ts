@@ -5,7 +5,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { BrokenBarrierError } from "../task/errors.ts";
+import { BrokenBarrierError } from "./errors.ts";
 import type { WaitOptions } from "./wait_options.ts";
 import { aborted, WaiterQueue, waitIn } from "./_waiters.ts";
 
@@ -26,8 +26,8 @@ import { aborted, WaiterQueue, waitIn } from "./_waiters.ts";
  *
  * @example Three tasks meet
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { createTask, sleep } from "@aio/asyncio/task";
+ * import { createTask, run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import { Barrier } from "@aio/asyncio/sync";
  * import assert from "node:assert/strict";
  *
@@ -91,7 +91,7 @@ export class Barrier {
    *
    * @example A party of one
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Barrier } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -141,9 +141,8 @@ export class Barrier {
    *
    * @example Abort
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
-   * import { Barrier } from "@aio/asyncio/sync";
-   * import { BrokenBarrierError } from "@aio/asyncio/task";
+   * import { Barrier, BrokenBarrierError } from "@aio/asyncio/sync";
+   * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {

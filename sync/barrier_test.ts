@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { BrokenBarrierError, CancelledError, createTask } from "../task/mod.ts";
+import { BrokenBarrierError } from "./mod.ts";
+import { CancelledError, createTask } from "../task/mod.ts";
 import { Barrier } from "./barrier.ts";
 import { runVirtual, ticks } from "./_test_util.ts";
 

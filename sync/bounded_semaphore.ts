@@ -12,7 +12,7 @@ import { Semaphore } from "./semaphore.ts";
  *
  * @example Too many releases
  * ```ts
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import { BoundedSemaphore } from "@aio/asyncio/sync";
  * import assert from "node:assert/strict";
  *
@@ -53,7 +53,7 @@ export class BoundedSemaphore extends Semaphore {
    *
    * @example Release what was acquired
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { BoundedSemaphore } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *

@@ -5,7 +5,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { runInScope } from "../task/_scope_future.ts";
+import { runInScope } from "../task/scope_future.ts";
 import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
 import type { WaitOptions } from "./wait_options.ts";
@@ -21,8 +21,8 @@ import { guarded, Waiter, WaiterQueue } from "./_waiters.ts";
  *
  * @example Wait until a value is ready
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { createTask, sleep } from "@aio/asyncio/task";
+ * import { createTask, run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import { Condition } from "@aio/asyncio/sync";
  * import assert from "node:assert/strict";
  *
@@ -80,7 +80,7 @@ export class Condition {
    *
    * @example Acquire
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Condition } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -107,7 +107,7 @@ export class Condition {
    *
    * @example Scoped
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Condition } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -177,8 +177,8 @@ export class Condition {
    *
    * @example Wait for a notification
    * ```ts
-   * import { run, VirtualClock } from "@aio/asyncio/loop";
-   * import { createTask } from "@aio/asyncio/task";
+   * import { createTask, run } from "@aio/asyncio/task";
+   * import { VirtualClock } from "@aio/asyncio/loop";
    * import { Condition } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -264,7 +264,7 @@ export class Condition {
    *
    * @example True at once
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Condition } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -304,7 +304,7 @@ export class Condition {
    *
    * @example Notify without waiters
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Condition } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *

@@ -15,8 +15,8 @@ import { aborted, RESOLVED_TRUE, WaiterQueue, waitIn } from "./_waiters.ts";
  *
  * @example Wait for a signal from another task
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { createTask, sleep } from "@aio/asyncio/task";
+ * import { createTask, run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import { Event } from "@aio/asyncio/sync";
  * import assert from "node:assert/strict";
  *
@@ -53,7 +53,7 @@ export class Event {
    *
    * @example Already set
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Event } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *

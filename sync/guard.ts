@@ -22,7 +22,7 @@ export interface Releasable {
  *
  * @example Release at scope exit
  * ```ts
- * import { run } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
  * import { Lock } from "@aio/asyncio/sync";
  * import assert from "node:assert/strict";
  *
@@ -46,7 +46,7 @@ export class Guard implements Disposable {
    *
    * @example Guard a manual acquire
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Guard, Lock } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -69,7 +69,7 @@ export class Guard implements Disposable {
    *
    * @example Held, then released
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Semaphore } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -91,7 +91,7 @@ export class Guard implements Disposable {
    *
    * @example Early release
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Lock } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -115,7 +115,7 @@ export class Guard implements Disposable {
    *
    * @example Dispose by hand
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Lock } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *

@@ -26,8 +26,8 @@ import {
  *
  * @example Two tasks take turns
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { createTask, sleep } from "@aio/asyncio/task";
+ * import { createTask, run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import { Lock } from "@aio/asyncio/sync";
  * import assert from "node:assert/strict";
  *
@@ -69,7 +69,7 @@ export class Lock {
    *
    * @example Acquire and release
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Lock } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -105,7 +105,7 @@ export class Lock {
    *
    * @example Scoped lock
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Lock } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *

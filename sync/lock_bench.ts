@@ -7,8 +7,7 @@
  */
 
 import { Mutex } from "async-mutex";
-import { run } from "../loop/mod.ts";
-import { createTask, type Task } from "../task/mod.ts";
+import { createTask, run, type Task } from "../task/mod.ts";
 import { Lock } from "./lock.ts";
 import { Semaphore } from "./semaphore.ts";
 

@@ -26,8 +26,8 @@
  * put while it waited.
  *
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { createTask, sleep } from "@aio/asyncio/task";
+ * import { createTask, run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import { Event, Lock, Queue } from "@aio/asyncio/sync";
  * import assert from "node:assert/strict";
  *
@@ -59,14 +59,21 @@
  * @module
  */
 
-export * from "./barrier.ts";
-export * from "./bounded_semaphore.ts";
-export * from "./condition.ts";
-export * from "./event.ts";
-export * from "./guard.ts";
-export * from "./lifo_queue.ts";
-export * from "./lock.ts";
-export * from "./priority_queue.ts";
-export * from "./queue.ts";
-export * from "./semaphore.ts";
-export * from "./wait_options.ts";
+export { CancelledError } from "../loop/mod.ts";
+export { Barrier } from "./barrier.ts";
+export { BoundedSemaphore } from "./bounded_semaphore.ts";
+export { Condition } from "./condition.ts";
+export {
+  BrokenBarrierError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+} from "./errors.ts";
+export { Event } from "./event.ts";
+export { Guard, type Releasable } from "./guard.ts";
+export { LifoQueue } from "./lifo_queue.ts";
+export { Lock } from "./lock.ts";
+export { PriorityQueue } from "./priority_queue.ts";
+export { Queue } from "./queue.ts";
+export { Semaphore } from "./semaphore.ts";
+export type { WaitOptions } from "./wait_options.ts";

@@ -5,7 +5,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { QueueEmpty, QueueFull, QueueShutDown } from "../task/errors.ts";
+import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import type { WaitOptions } from "./wait_options.ts";
 import { createStore, FifoStore, type Store } from "./_store.ts";
 import { aborted, RESOLVED_VOID, WaiterQueue, waitIn } from "./_waiters.ts";
@@ -27,8 +27,8 @@ import { aborted, RESOLVED_VOID, WaiterQueue, waitIn } from "./_waiters.ts";
  *
  * @example Producer and consumer
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { createTask } from "@aio/asyncio/task";
+ * import { createTask, run } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import { Queue } from "@aio/asyncio/sync";
  * import assert from "node:assert/strict";
  *
@@ -188,7 +188,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example Put and get
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Queue } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -220,8 +220,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example Full
    * ```ts
-   * import { Queue } from "@aio/asyncio/sync";
-   * import { QueueFull } from "@aio/asyncio/task";
+   * import { Queue, QueueFull } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
    * const q = new Queue<number>(1);
@@ -252,8 +251,8 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example Wait for an item
    * ```ts
-   * import { run, VirtualClock } from "@aio/asyncio/loop";
-   * import { getRunningLoop } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
+   * import { getRunningLoop, VirtualClock } from "@aio/asyncio/loop";
    * import { Queue } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -282,8 +281,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example Empty
    * ```ts
-   * import { Queue } from "@aio/asyncio/sync";
-   * import { QueueEmpty } from "@aio/asyncio/task";
+   * import { Queue, QueueEmpty } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
    * assert.throws(() => new Queue().getNowait(), QueueEmpty);
@@ -335,7 +333,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example Nothing to wait for
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Queue } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -365,8 +363,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example Gets drain, then fail
    * ```ts
-   * import { Queue } from "@aio/asyncio/sync";
-   * import { QueueShutDown } from "@aio/asyncio/task";
+   * import { Queue, QueueShutDown } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
    * const q = new Queue<number>();
@@ -420,7 +417,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @example Drain a shut-down queue
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Queue } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *

@@ -6,8 +6,8 @@
  * Run: `deno bench --allow-all sync/queue_bench.ts`
  */
 
-import { Deque, run } from "../loop/mod.ts";
-import { createTask } from "../task/mod.ts";
+import { Deque } from "../loop/deque.ts";
+import { createTask, run } from "../task/mod.ts";
 import { LifoQueue } from "./lifo_queue.ts";
 import { PriorityQueue } from "./priority_queue.ts";
 import { Queue } from "./queue.ts";

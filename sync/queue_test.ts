@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  CancelledError,
-  createTask,
-  QueueEmpty,
-  QueueFull,
-  QueueShutDown,
-  sleep,
-} from "../task/mod.ts";
+import { CancelledError, createTask, sleep } from "../task/mod.ts";
+import { QueueEmpty, QueueFull, QueueShutDown } from "./mod.ts";
 import { Queue } from "./queue.ts";
 import { runVirtual, ticks } from "./_test_util.ts";
 

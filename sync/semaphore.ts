@@ -25,8 +25,8 @@ import {
  *
  * @example Bound concurrency to two
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { createTask, sleep } from "@aio/asyncio/task";
+ * import { createTask, run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import { Semaphore } from "@aio/asyncio/sync";
  * import assert from "node:assert/strict";
  *
@@ -80,7 +80,7 @@ export class Semaphore {
    *
    * @example Count permits
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Semaphore } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -110,7 +110,7 @@ export class Semaphore {
    *
    * @example Take the last permit
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Semaphore } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *
@@ -144,7 +144,7 @@ export class Semaphore {
    *
    * @example Scoped permit
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
+   * import { run } from "@aio/asyncio/task";
    * import { Semaphore } from "@aio/asyncio/sync";
    * import assert from "node:assert/strict";
    *

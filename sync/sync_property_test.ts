@@ -14,12 +14,14 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   BrokenBarrierError,
-  CancelledError,
-  createTask,
-  currentTask,
   QueueEmpty,
   QueueFull,
   QueueShutDown,
+} from "./mod.ts";
+import {
+  CancelledError,
+  createTask,
+  currentTask,
   sleep,
   type Task,
 } from "../task/mod.ts";

@@ -16,7 +16,8 @@
  *
  * @example Give up waiting for a lock
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
+ * import { run } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import { Lock } from "@aio/asyncio/sync";
  * import assert from "node:assert/strict";
  *

@@ -1,6 +1,7 @@
 /** Helpers shared by the task module's tests. */
 
-import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { getRunningLoop, VirtualClock } from "../loop/mod.ts";
+import { run } from "./mod.ts";
 
 /** Runs `main` with `run()` on a fresh virtual clock (time starts at 0). */
 export function vrun<T>(main: () => Promise<T>): Promise<T> {

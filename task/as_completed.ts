@@ -11,9 +11,9 @@ import {
   loopOf,
   retrieve,
   toFuture,
-} from "./_awaitable.ts";
+} from "./awaitable.ts";
 import { TimeoutError } from "./errors.ts";
-import { Future } from "./future.ts";
+import { Future } from "../loop/future.ts";
 
 /** Options for {@linkcode asCompleted}. */
 export interface AsCompletedOptions {
@@ -60,8 +60,8 @@ export interface AsCompletedOptions {
  *
  * @example Fastest first
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { asCompleted, sleep } from "@aio/asyncio/task";
+ * import { asCompleted, run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const order = await run(async () => {

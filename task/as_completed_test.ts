@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { getRunningLoop } from "../loop/mod.ts";
 import { asCompleted } from "./as_completed.ts";
-import { CancelledError, TimeoutError } from "./errors.ts";
-import { Future } from "./future.ts";
+import { CancelledError } from "../loop/errors.ts";
+import { TimeoutError } from "./errors.ts";
+import { Future } from "../loop/future.ts";
 import { sleep } from "./sleep.ts";
 import { createTask } from "./task.ts";
 import { now, vrun } from "./_test_util.ts";

@@ -11,7 +11,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { getRunningLoop } from "../loop/mod.ts";
-import { CancelledError, TimeoutError } from "./errors.ts";
+import { CancelledError } from "../loop/errors.ts";
+import { TimeoutError } from "./errors.ts";
 import { gather } from "./gather.ts";
 import { sleep } from "./sleep.ts";
 import { allTasks, createTask, currentTask, type Task } from "./task.ts";

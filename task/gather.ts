@@ -12,11 +12,14 @@ import {
   cancelMessage,
   isAwaitable,
   toFuture,
-} from "./_awaitable.ts";
-import { CancelledError } from "./errors.ts";
-import { complete } from "./_context.ts";
-import { cancelledError, type CancelScope, currentSource } from "./_scope.ts";
-import { Future } from "./future.ts";
+} from "./awaitable.ts";
+import { CancelledError } from "../loop/errors.ts";
+import { complete, Future } from "../loop/future.ts";
+import {
+  cancelledError,
+  type CancelScope,
+  currentSource,
+} from "../loop/cancel_scope.ts";
 
 export type { Awaitable, AwaitedOf };
 
@@ -113,8 +116,8 @@ class GatheringFuture<T> extends Future<T> {
  *
  * @example Results in argument order
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { gather, sleep } from "@aio/asyncio/task";
+ * import { gather, run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const results = await run(async () => {
@@ -144,8 +147,7 @@ export function gather<const A extends readonly Awaitable<unknown>[]>(
  *
  * @example An array of awaitables
  * ```ts
- * import { run } from "@aio/asyncio/loop";
- * import { gather } from "@aio/asyncio/task";
+ * import { gather, run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const results = await run(() =>
@@ -168,8 +170,7 @@ export function gather<const A extends readonly Awaitable<unknown>[]>(
  *
  * @example A set of promises
  * ```ts
- * import { run } from "@aio/asyncio/loop";
- * import { gather } from "@aio/asyncio/task";
+ * import { gather, run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const results = await run(() =>
@@ -192,8 +193,7 @@ export function gather<T>(
  *
  * @example Errors in place
  * ```ts
- * import { run } from "@aio/asyncio/loop";
- * import { gather } from "@aio/asyncio/task";
+ * import { gather, run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const [a, b] = await run(() =>

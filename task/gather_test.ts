@@ -4,8 +4,8 @@ import {
   type ExceptionContext,
   getRunningLoop,
 } from "../loop/mod.ts";
-import { CancelledError } from "./errors.ts";
-import { Future } from "./future.ts";
+import { CancelledError } from "../loop/errors.ts";
+import { Future } from "../loop/future.ts";
 import { gather } from "./gather.ts";
 import { shield } from "./shield.ts";
 import { sleep } from "./sleep.ts";

@@ -2,8 +2,8 @@
  * Futures, tasks with real cancellation, and the combinators of asyncio.
  *
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { CancelledError, createTask, sleep } from "@aio/asyncio/task";
+ * import { CancelledError, createTask, run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const log = await run(async () => {
@@ -40,8 +40,8 @@
  * native calls such as `fetch` so they stop too.
  *
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { sleep, timeout, TimeoutError } from "@aio/asyncio/task";
+ * import { run, sleep, timeout, TimeoutError } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const outcome = await run(async () => {
@@ -64,15 +64,42 @@
  * @module
  */
 
-export * from "./as_completed.ts";
-export * from "./errors.ts";
-export * from "./future.ts";
-export * from "./gather.ts";
-export * from "./shield.ts";
-export * from "./sleep.ts";
-export * from "./task.ts";
-export * from "./task_group.ts";
-export * from "./task_tree.ts";
-export * from "./timeout.ts";
-export * from "./wait.ts";
-export * from "./wait_for.ts";
+export {
+  CancelledError,
+  type DoneCallback,
+  Future,
+  InvalidStateError,
+  isFuture,
+} from "../loop/mod.ts";
+export { asCompleted, type AsCompletedOptions } from "./as_completed.ts";
+export type { Awaitable, AwaitedOf } from "./awaitable.ts";
+export { TimeoutError } from "./errors.ts";
+export { gather, type GatherOptions, type GatherResults } from "./gather.ts";
+export { run, type RunOptions } from "./run.ts";
+export { shield } from "./shield.ts";
+export { sleep, type SleepOptions } from "./sleep.ts";
+export {
+  allTasks,
+  createTask,
+  type CreateTaskOptions,
+  currentSignal,
+  currentTask,
+  type PendingWait,
+  Task,
+  type TaskOptions,
+  type TaskTarget,
+} from "./task.ts";
+export { TaskGroup, taskGroup } from "./task_group.ts";
+export {
+  formatTaskTree,
+  printTaskTree,
+  type TaskTreeOptions,
+} from "./task_tree.ts";
+export { Timeout, timeout, timeoutAt } from "./timeout.ts";
+export {
+  type ReturnWhen,
+  wait,
+  type WaitResult,
+  type WaitSetOptions,
+} from "./wait.ts";
+export { waitFor } from "./wait_for.ts";

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { type Awaitable, loopOf, toFuture } from "./_awaitable.ts";
-import { Future } from "./future.ts";
+import { type Awaitable, loopOf, toFuture } from "./awaitable.ts";
+import { Future } from "../loop/future.ts";
 
 /**
  * Returns a future that follows `aw` but whose cancellation does not reach
@@ -29,8 +29,8 @@ import { Future } from "./future.ts";
  *
  * @example The inner task survives the outer cancel
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { CancelledError, createTask, shield, sleep } from "@aio/asyncio/task";
+ * import { CancelledError, createTask, run, shield, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const result = await run(async () => {

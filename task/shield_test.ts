@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type ExceptionContext, getRunningLoop } from "../loop/mod.ts";
-import { CancelledError } from "./errors.ts";
-import { Future } from "./future.ts";
+import { CancelledError } from "../loop/errors.ts";
+import { Future } from "../loop/future.ts";
 import { shield } from "./shield.ts";
 import { sleep } from "./sleep.ts";
 import { createTask } from "./task.ts";

@@ -5,8 +5,7 @@
  */
 
 import { getRunningLoop, type Handle } from "../loop/mod.ts";
-import { resolveNow } from "./_context.ts";
-import { Future } from "./future.ts";
+import { Future, resolveNow } from "../loop/future.ts";
 
 /** Options for {@linkcode sleep}. */
 export interface SleepOptions {
@@ -53,8 +52,8 @@ function wakeSleeper(f: SleepFuture): void {
  *
  * @example Sleep on virtual time
  * ```ts
- * import { getRunningLoop, run, VirtualClock } from "@aio/asyncio/loop";
- * import { sleep } from "@aio/asyncio/task";
+ * import { getRunningLoop, VirtualClock } from "@aio/asyncio/loop";
+ * import { run, sleep } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const t = await run(async () => {

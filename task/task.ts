@@ -28,20 +28,15 @@
  * @module
  */
 
+import { describeValue } from "../loop/describe_value.ts";
 import {
-  type CreateTaskOptions,
   type EventLoop,
-  getEventLoop,
-  getRunningLoop,
-  setTaskSupport,
   stepBegin,
   stepEnd,
   stepLive,
-  type TaskLike,
-  type TaskTarget,
-} from "../loop/mod.ts";
-import { describeValue } from "../loop/describe_value.ts";
-import { complete, stateOf } from "./_context.ts";
+} from "../loop/event_loop.ts";
+import { complete, Future, stateOf } from "../loop/future.ts";
+import { getEventLoop, getRunningLoop } from "../loop/running_loop.ts";
 import {
   cancelledError,
   CancelScope,
@@ -51,11 +46,28 @@ import {
   scopeContext,
   waitEnded,
   waitStarted,
-} from "./_scope.ts";
-import { Future } from "./future.ts";
-import { loopState, reportUnretrieved } from "./_registry.ts";
+} from "../loop/cancel_scope.ts";
+import { tasksOf } from "./_tasks.ts";
 
-export type { CreateTaskOptions, TaskTarget };
+/**
+ * What a task runs: an async function that receives the task's signal, or a
+ * promise-like value to wait for.
+ *
+ * @typeParam T The result type.
+ */
+export type TaskTarget<T> =
+  | ((signal: AbortSignal) => Promise<T> | PromiseLike<T> | T)
+  | PromiseLike<T>;
+
+/** Options for creating a task. */
+export interface CreateTaskOptions {
+  /**
+   * The task's name, for reports and introspection.
+   *
+   * @default {"Task-N"}
+   */
+  name?: string;
+}
 
 /** A task's cancellation requests: how many, the last message, by whom. */
 interface CancelRequests {
@@ -126,7 +138,7 @@ let failTask: (task: AnyTask, error: unknown) => void;
  * assert.deepEqual(events, ["finally"]);
  * ```
  */
-export class Task<T> extends Future<T> implements TaskLike<T> {
+export class Task<T> extends Future<T> {
   /** The task's name, `Task-N` unless given. */
   readonly name: string;
   /** What the task runs; `null` once a function has been called. */
@@ -184,7 +196,7 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
     this.#createdTime = loop.time();
     this.#root = new CancelScope(this, null, "");
     loop.callSoon(startTask, this);
-    loopState(loop).tasks.add(this);
+    tasksOf(loop).add(this);
   }
 
   /** `"Task"`, as `Object.prototype.toString` shows it. */
@@ -399,8 +411,7 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
    *
    * @example Parent and child
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
-   * import { createTask, currentTask } from "@aio/asyncio/task";
+   * import { createTask, currentTask, run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -445,8 +456,7 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
    *
    * @example What a task waits on
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
-   * import { createTask, Future, sleep, timeout } from "@aio/asyncio/task";
+   * import { createTask, Future, run, sleep, timeout } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -586,7 +596,7 @@ export class Task<T> extends Future<T> implements TaskLike<T> {
   #finish(state: 1 | 2 | 3, value: unknown): void {
     this.#endStep();
     this.#root.exit();
-    loopState(this.getLoop()).tasks.delete(this);
+    tasksOf(this.getLoop()).delete(this);
     if (state === CANCELLED) {
       // Tagged with the scope that asked to cancel this task, if one did: a
       // timeout awaiting the task then knows the cancellation as its own.
@@ -683,8 +693,8 @@ export function currentTask(): Task<unknown> | undefined {
  *
  * @example A fetch-like call that stops at the deadline
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { currentSignal, timeout, TimeoutError } from "@aio/asyncio/task";
+ * import { currentSignal, run, timeout, TimeoutError } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * // Stands for fetch(url, { signal }): settles only when aborted.
@@ -729,7 +739,7 @@ export function currentSignal(): AbortSignal | undefined {
 export function allTasks(
   loop: EventLoop = getRunningLoop(),
 ): Set<Task<unknown>> {
-  return new Set(loopState(loop).tasks as Set<Task<unknown>>);
+  return new Set(tasksOf(loop) as Set<Task<unknown>>);
 }
 
 /**
@@ -744,8 +754,7 @@ export function allTasks(
  *
  * @example Spawn and await
  * ```ts
- * import { run } from "@aio/asyncio/loop";
- * import { createTask } from "@aio/asyncio/task";
+ * import { createTask, run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const n = await run(async () => {
@@ -761,37 +770,3 @@ export function createTask<T>(
 ): Task<T> {
   return new Task(target, { ...options, loop: getRunningLoop() });
 }
-
-function reportOnClose(loop: EventLoop): void {
-  const state = loopState(loop);
-  for (const t of state.tasks) {
-    const task = t as Task<unknown>;
-    loop.callExceptionHandler({
-      message: `Task was destroyed but it is pending: ${task}`,
-      task,
-      ...(task.createdAt !== undefined ? { source: task.createdAt } : {}),
-    });
-  }
-  state.tasks.clear();
-  reportUnretrieved(loop);
-}
-
-setTaskSupport({
-  createFuture: <T>(loop: EventLoop) => new Future<T>(loop),
-  createTask: <T>(
-    loop: EventLoop,
-    target: TaskTarget<T>,
-    options?: CreateTaskOptions,
-  ) => new Task<T>(target, { ...options, loop }),
-  ensureFuture: <T>(loop: EventLoop, aw: TaskTarget<T> | Future<T>) => {
-    if (!(aw instanceof Future)) return new Task<T>(aw, { loop });
-    if (aw.getLoop() !== loop) {
-      throw new Error(
-        `Cannot run ${aw} on this loop: it is attached to a different event loop`,
-      );
-    }
-    return aw;
-  },
-  allTasks: (loop: EventLoop) => allTasks(loop),
-  onClose: reportOnClose,
-});

@@ -6,8 +6,7 @@
  * @module
  */
 
-import { run } from "../loop/mod.ts";
-import { createTask, Future, sleep, type Task } from "./mod.ts";
+import { createTask, Future, run, sleep, type Task } from "./mod.ts";
 
 const TASKS = 100_000;
 const HANDOFFS = 200_000;

@@ -40,9 +40,9 @@ import {
   currentScope,
   isCancelledError,
   sourceOf,
-} from "./_scope.ts";
-import { runInScope } from "./_scope_future.ts";
-import { Future } from "./future.ts";
+} from "../loop/cancel_scope.ts";
+import { runInScope } from "./scope_future.ts";
+import { Future } from "../loop/future.ts";
 import { type CreateTaskOptions, currentTask, Task } from "./task.ts";
 
 let runGroup: <T>(
@@ -61,8 +61,8 @@ let exitGroup: (
  *
  * @example `await using`: leaving the block waits for the children
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { sleep, TaskGroup } from "@aio/asyncio/task";
+ * import { run, sleep, TaskGroup } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const results = await run(async () => {
@@ -135,8 +135,8 @@ export class TaskGroup implements AsyncDisposable {
    *
    * @example The signal aborts when a child fails
    * ```ts
-   * import { run, VirtualClock } from "@aio/asyncio/loop";
-   * import { sleep, taskGroup } from "@aio/asyncio/task";
+   * import { run, sleep, taskGroup } from "@aio/asyncio/task";
+   * import { VirtualClock } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
    * let signal: AbortSignal | undefined;
@@ -167,8 +167,7 @@ export class TaskGroup implements AsyncDisposable {
    *
    * @example Read a child's result
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
-   * import { type Task, taskGroup } from "@aio/asyncio/task";
+   * import { run, type Task, taskGroup } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const n = await run(async () => {
@@ -216,8 +215,7 @@ export class TaskGroup implements AsyncDisposable {
    *
    * @example A failing child
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
-   * import { TaskGroup } from "@aio/asyncio/task";
+   * import { run, TaskGroup } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * await assert.rejects(
@@ -242,8 +240,7 @@ export class TaskGroup implements AsyncDisposable {
    *
    * @example Describe
    * ```ts
-   * import { run } from "@aio/asyncio/loop";
-   * import { taskGroup } from "@aio/asyncio/task";
+   * import { run, taskGroup } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const s = await run(() => taskGroup(async (tg) => String(tg)));
@@ -402,8 +399,8 @@ async function runBody<T>(
  *
  * @example The first failure cancels the others
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { CancelledError, sleep, taskGroup } from "@aio/asyncio/task";
+ * import { CancelledError, run, sleep, taskGroup } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const events: string[] = [];

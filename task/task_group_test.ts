@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CancelledError, TimeoutError } from "./errors.ts";
+import { CancelledError } from "../loop/errors.ts";
+import { TimeoutError } from "./errors.ts";
 import { sleep } from "./sleep.ts";
 import { createTask, currentTask, type Task } from "./task.ts";
 import { TaskGroup, taskGroup } from "./task_group.ts";

@@ -3,8 +3,8 @@ import {
   EventLoop,
   type ExceptionContext,
   getRunningLoop,
-  run,
 } from "../loop/mod.ts";
+import { run } from "./mod.ts";
 import {
   allTasks,
   CancelledError,

@@ -20,13 +20,10 @@
  * @module
  */
 
-import {
-  type EventLoop,
-  getRunningLoop,
-  setTaskTreeFormatter,
-} from "../loop/mod.ts";
+import type { EventLoop } from "../loop/event_loop.ts";
+import { getRunningLoop } from "../loop/running_loop.ts";
 import { describeValue } from "../loop/describe_value.ts";
-import type { Future } from "./future.ts";
+import type { Future } from "../loop/future.ts";
 import { allTasks, currentTask, Task } from "./task.ts";
 
 /** Options for {@linkcode formatTaskTree}. */
@@ -54,8 +51,8 @@ export interface TaskTreeOptions {
  *
  * @example Two workers waiting on an event
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { createTask, formatTaskTree, Future, sleep } from "@aio/asyncio/task";
+ * import { createTask, formatTaskTree, Future, run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const tree = await run(async () => {
@@ -127,8 +124,7 @@ export function formatTaskTree(
  *
  * @example Print the tree
  * ```ts
- * import { run } from "@aio/asyncio/loop";
- * import { printTaskTree } from "@aio/asyncio/task";
+ * import { printTaskTree, run } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const printed: string[] = [];
@@ -183,7 +179,7 @@ function describeTask(
 }
 
 /** The root of this library, to skip its frames in creation sites. */
-const LIBRARY_ROOT = new URL("../", import.meta.url).href;
+const LIBRARY_ROOT = new URL("..", import.meta.url).href;
 const LIBRARY_DIRS = ["task/", "loop/", "sync/", "io/"].map((d) =>
   LIBRARY_ROOT + d
 );
@@ -211,5 +207,3 @@ function formatMs(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${(ms / 60_000).toFixed(1)} min`;
 }
-
-setTaskTreeFormatter((loop) => formatTaskTree(loop));

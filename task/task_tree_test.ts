@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { EventLoop, run, toWorker, VirtualClock } from "../loop/mod.ts";
+import { EventLoop, VirtualClock } from "../loop/mod.ts";
+import { run } from "./mod.ts";
+import { runInExecutor } from "../executor/mod.ts";
 import {
   createTask,
   formatTaskTree,
@@ -116,7 +118,9 @@ Deno.test("formatTaskTree() shows where tasks were created in debug mode, unless
 Deno.test("formatTaskTree() names the executor job a task awaits", async () => {
   const jobs = import.meta.resolve("../loop/testdata/jobs.ts");
   const tree = await run(async () => {
-    const t = createTask(() => toWorker(jobs, "hang"), { name: "offload" });
+    const t = createTask(() => runInExecutor(jobs, "hang"), {
+      name: "offload",
+    });
     await sleep(0);
     const tree = formatTaskTree();
     t.cancel();

@@ -24,8 +24,8 @@
  */
 
 import { type EventLoop, getRunningLoop, type Handle } from "../loop/mod.ts";
-import { cancelledError, type CancelScope } from "./_scope.ts";
-import { newScope, runInScope } from "./_scope_future.ts";
+import { cancelledError, type CancelScope } from "../loop/cancel_scope.ts";
+import { newScope, runInScope } from "./scope_future.ts";
 import { TimeoutError } from "./errors.ts";
 import { currentTask } from "./task.ts";
 
@@ -48,8 +48,8 @@ let fireScope: (timeout: Timeout) => void;
  *
  * @example Push the deadline back
  * ```ts
- * import { getRunningLoop, run, VirtualClock } from "@aio/asyncio/loop";
- * import { sleep, timeout } from "@aio/asyncio/task";
+ * import { getRunningLoop, VirtualClock } from "@aio/asyncio/loop";
+ * import { run, sleep, timeout } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const result = await run(() =>
@@ -80,8 +80,8 @@ export class Timeout {
    *
    * @example Stop a native call at the deadline
    * ```ts
-   * import { run, VirtualClock } from "@aio/asyncio/loop";
-   * import { timeout, TimeoutError } from "@aio/asyncio/task";
+   * import { run, timeout, TimeoutError } from "@aio/asyncio/task";
+   * import { VirtualClock } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
    * await run(async () => {
@@ -113,8 +113,8 @@ export class Timeout {
    *
    * @example Read the deadline
    * ```ts
-   * import { run, VirtualClock } from "@aio/asyncio/loop";
-   * import { timeout } from "@aio/asyncio/task";
+   * import { run, timeout } from "@aio/asyncio/task";
+   * import { VirtualClock } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
    * const when = await run(
@@ -138,8 +138,8 @@ export class Timeout {
    *
    * @example Remove the deadline
    * ```ts
-   * import { run, VirtualClock } from "@aio/asyncio/loop";
-   * import { sleep, timeout } from "@aio/asyncio/task";
+   * import { run, sleep, timeout } from "@aio/asyncio/task";
+   * import { VirtualClock } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
    * const result = await run(() =>
@@ -176,8 +176,8 @@ export class Timeout {
    *
    * @example After the deadline
    * ```ts
-   * import { run, VirtualClock } from "@aio/asyncio/loop";
-   * import { sleep, timeout, Timeout, TimeoutError } from "@aio/asyncio/task";
+   * import { run, sleep, timeout, Timeout, TimeoutError } from "@aio/asyncio/task";
+   * import { VirtualClock } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
    * let scope: Timeout | undefined;
@@ -203,8 +203,8 @@ export class Timeout {
    *
    * @example Describe
    * ```ts
-   * import { run, VirtualClock } from "@aio/asyncio/loop";
-   * import { timeout } from "@aio/asyncio/task";
+   * import { run, timeout } from "@aio/asyncio/task";
+   * import { VirtualClock } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
    * const text = await run(
@@ -290,8 +290,8 @@ function onTimeout(scope: Timeout): void {
  *
  * @example A slow operation times out
  * ```ts
- * import { getRunningLoop, run, VirtualClock } from "@aio/asyncio/loop";
- * import { sleep, timeout, TimeoutError } from "@aio/asyncio/task";
+ * import { getRunningLoop, VirtualClock } from "@aio/asyncio/loop";
+ * import { run, sleep, timeout, TimeoutError } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * const at = await run(async () => {
@@ -334,8 +334,8 @@ export function timeout<T>(
  *
  * @example An absolute deadline
  * ```ts
- * import { getRunningLoop, run, VirtualClock } from "@aio/asyncio/loop";
- * import { sleep, timeoutAt, TimeoutError } from "@aio/asyncio/task";
+ * import { getRunningLoop, VirtualClock } from "@aio/asyncio/loop";
+ * import { run, sleep, timeoutAt, TimeoutError } from "@aio/asyncio/task";
  * import assert from "node:assert/strict";
  *
  * await assert.rejects(

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { getRunningLoop } from "../loop/mod.ts";
-import { CancelledError, TimeoutError } from "./errors.ts";
-import { Future } from "./future.ts";
+import { CancelledError } from "../loop/errors.ts";
+import { TimeoutError } from "./errors.ts";
+import { Future } from "../loop/future.ts";
 import { sleep } from "./sleep.ts";
 import { createTask, currentTask } from "./task.ts";
 import { type Timeout, timeout, timeoutAt } from "./timeout.ts";

@@ -5,9 +5,9 @@
  */
 
 import { getRunningLoop, type TimerHandle } from "../loop/mod.ts";
-import { describe, isThenable, retrieve, toFuture } from "./_awaitable.ts";
-import { isCancelledError } from "./_scope.ts";
-import { Future } from "./future.ts";
+import { describe, isThenable, retrieve, toFuture } from "./awaitable.ts";
+import { isCancelledError } from "../loop/cancel_scope.ts";
+import { Future } from "../loop/future.ts";
 
 /** When {@linkcode wait} returns. */
 export type ReturnWhen =
@@ -84,8 +84,8 @@ const RETURN_WHEN = new Set([
  *
  * @example Take the first one done
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { createTask, sleep, wait } from "@aio/asyncio/task";
+ * import { createTask, run, sleep, wait } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const names = await run(async () => {

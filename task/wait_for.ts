@@ -14,11 +14,11 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { type Awaitable, toFuture } from "./_awaitable.ts";
-import { isCancelledError } from "./_scope.ts";
+import { type Awaitable, toFuture } from "./awaitable.ts";
+import { isCancelledError } from "../loop/cancel_scope.ts";
 import { TimeoutError } from "./errors.ts";
-import { Future } from "./future.ts";
-import { newScope, runInScope } from "./_scope_future.ts";
+import { Future } from "../loop/future.ts";
+import { newScope, runInScope } from "./scope_future.ts";
 import { currentTask, Task } from "./task.ts";
 import { timeout } from "./timeout.ts";
 
@@ -50,8 +50,8 @@ import { timeout } from "./timeout.ts";
  *
  * @example Give up on a slow task
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { sleep, TimeoutError, waitFor } from "@aio/asyncio/task";
+ * import { run, sleep, TimeoutError, waitFor } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const events: string[] = [];

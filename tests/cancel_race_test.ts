@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { getRunningLoop, VirtualClock } from "../loop/mod.ts";
+import { run } from "../task/mod.ts";
 import { Lock, Queue } from "../sync/mod.ts";
 import {
   CancelledError,

@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { EventLoop, getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { EventLoop, getRunningLoop, VirtualClock } from "../loop/mod.ts";
+import { run } from "../task/mod.ts";
 import {
   CancelledError,
   createTask,

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import {
   type ExceptionContext,
   getRunningLoop,
-  run,
   VirtualClock,
 } from "../../loop/mod.ts";
+import { run } from "../../task/mod.ts";
 import {
   createTask,
   formatTaskTree,

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { getRunningLoop, run } from "../../../loop/mod.ts";
-import { createTask, sleep } from "../../../task/mod.ts";
+import { getRunningLoop } from "../../../loop/mod.ts";
+import { createTask, run, sleep } from "../../../task/mod.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc!;
 const n = Number(Deno.args[0] ?? 200_000);

@@ -1,7 +1,7 @@
 // Run by executor_test.ts in a subprocess with a small heap: a job that
 // allocates until its Worker runs out of memory. Nothing is printed if the
 // process survives the Worker, as a fixed Deno would let it.
-import { WorkerPool } from "../executor.ts";
+import { WorkerPool } from "../worker_pool.ts";
 
 await using pool = new WorkerPool({ size: 1 });
 const url = import.meta.resolve("./dying_jobs.ts");

@@ -1,7 +1,5 @@
 /**
- * Per-loop bookkeeping of the task module: the loop's unfinished tasks (held
- * strongly, so a task never vanishes because its creator dropped it: the
- * trap of CPython #88831) and the failures nobody has retrieved yet.
+ * The failures of futures nobody has retrieved yet, per loop.
  *
  * A failed future is not kept alive for its report. Its report (what failed,
  * the error, where it was made) is registered with a `FinalizationRegistry`
@@ -11,8 +9,8 @@
  * reports still pending when the loop closes are made then, once each.
  */
 
-import { describeValue } from "../loop/describe_value.ts";
-import type { EventLoop } from "../loop/mod.ts";
+import { describeValue } from "./describe_value.ts";
+import type { EventLoop } from "./event_loop.ts";
 
 /** What to report about a failure, without the future itself. */
 interface Report {
@@ -26,24 +24,10 @@ interface Report {
   readonly source: string | undefined;
 }
 
-interface LoopState {
-  readonly tasks: Set<object>;
-  /** Reports of failures not retrieved yet, of futures still alive. */
-  readonly reports: Set<Report>;
-}
-
-const states = new WeakMap<EventLoop, LoopState>();
+/** Per loop: reports of failures not retrieved yet, of futures alive. */
+const pending = new WeakMap<EventLoop, Set<Report>>();
 const reportOf = new WeakMap<object, Report>();
 const collected = new FinalizationRegistry<Report>(makeReport);
-
-export function loopState(loop: EventLoop): LoopState {
-  let state = states.get(loop);
-  if (state === undefined) {
-    state = { tasks: new Set(), reports: new Set() };
-    states.set(loop, state);
-  }
-  return state;
-}
 
 /**
  * `future` failed with `exception`: report it once it is collected, unless
@@ -64,7 +48,9 @@ export function trackUnretrieved(
     exception,
     source: future.createdAt,
   };
-  loopState(loop).reports.add(report);
+  let reports = pending.get(loop);
+  if (reports === undefined) pending.set(loop, reports = new Set());
+  reports.add(report);
   reportOf.set(future, report);
   collected.register(future, report, future);
 }
@@ -75,18 +61,21 @@ export function untrackUnretrieved(future: object): void {
   if (report === undefined) return;
   reportOf.delete(future);
   collected.unregister(future);
-  states.get(report.loop)?.reports.delete(report);
+  pending.get(report.loop)?.delete(report);
 }
 
 /** Makes every report still pending; the loop is closing. */
 export function reportUnretrieved(loop: EventLoop): void {
-  const state = states.get(loop);
-  if (state === undefined) return;
-  for (const report of state.reports) makeReport(report);
+  const reports = pending.get(loop);
+  if (reports !== undefined) {
+    for (const report of reports) {
+      makeReport(report);
+    }
+  }
 }
 
 function makeReport(report: Report): void {
-  const reports = states.get(report.loop)?.reports;
+  const reports = pending.get(report.loop);
   if (reports === undefined || !reports.delete(report)) return;
   report.loop.callExceptionHandler({
     message: `${report.kind} exception was never retrieved: ${report.what}`,

@@ -1,5 +1,5 @@
 // Jobs for the WorkerPool tests: each export runs inside a Worker.
-import { LoopHandle } from "../loop_handle.ts";
+import { RemoteLoop } from "../loop_channel.ts";
 
 export function add(a: number, b: number): number {
   return a + b;
@@ -61,14 +61,14 @@ export function bytes(data: Uint8Array): number {
   return data.reduce((a, b) => a + b, 0);
 }
 
-/** Reports 1..n to the main loop through a LoopHandle, then returns n. */
+/** Reports 1..n to the main loop through a RemoteLoop, then returns n. */
 export function progress(port: MessagePort, n: number): number {
-  using loop = new LoopHandle(port);
+  using loop = new RemoteLoop(port);
   for (let i = 1; i <= n; i++) loop.callSoonThreadsafe("step", i);
   return n;
 }
 
 export function wrongPort(port: MessagePort): void {
-  using loop = new LoopHandle(port);
+  using loop = new RemoteLoop(port);
   loop.callSoonThreadsafe("nope", 1);
 }

@@ -1,24 +1,22 @@
 import assert from "node:assert/strict";
-import "../task/mod.ts";
 import {
   EventLoop,
   type ExceptionContext,
   getRunningLoop,
-  LoopChannel,
-  LoopHandle,
-  run,
-} from "./mod.ts";
+} from "../loop/mod.ts";
+import { LoopChannel, RemoteLoop, runInExecutor } from "./mod.ts";
+import { run } from "../task/mod.ts";
 
 const JOBS = import.meta.resolve("./testdata/jobs.ts");
 
-Deno.test("LoopHandle.callSoonThreadsafe() runs the named callback on the loop, in order", async () => {
+Deno.test("RemoteLoop.callSoonThreadsafe() runs the named callback on the loop, in order", async () => {
   using loop = new EventLoop();
   const seen: string[] = [];
   using channel = new LoopChannel(loop, {
     step: (n: number) => seen.push(`step ${n}`),
     end: () => loop.stop(),
   });
-  using handle = new LoopHandle(channel.port);
+  using handle = new RemoteLoop(channel.port);
   handle.callSoonThreadsafe("step", 1);
   handle.callSoonThreadsafe("step", 2);
   handle.callSoonThreadsafe("end");
@@ -26,7 +24,7 @@ Deno.test("LoopHandle.callSoonThreadsafe() runs the named callback on the loop, 
   assert.deepEqual(seen, ["step 1", "step 2"]);
 });
 
-Deno.test("A Worker job wakes the idle main loop through a LoopHandle", async () => {
+Deno.test("A Worker job wakes the idle main loop through a RemoteLoop", async () => {
   const steps = await run(async () => {
     const loop = getRunningLoop();
     const steps: number[] = [];
@@ -37,7 +35,7 @@ Deno.test("A Worker job wakes the idle main loop through a LoopHandle", async ()
         if (steps.length === 3) all.setResult();
       },
     });
-    const result = await loop.runInExecutor<number>(
+    const result = await runInExecutor<number>(
       JOBS,
       "progress",
       channel.port,
@@ -58,7 +56,7 @@ Deno.test("A call to an unknown callback goes to the loop's exception handler", 
     loop.stop();
   });
   using channel = new LoopChannel(loop, { known: () => {} });
-  using handle = new LoopHandle(channel.port);
+  using handle = new RemoteLoop(channel.port);
   handle.callSoonThreadsafe("nope", 1);
   await loop.runForever();
   assert.match(seen[0]?.message ?? "", /unknown callback "nope"; known: known/);
@@ -79,7 +77,7 @@ Deno.test("A message on a LoopChannel that is not a call goes to the exception h
   await loop.runForever();
   channel.port.close();
   const prefix = "LoopChannel got a message that is not a call: ";
-  const fix = "; send calls with LoopHandle.callSoonThreadsafe()";
+  const fix = "; send calls with RemoteLoop.callSoonThreadsafe()";
   assert.deepEqual(seen, [
     `${prefix}null${fix}`,
     `${prefix}{ name: "known", args: "not a list" }${fix}`,
@@ -87,14 +85,14 @@ Deno.test("A message on a LoopChannel that is not a call goes to the exception h
   ]);
 });
 
-Deno.test("LoopHandle refuses calls once closed", () => {
+Deno.test("RemoteLoop refuses calls once closed", () => {
   const { port1, port2 } = new MessageChannel();
-  const handle = new LoopHandle(port1);
+  const handle = new RemoteLoop(port1);
   handle.close();
   handle.close();
   port2.close();
   assert.throws(
     () => handle.callSoonThreadsafe("x"),
-    /Cannot call callSoonThreadsafe\("x"\): the LoopHandle is closed/,
+    /Cannot call callSoonThreadsafe\("x"\): the RemoteLoop is closed/,
   );
 });

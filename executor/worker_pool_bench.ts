@@ -11,8 +11,14 @@
  * @module
  */
 
-import "../task/mod.ts";
-import { EventLoop, WorkerPool } from "./mod.ts";
+import { EventLoop } from "../loop/mod.ts";
+import { Task } from "../task/mod.ts";
+import {
+  runInExecutor,
+  setDefaultExecutor,
+  shutdownDefaultExecutor,
+  WorkerPool,
+} from "./mod.ts";
 import { add, bytes } from "./testdata/jobs.ts";
 
 const JOBS = import.meta.resolve("./testdata/jobs.ts");
@@ -68,28 +74,30 @@ Deno.bench({
 });
 
 Deno.bench({
-  name: `loop.runInExecutor, all at once (${SIZE} Workers)`,
+  name: `runInExecutor, all at once (${SIZE} Workers)`,
   group: "1,000 jobs: add",
   async fn(b) {
     const loop = new EventLoop();
-    loop.setDefaultExecutor(new WorkerPool({ size: SIZE }));
-    await loop.runUntilComplete(async () => {
-      await Promise.all(
-        Array.from(
-          { length: SIZE },
-          () => loop.runInExecutor(JOBS, "add", 1, 1),
-        ),
-      );
-      b.start();
-      await Promise.all(
-        Array.from(
-          { length: N },
-          (_, i) => loop.runInExecutor(JOBS, "add", i, 1),
-        ),
-      );
-      b.end();
-    });
-    await loop.shutdownDefaultExecutor();
+    setDefaultExecutor(new WorkerPool({ size: SIZE }), loop);
+    await loop.runUntilComplete(
+      new Task(async () => {
+        await Promise.all(
+          Array.from(
+            { length: SIZE },
+            () => runInExecutor(JOBS, "add", 1, 1),
+          ),
+        );
+        b.start();
+        await Promise.all(
+          Array.from(
+            { length: N },
+            (_, i) => runInExecutor(JOBS, "add", i, 1),
+          ),
+        );
+        b.end();
+      }, { loop }),
+    );
+    await shutdownDefaultExecutor(loop);
     loop.close();
   },
 });

@@ -1,5 +1,5 @@
 /**
- * `WorkerPool`: the executor behind `loop.runInExecutor()`. It runs an
+ * `WorkerPool`: the executor behind `runInExecutor()`. It runs an
  * exported function of a module in a pool of Deno Workers, so CPU-bound work
  * does not block the event loop.
  *
@@ -7,7 +7,7 @@
  * export name (they stand for Python's picklable callable). Arguments and
  * results are copied with the structured clone algorithm; `MessagePort`s
  * among the arguments are transferred, so a job can talk back (see
- * `LoopHandle`). An error thrown by the job comes back as an `Error` of the
+ * `RemoteLoop`). An error thrown by the job comes back as an `Error` of the
  * same built-in class (`TypeError`, `RangeError`...; else `Error` with the
  * same `name`), with the Worker's message and stack.
  *
@@ -77,7 +77,7 @@
  * @module
  */
 
-import { Deque } from "./deque.ts";
+import { Deque } from "../loop/deque.ts";
 
 /** Options for {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -164,7 +164,7 @@ type ResultMessage =
   | { alive: boolean }
   | { crash: ErrorMessage };
 
-const WORKER_URL = new URL("./_executor_worker.js", import.meta.url);
+const WORKER_URL = new URL("./_worker.js", import.meta.url);
 
 // The layout of a Worker's `life` array, shared with _executor_worker.js.
 const LIFE_STATE = 0;
@@ -218,11 +218,11 @@ function defaultSize(): number {
 /**
  * A pool of Deno Workers that runs exported functions of modules. The event
  * loop creates one lazily for `runInExecutor()`; create your own to choose
- * its size and pass it to `loop.setDefaultExecutor()`, or use it directly.
+ * its size and pass it to `setDefaultExecutor()`, or use it directly.
  *
  * @example Run a function of a module in a Worker
  * ```ts
- * import { WorkerPool } from "@aio/asyncio/loop";
+ * import { WorkerPool } from "@aio/asyncio/executor";
  * import assert from "node:assert/strict";
  *
  * await using pool = new WorkerPool({ size: 1 });
@@ -249,7 +249,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @example A pool of two
    * ```ts
-   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import { WorkerPool } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * await using pool = new WorkerPool({ size: 2 });
@@ -273,7 +273,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @example Lazy start
    * ```ts
-   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import { WorkerPool } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * await using pool = new WorkerPool({ size: 4 });
@@ -292,7 +292,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @example Nothing queued
    * ```ts
-   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import { WorkerPool } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * await using pool = new WorkerPool({ size: 1 });
@@ -308,7 +308,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @example After shutdown
    * ```ts
-   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import { WorkerPool } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * const pool = new WorkerPool();
@@ -333,7 +333,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @typeParam T The result type.
    * @param moduleUrl An absolute URL: `import.meta.resolve("./work.ts")`,
-   * `new URL("./work.ts", import.meta.url)`, or a `data:` URL.
+   * `new URL("../loop/work.ts", import.meta.url)`, or a `data:` URL.
    * @param exportName The exported function to call.
    * @param args Its arguments, structured-cloned (`MessagePort`s among them
    * are transferred).
@@ -347,7 +347,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @example Errors come back with their class and message
    * ```ts
-   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import { WorkerPool } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * await using pool = new WorkerPool({ size: 1 });
@@ -361,7 +361,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @example A job that ends its Worker fails; the next one runs
    * ```ts
-   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import { WorkerPool } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * await using pool = new WorkerPool({ size: 1 });
@@ -423,7 +423,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @example Queued jobs still finish
    * ```ts
-   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import { WorkerPool } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * const pool = new WorkerPool({ size: 1 });
@@ -451,7 +451,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @example Terminate with a job running
    * ```ts
-   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import { WorkerPool } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * const pool = new WorkerPool({ size: 1 });
@@ -484,7 +484,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @example Shut down at scope exit
    * ```ts
-   * import { WorkerPool } from "@aio/asyncio/loop";
+   * import { WorkerPool } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * let outer: WorkerPool;

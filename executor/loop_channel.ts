@@ -6,7 +6,7 @@
  * `new LoopChannel(loop, { progress })` listens on one end of a
  * `MessageChannel`; its `port` goes to the Worker (as an argument of
  * `runInExecutor()`, which transfers ports, or in `postMessage`'s transfer
- * list). There, `new LoopHandle(port).callSoonThreadsafe("progress", 3)`
+ * list). There, `new RemoteLoop(port).callSoonThreadsafe("progress", 3)`
  * posts the call; the main loop runs `progress(3)` in a tick, waking up if
  * it was idle. Arguments are structured-cloned.
  *
@@ -17,8 +17,8 @@
  * @module
  */
 
-import { describeValue } from "./describe_value.ts";
-import type { EventLoop } from "./event_loop.ts";
+import { describeValue } from "../loop/describe_value.ts";
+import type { EventLoop } from "../loop/event_loop.ts";
 
 // deno-lint-ignore no-explicit-any
 type Callback = (...args: any[]) => unknown;
@@ -29,13 +29,14 @@ interface CallMessage {
 }
 
 /**
- * The main thread's end of a {@linkcode LoopHandle}: it runs the named
+ * The main thread's end of a {@linkcode RemoteLoop}: it runs the named
  * callbacks on `loop` when a Worker asks. Open ports keep the process
  * alive: close it when done.
  *
  * @example A handle calls back into the loop
  * ```ts
- * import { EventLoop, LoopChannel, LoopHandle } from "@aio/asyncio/loop";
+ * import { EventLoop } from "@aio/asyncio/loop";
+ * import { LoopChannel, RemoteLoop } from "@aio/asyncio/executor";
  * import assert from "node:assert/strict";
  *
  * using loop = new EventLoop();
@@ -46,7 +47,7 @@ interface CallMessage {
  *     loop.stop();
  *   },
  * });
- * using handle = new LoopHandle(channel.port); // usually inside a Worker
+ * using handle = new RemoteLoop(channel.port); // usually inside a Worker
  * handle.callSoonThreadsafe("done", 42);
  * await loop.runForever();
  * assert.deepEqual(seen, [42]);
@@ -66,7 +67,8 @@ export class LoopChannel implements Disposable {
    *
    * @example Open and close
    * ```ts
-   * import { EventLoop, LoopChannel } from "@aio/asyncio/loop";
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { LoopChannel } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * using loop = new EventLoop();
@@ -91,7 +93,7 @@ export class LoopChannel implements Disposable {
         loop.callExceptionHandler({
           message: `LoopChannel got a message that is not a call: ${
             describeValue(data)
-          }; send calls with LoopHandle.callSoonThreadsafe()`,
+          }; send calls with RemoteLoop.callSoonThreadsafe()`,
         });
         return;
       }
@@ -117,7 +119,8 @@ export class LoopChannel implements Disposable {
    *
    * @example Close twice
    * ```ts
-   * import { EventLoop, LoopChannel } from "@aio/asyncio/loop";
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { LoopChannel } from "@aio/asyncio/executor";
    *
    * using loop = new EventLoop();
    * const channel = new LoopChannel(loop, {});
@@ -138,7 +141,8 @@ export class LoopChannel implements Disposable {
    *
    * @example Close at scope exit
    * ```ts
-   * import { EventLoop, LoopChannel } from "@aio/asyncio/loop";
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { LoopChannel } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * using loop = new EventLoop();
@@ -164,16 +168,16 @@ export class LoopChannel implements Disposable {
  * @example Call back from a Worker job
  * ```ts ignore
  * // work.ts, run with runInExecutor(url, "count", channel.port)
- * import { LoopHandle } from "@aio/asyncio/loop";
+ * import { RemoteLoop } from "@aio/asyncio/executor";
  *
  * export function count(port: MessagePort): number {
- *   using loop = new LoopHandle(port);
+ *   using loop = new RemoteLoop(port);
  *   for (let i = 1; i <= 3; i++) loop.callSoonThreadsafe("progress", i);
  *   return 3;
  * }
  * ```
  */
-export class LoopHandle implements Disposable {
+export class RemoteLoop implements Disposable {
   readonly #port: MessagePort;
   #closed = false;
 
@@ -184,11 +188,11 @@ export class LoopHandle implements Disposable {
    *
    * @example Wrap a port
    * ```ts
-   * import { LoopHandle } from "@aio/asyncio/loop";
+   * import { RemoteLoop } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * const { port1, port2 } = new MessageChannel();
-   * using handle = new LoopHandle(port1);
+   * using handle = new RemoteLoop(port1);
    * port2.close();
    * assert.ok(handle);
    * ```
@@ -208,7 +212,8 @@ export class LoopHandle implements Disposable {
    *
    * @example Post a call
    * ```ts
-   * import { EventLoop, LoopChannel, LoopHandle } from "@aio/asyncio/loop";
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { LoopChannel, RemoteLoop } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * using loop = new EventLoop();
@@ -219,7 +224,7 @@ export class LoopHandle implements Disposable {
    *     loop.stop();
    *   },
    * });
-   * using handle = new LoopHandle(channel.port);
+   * using handle = new RemoteLoop(channel.port);
    * handle.callSoonThreadsafe("hello", "worker");
    * await loop.runForever();
    * assert.equal(got, "worker");
@@ -228,7 +233,7 @@ export class LoopHandle implements Disposable {
   callSoonThreadsafe(name: string, ...args: unknown[]): void {
     if (this.#closed) {
       throw new Error(
-        `Cannot call callSoonThreadsafe("${name}"): the LoopHandle is closed`,
+        `Cannot call callSoonThreadsafe("${name}"): the RemoteLoop is closed`,
       );
     }
     this.#port.postMessage({ name, args } satisfies CallMessage);
@@ -239,11 +244,11 @@ export class LoopHandle implements Disposable {
    *
    * @example Closed handles refuse calls
    * ```ts
-   * import { LoopHandle } from "@aio/asyncio/loop";
+   * import { RemoteLoop } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * const { port1, port2 } = new MessageChannel();
-   * const handle = new LoopHandle(port1);
+   * const handle = new RemoteLoop(port1);
    * handle.close();
    * port2.close();
    * assert.throws(() => handle.callSoonThreadsafe("x"), /closed/);
@@ -256,17 +261,17 @@ export class LoopHandle implements Disposable {
   }
 
   /**
-   * Same as {@linkcode LoopHandle.close}, for `using`.
+   * Same as {@linkcode RemoteLoop.close}, for `using`.
    *
    * @example Close at scope exit
    * ```ts
-   * import { LoopHandle } from "@aio/asyncio/loop";
+   * import { RemoteLoop } from "@aio/asyncio/executor";
    * import assert from "node:assert/strict";
    *
    * const { port1, port2 } = new MessageChannel();
-   * let handle: LoopHandle;
+   * let handle: RemoteLoop;
    * {
-   *   using h = new LoopHandle(port1);
+   *   using h = new RemoteLoop(port1);
    *   handle = h;
    * }
    * port2.close();

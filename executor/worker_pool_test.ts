@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import "../task/mod.ts";
-import { CancelledError, createTask, sleep } from "../task/mod.ts";
+import { CancelledError, createTask, run, sleep, Task } from "../task/mod.ts";
 import {
   EventLoop,
   type ExceptionContext,
+  type Future,
   getRunningLoop,
-  run,
-  toWorker,
+} from "../loop/mod.ts";
+import {
+  runInExecutor,
+  setDefaultExecutor,
+  shutdownDefaultExecutor,
   WorkerPool,
 } from "./mod.ts";
 
@@ -232,17 +235,16 @@ Deno.test("WorkerPool.terminate() rejects running and queued jobs at once", asyn
   pool.terminate();
 });
 
-Deno.test("loop.runInExecutor() runs a job from a task and returns its result", async () => {
+Deno.test("runInExecutor() runs a job from a task and returns its result", async () => {
   const result = await run(async () => {
-    const loop = getRunningLoop();
-    const a = loop.runInExecutor<number>(JOBS, "add", 1, 2);
-    const b = toWorker<number>(JOBS, "add", 3, 4);
+    const a = runInExecutor<number>(JOBS, "add", 1, 2);
+    const b = runInExecutor<number>(JOBS, "add", 3, 4);
     return [await a, await b];
   });
   assert.deepEqual(result, [3, 7]);
 });
 
-Deno.test("loop.runInExecutor() keeps the loop running while the job runs", async () => {
+Deno.test("runInExecutor() keeps the loop running while the job runs", async () => {
   const events: string[] = [];
   await run(async () => {
     const ticker = createTask(async () => {
@@ -251,7 +253,7 @@ Deno.test("loop.runInExecutor() keeps the loop running while the job runs", asyn
         events.push("tick");
       }
     });
-    const n = await toWorker<number>(JOBS, "spin", 20);
+    const n = await runInExecutor<number>(JOBS, "spin", 20);
     events.push("job done");
     ticker.cancel();
     assert.ok(n > 0);
@@ -262,7 +264,7 @@ Deno.test("loop.runInExecutor() keeps the loop running while the job runs", asyn
 
 Deno.test("A job's error reaches the awaiting task with its class", async () => {
   await assert.rejects(
-    run(() => toWorker(JOBS, "failTyped", 3)),
+    run(() => runInExecutor(JOBS, "failTyped", 3)),
     { name: "RangeError", message: "bad value 3" },
   );
 });
@@ -272,10 +274,10 @@ Deno.test("Cancelling the task awaiting runInExecutor() gives the job up; the lo
   await run(async () => {
     const loop = getRunningLoop();
     const pool = new WorkerPool({ size: 1, terminateOnCancel: true });
-    loop.setDefaultExecutor(pool);
+    setDefaultExecutor(pool, loop);
     const waiter = createTask(async () => {
       try {
-        await toWorker(JOBS, "hang");
+        await runInExecutor(JOBS, "hang");
       } catch (e) {
         events.push(e instanceof CancelledError ? "cancelled" : "other");
         throw e;
@@ -286,7 +288,7 @@ Deno.test("Cancelling the task awaiting runInExecutor() gives the job up; the lo
     await assert.rejects(waiter, CancelledError);
     await sleep(0); // the future's done callback gives the job up
     events.push(`workers ${pool.workerCount}`);
-    events.push(`next ${await toWorker<number>(JOBS, "add", 1, 1)}`);
+    events.push(`next ${await runInExecutor<number>(JOBS, "add", 1, 1)}`);
   });
   assert.deepEqual(events, ["cancelled", "workers 0", "next 2"]);
 });
@@ -295,7 +297,7 @@ Deno.test("run() shuts the default executor down, ending a job given up at shutd
   let loop: EventLoop | undefined;
   await run(async () => {
     loop = getRunningLoop();
-    createTask(() => toWorker(JOBS, "hang"));
+    createTask(() => runInExecutor(JOBS, "hang"));
     await sleep(0);
   });
   assert.ok(loop!.isClosed());
@@ -306,35 +308,43 @@ Deno.test("loop.close() terminates the default executor without waiting", async 
   const loop = new EventLoop();
   const seen: ExceptionContext[] = [];
   loop.setExceptionHandler((_l, ctx) => seen.push(ctx));
-  const job = loop.runInExecutor(JOBS, "hang");
-  loop.callSoon(() => loop.stop());
+  let job: Future<unknown> | undefined;
+  loop.callSoon(() => {
+    job = runInExecutor(JOBS, "hang");
+    loop.stop();
+  });
   await loop.runForever();
   loop.close();
-  assert.equal(job.done(), false);
+  assert.equal(job?.done(), false);
   assert.deepEqual(seen, []);
 });
 
-Deno.test("loop.setDefaultExecutor() throws while a default executor is in use", async () => {
+Deno.test("setDefaultExecutor() throws while a default executor is in use", async () => {
   using loop = new EventLoop();
-  loop.setDefaultExecutor(new WorkerPool({ size: 1 }));
+  setDefaultExecutor(new WorkerPool({ size: 1 }), loop);
   assert.throws(
-    () => loop.setDefaultExecutor(new WorkerPool({ size: 1 })),
+    () => setDefaultExecutor(new WorkerPool({ size: 1 }), loop),
     /already in use/,
   );
-  await loop.shutdownDefaultExecutor();
-  assert.throws(() => loop.runInExecutor(JOBS, "add"), /shut down/);
+  await shutdownDefaultExecutor(loop);
+  await assert.rejects(
+    loop.runUntilComplete(new Task(() => runInExecutor(JOBS, "add"), { loop })),
+    /shut down/,
+  );
   const again = new WorkerPool({ size: 1 });
-  loop.setDefaultExecutor(again);
+  setDefaultExecutor(again, loop);
   assert.equal(
-    await loop.runUntilComplete(loop.runInExecutor(JOBS, "add", 2, 2)),
+    await loop.runUntilComplete(
+      new Task(() => runInExecutor<number>(JOBS, "add", 2, 2), { loop }),
+    ),
     4,
   );
-  await loop.shutdownDefaultExecutor();
+  await shutdownDefaultExecutor(loop);
   assert.ok(again.isShutDown());
 });
 
-Deno.test("toWorker() throws outside a running loop", () => {
-  assert.throws(() => toWorker(JOBS, "add"), /no running event loop/);
+Deno.test("runInExecutor() throws outside a running loop", () => {
+  assert.throws(() => runInExecutor(JOBS, "add"), /no running event loop/);
 });
 
 Deno.test("WorkerPool.shutdown() called twice resolves both calls", async () => {
@@ -491,17 +501,17 @@ Deno.test("A job cancelled while its Worker exits settles once, with the abort r
   assert.equal(await pool.submit<number>(JOBS, "add", [1, 2]), 3);
 });
 
-Deno.test("loop.runInExecutor() fails a job whose Worker exits; the loop and its pool go on", async () => {
+Deno.test("runInExecutor() fails a job whose Worker exits; the loop and its pool go on", async () => {
   const result = await run(async () => {
-    const error = await toWorker(DYING, "exitWith", 3).then(
+    const error = await runInExecutor(DYING, "exitWith", 3).then(
       () => undefined,
-      (e: Error) => e,
+      (e: unknown) => e as Error,
     );
     assert.match(
       error?.message ?? "",
       ended("exited with code 3", DYING, "exitWith"),
     );
-    return await toWorker<number>(JOBS, "add", 20, 22);
+    return await runInExecutor<number>(JOBS, "add", 20, 22);
   });
   assert.equal(result, 42);
 });

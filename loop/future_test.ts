@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
-import { EventLoop, type ExceptionContext, VirtualClock } from "../loop/mod.ts";
-import { CancelledError, Future, InvalidStateError, isFuture } from "./mod.ts";
+import { EventLoop, type ExceptionContext, VirtualClock } from "./mod.ts";
+import {
+  CancelledError,
+  Future,
+  InvalidStateError,
+  isFuture,
+  Task,
+} from "../task/mod.ts";
 
 async function drain(loop: EventLoop): Promise<void> {
   loop.stop();
@@ -141,10 +147,10 @@ Deno.test("await on a pending future resumes the task in the next tick, before t
   using loop = new EventLoop();
   const f = new Future<string>(loop);
   const out: string[] = [];
-  const t = loop.createTask(async () => {
+  const t = new Task(async () => {
     out.push("wait");
     out.push("got " + await f);
-  });
+  }, { loop });
   // Tick 1 starts the task; it waits on f. Tick 2 completes f, which
   // schedules the task's wake-up for tick 3, ahead of A.
   loop.callSoon(() =>
@@ -175,9 +181,9 @@ Deno.test("Future works with then, catch and finally like a promise", async () =
   assert.equal(await loop.runUntilComplete(chained), 42);
   assert.equal(fin, false);
   fut3.setResult(1);
-  const c = await loop.runUntilComplete(async () => {
-    return [await finished, fin];
-  });
+  const c = await loop.runUntilComplete(
+    new Task(async () => [await finished, fin], { loop }),
+  );
   assert.deepEqual(c, [1, true]);
   caught.then(() => {}); // keep lint quiet about a floating promise
 });

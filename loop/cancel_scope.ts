@@ -28,7 +28,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { EventLoop } from "../loop/mod.ts";
+import type { EventLoop } from "./event_loop.ts";
 import { CancelledError } from "./errors.ts";
 
 /** Tells the owning task that one of its leaf waits began. */

@@ -14,7 +14,7 @@
  */
 
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
-import { settleNow } from "./_context.ts";
+import { settleNow } from "../loop/future.ts";
 import {
   cancelledError,
   CancelScope,
@@ -22,8 +22,8 @@ import {
   currentSource,
   inlineWait,
   isCancelledError,
-} from "./_scope.ts";
-import { Future } from "./future.ts";
+} from "../loop/cancel_scope.ts";
+import { Future } from "../loop/future.ts";
 
 const FULFILLED = 1;
 const REJECTED = 2;

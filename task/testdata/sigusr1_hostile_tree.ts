@@ -1,15 +1,15 @@
 // Run by run_test.ts in a subprocess (a signal reaches every test module of
-// the process): in debug mode, SIGUSR1 with a task tree formatter that
-// throws a hostile value prints why, and the program goes on.
-import { Future } from "../../task/mod.ts";
-import { getRunningLoop, run, setTaskTreeFormatter } from "../mod.ts";
+// the process): in debug mode, SIGUSR1 prints the task tree, even with a
+// wait labelled by a hostile value, and the program goes on.
+import { createTask, Future, run } from "../mod.ts";
+import { getRunningLoop } from "../../loop/mod.ts";
 
-setTaskTreeFormatter(() => {
-  throw Object.create(null);
-});
 const result = await run(async () => {
   const loop = getRunningLoop();
   const printed = new Future<string>(loop);
+  const hostile = new Future<void>(loop);
+  hostile.label = Object.create(null) as string;
+  const waiter = createTask(() => hostile, { name: "waiter" });
   const original = console.error;
   console.error = (text: string) => {
     loop.callSoonThreadsafe(() => printed.setResult(text));
@@ -22,6 +22,8 @@ const result = await run(async () => {
   } finally {
     clearTimeout(alive);
     console.error = original;
+    hostile.setResult();
+    await waiter;
   }
 }, { debug: true });
 console.log(result);

@@ -5,16 +5,14 @@
  * @module
  */
 
-import type { Clock } from "./clock.ts";
-import { EventLoop } from "./event_loop.ts";
-import { getRunning } from "./_running.ts";
-import { setEventLoop } from "./running_loop.ts";
-import { getTaskSupport, type TaskLike } from "./task_support.ts";
-import {
-  getTaskTreeFormatter,
-  type TaskTreeFormatter,
-} from "./task_tree_hook.ts";
-import { describeValue } from "./describe_value.ts";
+import type { Clock } from "../loop/clock.ts";
+import { EventLoop } from "../loop/event_loop.ts";
+import { getRunning } from "../loop/_running.ts";
+import { setEventLoop } from "../loop/running_loop.ts";
+import { describeValue } from "../loop/describe_value.ts";
+import { shutdownDefaultExecutor } from "../executor/default_executor.ts";
+import { allTasks, Task } from "./task.ts";
+import { formatTaskTree } from "./task_tree.ts";
 
 /** Options for {@linkcode run}. */
 export interface RunOptions {
@@ -41,7 +39,7 @@ export interface RunOptions {
 /**
  * Runs `main` as a task on a new event loop and returns its result. When
  * `main` is done, every task still pending is cancelled and awaited, the
- * default executor is shut down (see `EventLoop.shutdownDefaultExecutor`),
+ * default executor is shut down (see `shutdownDefaultExecutor()`),
  * then the loop is closed; a task that failed during that shutdown is
  * reported to the loop's exception handler. A SIGINT cancels `main`.
  *
@@ -61,8 +59,8 @@ export interface RunOptions {
  *
  * @example Run a program on virtual time
  * ```ts
- * import { run, VirtualClock } from "@aio/asyncio/loop";
- * import { sleep } from "@aio/asyncio/task";
+ * import { run, sleep } from "@aio/asyncio/task";
+ * import { VirtualClock } from "@aio/asyncio/loop";
  * import assert from "node:assert/strict";
  *
  * const result = await run(async () => {
@@ -81,13 +79,12 @@ export async function run<T>(
       "Cannot call run(): another event loop is running; await the coroutine instead",
     );
   }
-  const support = getTaskSupport("run()");
   const loop = new EventLoop({
     ...(options.debug !== undefined ? { debug: options.debug } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
   setEventLoop(loop);
-  const task = support.createTask(loop, main, { name: "main" });
+  const task = new Task(main, { loop, name: "main" });
   const stopSigint = (options.handleSigint ?? true)
     ? onSigint(() => task.cancel("interrupted by SIGINT"))
     : () => {};
@@ -96,10 +93,10 @@ export async function run<T>(
     return await loop.runUntilComplete(task);
   } finally {
     try {
-      await cancelAll(loop, support.allTasks(loop));
+      await cancelAll(loop, allTasks(loop));
     } finally {
       try {
-        await loop.runUntilComplete(loop.shutdownDefaultExecutor());
+        await loop.runUntilComplete(shutdownDefaultExecutor(loop));
       } finally {
         stopDump();
         stopSigint();
@@ -129,10 +126,9 @@ function closeLoop(loop: EventLoop): void {
 /** In debug mode, SIGUSR1 prints the task tree to stderr (Unix only). */
 function onSigusr1(loop: EventLoop): () => void {
   const listener = (): void => {
-    const format = getTaskTreeFormatter();
-    if (format === null || loop.isClosed()) return;
+    if (loop.isClosed()) return;
     try {
-      console.error(taskTree(format, loop));
+      console.error(taskTree(loop));
     } catch {
       // A throw in a signal listener would end the program.
     }
@@ -146,10 +142,9 @@ function onSigusr1(loop: EventLoop): () => void {
 }
 
 /** The tree, or why it cannot be printed; never throws. */
-function taskTree(format: TaskTreeFormatter, loop: EventLoop): string {
+function taskTree(loop: EventLoop): string {
   try {
-    const text: unknown = format(loop);
-    return typeof text === "string" ? text : describeValue(text);
+    return formatTaskTree(loop);
   } catch (error) {
     return `Cannot print the task tree: ${describeValue(error)}`;
   }
@@ -157,7 +152,7 @@ function taskTree(format: TaskTreeFormatter, loop: EventLoop): string {
 
 async function cancelAll(
   loop: EventLoop,
-  tasks: Set<TaskLike<unknown>>,
+  tasks: Set<Task<unknown>>,
 ): Promise<void> {
   if (tasks.size === 0) return;
   const left = [...tasks];

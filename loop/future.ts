@@ -6,18 +6,31 @@
  * @module
  */
 
-import { type EventLoop, type FutureLike, getEventLoop } from "../loop/mod.ts";
-import { describeValue } from "../loop/describe_value.ts";
-import { complete, resolveNow, settleNow, stateOf } from "./_context.ts";
+import { describeValue } from "./describe_value.ts";
+import type { EventLoop } from "./event_loop.ts";
+import { getEventLoop } from "./running_loop.ts";
 import {
   cancelledError,
   type CancelScope,
   currentSource,
   isCancelledError,
   scopeContext,
-} from "./_scope.ts";
+} from "./cancel_scope.ts";
 import { type CancelledError, InvalidStateError } from "./errors.ts";
-import { trackUnretrieved, untrackUnretrieved } from "./_registry.ts";
+import { trackUnretrieved, untrackUnretrieved } from "./_unretrieved.ts";
+
+// The protocol between `Future` and the futures built on it (`Task`, scope
+// futures, `sleep`): symbol-keyed methods, exported from this file but from
+// no `mod.ts`, so they are not public API.
+
+/** Future's internal completion, for Task (whose public setters throw). */
+export const complete: unique symbol = Symbol("aio.complete");
+/** Completes a future and wakes its callbacks in the same tick. */
+export const resolveNow: unique symbol = Symbol("aio.resolveNow");
+/** A future's state: 0 pending, 1 fulfilled, 2 failed, 3 cancelled. */
+export const stateOf: unique symbol = Symbol("aio.stateOf");
+/** Completes a future and wakes its awaiters in the same microtask. */
+export const settleNow: unique symbol = Symbol("aio.settleNow");
 
 const PENDING = 0;
 const FULFILLED = 1;
@@ -64,7 +77,7 @@ let wakeWaiters: (future: AnyFuture) => void;
  * assert.equal(f.result(), 7);
  * ```
  */
-export class Future<T> implements FutureLike<T>, Promise<T> {
+export class Future<T> implements Promise<T> {
   readonly #loop: EventLoop;
   #state: State = PENDING;
   #value: unknown = undefined;

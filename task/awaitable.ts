@@ -7,7 +7,7 @@
  */
 
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
-import { Future } from "./future.ts";
+import { Future } from "../loop/future.ts";
 import { Task } from "./task.ts";
 
 /**
