@@ -41,8 +41,7 @@ export class Handle {
   #cancelled = false;
 
   /**
-   * Wraps `callback` and its arguments. Event loops create handles; user code
-   * rarely needs to.
+   * @ignore Wraps `callback` and its arguments; the loop makes handles.
    *
    * @param callback The function to call.
    * @param args The arguments to call it with.
@@ -77,10 +76,11 @@ export class Handle {
    *
    * @example Cancel
    * ```ts
-   * import { Handle } from "@aio/asyncio/loop";
+   * import { EventLoop } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
-   * const h = new Handle(() => {}, []);
+   * using loop = new EventLoop();
+   * const h = loop.callSoon(() => {});
    * h.cancel();
    * assert.ok(h.cancelled());
    * ```
@@ -100,10 +100,11 @@ export class Handle {
    *
    * @example Check
    * ```ts
-   * import { Handle } from "@aio/asyncio/loop";
+   * import { EventLoop } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
-   * assert.equal(new Handle(() => {}, []).cancelled(), false);
+   * using loop = new EventLoop();
+   * assert.equal(loop.callSoon(() => {}).cancelled(), false);
    * ```
    */
   cancelled(): boolean {
@@ -119,11 +120,12 @@ export class Handle {
    *
    * @example Name
    * ```ts
-   * import { Handle } from "@aio/asyncio/loop";
+   * import { EventLoop } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
+   * using loop = new EventLoop();
    * function tick() {}
-   * assert.equal(new Handle(tick, []).callbackName, "tick");
+   * assert.equal(loop.callSoon(tick).callbackName, "tick");
    * ```
    */
   get callbackName(): string {
@@ -137,7 +139,7 @@ export class Handle {
   }
 
   /**
-   * Calls the callback now, unless cancelled. Errors propagate to the
+   * @ignore Calls the callback now, unless cancelled. Errors propagate to the
    * caller; the event loop catches them and calls its exception handler.
    * A handle runs once: afterwards it keeps its callback (for reports) but
    * no longer its arguments, so an error whose stack still refers to the
@@ -183,11 +185,12 @@ export class Handle {
    *
    * @example Describe
    * ```ts
-   * import { Handle } from "@aio/asyncio/loop";
+   * import { EventLoop } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
+   * using loop = new EventLoop();
    * function f() {}
-   * assert.equal(String(new Handle(f, [])), "Handle(f)");
+   * assert.equal(String(loop.callSoon(f)), "Handle(f)");
    * ```
    */
   toString(): string {
@@ -221,17 +224,17 @@ export class Handle {
  * ```
  */
 export class TimerHandle extends Handle {
-  /** The deadline on the loop's clock, in milliseconds. */
+  /** @ignore The deadline on the loop's clock, in milliseconds. */
   readonly deadline: number;
   /**
-   * Insertion number: orders timers with equal deadlines first-in first-out.
+   * @ignore Insertion number: orders timers with equal deadlines first-in
+   * first-out.
    */
   readonly seq: number;
   #onCancel: ((h: TimerHandle) => void) | null;
 
   /**
-   * Creates a timer handle. Event loops create these; user code rarely needs
-   * to.
+   * @ignore Creates a timer handle; the loop makes them.
    *
    * @param when The deadline in milliseconds on the loop's clock.
    * @param seq Tie-breaker for equal deadlines; lower runs first.
@@ -268,10 +271,11 @@ export class TimerHandle extends Handle {
    *
    * @example Deadline
    * ```ts
-   * import { TimerHandle } from "@aio/asyncio/loop";
+   * import { EventLoop, VirtualClock } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
-   * assert.equal(new TimerHandle(42, 0, () => {}, []).when(), 42);
+   * using loop = new EventLoop({ clock: new VirtualClock() });
+   * assert.equal(loop.callLater(42, () => {}).when(), 42);
    * ```
    */
   when(): number {
@@ -284,10 +288,11 @@ export class TimerHandle extends Handle {
    *
    * @example Cancel a timer
    * ```ts
-   * import { TimerHandle } from "@aio/asyncio/loop";
+   * import { EventLoop } from "@aio/asyncio/loop";
    * import assert from "node:assert/strict";
    *
-   * const t = new TimerHandle(1, 0, () => {}, []);
+   * using loop = new EventLoop();
+   * const t = loop.callLater(1, () => {});
    * t.cancel();
    * assert.ok(t.cancelled());
    * ```
@@ -301,7 +306,7 @@ export class TimerHandle extends Handle {
   }
 
   /**
-   * Called by the loop when the timer leaves its heap to run: a later
+   * @ignore Called by the loop when the timer leaves its heap to run: a later
    * `cancel()` then has no heap entry to account for.
    *
    * @example Detach

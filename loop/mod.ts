@@ -1,6 +1,7 @@
 /**
  * The event loop: callbacks, timers on one heap, clocks real and virtual,
- * and `run(main)`.
+ * and `Future`, the result that arrives later, whose awaits the loop's
+ * cancellation reaches. Tasks and `run(main)` are in `@aio/asyncio/task`.
  *
  * ```ts
  * import { EventLoop, VirtualClock } from "@aio/asyncio/loop";

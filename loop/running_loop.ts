@@ -104,3 +104,13 @@ export function setEventLoop(loop: EventLoop | null): void {
 export function newEventLoop(options?: EventLoopOptions): EventLoop {
   return new EventLoop(options);
 }
+
+/**
+ * @ignore The running loop, or `null` when none runs; for `run()`, which
+ * must not start inside a running loop. Not public API.
+ *
+ * @returns The loop or `null`.
+ */
+export function runningLoopOrNull(): EventLoop | null {
+  return getRunning() as EventLoop | null;
+}

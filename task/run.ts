@@ -7,8 +7,7 @@
 
 import type { Clock } from "../loop/clock.ts";
 import { EventLoop } from "../loop/event_loop.ts";
-import { getRunning } from "../loop/_running.ts";
-import { setEventLoop } from "../loop/running_loop.ts";
+import { runningLoopOrNull, setEventLoop } from "../loop/running_loop.ts";
 import { describeValue } from "../loop/describe_value.ts";
 import { shutdownDefaultExecutor } from "../executor/default_executor.ts";
 import { allTasks, Task } from "./task.ts";
@@ -74,7 +73,7 @@ export async function run<T>(
   main: (signal: AbortSignal) => Promise<T> | T,
   options: RunOptions = {},
 ): Promise<T> {
-  if (getRunning() !== null) {
+  if (runningLoopOrNull() !== null) {
     throw new Error(
       "Cannot call run(): another event loop is running; await the coroutine instead",
     );
