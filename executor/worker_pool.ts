@@ -257,15 +257,15 @@ export class WorkerPool implements AsyncDisposable {
    * assert.equal(pool.workerCount, 0);
    * ```
    */
-  constructor(options: WorkerPoolOptions = {}) {
-    const size = options.size ?? defaultSize();
+  constructor(options?: WorkerPoolOptions) {
+    const size = options?.size ?? defaultSize();
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(
         `Cannot create WorkerPool: size must be a positive integer, got ${size}`,
       );
     }
     this.size = size;
-    this.#terminateOnCancel = options.terminateOnCancel ?? false;
+    this.#terminateOnCancel = options?.terminateOnCancel ?? false;
   }
 
   /**
@@ -377,7 +377,7 @@ export class WorkerPool implements AsyncDisposable {
     moduleUrl: string | URL,
     exportName: string,
     args: readonly unknown[] = [],
-    options: SubmitOptions = {},
+    options?: SubmitOptions,
   ): Promise<T> {
     if (this.#closed) {
       throw new Error(
@@ -385,7 +385,7 @@ export class WorkerPool implements AsyncDisposable {
       );
     }
     const url = absoluteUrl(moduleUrl);
-    const { signal } = options;
+    const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     const job: Job = {
@@ -393,7 +393,7 @@ export class WorkerPool implements AsyncDisposable {
       url,
       name: exportName,
       args: [...args],
-      terminateOnCancel: options.terminateOnCancel ?? this.#terminateOnCancel,
+      terminateOnCancel: options?.terminateOnCancel ?? this.#terminateOnCancel,
       resolve: resolve as (value: unknown) => void,
       reject,
       signal,

@@ -195,11 +195,11 @@ export class EventLoop implements Disposable {
    * assert.equal(loop.time(), 0);
    * ```
    */
-  constructor(options: EventLoopOptions = {}) {
-    this.#clock = options.clock ?? new MonotonicClock();
+  constructor(options?: EventLoopOptions) {
+    this.#clock = options?.clock ?? new MonotonicClock();
     this.#virtual = typeof this.#clock.advanceTo === "function";
-    this.#debug = options.debug ?? false;
-    const slow = options.slowCallbackMs ?? 100;
+    this.#debug = options?.debug ?? false;
+    const slow = options?.slowCallbackMs ?? 100;
     if (!(slow >= 0)) {
       throw new RangeError(
         `Cannot create EventLoop: slowCallbackMs must be >= 0, got ${slow}`,

@@ -37,4 +37,5 @@ export {
   newEventLoop,
   setEventLoop,
 } from "./running_loop.ts";
+export type { SignalOptions } from "./signal_options.ts";
 export { VirtualClock } from "./virtual_clock.ts";

@@ -164,19 +164,6 @@ export const RESOLVED_TRUE: Promise<true> = Promise.resolve(true);
 export const RESOLVED_VOID: Promise<void> = Promise.resolve();
 
 /**
- * The static cancellation check every waiting method makes on entry.
- *
- * @returns A promise rejected with `signal.reason`, or `null` to go on.
- */
-export function aborted(
-  signal: AbortSignal | undefined,
-): Promise<never> | null {
-  return signal !== undefined && signal.aborted
-    ? Promise.reject(signal.reason)
-    : null;
-}
-
-/**
  * A guard for `resource` once `acquired` resolves; without an extra
  * async frame, and settled at once on the uncontended path.
  */

@@ -4,10 +4,11 @@
  * @module
  */
 
+import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { BrokenBarrierError } from "./errors.ts";
-import type { WaitOptions } from "./wait_options.ts";
-import { aborted, WaiterQueue, waitIn } from "./_waiters.ts";
+import type { SignalOptions } from "../loop/signal_options.ts";
+import { WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A barrier, as `asyncio.Barrier`: `wait()` blocks until `parties` tasks
@@ -100,9 +101,9 @@ export class Barrier {
    * });
    * ```
    */
-  wait(options?: WaitOptions): Promise<number> {
+  wait(options?: SignalOptions): Promise<number> {
     const signal = options?.signal;
-    const rejected = aborted(signal);
+    const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#broken) return Promise.reject(new BrokenBarrierError());
     if (this.#waiters.length + 1 >= this.#parties) {

@@ -8,7 +8,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { runInScope } from "../task/scope_future.ts";
 import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
-import type { WaitOptions } from "./wait_options.ts";
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { guarded, Waiter, WaiterQueue } from "./_waiters.ts";
 
 /**
@@ -91,7 +91,7 @@ export class Condition {
    * });
    * ```
    */
-  acquire(options?: WaitOptions): Promise<true> {
+  acquire(options?: SignalOptions): Promise<true> {
     return this.#lock.acquire(options);
   }
 
@@ -121,7 +121,7 @@ export class Condition {
    * });
    * ```
    */
-  lock(options?: WaitOptions): Promise<Guard> {
+  lock(options?: SignalOptions): Promise<Guard> {
     return guarded(this, this.#lock.acquire(options));
   }
 
@@ -195,7 +195,7 @@ export class Condition {
    * }, { clock: new VirtualClock() });
    * ```
    */
-  wait(options?: WaitOptions): Promise<true> {
+  wait(options?: SignalOptions): Promise<true> {
     const signal = options?.signal;
     if (signal !== undefined && signal.aborted) {
       return Promise.reject(signal.reason);
@@ -275,7 +275,7 @@ export class Condition {
    * });
    * ```
    */
-  waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
+  waitFor<T>(predicate: () => T, options?: SignalOptions): Promise<T> {
     const signal = options?.signal;
     if (signal !== undefined && signal.aborted) {
       return Promise.reject(signal.reason);
@@ -286,7 +286,7 @@ export class Condition {
     );
   }
 
-  async #waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
+  async #waitFor<T>(predicate: () => T, options?: SignalOptions): Promise<T> {
     let result = predicate();
     while (!result) {
       await this.wait(options);

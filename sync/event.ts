@@ -4,9 +4,10 @@
  * @module
  */
 
+import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
-import type { WaitOptions } from "./wait_options.ts";
-import { aborted, RESOLVED_TRUE, WaiterQueue, waitIn } from "./_waiters.ts";
+import type { SignalOptions } from "../loop/signal_options.ts";
+import { RESOLVED_TRUE, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * An event, as `asyncio.Event`: `set()` wakes every task waiting in
@@ -64,9 +65,9 @@ export class Event {
    * });
    * ```
    */
-  wait(options?: WaitOptions): Promise<true> {
+  wait(options?: SignalOptions): Promise<true> {
     const signal = options?.signal;
-    const rejected = aborted(signal);
+    const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#set) return RESOLVED_TRUE;
     return waitIn(this.#waiters, getRunningLoop(), signal);

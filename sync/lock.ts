@@ -4,16 +4,11 @@
  * @module
  */
 
+import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
-import type { WaitOptions } from "./wait_options.ts";
-import {
-  aborted,
-  guarded,
-  RESOLVED_TRUE,
-  WaiterQueue,
-  waitIn,
-} from "./_waiters.ts";
+import type { SignalOptions } from "../loop/signal_options.ts";
+import { guarded, RESOLVED_TRUE, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A mutual exclusion lock, as `asyncio.Lock`: one holder at a time, waiters
@@ -82,9 +77,9 @@ export class Lock {
    * });
    * ```
    */
-  acquire(options?: WaitOptions): Promise<true> {
+  acquire(options?: SignalOptions): Promise<true> {
     const signal = options?.signal;
-    const rejected = aborted(signal);
+    const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (!this.#locked) {
       this.#locked = true;
@@ -119,7 +114,7 @@ export class Lock {
    * });
    * ```
    */
-  lock(options?: WaitOptions): Promise<Guard> {
+  lock(options?: SignalOptions): Promise<Guard> {
     return guarded(this, this.acquire(options));
   }
 

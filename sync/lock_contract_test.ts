@@ -11,14 +11,14 @@ import { Condition } from "./condition.ts";
 import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
 import { Semaphore } from "./semaphore.ts";
-import type { WaitOptions } from "./wait_options.ts";
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { runVirtual, ticks } from "./_test_util.ts";
 
 interface LockLike {
-  acquire(options?: WaitOptions): Promise<true>;
+  acquire(options?: SignalOptions): Promise<true>;
   release(): void;
   locked(): boolean;
-  lock(options?: WaitOptions): Promise<Guard>;
+  lock(options?: SignalOptions): Promise<Guard>;
 }
 
 const primitives: [string, () => LockLike][] = [

@@ -59,7 +59,7 @@
  * @module
  */
 
-export { CancelledError } from "../loop/mod.ts";
+export { CancelledError, type SignalOptions } from "../loop/mod.ts";
 export { Barrier } from "./barrier.ts";
 export { BoundedSemaphore } from "./bounded_semaphore.ts";
 export { Condition } from "./condition.ts";
@@ -76,4 +76,3 @@ export { Lock } from "./lock.ts";
 export { PriorityQueue } from "./priority_queue.ts";
 export { Queue } from "./queue.ts";
 export { Semaphore } from "./semaphore.ts";
-export type { WaitOptions } from "./wait_options.ts";

@@ -4,11 +4,12 @@
  * @module
  */
 
+import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
-import type { WaitOptions } from "./wait_options.ts";
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { createStore, FifoStore, type Store } from "./_store.ts";
-import { aborted, RESOLVED_VOID, WaiterQueue, waitIn } from "./_waiters.ts";
+import { RESOLVED_VOID, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A queue, as `asyncio.Queue`: `put()` waits while the queue is full
@@ -199,9 +200,9 @@ export class Queue<T> implements AsyncIterable<T> {
    * });
    * ```
    */
-  put(item: T, options?: WaitOptions): Promise<void> {
+  put(item: T, options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
-    const rejected = aborted(signal);
+    const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#shutdown) return Promise.reject(new QueueShutDown());
     if (!this.full()) {
@@ -263,9 +264,9 @@ export class Queue<T> implements AsyncIterable<T> {
    * }, { clock: new VirtualClock() });
    * ```
    */
-  get(options?: WaitOptions): Promise<T> {
+  get(options?: SignalOptions): Promise<T> {
     const signal = options?.signal;
-    const rejected = aborted(signal);
+    const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#items().length > 0) return Promise.resolve(this.#take());
     if (this.#shutdown) return Promise.reject(new QueueShutDown());
@@ -342,9 +343,9 @@ export class Queue<T> implements AsyncIterable<T> {
    * });
    * ```
    */
-  join(options?: WaitOptions): Promise<void> {
+  join(options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
-    const rejected = aborted(signal);
+    const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#unfinished === 0) return RESOLVED_VOID;
     return waitIn(this.#joiners, getRunningLoop(), signal);

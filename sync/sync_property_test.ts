@@ -31,7 +31,7 @@ import { Condition } from "./condition.ts";
 import { Lock } from "./lock.ts";
 import { Queue } from "./queue.ts";
 import { Semaphore } from "./semaphore.ts";
-import type { WaitOptions } from "./wait_options.ts";
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { runVirtual, ticks } from "./_test_util.ts";
 
 function envNumber(name: string): number | undefined {
@@ -54,7 +54,7 @@ class Crowd {
   controllers = new Map<Task<unknown>, AbortController>();
 
   spawn(
-    fn: (options: WaitOptions | undefined) => Promise<unknown>,
+    fn: (options: SignalOptions | undefined) => Promise<unknown>,
     withSignal: boolean,
   ): void {
     const controller = withSignal ? new AbortController() : undefined;
@@ -163,10 +163,10 @@ function inLine(p: object): number {
 }
 
 interface LockLike {
-  acquire(options?: WaitOptions): Promise<true>;
+  acquire(options?: SignalOptions): Promise<true>;
   release(): void;
   locked(): boolean;
-  lock(options?: WaitOptions): Promise<Disposable>;
+  lock(options?: SignalOptions): Promise<Disposable>;
 }
 
 async function runLockProgram(
@@ -190,7 +190,7 @@ async function runLockProgram(
         `${holders} holders of a primitive with ${permits} permit(s)`,
       );
     };
-    const acquire = async (options: WaitOptions | undefined) => {
+    const acquire = async (options: SignalOptions | undefined) => {
       waiting++;
       try {
         await p.acquire(options);

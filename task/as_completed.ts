@@ -80,10 +80,10 @@ export interface AsCompletedOptions {
  */
 export function asCompleted<T>(
   aws: Iterable<Awaitable<T>>,
-  options: AsCompletedOptions = {},
+  options?: AsCompletedOptions,
 ): AsyncIterableIterator<Promise<T>> {
   const inputs = [...new Set(aws)];
-  return new AsCompletedIterator<T>(loopOf(inputs), inputs, options);
+  return new AsCompletedIterator<T>(loopOf(inputs), inputs, options ?? {});
 }
 
 class AsCompletedIterator<T> implements AsyncIterableIterator<Promise<T>> {

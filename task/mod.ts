@@ -70,6 +70,7 @@ export {
   Future,
   InvalidStateError,
   isFuture,
+  type SignalOptions,
 } from "../loop/mod.ts";
 export { asCompleted, type AsCompletedOptions } from "./as_completed.ts";
 export type { Awaitable, AwaitedOf } from "./awaitable.ts";
@@ -77,7 +78,7 @@ export { TimeoutError } from "./errors.ts";
 export { gather, type GatherOptions, type GatherResults } from "./gather.ts";
 export { run, type RunOptions } from "./run.ts";
 export { shield } from "./shield.ts";
-export { sleep, type SleepOptions } from "./sleep.ts";
+export { sleep } from "./sleep.ts";
 export {
   allTasks,
   createTask,

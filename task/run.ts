@@ -71,7 +71,7 @@ export interface RunOptions {
  */
 export async function run<T>(
   main: (signal: AbortSignal) => Promise<T> | T,
-  options: RunOptions = {},
+  options?: RunOptions,
 ): Promise<T> {
   if (runningLoopOrNull() !== null) {
     throw new Error(
@@ -79,12 +79,12 @@ export async function run<T>(
     );
   }
   const loop = new EventLoop({
-    ...(options.debug !== undefined ? { debug: options.debug } : {}),
-    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options?.debug !== undefined ? { debug: options?.debug } : {}),
+    ...(options?.clock !== undefined ? { clock: options?.clock } : {}),
   });
   setEventLoop(loop);
   const task = new Task(main, { loop, name: "main" });
-  const stopSigint = (options.handleSigint ?? true)
+  const stopSigint = (options?.handleSigint ?? true)
     ? onSigint(() => task.cancel("interrupted by SIGINT"))
     : () => {};
   const stopDump = loop.getDebug() ? onSigusr1(loop) : () => {};

@@ -6,12 +6,7 @@
 
 import { getRunningLoop, type Handle } from "../loop/mod.ts";
 import { Future, resolveNow } from "../loop/future.ts";
-
-/** Options for {@linkcode sleep}. */
-export interface SleepOptions {
-  /** Aborting it ends the sleep early with the signal's reason. */
-  signal?: AbortSignal;
-}
+import type { SignalOptions } from "../loop/signal_options.ts";
 
 /** A future whose cancellation also cancels its timer. */
 class SleepFuture extends Future<void> {
@@ -63,7 +58,7 @@ function wakeSleeper(f: SleepFuture): void {
  * assert.equal(t, 1500);
  * ```
  */
-export function sleep(ms: number, options?: SleepOptions): Promise<void> {
+export function sleep(ms: number, options?: SignalOptions): Promise<void> {
   if (typeof ms !== "number" || Number.isNaN(ms)) {
     throw new TypeError(`Cannot sleep: ms must be a number, got ${ms}`);
   }

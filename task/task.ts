@@ -181,15 +181,15 @@ export class Task<T> extends Future<T> {
    * assert.equal(await loop.runUntilComplete(t), 1);
    * ```
    */
-  constructor(target: TaskTarget<T>, options: TaskOptions = {}) {
-    const loop = options.loop ?? getEventLoop();
+  constructor(target: TaskTarget<T>, options?: TaskOptions) {
+    const loop = options?.loop ?? getEventLoop();
     super(loop);
     if (typeof target !== "function" && !isThenable(target)) {
       throw new TypeError(
         `Cannot create task: expected an async function or a promise, got ${typeof target}`,
       );
     }
-    this.name = options.name ?? `Task-${++taskCounter}`;
+    this.name = options?.name ?? `Task-${++taskCounter}`;
     this.#target = target;
     this.#createdAt = loop.getDebug() ? creationSite() : undefined;
     this.#parent = currentTask();
@@ -766,7 +766,7 @@ export function allTasks(
  */
 export function createTask<T>(
   target: TaskTarget<T>,
-  options: CreateTaskOptions = {},
+  options?: CreateTaskOptions,
 ): Task<T> {
   return new Task(target, { ...options, loop: getRunningLoop() });
 }

@@ -184,7 +184,7 @@ export class TaskGroup implements AsyncDisposable {
     fn:
       | ((signal: AbortSignal) => Promise<T> | PromiseLike<T> | T)
       | PromiseLike<T>,
-    options: CreateTaskOptions = {},
+    options?: CreateTaskOptions,
   ): Task<T> {
     if (this.#finished || (this.#exiting && this.#tasks.size === 0)) {
       throw new Error(

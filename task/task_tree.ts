@@ -80,9 +80,9 @@ export interface TaskTreeOptions {
  */
 export function formatTaskTree(
   loop: EventLoop = getRunningLoop(),
-  options: TaskTreeOptions = {},
+  options?: TaskTreeOptions,
 ): string {
-  const showSource = options.showSource ?? true;
+  const showSource = options?.showSource ?? true;
   const tasks = allTasks(loop);
   const now = loop.time();
   const header = `Task tree at ${formatMs(now)}`;
@@ -140,7 +140,7 @@ export function formatTaskTree(
  */
 export function printTaskTree(
   loop: EventLoop = getRunningLoop(),
-  options: TaskTreeOptions = {},
+  options?: TaskTreeOptions,
 ): void {
   console.error(formatTaskTree(loop, options));
 }

@@ -17,7 +17,7 @@ export type ReturnWhen =
 
 /**
  * Options for {@linkcode wait}. (Named apart from the sync module's
- * `WaitOptions`, which every waiting primitive takes.)
+ * `SignalOptions`, which every waiting primitive takes.)
  */
 export interface WaitSetOptions {
   /**
@@ -102,14 +102,14 @@ const RETURN_WHEN = new Set([
  */
 export async function wait<T extends PromiseLike<unknown>>(
   aws: Iterable<T>,
-  options: WaitSetOptions = {},
+  options?: WaitSetOptions,
 ): Promise<WaitResult<T>> {
   if (isThenable(aws)) {
     throw new TypeError(
       "Cannot call wait(): expected an iterable of futures, got a single future or promise",
     );
   }
-  const returnWhen = options.returnWhen ?? "ALL_COMPLETED";
+  const returnWhen = options?.returnWhen ?? "ALL_COMPLETED";
   if (!RETURN_WHEN.has(returnWhen)) {
     throw new RangeError(
       `Cannot call wait(): returnWhen must be "FIRST_COMPLETED", "FIRST_EXCEPTION" or "ALL_COMPLETED", got ${
@@ -121,7 +121,7 @@ export async function wait<T extends PromiseLike<unknown>>(
   if (inputs.size === 0) {
     throw new RangeError("Cannot call wait(): the set of futures is empty");
   }
-  const signal = options.signal;
+  const signal = options?.signal;
   if (signal?.aborted) throw signal.reason;
   const loop = getRunningLoop();
   const futures = new Map<T, Future<unknown>>();
@@ -138,7 +138,7 @@ export async function wait<T extends PromiseLike<unknown>>(
 
   const waiter = new Future<void>(loop);
   let handle: TimerHandle | null = null;
-  const timeout = options.timeout;
+  const timeout = options?.timeout;
   if (timeout !== undefined && timeout !== null) {
     handle = loop.callLater(timeout, () => {
       if (!waiter.done()) waiter.setResult();

@@ -1,12 +1,13 @@
 /**
- * `WaitOptions`: the options every waiting method of the sync module takes.
+ * `SignalOptions`: the `{ signal }` every waiting method of the library
+ * takes, and the one check of a signal that is already aborted.
  *
  * @module
  */
 
 /**
- * Options of every method that can wait (`acquire`, `wait`, `put`, `get`,
- * `join`, ...).
+ * Options of every method that can wait (`sleep`, `acquire`, `wait`, `put`,
+ * `get`, `join`, `read`, `drain`, ...).
  *
  * The check is static: a signal that is already aborted rejects the call
  * with exactly `signal.reason`, even when the call would not have to wait.
@@ -33,11 +34,27 @@
  * }, { clock: new VirtualClock() });
  * ```
  */
-export interface WaitOptions {
+export interface SignalOptions {
   /**
    * Aborting it ends the wait with `signal.reason`.
    *
    * @default {undefined}
    */
   signal?: AbortSignal;
+}
+
+/**
+ * The static check of a waiting method that returns a promise: a rejected
+ * promise of `signal.reason` if `signal` is already aborted, else `null`.
+ * (A method that throws uses `signal?.throwIfAborted()`.)
+ *
+ * @param signal The caller's signal.
+ * @returns The rejection, or `null`.
+ */
+export function rejectIfAborted(
+  signal: AbortSignal | undefined,
+): Promise<never> | null {
+  return signal !== undefined && signal.aborted
+    ? Promise.reject(signal.reason)
+    : null;
 }
