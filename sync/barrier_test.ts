@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { BrokenBarrierError } from "./mod.ts";
 import { CancelledError, createTask } from "../task/mod.ts";
 import { Barrier } from "./barrier.ts";
-import { runVirtual, ticks } from "./_test_util.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 
 Deno.test("Barrier() refuses fewer than one party", () => {
   assert.throws(() => new Barrier(0), RangeError);
@@ -10,7 +10,7 @@ Deno.test("Barrier() refuses fewer than one party", () => {
 });
 
 Deno.test("Barrier.wait() releases everyone when the last party arrives, with distinct indices", async () => {
-  const indices = await runVirtual(async () => {
+  const indices = await vrun(async () => {
     const barrier = new Barrier(3);
     const tasks = [0, 1].map(() => createTask(() => barrier.wait()));
     await ticks();
@@ -24,7 +24,7 @@ Deno.test("Barrier.wait() releases everyone when the last party arrives, with di
 });
 
 Deno.test("Barrier runs cycle after cycle, each with indices 0..parties-1", async () => {
-  const rounds = await runVirtual(async () => {
+  const rounds = await vrun(async () => {
     const barrier = new Barrier(2);
     const mine: number[] = [];
     const theirs: number[] = [];
@@ -39,7 +39,7 @@ Deno.test("Barrier runs cycle after cycle, each with indices 0..parties-1", asyn
 });
 
 Deno.test("Barrier.abort() breaks the barrier for current and later waiters until reset()", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const barrier = new Barrier(3);
     const t = createTask(() => barrier.wait());
     await ticks();
@@ -58,7 +58,7 @@ Deno.test("Barrier.abort() breaks the barrier for current and later waiters unti
 });
 
 Deno.test("Barrier.reset() fails the current waiters and starts a fresh cycle", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const barrier = new Barrier(2);
     const t = createTask(() => barrier.wait());
     await ticks();
@@ -74,7 +74,7 @@ Deno.test("Barrier.reset() fails the current waiters and starts a fresh cycle", 
 });
 
 Deno.test("Barrier.wait() cancelled leaves the barrier without breaking it", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const barrier = new Barrier(2);
     const t = createTask(() => barrier.wait());
     await ticks();
@@ -91,7 +91,7 @@ Deno.test("Barrier.wait() cancelled leaves the barrier without breaking it", asy
 });
 
 Deno.test("Barrier.wait() with a signal rejects with its reason, before or while waiting", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const barrier = new Barrier(2);
     const reason = new Error("gave up");
     await assert.rejects(

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { CancelledError, createTask, sleep } from "../task/mod.ts";
 import { Condition } from "./condition.ts";
 import { Lock } from "./lock.ts";
-import { runVirtual, ticks } from "./_test_util.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 
 Deno.test("Condition.wait() without the lock throws", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const cond = new Condition();
     await assert.rejects(cond.wait(), /lock is not acquired/);
   });
@@ -22,7 +22,7 @@ Deno.test("Condition.notify() and notifyAll() without the lock throw", () => {
 
 Deno.test("Condition.wait() releases the lock and notified waiters take it back one by one in FIFO order", async () => {
   // CPython's test_wait.
-  const log = await runVirtual(async () => {
+  const log = await vrun(async () => {
     const cond = new Condition();
     const log: string[] = [];
     const tasks = [1, 2, 3].map((n) =>
@@ -58,7 +58,7 @@ Deno.test("Condition.wait() releases the lock and notified waiters take it back 
 });
 
 Deno.test("Condition.notifyAll() wakes every waiter", async () => {
-  const woke = await runVirtual(async () => {
+  const woke = await vrun(async () => {
     const cond = new Condition();
     let woke = 0;
     const tasks = [1, 2, 3].map(() =>
@@ -81,7 +81,7 @@ Deno.test("Condition.notifyAll() wakes every waiter", async () => {
 
 Deno.test("Condition.wait() cancelled still holds the lock when it throws", async () => {
   // CPython's test_wait_cancel.
-  await runVirtual(async () => {
+  await vrun(async () => {
     const cond = new Condition();
     const t = createTask(async () => {
       await cond.acquire();
@@ -103,7 +103,7 @@ Deno.test("Condition.wait() cancelled still holds the lock when it throws", asyn
 
 Deno.test("Condition.wait() cancelled while another task holds the lock waits for it before throwing", async () => {
   // CPython's test_wait_cancel_contested.
-  const log = await runVirtual(async () => {
+  const log = await vrun(async () => {
     const cond = new Condition();
     const log: string[] = [];
     const t = createTask(async () => {
@@ -131,7 +131,7 @@ Deno.test("Condition.wait() cancelled while another task holds the lock waits fo
 
 Deno.test("Condition.wait() re-acquire survives a second cancellation", async () => {
   // CPython's test_cancelled_error_re_aquire.
-  await runVirtual(async () => {
+  await vrun(async () => {
     const cond = new Condition();
     const t = createTask(async () => {
       await cond.acquire();
@@ -158,7 +158,7 @@ Deno.test("Condition.wait() re-acquire survives a second cancellation", async ()
 
 Deno.test("Condition passes a notification on when the notified waiter is cancelled while it waits for the lock", async () => {
   // CPython's test_wait_cancel_after_notify / test_cancelled_wakeup.
-  const log = await runVirtual(async () => {
+  const log = await vrun(async () => {
     const cond = new Condition();
     const log: string[] = [];
     const waiter = (name: string) =>
@@ -194,7 +194,7 @@ Deno.test("Condition passes a notification on when the notified waiter is cancel
 });
 
 Deno.test("Condition.wait() notified then cancelled before it resumes returns, and the cancellation reaches the next wait", async () => {
-  const log = await runVirtual(async () => {
+  const log = await vrun(async () => {
     const cond = new Condition();
     const log: string[] = [];
     const a = createTask(async () => {
@@ -218,7 +218,7 @@ Deno.test("Condition.wait() notified then cancelled before it resumes returns, a
 
 Deno.test("Condition.waitFor() waits until the predicate is truthy and returns its value", async () => {
   // CPython's test_wait_for.
-  const result = await runVirtual(async () => {
+  const result = await vrun(async () => {
     const cond = new Condition();
     let value = 0;
     let checks = 0;
@@ -244,7 +244,7 @@ Deno.test("Condition.waitFor() waits until the predicate is truthy and returns i
 
 Deno.test("Condition.waitFor() without the lock returns a true predicate but throws on a false one", async () => {
   // CPython's test_wait_for_unacquired.
-  await runVirtual(async () => {
+  await vrun(async () => {
     const cond = new Condition();
     assert.deepEqual(await cond.waitFor(() => [1, 2]), [1, 2]);
     await assert.rejects(cond.waitFor(() => false), /lock is not acquired/);
@@ -252,7 +252,7 @@ Deno.test("Condition.waitFor() without the lock returns a true predicate but thr
 });
 
 Deno.test("Condition.wait() aborted rejects with the reason and holds the lock", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const cond = new Condition();
     const controller = new AbortController();
     const reason = new Error("abort");
@@ -278,7 +278,7 @@ Deno.test("Condition.wait() aborted rejects with the reason and holds the lock",
 });
 
 Deno.test("Conditions sharing a lock see the same locked() state", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const lock = new Lock();
     const a = new Condition(lock);
     const b = new Condition(lock);

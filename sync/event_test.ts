@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { CancelledError, createTask } from "../task/mod.ts";
 import { Event } from "./event.ts";
-import { runVirtual, ticks } from "./_test_util.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 
 Deno.test("Event.set() wakes every waiter in the order they began to wait", async () => {
-  const order = await runVirtual(async () => {
+  const order = await vrun(async () => {
     const ev = new Event();
     const order: number[] = [];
     const tasks = [1, 2, 3].map((n) =>
@@ -23,7 +23,7 @@ Deno.test("Event.set() wakes every waiter in the order they began to wait", asyn
 });
 
 Deno.test("Event.wait() on a set event resolves without waiting", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const ev = new Event();
     ev.set();
     assert.equal(ev.isSet(), true);
@@ -33,7 +33,7 @@ Deno.test("Event.wait() on a set event resolves without waiting", async () => {
 
 Deno.test("Event.clear() blocks later waits, but waiters already woken still resolve", async () => {
   // CPython's test_clear_with_waiters.
-  await runVirtual(async () => {
+  await vrun(async () => {
     const ev = new Event();
     const t = createTask(() => ev.wait());
     await ticks();
@@ -50,7 +50,7 @@ Deno.test("Event.clear() blocks later waits, but waiters already woken still res
 });
 
 Deno.test("Event.wait() cancelled leaves the line", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const ev = new Event();
     const t = createTask(() => ev.wait());
     await ticks();
@@ -62,7 +62,7 @@ Deno.test("Event.wait() cancelled leaves the line", async () => {
 });
 
 Deno.test("Event.wait() with a signal rejects with its reason, before or while waiting", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const ev = new Event();
     ev.set();
     const early = new Error("early");
@@ -82,7 +82,7 @@ Deno.test("Event.wait() with a signal rejects with its reason, before or while w
 });
 
 Deno.test("Event.set() on a set event does nothing", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const ev = new Event();
     ev.set();
     ev.set();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createTask } from "../task/mod.ts";
 import { LifoQueue } from "./lifo_queue.ts";
-import { runVirtual, ticks } from "./_test_util.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 
 Deno.test("LifoQueue returns the most recent item first", () => {
   const q = new LifoQueue<number>();
@@ -10,7 +10,7 @@ Deno.test("LifoQueue returns the most recent item first", () => {
 });
 
 Deno.test("LifoQueue bounded: a waiting putter's item goes on top when a slot frees", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new LifoQueue<number>(2);
     q.putNowait(1);
     q.putNowait(2);

@@ -12,7 +12,7 @@ import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
 import { Semaphore } from "./semaphore.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { runVirtual, ticks } from "./_test_util.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 
 interface LockLike {
   acquire(options?: SignalOptions): Promise<true>;
@@ -30,7 +30,7 @@ const primitives: [string, () => LockLike][] = [
 
 for (const [name, make] of primitives) {
   Deno.test(`${name} lets one task at a time into the critical section`, async () => {
-    const { peak, entries } = await runVirtual(async () => {
+    const { peak, entries } = await vrun(async () => {
       const lock = make();
       let inside = 0;
       let peak = 0;
@@ -56,7 +56,7 @@ for (const [name, make] of primitives) {
   });
 
   Deno.test(`${name} serves waiters in FIFO order and a newcomer waits behind them`, async () => {
-    const order = await runVirtual(async () => {
+    const order = await vrun(async () => {
       const lock = make();
       const order: string[] = [];
       await lock.acquire();
@@ -79,7 +79,7 @@ for (const [name, make] of primitives) {
   });
 
   Deno.test(`${name} frees the slot of a waiter cancelled while waiting`, async () => {
-    await runVirtual(async () => {
+    await vrun(async () => {
       const lock = make();
       await lock.acquire();
       const t = createTask(() => lock.acquire());
@@ -93,7 +93,7 @@ for (const [name, make] of primitives) {
   });
 
   Deno.test(`${name} frees the slot of a waiter whose signal aborts`, async () => {
-    await runVirtual(async () => {
+    await vrun(async () => {
       const lock = make();
       await lock.acquire();
       const controller = new AbortController();
@@ -109,7 +109,7 @@ for (const [name, make] of primitives) {
   });
 
   Deno.test(`${name} passes the slot on when the first waiter is cancelled as it is released`, async () => {
-    const order = await runVirtual(async () => {
+    const order = await vrun(async () => {
       const lock = make();
       const order: string[] = [];
       await lock.acquire();
@@ -133,7 +133,7 @@ for (const [name, make] of primitives) {
   });
 
   Deno.test(`${name} waiter cancelled right after the hand-over releases through its guard`, async () => {
-    await runVirtual(async () => {
+    await vrun(async () => {
       const lock = make();
       await lock.acquire();
       let held = false;
@@ -152,7 +152,7 @@ for (const [name, make] of primitives) {
   });
 
   Deno.test(`${name} rejects a pre-aborted acquire even when free`, async () => {
-    await runVirtual(async () => {
+    await vrun(async () => {
       const lock = make();
       const reason = new Error("already aborted");
       await assert.rejects(

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { CancelledError, createTask, sleep } from "../task/mod.ts";
 import { Lock } from "./lock.ts";
-import { runVirtual, ticks } from "./_test_util.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 
 Deno.test("Lock.acquire() resolves true and locked() follows acquire and release", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const lock = new Lock();
     assert.equal(lock.locked(), false);
     assert.equal(await lock.acquire(), true);
@@ -23,7 +23,7 @@ Deno.test("Lock.release() of an unlocked lock throws", () => {
 });
 
 Deno.test("Lock serves waiters in the order they called acquire()", async () => {
-  const order = await runVirtual(async () => {
+  const order = await vrun(async () => {
     const lock = new Lock();
     const order: number[] = [];
     await lock.acquire();
@@ -45,7 +45,7 @@ Deno.test("Lock serves waiters in the order they called acquire()", async () => 
 });
 
 Deno.test("Lock.release() hands the lock over: it stays locked and a newcomer waits behind the woken waiter", async () => {
-  const order = await runVirtual(async () => {
+  const order = await vrun(async () => {
     const lock = new Lock();
     const order: string[] = [];
     await lock.acquire();
@@ -71,7 +71,7 @@ Deno.test("Lock.release() hands the lock over: it stays locked and a newcomer wa
 });
 
 Deno.test("Lock.acquire() cancelled while waiting leaves the line and the lock ends free", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const lock = new Lock();
     await lock.acquire();
     const t = createTask(() => lock.acquire());
@@ -88,7 +88,7 @@ Deno.test("Lock.acquire() cancelled while waiting leaves the line and the lock e
 Deno.test("Lock passes the lock to the next waiter when the first is cancelled in the same tick as the release", async () => {
   // CPython's test_cancel_race: A holds, B and C wait; B is cancelled and A
   // releases at once. C must get the lock, and the lock must end free.
-  const log = await runVirtual(async () => {
+  const log = await vrun(async () => {
     const lock = new Lock();
     const log: string[] = [];
     const lockit = (name: string) => async () => {
@@ -112,7 +112,7 @@ Deno.test("Lock passes the lock to the next waiter when the first is cancelled i
 
 Deno.test("Lock waiter cancelled after the hand-over holds the lock and gets CancelledError at its next wait", async () => {
   // CPython's test_cancel_release_race: the wakeup must not be lost.
-  const log = await runVirtual(async () => {
+  const log = await vrun(async () => {
     const lock = new Lock();
     const log: string[] = [];
     await lock.acquire();
@@ -143,7 +143,7 @@ Deno.test("Lock waiter cancelled after the hand-over holds the lock and gets Can
 });
 
 Deno.test("Lock.acquire() with an aborted signal rejects with its reason even when the lock is free", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const lock = new Lock();
     const reason = new Error("stop");
     await assert.rejects(
@@ -155,7 +155,7 @@ Deno.test("Lock.acquire() with an aborted signal rejects with its reason even wh
 });
 
 Deno.test("Lock.acquire() aborted while waiting rejects with exactly the reason and leaves the line", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const lock = new Lock();
     await lock.acquire();
     const controller = new AbortController();
@@ -171,7 +171,7 @@ Deno.test("Lock.acquire() aborted while waiting rejects with exactly the reason 
 });
 
 Deno.test("Lock.acquire() aborted while waiting removes its abort listener", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const lock = new Lock();
     await lock.acquire();
     const controller = new AbortController();
@@ -197,7 +197,7 @@ Deno.test("Lock.acquire() aborted while waiting removes its abort listener", asy
 });
 
 Deno.test("Lock.acquire() in a plain promise chain rejects with exactly the signal's CancelledError reason", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const lock = new Lock();
     await lock.acquire();
     const controller = new AbortController();
@@ -210,7 +210,7 @@ Deno.test("Lock.acquire() in a plain promise chain rejects with exactly the sign
 });
 
 Deno.test("Lock.lock() returns a guard that releases at scope exit, also when the body throws", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const lock = new Lock();
     await assert.rejects(async () => {
       using _ = await lock.lock();
@@ -226,7 +226,7 @@ Deno.test("Lock.lock() returns a guard that releases at scope exit, also when th
 });
 
 Deno.test("Lock.lock() cancelled while waiting returns no guard and holds nothing", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const lock = new Lock();
     await lock.acquire();
     const t = createTask(async () => {
@@ -242,7 +242,7 @@ Deno.test("Lock.lock() cancelled while waiting returns no guard and holds nothin
 });
 
 Deno.test("Lock.toString() shows the state and the waiters", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const lock = new Lock();
     assert.equal(String(lock), "Lock(unlocked)");
     await lock.acquire();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createTask } from "../task/mod.ts";
 import { PriorityQueue } from "./priority_queue.ts";
-import { runVirtual, ticks } from "./_test_util.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 
 Deno.test("PriorityQueue returns the smallest number first", () => {
   const q = new PriorityQueue<number>();
@@ -55,7 +55,7 @@ Deno.test("PriorityQueue with a compare function orders by it", () => {
 });
 
 Deno.test("PriorityQueue bounded: a waiting putter gets in when an item is taken", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new PriorityQueue<number>(2);
     q.putNowait(5);
     q.putNowait(3);
@@ -91,7 +91,7 @@ Deno.test("PriorityQueue.shutdown(true) drops every item", () => {
 });
 
 Deno.test("PriorityQueue hands an item to a waiting getter at once", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new PriorityQueue<number>();
     const t = createTask(() => q.get());
     await ticks();

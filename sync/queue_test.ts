@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { CancelledError, createTask, sleep } from "../task/mod.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./mod.ts";
 import { Queue } from "./queue.ts";
-import { runVirtual, ticks } from "./_test_util.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 
 Deno.test("Queue() refuses a fractional maxsize and treats 0 or less as unbounded", () => {
   assert.throws(() => new Queue(1.5), RangeError);
@@ -33,7 +33,7 @@ Deno.test("Queue.putNowait() throws QueueFull at maxsize", () => {
 });
 
 Deno.test("Queue.get() waits for an item and getters are served in FIFO order", async () => {
-  const got = await runVirtual(async () => {
+  const got = await vrun(async () => {
     const q = new Queue<number>();
     const got: string[] = [];
     const tasks = ["a", "b", "c"].map((name) =>
@@ -49,7 +49,7 @@ Deno.test("Queue.get() waits for an item and getters are served in FIFO order", 
 });
 
 Deno.test("Queue.put() waits while full and putters get in in FIFO order", async () => {
-  const got = await runVirtual(async () => {
+  const got = await vrun(async () => {
     const q = new Queue<number>(1);
     q.putNowait(0);
     const tasks = [1, 2, 3].map((n) => createTask(() => q.put(n)));
@@ -67,7 +67,7 @@ Deno.test("Queue.put() waits while full and putters get in in FIFO order", async
 });
 
 Deno.test("Queue.putNowait() by a newcomer does not overtake waiting putters", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<number>(1);
     q.putNowait(1);
     const t = createTask(() => q.put(2));
@@ -81,7 +81,7 @@ Deno.test("Queue.putNowait() by a newcomer does not overtake waiting putters", a
 
 Deno.test("Queue.get() cancelled while waiting loses no item", async () => {
   // CPython's test_get_cancelled_race.
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<string>();
     const a = createTask(() => q.get());
     const b = createTask(() => q.get());
@@ -95,7 +95,7 @@ Deno.test("Queue.get() cancelled while waiting loses no item", async () => {
 });
 
 Deno.test("Queue.get() cancelled after the hand-over still returns the item", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<string>();
     const seen: string[] = [];
     const a = createTask(async () => {
@@ -112,7 +112,7 @@ Deno.test("Queue.get() cancelled after the hand-over still returns the item", as
 
 Deno.test("Queue.put() cancelled while waiting never inserts its item", async () => {
   // CPython's test_put_cancelled_race.
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<string>(1);
     q.putNowait("first");
     const a = createTask(() => q.put("cancelled"));
@@ -128,7 +128,7 @@ Deno.test("Queue.put() cancelled while waiting never inserts its item", async ()
 });
 
 Deno.test("Queue.get() and put() with a signal reject with its reason and change nothing", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<number>(1);
     const reason = new Error("aborted");
     await assert.rejects(
@@ -160,7 +160,7 @@ Deno.test("Queue.get() and put() with a signal reject with its reason and change
 });
 
 Deno.test("Queue.join() waits until taskDone() was called for every item", async () => {
-  const log = await runVirtual(async () => {
+  const log = await vrun(async () => {
     const q = new Queue<number>();
     const log: string[] = [];
     q.putNowait(1);
@@ -194,7 +194,7 @@ Deno.test("Queue.taskDone() called more times than items were put throws RangeEr
 });
 
 Deno.test("Queue.join() with a signal rejects with its reason", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<number>();
     q.putNowait(1);
     const reason = new Error("stop joining");
@@ -211,7 +211,7 @@ Deno.test("Queue.join() with a signal rejects with its reason", async () => {
 });
 
 Deno.test("Queue.shutdown() lets gets drain the queue, then throws QueueShutDown everywhere", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<number>();
     q.putNowait(1);
     q.putNowait(2);
@@ -227,7 +227,7 @@ Deno.test("Queue.shutdown() lets gets drain the queue, then throws QueueShutDown
 });
 
 Deno.test("Queue.shutdown() wakes blocked getters and putters with QueueShutDown; putters insert nothing", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const empty = new Queue<number>();
     const getter = createTask(() => empty.get());
     const full = new Queue<number>(1);
@@ -244,7 +244,7 @@ Deno.test("Queue.shutdown() wakes blocked getters and putters with QueueShutDown
 });
 
 Deno.test("Queue.shutdown(true) drops the items, counts them done and unblocks join()", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<number>();
     q.putNowait(1);
     q.putNowait(2);
@@ -264,7 +264,7 @@ Deno.test("Queue.shutdown(true) drops the items, counts them done and unblocks j
 });
 
 Deno.test("Queue async iteration gets items until the queue is shut down and empty", async () => {
-  const got = await runVirtual(async () => {
+  const got = await vrun(async () => {
     const q = new Queue<number>(1);
     const consumer = createTask(async () => {
       const got: number[] = [];
@@ -283,7 +283,7 @@ Deno.test("Queue async iteration gets items until the queue is shut down and emp
 });
 
 Deno.test("Queue async iteration cancelled while waiting loses no item", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<number>();
     const consumer = createTask(async () => {
       for await (const _ of q) throw new Error("unreachable");
@@ -297,7 +297,7 @@ Deno.test("Queue async iteration cancelled while waiting loses no item", async (
 });
 
 Deno.test("Queue.toString() shows size, waiters, unfinished items and shutdown", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<number>(1);
     assert.equal(String(q), "Queue(maxsize=1, size=0)");
     const g = createTask(() => q.get());

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { CancelledError, createTask, sleep } from "../task/mod.ts";
 import { BoundedSemaphore } from "./bounded_semaphore.ts";
 import { Semaphore } from "./semaphore.ts";
-import { runVirtual, ticks } from "./_test_util.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 
 Deno.test("Semaphore() refuses a negative or fractional value", () => {
   assert.throws(() => new Semaphore(-1), RangeError);
@@ -12,7 +12,7 @@ Deno.test("Semaphore() refuses a negative or fractional value", () => {
 });
 
 Deno.test("Semaphore.acquire() takes permits and locked() is true when none is left", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const sem = new Semaphore(2);
     assert.equal(await sem.acquire(), true);
     assert.equal(sem.value, 1);
@@ -35,7 +35,7 @@ Deno.test("Semaphore.release() without waiters grows value past the initial one"
 
 Deno.test("Semaphore serves waiters in FIFO order and a newcomer does not overtake them", async () => {
   // CPython's test_acquire_fifo_order_2 and _3.
-  const order = await runVirtual(async () => {
+  const order = await vrun(async () => {
     const sem = new Semaphore(1);
     const order: string[] = [];
     await sem.acquire();
@@ -62,7 +62,7 @@ Deno.test("Semaphore serves waiters in FIFO order and a newcomer does not overta
 });
 
 Deno.test("Semaphore.acquire() cancelled while waiting loses no permit", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const sem = new Semaphore(1);
     await sem.acquire();
     const b = createTask(() => sem.acquire());
@@ -80,7 +80,7 @@ Deno.test("Semaphore.acquire() cancelled while waiting loses no permit", async (
 
 Deno.test("Semaphore waiters all cancelled before a release leave the permit free", async () => {
   // CPython's test_acquire_no_hang / test_acquire_cancel_before_awoken.
-  await runVirtual(async () => {
+  await vrun(async () => {
     const sem = new Semaphore(0);
     const waiters = [1, 2, 3].map(() => createTask(() => sem.acquire()));
     await ticks();
@@ -93,7 +93,7 @@ Deno.test("Semaphore waiters all cancelled before a release leave the permit fre
 });
 
 Deno.test("Semaphore waiter cancelled after the hand-over keeps the permit until it releases", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const sem = new Semaphore(1);
     await sem.acquire();
     const b = createTask(async () => {
@@ -110,7 +110,7 @@ Deno.test("Semaphore waiter cancelled after the hand-over keeps the permit until
 });
 
 Deno.test("Semaphore.acquire() with an aborted signal rejects even when a permit is free", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const sem = new Semaphore(3);
     const reason = new Error("no");
     await assert.rejects(
@@ -122,7 +122,7 @@ Deno.test("Semaphore.acquire() with an aborted signal rejects even when a permit
 });
 
 Deno.test("Semaphore.acquire() aborted while waiting rejects with the reason and loses no permit", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const sem = new Semaphore(0);
     const controller = new AbortController();
     const reason = new Error("timeout");
@@ -136,7 +136,7 @@ Deno.test("Semaphore.acquire() aborted while waiting rejects with the reason and
 });
 
 Deno.test("Semaphore.lock() guard gives the permit back at scope exit", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const sem = new Semaphore(2);
     {
       using _a = await sem.lock();
@@ -148,7 +148,7 @@ Deno.test("Semaphore.lock() guard gives the permit back at scope exit", async ()
 });
 
 Deno.test("Semaphore.toString() shows value and waiters", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const sem = new Semaphore(0);
     const t = createTask(() => sem.acquire());
     await ticks();
@@ -163,7 +163,7 @@ Deno.test("Semaphore.toString() shows value and waiters", async () => {
 });
 
 Deno.test("BoundedSemaphore.release() past the initial value throws RangeError and changes nothing", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const sem = new BoundedSemaphore(2);
     assert.throws(() => sem.release(), RangeError);
     assert.equal(sem.value, 2);
@@ -178,7 +178,7 @@ Deno.test("BoundedSemaphore.release() past the initial value throws RangeError a
 });
 
 Deno.test("BoundedSemaphore.release() hands the permit to a waiter", async () => {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const sem = new BoundedSemaphore(1);
     await sem.acquire();
     const t = createTask(() => sem.acquire());

@@ -32,7 +32,7 @@ import { Lock } from "./lock.ts";
 import { Queue } from "./queue.ts";
 import { Semaphore } from "./semaphore.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { runVirtual, ticks } from "./_test_util.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 
 function envNumber(name: string): number | undefined {
   try {
@@ -175,7 +175,7 @@ async function runLockProgram(
   free: (p: LockLike) => number,
   program: LockCmd[][],
 ): Promise<void> {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const p = make();
     const crowd = new Crowd();
     let holders = 0;
@@ -402,7 +402,7 @@ const queueProgram = fc.record({
 async function runQueueProgram(
   { maxsize, steps }: { maxsize: number; steps: QueueCmd[][] },
 ): Promise<void> {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const q = new Queue<number>(maxsize);
     const crowd = new Crowd();
     let nextItem = 0;
@@ -573,7 +573,7 @@ const condCmd: fc.Arbitrary<CondCmd> = fc.oneof(
 );
 
 async function runConditionProgram(program: CondCmd[]): Promise<void> {
-  await runVirtual(async () => {
+  await vrun(async () => {
     const cond = new Condition();
     const crowd = new Crowd();
     let holders = 0;
@@ -737,7 +737,7 @@ Deno.test("Barrier under random wait/cancel/abort/reset hands out each index onc
         maxLength: 25,
       }),
       async (parties, steps) => {
-        await runVirtual(async () => {
+        await vrun(async () => {
           const barrier = new Barrier(parties);
           const crowd = new Crowd();
           const counts = new Array<number>(parties).fill(0);

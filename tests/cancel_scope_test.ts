@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { EventLoop, getRunningLoop, VirtualClock } from "../loop/mod.ts";
+import { EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { run } from "../task/mod.ts";
 import {
   CancelledError,
@@ -24,14 +24,7 @@ import {
 } from "../task/mod.ts";
 import { Condition, Event, Lock, Queue } from "../sync/mod.ts";
 import { StreamReader } from "../io/mod.ts";
-
-function vrun<T>(main: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  return run(main, { clock: new VirtualClock(), handleSigint: false });
-}
-
-function now(): number {
-  return getRunningLoop().time();
-}
+import { now, vrun } from "../task/_test_util.ts";
 
 function names(results: PromiseSettledResult<unknown>[]): unknown[] {
   return results.map((r) =>
