@@ -10,6 +10,7 @@ import { Future } from "../task/future.ts";
 import { createTask, type Task } from "../task/task.ts";
 import { type Pump, pumpReadable, writableSink } from "./_pump.ts";
 import { invalidSignal, signalNumber } from "./_signals.ts";
+import { mergedStderr } from "./_stdio.ts";
 import { checkSignal, waitOn } from "./_wait.ts";
 import { StreamReader } from "./stream_reader.ts";
 import { StreamWriter } from "./stream_writer.ts";
@@ -114,7 +115,9 @@ export class Process implements AsyncDisposable {
     }
     this.stdin = stdin;
     this.stdout = this.#pipe(() => child.stdout, limit);
-    this.stderr = this.#pipe(() => child.stderr, limit);
+    this.stderr = (options as { [mergedStderr]?: boolean })[mergedStderr]
+      ? null
+      : this.#pipe(() => child.stderr, limit);
     this.#exited = child.status.then((status) => {
       const signal = status.signal === null
         ? null
