@@ -9,8 +9,8 @@
 export interface Peer extends AsyncDisposable {
   /** The port it listens on (or the first line's number). */
   readonly port: number;
-  /** Lines it printed after the first one, so far (read by `lines()`). */
-  lines(): Promise<string[]>;
+  /** Waits for the peer to exit by itself; the lines after the first. */
+  finished(): Promise<string[]>;
 }
 
 let python: Promise<string | null> | undefined;
@@ -93,9 +93,14 @@ export async function startPeer(cmd: string, args: string[]): Promise<Peer> {
       text += value;
     }
   })();
+  const lines = () => text.split("\n").filter((l) => l !== "");
   return {
     port,
-    lines: () => Promise.resolve(text.split("\n").filter((l) => l !== "")),
+    finished: async () => {
+      await child.status;
+      await rest;
+      return lines();
+    },
     [Symbol.asyncDispose]: async () => {
       try {
         child.kill("SIGKILL");

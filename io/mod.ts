@@ -70,3 +70,5 @@ export * from "./create_subprocess_exec.ts";
 export * from "./create_subprocess_shell.ts";
 export * from "./process.ts";
 export * from "./copy_file.ts";
+export * from "./datagram_endpoint.ts";
+export * from "./create_datagram_endpoint.ts";

@@ -132,17 +132,17 @@ Deno.test("StreamWriter.startTls() while a read waits throws and leaves the conn
 Deno.test("StreamWriter.startTls() refuses TLS connections, Unix sockets and a second upgrade", async () => {
   const path = "/tmp/aio-test-io-5.sock";
   await run(async () => {
-    await using tls = await startServer(async (r) => {
+    await using tlsServer = await startServer(async (r) => {
       await r.read();
     }, { port: 0, tls: { cert, key } });
     const [, w1] = await openConnection({
-      port: tls.port,
+      port: tlsServer.port,
       tls: { caCerts: [cert] },
     });
     await assert.rejects(w1.startTls(), /not a plain TCP connection/);
     await w1[Symbol.asyncDispose]();
 
-    await using unix = await startUnixServer(async (r) => {
+    await using _unix = await startUnixServer(async (r) => {
       await r.read();
     }, { path });
     const [, w2] = await openUnixConnection(path);
