@@ -113,6 +113,18 @@ const WORKLOADS: Workload[] = [
     variants: [],
     denoFlags: ["--v8-flags=--expose-gc"],
   },
+  {
+    name: "idle",
+    full: { n: 5_000 },
+    quick: { n: 200 },
+    variants: [],
+    denoFlags: [
+      "--allow-net=127.0.0.1",
+      "--allow-run",
+      "--allow-read",
+      "--v8-flags=--expose-gc",
+    ],
+  },
 ];
 
 const rate = (s: Sample): number => s.n! / s.ms! * 1000;
@@ -241,6 +253,25 @@ function rows(size: "full" | "quick"): Row[] {
       targetRaw: 1.5,
       targetPy: 1,
       chart: true,
+    },
+    {
+      label: `idle (${count(p("idle"))} idle connections), per connection`,
+      short: "idle conns",
+      workload: "idle",
+      value: (s) => s.bytes!,
+      format: formatBytes,
+      higherIsBetter: false,
+      targetPy: 1,
+      chart: true,
+    },
+    {
+      label: "idle, resident set per connection",
+      short: "idle rss",
+      workload: "idle",
+      value: (s) => s.rss!,
+      format: formatBytes,
+      higherIsBetter: false,
+      chart: false,
     },
   ];
 }
@@ -633,7 +664,9 @@ function targetTable(figs: Figures[]): string {
   };
   return markdownTable(
     ["workload", "target aio/raw", "target aio/asyncio"],
-    figs.filter((f) => f.row.targetRaw !== undefined).map((f) => [
+    figs.filter((f) =>
+      f.row.targetRaw !== undefined || f.row.targetPy !== undefined
+    ).map((f) => [
       f.row.short,
       cell(f.vsRaw, f.row.targetRaw, f.row.higherIsBetter),
       cell(
@@ -729,7 +762,7 @@ ratio of the medians shown: the machine's load drifts over minutes.${
 
 ![ratios](ratios.svg)
 
-## Targets (from issue 7)
+## Targets (from issues 7 and 11)
 
 ${targetTable(figs)}
 ${variants.length > 0 ? `\n## Other baselines\n\n${variants.join("\n")}\n` : ""}
@@ -743,7 +776,8 @@ ${variants.length > 0 ? `\n## Other baselines\n\n${variants.join("\n")}\n` : ""}
   promises with \`await null\` inside (lock); a binary heap of deadlines on one
   host \`setTimeout\` (timers); \`Deno.listen\`/\`Deno.connect\` with the
   sockets' own \`read\`/\`write\` (echo); pending async functions awaiting one
-  promise (memory).
+  promise (memory); \`Deno.listen\` and a pending \`read\` into a 256-byte
+  buffer per connection (idle).
 - **asyncio**: CPython's asyncio with its default event loop
   (\`bench/py/<workload>.py\`), the same parameters and the same checks.
 
@@ -753,7 +787,11 @@ fired once and none early, every echo matched, every idle task finished with
 its own value) and a failed check fails the run. Memory is the V8 heap
 (\`Deno.memoryUsage().heapUsed\` after a full GC, \`--expose-gc\`) and, for
 Python, \`tracemalloc\`'s traced memory, before and after the tasks block,
-divided by their number. Timer lateness counts from each timer's deadline, so
+divided by their number. Idle connections are measured the same way (heap
+plus external memory, the \`ArrayBuffer\`s, for Deno), before the clients
+connect and once each of them sent a line, got it back and every handler
+waits in \`read()\`, divided by the number of connections; the clients run in
+a process of their own. Timer lateness counts from each timer's deadline, so
 it includes the time the program takes to schedule all the timers: a timer
 due before that loop ends fires late by the rest of it, in every column.
 

@@ -8,8 +8,9 @@
  * - `aio`: `startServer()`; the handler echoes a line (`readLine()`,
  *   `write()`, `drain()`), then waits in `read()` until EOF.
  * - `raw`: the floor, `Deno.listen()` and an async function per
- *   connection that reads the line into a 1 KiB buffer, writes it back
- *   and waits in `read()` on the same buffer until EOF.
+ *   connection that reads the line into a 256-byte buffer (the size of
+ *   aio's read on a quiet connection), writes it back and waits in
+ *   `read()` on the same buffer until EOF.
  *
  * The figure is the JS heap plus external memory (the `ArrayBuffer`s) after
  * a full GC, measured before the clients connect and once they are all
@@ -119,7 +120,7 @@ async function measure(
   } else if (impl === "raw") {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const serve = async (conn: Deno.Conn): Promise<void> => {
-      const buf = new Uint8Array(1024);
+      const buf = new Uint8Array(256);
       try {
         let got = 0;
         while (got === 0 || buf[got - 1] !== 10) {

@@ -5,8 +5,11 @@
  * The pump reads when a read waits for data (pull), and reads ahead on its
  * own only while large reads come back full (a bulk transfer). A socket
  * read holds its buffer until data arrives, so the size of a read follows
- * the traffic: `PROBE` bytes after a short read (all an idle connection
- * holds), four times more after each full one, up to `READ_MAX`. With
+ * the traffic: sixteen times more after each full one, up to `READ_MAX`;
+ * `PROBE` bytes after a short read of less than `READ_AHEAD` (all an idle
+ * connection holds); the same size after a larger short one (a stream
+ * that paused: a connection that goes quiet right then keeps that read's
+ * buffer until its peer sends again). With
  * nobody reading, no socket read is pending, which is also what lets
  * `startTls()` take the connection over: Deno refuses to upgrade a
  * connection with a read in flight, and cannot cancel one.
@@ -196,7 +199,14 @@ class Transport implements ReaderSource, WriteSink {
     const size = this.#size;
     const full = n === size;
     this.#ahead = full && size >= READ_AHEAD;
-    this.#size = full ? Math.min(size * 4, READ_MAX) : PROBE;
+    // A short read: the peer paused. After a small one the connection may
+    // well be quiet for long: read small. After a large one more is likely
+    // on its way: keep the size.
+    this.#size = full
+      ? Math.min(size * 16, READ_MAX)
+      : n >= READ_AHEAD
+      ? size
+      : PROBE;
     this.#readMore();
   }
 

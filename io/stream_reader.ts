@@ -174,10 +174,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * read into (no copy); the bytes count once committed.
    */
   [reserve](n: number): Uint8Array {
+    const length = this.#buf.length;
     if (
-      this.#end === this.#start &&
-      (this.#viewed || this.#buf.length < n ||
-        this.#buf.length > SHRINK * n)
+      this.#end === this.#start && (length > SHRINK * n || length < n)
     ) {
       // Empty: start over with storage of the size asked for, so that an
       // idle connection (a small read waiting) holds a small buffer, not

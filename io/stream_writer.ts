@@ -117,7 +117,10 @@ const GATHER = 64 * 1024;
 const STAGE = 64 * 1024;
 /** See {@linkcode STAGE}. */
 const SMALL_STAGE = 4 * 1024;
-/** Free staging buffers kept: 1 MiB of each size at most. */
+/**
+ * Free staging buffers kept: 1 MiB of each size at most (many connections
+ * writing at once each hold one until the system took their bytes).
+ */
 const POOLS: Record<number, { free: Uint8Array[]; max: number }> = {
   [STAGE]: { free: [], max: 16 },
   [SMALL_STAGE]: { free: [], max: 256 },
@@ -318,23 +321,36 @@ export class StreamWriter implements AsyncDisposable {
     }
     const n = typeof data === "string" ? -1 : data.length;
     if (n === 0 || data === "") return;
-    if (this.#reuse && n > 0 && n <= STAGE) {
-      // Copy into a staging buffer (no allocation once the pools are warm);
-      // writes made while the sink is busy are sent together.
-      if (this.#tail !== null && this.#tailUsed + n > this.#tail.length) {
+    const tail = this.#tail;
+    if (tail !== null && n > 0 && this.#tailUsed + n <= tail.length) {
+      // Writes made while the sink is busy are sent together.
+      tail.set(data as Uint8Array, this.#tailUsed);
+      this.#tailUsed += n;
+      this.#size += n;
+    } else if (
+      this.#reuse && n > 0 &&
+      (n <= SMALL_STAGE ||
+        (n <= STAGE &&
+          (n >= STAGE / 4 || this.#flushing || this.#bigTail)))
+    ) {
+      // Copy into a staging buffer from the shared pools: no allocation
+      // once they are warm. A small one first; large ones once writes
+      // pile up behind a busy sink.
+      if (tail !== null) {
         this.#seal();
         this.#bigTail = true;
       }
-      if (this.#tail === null) {
-        this.#tail = takeStage(
-          this.#bigTail || n > SMALL_STAGE ? STAGE : SMALL_STAGE,
-        );
-        this.#tailUsed = 0;
-      }
-      this.#tail.set(data as Uint8Array, this.#tailUsed);
-      this.#tailUsed += n;
+      const stage = takeStage(
+        this.#bigTail || n > SMALL_STAGE ? STAGE : SMALL_STAGE,
+      );
+      stage.set(data as Uint8Array, 0);
+      this.#tail = stage;
+      this.#tailUsed = n;
       this.#size += n;
     } else {
+      // Text, or a mid-sized write to an idle sink: a copy of its size
+      // (many connections doing this at once would drain the pool of
+      // large buffers, and allocate 64 KiB each).
       const bytes = typeof data === "string"
         ? encoder.encode(data)
         : data.slice();

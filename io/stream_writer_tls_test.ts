@@ -50,7 +50,7 @@ Deno.test(
   },
   async () => {
     await using peer = await startPeer(python!, [
-      new URL("starttls_server.py", testdata).pathname,
+      new URL("starttls_now_server.py", testdata).pathname,
     ]);
     const got = await run(async () => {
       const [r, w] = await openConnection({ port: peer.port });

@@ -1,9 +1,9 @@
 """A STARTTLS server on CPython's asyncio, for io/stream_writer_tls_test.ts.
 
-Prints its port, then serves until killed. Each connection sends one line
-in clear: "STARTTLS\\n" gets "OK\\n" in clear, then TLS starts (server side,
-StreamWriter.start_tls); "STARTTLS-NOW\\n" starts TLS at once, no reply.
-Over TLS, each line comes back upper-cased after the TLS version."""
+Prints its port, then serves until killed. Each connection sends
+"STARTTLS\\n" in clear and gets "OK\\n" in clear, then TLS starts (server
+side, StreamWriter.start_tls). Over TLS, each line comes back upper-cased
+after the TLS version."""
 
 import asyncio
 import os
@@ -16,12 +16,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 async def handle(reader, writer):
     try:
         line = await reader.readline()
-        if line == b"STARTTLS\n":
-            writer.write(b"OK\n")
-            await writer.drain()
-        elif line != b"STARTTLS-NOW\n":
+        if line != b"STARTTLS\n":
             writer.write(b"ERR expected STARTTLS\n")
             return
+        writer.write(b"OK\n")
+        await writer.drain()
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(os.path.join(HERE, "cert.pem"), os.path.join(HERE, "key.pem"))
         await writer.start_tls(ctx)
