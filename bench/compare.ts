@@ -23,6 +23,7 @@
  * @module
  */
 
+import { findPython, type Python } from "./_python.ts";
 import { quantile } from "./_util.ts";
 
 const BENCH = new URL(".", import.meta.url);
@@ -116,7 +117,7 @@ const WORKLOADS: Workload[] = [
   {
     name: "idle",
     full: { n: 5_000 },
-    quick: { n: 200 },
+    quick: { n: 1_000 },
     variants: [],
     denoFlags: [
       "--allow-net=127.0.0.1",
@@ -323,63 +324,6 @@ function parseOptions(args: readonly string[]): Options {
 
 // ---------------------------------------------------------------------------
 // Python and the machine
-
-interface Python {
-  path: string;
-  version: string;
-}
-
-async function pythonVersion(path: string): Promise<number[] | null> {
-  try {
-    const out = await new Deno.Command(path, {
-      args: ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!out.success) return null;
-    const text = new TextDecoder().decode(out.stdout).trim();
-    const parts = text.split(".").map(Number);
-    return parts.length === 3 && parts.every(Number.isInteger) ? parts : null;
-  } catch {
-    return null;
-  }
-}
-
-async function findPython(): Promise<Python | null> {
-  const forced = Deno.env.get("AIO_BENCH_PYTHON");
-  const candidates = forced !== undefined ? [forced] : [
-    "python3.14",
-    "python3.13",
-    "python3.12",
-    "python3.11",
-  ];
-  if (forced === undefined) {
-    const home = Deno.env.get("HOME") ?? "";
-    const root = Deno.env.get("PYENV_ROOT") ?? `${home}/.pyenv`;
-    try {
-      for (const entry of Deno.readDirSync(`${root}/versions`)) {
-        if (/^3\.\d+\.\d+$/.test(entry.name)) {
-          candidates.push(`${root}/versions/${entry.name}/bin/python3`);
-        }
-      }
-    } catch {
-      // No pyenv.
-    }
-    candidates.push("python3");
-  }
-  let best: { path: string; v: number[] } | null = null;
-  for (const path of candidates) {
-    const v = await pythonVersion(path);
-    if (v === null || v[0] !== 3 || v[1]! < 8) continue;
-    if (
-      best === null || v[1]! > best.v[1]! ||
-      (v[1] === best.v[1] && v[2]! > best.v[2]!)
-    ) {
-      best = { path, v };
-    }
-  }
-  return best && { path: best.path, version: best.v.join(".") };
-}
 
 interface Machine {
   cpu: string;
