@@ -232,6 +232,35 @@ export class Server implements AsyncDisposable {
   }
 
   /**
+   * A short description for reports: `Server(127.0.0.1:8080)`.
+   *
+   * @returns The description.
+   *
+   * @example Describe a server
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   await using server = await startServer(() => {}, { port: 0 });
+   *   assert.equal(String(server), `Server(127.0.0.1:${server.port})`);
+   * });
+   * ```
+   */
+  toString(): string {
+    const addr = this.#addrs[0];
+    const where = addr === undefined
+      ? "?"
+      : "hostname" in addr
+      ? `${addr.hostname}:${addr.port}`
+      : "path" in addr
+      ? addr.path
+      : addr.transport;
+    return `Server(${where})`;
+  }
+
+  /**
    * Whether the server accepts connections (until `close()`).
    *
    * @returns `true` while serving.

@@ -288,7 +288,8 @@ export class StreamWriter implements AsyncDisposable {
    * starts sending it. Does not wait: call `drain()` for backpressure.
    *
    * @param data The bytes or text.
-   * @throws {Error} If the writer is closing or `writeEof()` was called.
+   * @throws {Error} If the writer is closing, `writeEof()` was called, or
+   * `startTls()` is in progress.
    * @throws {unknown} The error a previous write failed with (a reset
    * connection, for example).
    *
