@@ -23,6 +23,7 @@
  * @module
  */
 
+import { findPython, type Python } from "./_python.ts";
 import { quantile } from "./_util.ts";
 
 const BENCH = new URL(".", import.meta.url);
@@ -112,6 +113,18 @@ const WORKLOADS: Workload[] = [
     quick: { n: 2_000 },
     variants: [],
     denoFlags: ["--v8-flags=--expose-gc"],
+  },
+  {
+    name: "idle",
+    full: { n: 5_000 },
+    quick: { n: 1_000 },
+    variants: [],
+    denoFlags: [
+      "--allow-net=127.0.0.1",
+      "--allow-run",
+      "--allow-read",
+      "--v8-flags=--expose-gc",
+    ],
   },
 ];
 
@@ -242,6 +255,25 @@ function rows(size: "full" | "quick"): Row[] {
       targetPy: 1,
       chart: true,
     },
+    {
+      label: `idle (${count(p("idle"))} idle connections), per connection`,
+      short: "idle conns",
+      workload: "idle",
+      value: (s) => s.bytes!,
+      format: formatBytes,
+      higherIsBetter: false,
+      targetPy: 1,
+      chart: true,
+    },
+    {
+      label: "idle, resident set per connection",
+      short: "idle rss",
+      workload: "idle",
+      value: (s) => s.rss!,
+      format: formatBytes,
+      higherIsBetter: false,
+      chart: false,
+    },
   ];
 }
 
@@ -292,63 +324,6 @@ function parseOptions(args: readonly string[]): Options {
 
 // ---------------------------------------------------------------------------
 // Python and the machine
-
-interface Python {
-  path: string;
-  version: string;
-}
-
-async function pythonVersion(path: string): Promise<number[] | null> {
-  try {
-    const out = await new Deno.Command(path, {
-      args: ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!out.success) return null;
-    const text = new TextDecoder().decode(out.stdout).trim();
-    const parts = text.split(".").map(Number);
-    return parts.length === 3 && parts.every(Number.isInteger) ? parts : null;
-  } catch {
-    return null;
-  }
-}
-
-async function findPython(): Promise<Python | null> {
-  const forced = Deno.env.get("AIO_BENCH_PYTHON");
-  const candidates = forced !== undefined ? [forced] : [
-    "python3.14",
-    "python3.13",
-    "python3.12",
-    "python3.11",
-  ];
-  if (forced === undefined) {
-    const home = Deno.env.get("HOME") ?? "";
-    const root = Deno.env.get("PYENV_ROOT") ?? `${home}/.pyenv`;
-    try {
-      for (const entry of Deno.readDirSync(`${root}/versions`)) {
-        if (/^3\.\d+\.\d+$/.test(entry.name)) {
-          candidates.push(`${root}/versions/${entry.name}/bin/python3`);
-        }
-      }
-    } catch {
-      // No pyenv.
-    }
-    candidates.push("python3");
-  }
-  let best: { path: string; v: number[] } | null = null;
-  for (const path of candidates) {
-    const v = await pythonVersion(path);
-    if (v === null || v[0] !== 3 || v[1]! < 8) continue;
-    if (
-      best === null || v[1]! > best.v[1]! ||
-      (v[1] === best.v[1] && v[2]! > best.v[2]!)
-    ) {
-      best = { path, v };
-    }
-  }
-  return best && { path: best.path, version: best.v.join(".") };
-}
 
 interface Machine {
   cpu: string;
@@ -633,7 +608,9 @@ function targetTable(figs: Figures[]): string {
   };
   return markdownTable(
     ["workload", "target aio/raw", "target aio/asyncio"],
-    figs.filter((f) => f.row.targetRaw !== undefined).map((f) => [
+    figs.filter((f) =>
+      f.row.targetRaw !== undefined || f.row.targetPy !== undefined
+    ).map((f) => [
       f.row.short,
       cell(f.vsRaw, f.row.targetRaw, f.row.higherIsBetter),
       cell(
@@ -729,7 +706,7 @@ ratio of the medians shown: the machine's load drifts over minutes.${
 
 ![ratios](ratios.svg)
 
-## Targets (from issue 7)
+## Targets (from issues 7 and 11)
 
 ${targetTable(figs)}
 ${variants.length > 0 ? `\n## Other baselines\n\n${variants.join("\n")}\n` : ""}
@@ -743,7 +720,8 @@ ${variants.length > 0 ? `\n## Other baselines\n\n${variants.join("\n")}\n` : ""}
   promises with \`await null\` inside (lock); a binary heap of deadlines on one
   host \`setTimeout\` (timers); \`Deno.listen\`/\`Deno.connect\` with the
   sockets' own \`read\`/\`write\` (echo); pending async functions awaiting one
-  promise (memory).
+  promise (memory); \`Deno.listen\` and a pending \`read\` into a 256-byte
+  buffer per connection (idle).
 - **asyncio**: CPython's asyncio with its default event loop
   (\`bench/py/<workload>.py\`), the same parameters and the same checks.
 
@@ -753,7 +731,11 @@ fired once and none early, every echo matched, every idle task finished with
 its own value) and a failed check fails the run. Memory is the V8 heap
 (\`Deno.memoryUsage().heapUsed\` after a full GC, \`--expose-gc\`) and, for
 Python, \`tracemalloc\`'s traced memory, before and after the tasks block,
-divided by their number. Timer lateness counts from each timer's deadline, so
+divided by their number. Idle connections are measured the same way (heap
+plus external memory, the \`ArrayBuffer\`s, for Deno), before the clients
+connect and once each of them sent a line, got it back and every handler
+waits in \`read()\`, divided by the number of connections; the clients run in
+a process of their own. Timer lateness counts from each timer's deadline, so
 it includes the time the program takes to schedule all the timers: a timer
 due before that loop ends fires late by the rest of it, in every column.
 

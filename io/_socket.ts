@@ -1,14 +1,44 @@
 /**
  * Private: a Deno connection as a `StreamReader` (fed by a read pump) and a
  * `StreamWriter` (over the connection), like asyncio's transport + protocol.
+ *
+ * The pump reads when a read waits for data (pull), and reads ahead on its
+ * own only while large reads come back full (a bulk transfer). A socket
+ * read holds its buffer until data arrives, so the size of a read follows
+ * the traffic: sixteen times more after each full one, up to `READ_MAX`;
+ * `PROBE` bytes after a short read of less than `READ_AHEAD` (all an idle
+ * connection holds); the same size after a larger short one (a stream
+ * that paused: a connection that goes quiet right then keeps that read's
+ * buffer until its peer sends again). With
+ * nobody reading, no socket read is pending, which is also what lets
+ * `startTls()` take the connection over: Deno refuses to upgrade a
+ * connection with a read in flight, and cannot cancel one.
+ *
+ * One object per connection (`Transport`) is the reader's source and the
+ * writer's sink, with its methods on the prototype: an idle connection
+ * costs a few objects, not a dozen closures.
  */
 
-import { attachSource, commit, reserve } from "./_source.ts";
+import {
+  attachSource,
+  commit,
+  type ReaderSource,
+  reserve,
+  waiting,
+} from "./_source.ts";
 import { StreamReader } from "./stream_reader.ts";
-import { StreamWriter, type WriteSink } from "./stream_writer.ts";
+import {
+  type StartTlsOptions,
+  StreamWriter,
+  type WriteSink,
+} from "./stream_writer.ts";
 
-/** Bytes per socket read. */
-const READ_SIZE = 64 * 1024;
+/** Bytes of a read after a short one: what an idle connection holds. */
+const PROBE = 256;
+/** The largest socket read. */
+const READ_MAX = 64 * 1024;
+/** Reads at least this large that come back full make the pump read ahead. */
+const READ_AHEAD = 16 * 1024;
 
 /** What `connectionStreams` needs of a connection. */
 export interface ConnLike {
@@ -26,8 +56,8 @@ export interface ConnectionStreamsOptions {
   limit?: number | undefined;
   /** Whether the connection can half-close (not TLS). */
   halfClose?: boolean;
-  /** Called once the connection is closed and its pump has stopped. */
-  onClosed?: () => void;
+  /** Called with the writer once the connection is closed and its pump stopped. */
+  onClosed?: (writer: StreamWriter) => void;
 }
 
 /**
@@ -39,86 +69,215 @@ export function connectionStreams(
   conn: ConnLike,
   options: ConnectionStreamsOptions = {},
 ): [StreamReader, StreamWriter] {
-  const reader = new StreamReader({ limit: options.limit });
-  let paused = false;
-  let resume: (() => void) | null = null;
-  let closed = false;
-  reader[attachSource]({
-    pause: () => {
-      paused = true;
-    },
-    resume: () => {
-      paused = false;
-      const r = resume;
-      resume = null;
-      r?.();
-    },
-  });
-  const pumpDone = pump();
+  const transport = new Transport(conn, options);
+  return [transport.reader, transport.writer];
+}
 
-  async function pump(): Promise<void> {
+/** The reader's source and the writer's sink over one connection. */
+class Transport implements ReaderSource, WriteSink {
+  readonly reader: StreamReader;
+  readonly writer: StreamWriter;
+  readonly localAddr: Deno.Addr | null = null;
+  readonly remoteAddr: Deno.Addr | null = null;
+  readonly consumesChunks = true as const;
+  /** Half-close, when the connection can (set per instance). */
+  closeWrite: (() => Promise<void>) | undefined;
+  /** The TLS upgrade, for plain TCP connections (set per instance). */
+  startTls: ((options: StartTlsOptions) => Promise<void>) | undefined;
+  /** The connection in use: `startTls()` replaces it. */
+  #conn: ConnLike;
+  readonly #onClosed: ((writer: StreamWriter) => void) | undefined;
+  #paused = false;
+  #closed = false;
+  /** EOF or an error: no more reads. */
+  #ended = false;
+  /** `startTls()` is taking the connection over: no new reads. */
+  #upgrading = false;
+  /** The socket read in flight, if any. */
+  #reading: Promise<number | null> | null = null;
+  /** The size of the next read. */
+  #size = PROBE;
+  /** Read ahead, with nobody waiting (a bulk transfer). */
+  #ahead = false;
+  // The pump is callbacks, not an async loop: a pending read then costs
+  // one promise reaction, not a suspended frame (bound functions: no
+  // closure context either).
+  readonly #onRead: (n: number | null) => void;
+  readonly #onFail: (error: unknown) => void;
+
+  constructor(conn: ConnLike, options: ConnectionStreamsOptions) {
+    this.#conn = conn;
+    this.#onClosed = options.onClosed;
+    this.#onRead = this.#readDone.bind(this);
+    this.#onFail = this.#readFailed.bind(this);
     try {
-      for (;;) {
-        while (paused && !closed) {
-          await new Promise<void>((r) => (resume = r));
-        }
-        if (closed) break;
-        // Read straight into the reader's buffer: no copy.
-        const n = await conn.read(reader[reserve](READ_SIZE));
-        reader[commit](n ?? 0);
-        if (n === null) break;
-      }
-      reader.feedEof();
-    } catch (error) {
-      reader[commit](0);
-      try {
-        if (closed) reader.feedEof();
-        else reader.setException(error);
-      } catch {
-        // The loop is gone: nobody is reading any more.
-      }
+      this.localAddr = conn.localAddr ?? null;
+      this.remoteAddr = conn.remoteAddr ?? null;
+    } catch {
+      // Some connections have no addresses.
+    }
+    this.closeWrite =
+      options.halfClose !== false && conn.closeWrite !== undefined
+        ? this.#closeWrite
+        : undefined;
+    this.startTls = this.localAddr?.transport === "tcp" &&
+        typeof (conn as { handshake?: unknown }).handshake !== "function"
+      ? this.#startTls
+      : undefined;
+    this.reader = new StreamReader({ limit: options.limit });
+    this.reader[attachSource](this);
+    this.writer = new StreamWriter(this);
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#readMore();
+  }
+
+  pull(): void {
+    this.#readMore();
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < chunk.length) {
+      at += await this.#conn.write(at === 0 ? chunk : chunk.subarray(at));
     }
   }
 
-  let localAddr: Deno.Addr | null = null;
-  let remoteAddr: Deno.Addr | null = null;
-  try {
-    localAddr = conn.localAddr ?? null;
-    remoteAddr = conn.remoteAddr ?? null;
-  } catch {
-    // Some connections have no addresses.
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+    // A read in flight fails now; its callback (registered first) ends
+    // the reader.
+    await this.#reading?.then(ignore, ignore);
+    this.#end(undefined, false);
+    this.#onClosed?.(this.writer);
   }
-  const sink: WriteSink = {
-    write: async (chunk) => {
-      let at = 0;
-      while (at < chunk.length) {
-        at += await conn.write(at === 0 ? chunk : chunk.subarray(at));
-      }
-    },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      const r = resume;
-      resume = null;
-      r?.();
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-      await pumpDone;
-      options.onClosed?.();
-    },
-    localAddr,
-    remoteAddr,
-    consumesChunks: true,
-  };
-  if (options.halfClose !== false && conn.closeWrite !== undefined) {
-    const closeWrite = conn.closeWrite.bind(conn);
-    (sink as { closeWrite?: () => Promise<void> }).closeWrite = closeWrite;
+
+  #closeWrite(): Promise<void> {
+    return this.#conn.closeWrite!();
   }
-  return [reader, new StreamWriter(sink)];
+
+  /** Starts a socket read if one is wanted and none is in flight. */
+  #readMore(): void {
+    if (
+      this.#reading !== null || this.#ended || this.#closed || this.#upgrading
+    ) {
+      return;
+    }
+    const reader = this.reader;
+    if (!reader[waiting] && !(this.#ahead && !this.#paused)) return;
+    let read: Promise<number | null>;
+    try {
+      // Straight into the reader's buffer: no copy.
+      read = this.#conn.read(reader[reserve](this.#size));
+    } catch (error) {
+      this.#readFailed(error);
+      return;
+    }
+    this.#reading = read;
+    read.then(this.#onRead, this.#onFail);
+  }
+
+  #readDone(n: number | null): void {
+    this.#reading = null;
+    if (n === null) {
+      this.#end(undefined, false);
+      return;
+    }
+    this.reader[commit](n);
+    const size = this.#size;
+    const full = n === size;
+    this.#ahead = full && size >= READ_AHEAD;
+    // A short read: the peer paused. After a small one the connection may
+    // well be quiet for long: read small. After a large one more is likely
+    // on its way: keep the size.
+    this.#size = full
+      ? Math.min(size * 16, READ_MAX)
+      : n >= READ_AHEAD
+      ? size
+      : PROBE;
+    this.#readMore();
+  }
+
+  #readFailed(error: unknown): void {
+    this.#reading = null;
+    this.#end(error, !this.#closed);
+  }
+
+  /** Ends the reader: EOF, or `error` if `failed`. Once. */
+  #end(error: unknown, failed: boolean): void {
+    const reader = this.reader;
+    reader[commit](0);
+    if (this.#ended) return;
+    this.#ended = true;
+    try {
+      if (failed) reader.setException(error);
+      else reader.feedEof();
+    } catch {
+      // The loop is gone: nobody is reading any more.
+    }
+  }
+
+  /** Throws now if the upgrade cannot start; else upgrades. */
+  #startTls(options: StartTlsOptions): Promise<void> {
+    if (this.reader[waiting]) {
+      throw new Error(
+        "Cannot call startTls(): a read is waiting for data on this connection; call it between reads",
+      );
+    }
+    if (this.#closed) {
+      throw new Error("Cannot call startTls(): connection is closed");
+    }
+    return this.#upgrade(options);
+  }
+
+  async #upgrade(options: StartTlsOptions): Promise<void> {
+    this.#upgrading = true;
+    try {
+      // A read-ahead of a bulk transfer ends as its data arrives.
+      while (this.#reading !== null) await this.#reading.then(ignore, ignore);
+      if (this.#closed) {
+        throw new Error("Cannot call startTls(): connection is closed");
+      }
+      const remote = this.remoteAddr;
+      const upgraded = await Deno.startTls(this.#conn as Deno.TcpConn, {
+        hostname: options.hostname ??
+          (remote !== null && "hostname" in remote
+            ? remote.hostname
+            : "127.0.0.1"),
+        ...(options.caCerts !== undefined ? { caCerts: options.caCerts } : {}),
+        ...(options.alpnProtocols !== undefined
+          ? { alpnProtocols: options.alpnProtocols }
+          : {}),
+      });
+      // Deno took the TCP connection: from now on only `upgraded` exists.
+      this.#conn = upgraded;
+      this.closeWrite = undefined;
+      this.startTls = undefined;
+      if (this.#closed) {
+        upgraded.close();
+        throw new Error("Cannot call startTls(): connection is closed");
+      }
+      await upgraded.handshake();
+    } finally {
+      this.#upgrading = false;
+      this.#readMore();
+    }
+  }
 }
+
+function ignore(): void {}
 
 /** Turns Nagle's algorithm off on TCP connections (request/response). */
 export function setNoDelay(conn: Deno.Conn): void {

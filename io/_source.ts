@@ -25,3 +25,8 @@ export const attachSource: unique symbol = Symbol("aio.attachSource");
 export const reserve: unique symbol = Symbol("aio.reserve");
 /** See {@linkcode reserve}. */
 export const commit: unique symbol = Symbol("aio.commit");
+/**
+ * `reader[waiting]`: whether a read is waiting for data now (a pull-mode
+ * source reads for it; with nobody waiting it need not read at all).
+ */
+export const waiting: unique symbol = Symbol("aio.waiting");

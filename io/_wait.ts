@@ -12,15 +12,16 @@ export function checkSignal(signal: AbortSignal | undefined): void {
 }
 
 /**
- * Awaits `future` (a fresh waiter owned by the caller); aborting `signal`
- * completes it with `signal.reason`. The listener is removed when the wait
- * settles.
+ * What to await for `future` (a fresh waiter owned by the caller): the
+ * future itself, or with a `signal`, one that aborting it completes with
+ * `signal.reason` (the listener is removed when the wait settles). Not an
+ * async function: a pending wait is one frame less per idle connection.
  */
-export async function waitOn<T>(
+export function waitOn<T>(
   future: Future<T>,
   signal: AbortSignal | undefined,
-): Promise<T> {
-  return signal === undefined ? await future : await future.abortOn(signal);
+): PromiseLike<T> {
+  return signal === undefined ? future : future.abortOn(signal);
 }
 
 /**
@@ -29,7 +30,7 @@ export async function waitOn<T>(
  * host operation still runs to its end and `late` receives its result (to
  * close a connection nobody will use, for example).
  */
-export function hostWait<T>(
+export async function hostWait<T>(
   promise: Promise<T>,
   signal: AbortSignal | undefined,
   late?: (value: T) => void,
@@ -45,7 +46,7 @@ export function hostWait<T>(
       if (!future.done() && !loop.isClosed()) future.setException(error);
     },
   );
-  return waitOn(future, signal);
+  return await waitOn(future, signal);
 }
 
 /** Concatenates byte arrays. */

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { Process } from "./process.ts";
+import { mergedStderr } from "./_stdio.ts";
+import { Process, type ProcessOptions } from "./process.ts";
 
 /** What to connect a standard stream of the child to. */
 export type StdioOption = "piped" | "inherit" | "null";
@@ -24,11 +25,19 @@ export interface SubprocessOptions {
    */
   stdout?: StdioOption;
   /**
-   * The child's stderr: `"piped"` gives `proc.stderr`, a `StreamReader`.
+   * The child's stderr: `"piped"` gives `proc.stderr`, a `StreamReader`;
+   * `"stdout"` (asyncio's `STDOUT`) sends it wherever stdout goes, merged in
+   * the order the child wrote (`proc.stderr` is then `null`).
+   *
+   * `"stdout"` runs the program through `/bin/sh` (`exec "$@" 2>&1`), so
+   * that one pipe is both of the child's descriptors and the operating
+   * system keeps the order; Deno cannot pass one pipe as two descriptors.
+   * It needs `--allow-run` for `/bin/sh`, and is not available on Windows.
+   * The child is the program itself (same pid: the shell `exec`s it).
    *
    * @default {"inherit"}
    */
-  stderr?: StdioOption;
+  stderr?: StdioOption | "stdout";
   /**
    * The working directory.
    *
@@ -66,6 +75,7 @@ export interface SubprocessOptions {
  * @param options Pipes, cwd, env, limit.
  * @returns The running process.
  * @throws {Deno.errors.NotFound} If the program does not exist.
+ * @throws {Error} With `stderr: "stdout"` on Windows.
  *
  * @example Read a child's output line by line
  * ```ts
@@ -86,25 +96,84 @@ export interface SubprocessOptions {
  * });
  * assert.deepEqual(lines, ["a", "b"]);
  * ```
+ *
+ * @example Merge stderr into stdout, in order (asyncio's `STDOUT`)
+ * ```ts
+ * import { createSubprocessExec } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const out = await run(async () => {
+ *   await using proc = await createSubprocessExec(
+ *     "sh",
+ *     ["-c", "echo one; echo two >&2; echo three"],
+ *     { stdout: "piped", stderr: "stdout" },
+ *   );
+ *   const [stdout] = await proc.communicate();
+ *   return new TextDecoder().decode(stdout!);
+ * });
+ * assert.equal(out, "one\ntwo\nthree\n");
+ * ```
  */
 export function createSubprocessExec(
   cmd: string | URL,
   args: readonly string[],
   options: SubprocessOptions = {},
 ): Promise<Process> {
-  const child = new Deno.Command(cmd, {
-    args: [...args],
+  const stderr = options.stderr ?? "inherit";
+  const command = {
     stdin: options.stdin ?? "inherit",
     stdout: options.stdout ?? "inherit",
-    stderr: options.stderr ?? "inherit",
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     ...(options.env !== undefined ? { env: options.env } : {}),
     ...(options.clearEnv !== undefined ? { clearEnv: options.clearEnv } : {}),
+  } as const;
+  const limit = options.limit !== undefined ? { limit: options.limit } : {};
+  if (stderr === "stdout") return spawnMerged(cmd, args, command, limit);
+  const child = new Deno.Command(cmd, {
+    ...command,
+    args: [...args],
+    stderr,
   }).spawn();
-  return Promise.resolve(
-    new Process(
-      child,
-      options.limit !== undefined ? { limit: options.limit } : {},
-    ),
-  );
+  return Promise.resolve(new Process(child, limit));
+}
+
+/**
+ * The shell the child goes through when its stderr joins its stdout: if
+ * the program is not found it says so on its own stderr (a pipe of ours);
+ * else it `exec`s the program with descriptor 2 a copy of 1, which closes
+ * that pipe. So an empty pipe at EOF means the program runs.
+ */
+const MERGE =
+  'command -v -- "$1" >/dev/null 2>&1 || { printf "not found" >&2; exit 127; }; exec "$@" 2>&1';
+
+async function spawnMerged(
+  cmd: string | URL,
+  args: readonly string[],
+  command: Omit<Deno.CommandOptions, "args" | "stderr">,
+  limit: { limit?: number },
+): Promise<Process> {
+  if (Deno.build.os === "windows") {
+    throw new Error(
+      'Cannot use stderr: "stdout" on Windows: it needs /bin/sh; pipe stderr and read both',
+    );
+  }
+  const program = cmd instanceof URL ? cmd.pathname : cmd;
+  const child = new Deno.Command("/bin/sh", {
+    ...command,
+    args: ["-c", MERGE, "sh", program, ...args],
+    stderr: "piped",
+  }).spawn();
+  const status = await new Response(child.stderr).text();
+  if (status !== "") {
+    await child.status;
+    throw new Deno.errors.NotFound(
+      `Failed to spawn '${program}': not found (stderr: "stdout" looks it up through /bin/sh)`,
+    );
+  }
+  const options: ProcessOptions & { [mergedStderr]: true } = {
+    ...limit,
+    [mergedStderr]: true,
+  };
+  return new Process(child, options);
 }

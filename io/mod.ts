@@ -1,8 +1,9 @@
 /**
  * Async I/O on asyncio's model: buffered streams with backpressure, TCP,
- * TLS and Unix servers and connections, files and subprocesses. Every wait
- * is on a library future, so cancelling the waiting task (or aborting its
- * `signal`) ends it, and a cancelled read loses no byte.
+ * TLS and Unix servers and connections, TLS upgrades (`startTls`), UDP
+ * endpoints, files and subprocesses. Every wait is on a library future, so
+ * cancelling the waiting task (or aborting its `signal`) ends it, and a
+ * cancelled read loses no byte.
  *
  * ```ts
  * import { openConnection, startServer } from "@aio/asyncio/io";
@@ -51,6 +52,24 @@
  *   dropping the over-long line, as asyncio does.
  * - Large reads (16 KiB or more) return views instead of copies; the reader
  *   never changes bytes it returned.
+ * - A connection is read when a read waits for data, and ahead of the reader
+ *   only while large reads come back full (a bulk transfer); asyncio reads
+ *   whenever the socket is readable. So an idle connection holds a 256-byte
+ *   read (about 6 KB in all, asyncio's figure), and no read is pending
+ *   between reads, which `writer.startTls()` needs: Deno can neither cancel
+ *   a socket read nor upgrade a socket that has one. Data a handler does not
+ *   read waits in the kernel, which applies TCP's own backpressure.
+ * - `writer.startTls()` upgrades the client side only (`Deno.startTls`);
+ *   Deno has no server-side upgrade, so a server starts with `tls` instead.
+ * - UDP endpoints have no protocol object: `send()`, `await recv()`,
+ *   `for await`; Deno 2.9 needs `--unstable-net` for them. Without a
+ *   `localAddr` they bind loopback (asyncio leaves them unbound).
+ * - `stderr: "stdout"` runs the program through `/bin/sh`, which gives the
+ *   program one pipe as both descriptors so that the kernel keeps the
+ *   order: Deno cannot pass one pipe twice. Not on Windows.
+ * - A server pauses accepting for `acceptPauseMs` (1 s) when it runs out of
+ *   descriptors or memory, as asyncio; peers that reset before accept are
+ *   skipped without a report (debug mode reports them).
  *
  * @module
  */
@@ -72,3 +91,5 @@ export * from "./create_subprocess_exec.ts";
 export * from "./create_subprocess_shell.ts";
 export * from "./process.ts";
 export * from "./copy_file.ts";
+export * from "./datagram_endpoint.ts";
+export * from "./create_datagram_endpoint.ts";

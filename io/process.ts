@@ -9,6 +9,8 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { createTask, type Task } from "../task/task.ts";
 import { type Pump, pumpReadable, writableSink } from "./_pump.ts";
+import { invalidSignal, signalNumber } from "./_signals.ts";
+import { mergedStderr } from "./_stdio.ts";
 import { checkSignal, waitOn } from "./_wait.ts";
 import { StreamReader } from "./stream_reader.ts";
 import { StreamWriter } from "./stream_writer.ts";
@@ -36,31 +38,14 @@ export interface ProcessOptions {
   limit?: number;
 }
 
-const SIGNALS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
-
 /**
  * A child process. Its piped standard streams are a
  * {@linkcode StreamWriter} (`stdin`) and {@linkcode StreamReader}s
  * (`stdout`, `stderr`); `null` when not piped.
  *
  * `returncode` follows asyncio: the exit code, or `-N` when signal `N`
- * killed the child; `null` while it runs.
+ * killed the child (every signal, by its number on the running system:
+ * `SIGSYS` is `-31` on Linux, `-12` on macOS); `null` while it runs.
  *
  * Output is read ahead into each reader up to its limit, then the pipe is
  * not read until you read: a child that writes a lot to a pipe nobody reads
@@ -95,6 +80,8 @@ export class Process implements AsyncDisposable {
   #returncode: number | null = null;
   #waiters: Future<number>[] = [];
   readonly #exited: Promise<void>;
+  /** Why the child's status could not be read, if it could not. */
+  #statusError: { error: unknown } | null = null;
 
   /**
    * Wraps a spawned `Deno.ChildProcess` (`createSubprocessExec` is the usual
@@ -128,15 +115,34 @@ export class Process implements AsyncDisposable {
     }
     this.stdin = stdin;
     this.stdout = this.#pipe(() => child.stdout, limit);
-    this.stderr = this.#pipe(() => child.stderr, limit);
+    this.stderr = (options as { [mergedStderr]?: boolean })[mergedStderr]
+      ? null
+      : this.#pipe(() => child.stderr, limit);
     this.#exited = child.status.then((status) => {
-      this.#returncode = status.signal !== null
-        ? -(SIGNALS[status.signal] ?? status.code)
-        : status.code;
+      const signal = status.signal === null
+        ? null
+        : signalNumber(status.signal, status.code);
+      this.#exit(signal === null ? status.code : -signal);
+    }, (error) => {
+      // Deno fails the status of a child that a signal it cannot name (a
+      // real-time one) ended; the number is in the message.
+      const signal = invalidSignal(error);
+      if (signal !== null) {
+        this.#exit(-signal);
+        return;
+      }
+      this.#statusError = { error };
       for (const f of this.#waiters.splice(0)) {
-        if (!f.done() && !f.getLoop().isClosed()) f.setResult(status.code);
+        if (!f.done() && !f.getLoop().isClosed()) f.setException(error);
       }
     });
+  }
+
+  #exit(returncode: number): void {
+    this.#returncode = returncode;
+    for (const f of this.#waiters.splice(0)) {
+      if (!f.done() && !f.getLoop().isClosed()) f.setResult(returncode);
+    }
   }
 
   /**
@@ -208,6 +214,7 @@ export class Process implements AsyncDisposable {
     const signal = options?.signal;
     checkSignal(signal);
     if (this.#returncode !== null) return this.#returncode;
+    if (this.#statusError !== null) throw this.#statusError.error;
     const waiter = new Future<number>(getRunningLoop());
     this.#waiters.push(waiter);
     try {

@@ -7,7 +7,8 @@
 
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
-import { Task } from "../task/task.ts";
+import { CancelledError } from "../loop/errors.ts";
+import { currentTask, Task } from "../task/task.ts";
 import { connectionStreams, setNoDelay } from "./_socket.ts";
 import { checkSignal, waitOn } from "./_wait.ts";
 import type { StreamReader } from "./stream_reader.ts";
@@ -43,6 +44,16 @@ export interface ServerOptions {
    */
   cleanupPath?: string;
   /**
+   * How long to stop accepting, in milliseconds, after accepting failed for
+   * want of file descriptors or memory (`EMFILE`, `ENFILE`, `ENOBUFS`,
+   * `ENOMEM`) or for a reason not known to be the peer's. Each pause is
+   * reported once through the loop's exception handler; pending
+   * connections wait in the listen backlog meanwhile, as in asyncio.
+   *
+   * @default {1000}
+   */
+  acceptPauseMs?: number;
+  /**
    * The loop that runs the handlers.
    *
    * @default {getRunningLoop()}
@@ -63,7 +74,13 @@ export interface ServerWaitOptions {
  *
  * - A handler that throws is reported through the loop's exception handler
  *   (`"Unhandled exception in client connected handler"`), and only its own
- *   connection is closed.
+ *   connection is closed, whatever it threw (`undefined`, a symbol, an
+ *   object that cannot become a string).
+ * - A peer that resets before its connection is accepted is not an error
+ *   of the server: it is skipped, and reported only in debug mode. When
+ *   accepting fails for want of descriptors or memory, the server stops
+ *   accepting for `acceptPauseMs` (one report per pause) instead of
+ *   spinning, as asyncio does.
  * - When the handler returns (or throws), its connection is closed after
  *   the buffered bytes are sent. This differs from asyncio, which leaves the
  *   transport open: keep the handler running for as long as the connection
@@ -98,7 +115,13 @@ export class Server implements AsyncDisposable {
   readonly #cleanupPath: string | undefined;
   readonly #loop: EventLoop;
   readonly #addrs: Deno.Addr[];
+  readonly #acceptPauseMs: number;
+  /** The writers of the open connections. */
   readonly #conns = new Set<StreamWriter>();
+  /** The writer of each running handler's connection, by its task. */
+  readonly #handlers = new Map<Task<void>, StreamWriter>();
+  /** Ends an accept pause early (on `close()`). */
+  #endPause: (() => void) | null = null;
   #closing = false;
   #acceptDone = false;
   #closed = false;
@@ -110,7 +133,8 @@ export class Server implements AsyncDisposable {
    *
    * @param listener A Deno listener (TCP, TLS or Unix).
    * @param handler The connection handler.
-   * @param options Limit, half-close, loop.
+   * @param options Limit, half-close, accept pause, loop.
+   * @throws {RangeError} If `acceptPauseMs` is negative or not finite.
    *
    * @example Wrap a listener
    * ```ts
@@ -135,6 +159,13 @@ export class Server implements AsyncDisposable {
     this.#limit = options.limit;
     this.#halfClose = options.halfClose ?? true;
     this.#cleanupPath = options.cleanupPath;
+    const pause = options.acceptPauseMs ?? 1000;
+    if (!(pause >= 0) || !Number.isFinite(pause)) {
+      throw new RangeError(
+        `Cannot create Server: acceptPauseMs must be a finite number >= 0, got ${pause}`,
+      );
+    }
+    this.#acceptPauseMs = pause;
     this.#loop = options.loop ?? getRunningLoop();
     this.#addrs = [listener.addr];
     this.#acceptLoop();
@@ -201,6 +232,35 @@ export class Server implements AsyncDisposable {
   }
 
   /**
+   * A short description for reports: `Server(127.0.0.1:8080)`.
+   *
+   * @returns The description.
+   *
+   * @example Describe a server
+   * ```ts
+   * import { startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   await using server = await startServer(() => {}, { port: 0 });
+   *   assert.equal(String(server), `Server(127.0.0.1:${server.port})`);
+   * });
+   * ```
+   */
+  toString(): string {
+    const addr = this.#addrs[0];
+    const where = addr === undefined
+      ? "?"
+      : "hostname" in addr
+      ? `${addr.hostname}:${addr.port}`
+      : "path" in addr
+      ? addr.path
+      : addr.transport;
+    return `Server(${where})`;
+  }
+
+  /**
    * Whether the server accepts connections (until `close()`).
    *
    * @returns `true` while serving.
@@ -250,6 +310,7 @@ export class Server implements AsyncDisposable {
     } catch {
       // Already closed.
     }
+    this.#endPause?.();
   }
 
   /**
@@ -407,14 +468,27 @@ export class Server implements AsyncDisposable {
         try {
           conn = await this.#listener.accept();
         } catch (error) {
-          if (this.#closing) break;
-          if (
-            error instanceof Deno.errors.BadResource ||
-            error instanceof Deno.errors.Interrupted
-          ) {
-            break;
+          if (this.#closing || isListenerGone(error)) break;
+          if (isPeerError(error)) {
+            // The peer reset or aborted before its connection was accepted:
+            // nothing the server did, and a flood of them must not flood
+            // the log (asyncio skips them too).
+            if (this.#loop.getDebug()) {
+              this.#report(
+                "Skipped a connection that failed before accept",
+                error,
+              );
+            }
+            continue;
           }
-          this.#report("Error accepting a connection", error);
+          const pause = this.#acceptPauseMs;
+          this.#report(
+            isResourceError(error)
+              ? `Out of system resources accepting a connection: pausing accepts for ${pause} ms`
+              : `Error accepting a connection: pausing accepts for ${pause} ms`,
+            error,
+          );
+          if (!await this.#pause(pause)) break;
           continue;
         }
         if (this.#closing || this.#loop.isClosed()) {
@@ -436,45 +510,121 @@ export class Server implements AsyncDisposable {
     }
   }
 
+  /**
+   * Waits `ms` on the loop's clock (or until `close()`); `false` if the
+   * server is closing or the loop is gone.
+   */
+  async #pause(ms: number): Promise<boolean> {
+    const loop = this.#loop;
+    if (this.#closing || loop.isClosed()) return false;
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const timer = loop.callLater(ms, resolve);
+    this.#endPause = () => {
+      timer.cancel();
+      resolve();
+    };
+    await promise;
+    this.#endPause = null;
+    return !this.#closing && !loop.isClosed();
+  }
+
   #serve(conn: Deno.Conn): void {
     setNoDelay(conn);
     const [reader, writer] = connectionStreams(conn, {
       limit: this.#limit,
       halfClose: this.#halfClose,
-      onClosed: () => {
-        this.#conns.delete(writer);
-        this.#checkClosed();
-      },
+      onClosed: this.#connectionClosed,
     });
-    this.#conns.add(writer);
-    const handler = this.#handler;
     const task = new Task<void>(
-      async () => await handler(reader, writer),
-      { loop: this.#loop, name: `handler ${describe(writer.remoteAddr)}` },
+      () => this.#runHandler(reader, writer) as Promise<void>,
+      { loop: this.#loop, name: describe(writer.remoteAddr) },
     );
-    task.addDoneCallback((t) => {
-      if (!t.cancelled()) {
-        const error = t.exception();
-        if (error !== undefined) {
+    this.#conns.add(writer);
+    this.#handlers.set(task, writer);
+    task.addDoneCallback(this.#handlerDone);
+  }
+
+  /**
+   * Runs the handler and reports what it throws here, so that its task
+   * ends normally whatever the value was (a revoked proxy, say, which
+   * breaks even `instanceof`); a cancellation goes through.
+   */
+  #runHandler(reader: StreamReader, writer: StreamWriter): unknown {
+    let result: unknown;
+    try {
+      result = this.#handler(reader, writer);
+    } catch (error) {
+      this.#handlerFailed(error);
+      return undefined;
+    }
+    return result instanceof Promise
+      ? result.then(undefined, this.#handlerFailed)
+      : result;
+  }
+
+  readonly #handlerFailed = (error: unknown): void => {
+    if (isCancellation(error)) throw error;
+    this.#report(
+      "Unhandled exception in client connected handler",
+      error,
+      currentTask(),
+    );
+  };
+
+  /** A handler's task ended: report a failure, then close (always). */
+  readonly #handlerDone = (task: Future<void>): void => {
+    try {
+      if (!task.cancelled()) {
+        let failed = false;
+        let error: unknown;
+        try {
+          task.result();
+        } catch (e) {
+          // Whatever was thrown, `undefined` included.
+          failed = true;
+          error = e;
+        }
+        if (failed) {
           this.#report(
             "Unhandled exception in client connected handler",
             error,
-            t,
+            task,
           );
         }
       }
-      writer.close();
-    });
-  }
+    } finally {
+      const writer = this.#handlers.get(task as Task<void>);
+      this.#handlers.delete(task as Task<void>);
+      writer?.close();
+    }
+  };
 
+  readonly #connectionClosed = (writer: StreamWriter): void => {
+    this.#conns.delete(writer);
+    this.#checkClosed();
+  };
+
+  /**
+   * Reports through the loop's exception handler. It never throws: the
+   * close path runs after it, and a handler that cannot print the value
+   * must not keep a connection open.
+   */
   #report(message: string, exception: unknown, task?: unknown): void {
     if (this.#loop.isClosed()) return;
-    this.#loop.callExceptionHandler({
-      message,
-      exception,
-      ...(task !== undefined ? { task } : {}),
-      server: this,
-    });
+    try {
+      this.#loop.callExceptionHandler({
+        message,
+        exception,
+        ...(task !== undefined ? { task } : {}),
+        server: this,
+      });
+    } catch {
+      try {
+        console.error(`${message} (the exception handler failed to report it)`);
+      } catch {
+        // Nowhere left to report to.
+      }
+    }
   }
 
   #checkClosed(): void {
@@ -487,10 +637,64 @@ export class Server implements AsyncDisposable {
   }
 }
 
-function describe(addr: Deno.Addr | null): string {
-  if (addr === null) return "?";
-  if (addr.transport === "tcp" || addr.transport === "udp") {
-    return `${addr.hostname}:${addr.port}`;
+function isCancellation(error: unknown): boolean {
+  try {
+    return error instanceof CancelledError;
+  } catch {
+    // A revoked proxy: no prototype to look at.
+    return false;
   }
-  return "path" in addr ? String(addr.path) : addr.transport;
+}
+
+/** Errors of `accept()` that mean the listener is closed. */
+function isListenerGone(error: unknown): boolean {
+  return error instanceof Deno.errors.BadResource ||
+    error instanceof Deno.errors.Interrupted;
+}
+
+/** `accept()` errors caused by the peer (a reset before accept, say). */
+const PEER_CODES = new Set([
+  "ECONNABORTED",
+  "ECONNRESET",
+  "ENOTCONN",
+  "EPROTO",
+  "EPERM",
+  "ENETDOWN",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "EHOSTUNREACH",
+  "ENONET",
+  "ENOPROTOOPT",
+  "EOPNOTSUPP",
+]);
+
+/** `accept()` errors for want of descriptors or memory. */
+const RESOURCE_CODES = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM"]);
+
+function errorCode(error: unknown): unknown {
+  try {
+    return (error as { code?: unknown } | null)?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+function isPeerError(error: unknown): boolean {
+  return error instanceof Deno.errors.NotConnected ||
+    error instanceof Deno.errors.ConnectionAborted ||
+    error instanceof Deno.errors.ConnectionReset ||
+    PEER_CODES.has(errorCode(error) as string);
+}
+
+function isResourceError(error: unknown): boolean {
+  return RESOURCE_CODES.has(errorCode(error) as string);
+}
+
+/** A handler task's name: `handler <peer>`, one flat string. */
+function describe(addr: Deno.Addr | null): string {
+  if (addr === null) return "handler ?";
+  if (addr.transport === "tcp" || addr.transport === "udp") {
+    return ["handler ", addr.hostname, ":", addr.port].join("");
+  }
+  return ["handler ", "path" in addr ? addr.path : addr.transport].join("");
 }

@@ -39,6 +39,14 @@ export interface StartServerOptions {
    */
   limit?: number;
   /**
+   * How long to stop accepting, in milliseconds, after accepting failed for
+   * want of file descriptors or memory (`EMFILE`, `ENFILE`, `ENOBUFS`,
+   * `ENOMEM`); each pause is reported once, as asyncio does.
+   *
+   * @default {1000}
+   */
+  acceptPauseMs?: number;
+  /**
    * Serve TLS with this certificate and key.
    *
    * @default {undefined}
@@ -55,6 +63,7 @@ export interface StartServerOptions {
  * @param options Address, port, limit, TLS.
  * @returns The serving server.
  * @throws {Deno.errors.AddrInUse} If the port is taken.
+ * @throws {RangeError} If `acceptPauseMs` is negative or not finite.
  *
  * @example An upper-casing server
  * ```ts
@@ -95,11 +104,20 @@ export function startServer(
         ? { alpnProtocols: tls.alpnProtocols }
         : {}),
     });
-  return Promise.resolve(
-    new Server(listener, handler, {
-      loop,
-      halfClose: tls === undefined,
-      ...(options.limit !== undefined ? { limit: options.limit } : {}),
-    }),
-  );
+  try {
+    return Promise.resolve(
+      new Server(listener, handler, {
+        loop,
+        halfClose: tls === undefined,
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        ...(options.acceptPauseMs !== undefined
+          ? { acceptPauseMs: options.acceptPauseMs }
+          : {}),
+      }),
+    );
+  } catch (error) {
+    // A bad option: do not leave the socket open.
+    listener.close();
+    throw error;
+  }
 }

@@ -18,6 +18,14 @@ export interface StartUnixServerOptions {
    */
   limit?: number;
   /**
+   * How long to stop accepting, in milliseconds, after accepting failed for
+   * want of file descriptors or memory (`EMFILE`, `ENFILE`, `ENOBUFS`,
+   * `ENOMEM`); each pause is reported once, as asyncio does.
+   *
+   * @default {1000}
+   */
+  acceptPauseMs?: number;
+  /**
    * Remove the socket file once the server is closed (as Python 3.13's
    * `cleanup_socket`).
    *
@@ -36,6 +44,7 @@ export interface StartUnixServerOptions {
  * @param options The path, limit, cleanup.
  * @returns The serving server.
  * @throws {Deno.errors.AddrInUse} If the path exists.
+ * @throws {RangeError} If `acceptPauseMs` is negative or not finite.
  *
  * @example Serve on a socket file
  * ```ts
@@ -58,11 +67,27 @@ export function startUnixServer(
 ): Promise<Server> {
   const loop = getRunningLoop();
   const listener = Deno.listen({ transport: "unix", path: options.path });
-  return Promise.resolve(
-    new Server(listener, handler, {
-      loop,
-      ...(options.limit !== undefined ? { limit: options.limit } : {}),
-      ...(options.cleanup !== false ? { cleanupPath: options.path } : {}),
-    }),
-  );
+  try {
+    return Promise.resolve(
+      new Server(listener, handler, {
+        loop,
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        ...(options.acceptPauseMs !== undefined
+          ? { acceptPauseMs: options.acceptPauseMs }
+          : {}),
+        ...(options.cleanup !== false ? { cleanupPath: options.path } : {}),
+      }),
+    );
+  } catch (error) {
+    // A bad option: do not leave the socket open.
+    listener.close();
+    if (options.cleanup !== false) {
+      try {
+        Deno.removeSync(options.path);
+      } catch {
+        // Already gone.
+      }
+    }
+    throw error;
+  }
 }

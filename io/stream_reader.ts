@@ -10,7 +10,13 @@ import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import { Future } from "../loop/future.ts";
 import { sleep } from "../task/sleep.ts";
 import { currentTask } from "../task/task.ts";
-import { attachSource, commit, type ReaderSource, reserve } from "./_source.ts";
+import {
+  attachSource,
+  commit,
+  type ReaderSource,
+  reserve,
+  waiting,
+} from "./_source.ts";
 import { checkSignal, encoder, waitOn } from "./_wait.ts";
 
 /** The default buffer limit of readers: 64 KiB, as in asyncio. */
@@ -39,6 +45,11 @@ const EMPTY = new Uint8Array(0);
 const VIEW_MIN = 16 * 1024;
 /** Storage allocated at a time once views were handed out. */
 const STORAGE = 256 * 1024;
+/**
+ * An empty buffer more than this many times larger than a reservation is
+ * dropped for one of the reservation's size.
+ */
+const SHRINK = 4;
 
 /**
  * A buffered reader of bytes, as asyncio's `StreamReader`. A pump (or your
@@ -163,9 +174,30 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * read into (no copy); the bytes count once committed.
    */
   [reserve](n: number): Uint8Array {
-    if (this.#end + n > this.#buf.length) this.#makeRoom(n);
+    const length = this.#buf.length;
+    if (
+      this.#end === this.#start && (length > SHRINK * n || length < n)
+    ) {
+      // Empty: start over with storage of the size asked for, so that an
+      // idle connection (a small read waiting) holds a small buffer, not
+      // the large one of its last burst.
+      this.#buf = new Uint8Array(n);
+      this.#start = this.#end = 0;
+      this.#viewed = false;
+    } else if (this.#end + n > this.#buf.length) {
+      this.#makeRoom(n);
+    }
     this.#reserved = true;
-    return this.#buf.subarray(this.#end, this.#end + n);
+    const buf = this.#buf;
+    const end = this.#end;
+    return end === 0 && n === buf.length ? buf : buf.subarray(end, end + n);
+  }
+
+  /**
+   * @ignore Whether a read is waiting for data (for pull-mode pumps).
+   */
+  get [waiting](): boolean {
+    return this.#waiter !== null;
   }
 
   /**
@@ -398,19 +430,27 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Reads up to and including `separator`.
+   * Reads up to and including `separator`; given several separators (an
+   * array, as Python 3.13's tuple), up to the first place any of them ends.
+   *
+   * With several separators the rules are CPython 3.13's: the shortest
+   * result that ends with one of them wins, and when two end at the same
+   * place the shorter separator is the one that matched (its start is what
+   * the limit is checked against). The search resumes where the last scan
+   * left off, less the longest separator's length minus one.
    *
    * **Cancellation**: see the class: no byte is lost.
    *
-   * @param separator The separator, a string (UTF-8) or bytes.
+   * @param separator A separator (a string, encoded as UTF-8, or bytes), or
+   * an array of them.
    * @param options An abort signal.
-   * @returns The bytes, ending with the separator.
+   * @returns The bytes, ending with the separator that matched.
    * @throws {LimitOverrunError} If no separator is found within `limit`
    * bytes, or the chunk before it is longer than `limit`; the data stays in
    * the buffer and `consumed` says how many bytes to skip.
    * @throws {IncompleteReadError} If the stream ends first; `partial` holds
    * the bytes read (`expected` is `null`).
-   * @throws {RangeError} If the separator is empty.
+   * @throws {RangeError} If a separator is empty or the array is.
    * @throws {unknown} The error set by `setException`.
    *
    * @example Read a record
@@ -422,30 +462,45 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * r.feedData(new TextEncoder().encode("a=1;b=2;"));
    * assert.equal(new TextDecoder().decode(await r.readUntil(";")), "a=1;");
    * ```
+   *
+   * @example The first of several separators wins
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new TextEncoder().encode("GET /\r\nHost: x\n\n"));
+   * const d = new TextDecoder();
+   * assert.equal(d.decode(await r.readUntil(["\r\n", "\n"])), "GET /\r\n");
+   * assert.equal(d.decode(await r.readUntil(["\r\n", "\n"])), "Host: x\n");
+   * ```
    */
   async readUntil(
-    separator: string | Uint8Array = "\n",
+    separator: Separator | readonly Separator[] = NEWLINE,
     options?: ReadOptions,
   ): Promise<Uint8Array> {
-    const sep = typeof separator === "string"
-      ? encoder.encode(separator)
-      : separator;
-    const seplen = sep.length;
-    if (seplen === 0) {
-      throw new RangeError("Cannot call readUntil(): separator is empty");
-    }
+    const seps = separators(separator);
+    const minLength = seps[0]!.length;
+    const maxLength = seps[seps.length - 1]!.length;
     const signal = options?.signal;
     checkSignal(signal);
     this.#throwIfFailed();
     const limit = this.#limit;
     let offset = 0;
-    let isep: number;
+    let matchStart = -1;
+    let matchEnd = -1;
     for (;;) {
       const buflen = this.#end - this.#start;
-      if (buflen - offset >= seplen) {
-        isep = this.#find(sep, offset);
-        if (isep !== -1) break;
-        offset = buflen + 1 - seplen;
+      if (buflen - offset >= minLength) {
+        for (const sep of seps) {
+          const at = this.#find(sep, offset);
+          if (at !== -1 && (matchEnd === -1 || at + sep.length < matchEnd)) {
+            matchStart = at;
+            matchEnd = at + sep.length;
+          }
+        }
+        if (matchEnd !== -1) break;
+        offset = Math.max(0, buflen + 1 - maxLength);
         if (offset > limit) {
           throw new LimitOverrunError(
             `Separator is not found, and chunk exceeds the limit of ${limit} bytes`,
@@ -458,13 +513,13 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       }
       await this.#waitForData("readUntil", signal);
     }
-    if (isep > limit) {
+    if (matchStart > limit) {
       throw new LimitOverrunError(
         `Separator is found, but chunk is longer than the limit of ${limit} bytes`,
-        isep,
+        matchStart,
       );
     }
-    return this.#take(isep + seplen);
+    return this.#take(matchEnd);
   }
 
   /**
@@ -651,3 +706,32 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 }
 
 const NEWLINE = new Uint8Array([10]);
+const NEWLINES: readonly Uint8Array[] = [NEWLINE];
+
+/** A separator for {@linkcode StreamReader.readUntil}: text (UTF-8) or bytes. */
+export type Separator = string | Uint8Array;
+
+/** The separators as bytes, shortest first (a stable sort, as CPython's). */
+function separators(
+  separator: Separator | readonly Separator[],
+): readonly Uint8Array[] {
+  if (separator === NEWLINE) return NEWLINES;
+  let out: Uint8Array[];
+  if (typeof separator === "string") out = [encoder.encode(separator)];
+  else if (separator instanceof Uint8Array) out = [separator];
+  else {
+    if (separator.length === 0) {
+      throw new RangeError(
+        "Cannot call readUntil(): the array of separators is empty; pass at least one",
+      );
+    }
+    out = separator.map((s) => typeof s === "string" ? encoder.encode(s) : s);
+    out.sort((a, b) => a.length - b.length);
+  }
+  if (out[0]!.length === 0) {
+    throw new RangeError(
+      "Cannot call readUntil(): separator is empty; pass at least one byte",
+    );
+  }
+  return out;
+}

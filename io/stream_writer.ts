@@ -8,7 +8,7 @@
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
-import { checkSignal, concat, encoder, waitOn } from "./_wait.ts";
+import { checkSignal, concat, encoder, hostWait, waitOn } from "./_wait.ts";
 
 /**
  * Where a {@linkcode StreamWriter} writes: the transport under it. The
@@ -33,6 +33,54 @@ export interface WriteSink {
    * chunks they are given (a `WritableStream` passes them on).
    */
   readonly consumesChunks?: boolean;
+  /**
+   * Upgrades the connection under the sink to TLS, as the client side
+   * (what {@linkcode StreamWriter.startTls} calls once everything buffered
+   * was written). Throw synchronously if the upgrade cannot start (the
+   * connection is left as it was); a rejected promise means the connection
+   * is unusable, and the writer closes it.
+   */
+  startTls?(options: StartTlsOptions): Promise<void>;
+}
+
+/** Options for {@linkcode StreamWriter.startTls}. */
+export interface StartTlsOptions {
+  /**
+   * The name the server's certificate must match, also sent as SNI.
+   *
+   * @default {the peer's address}
+   */
+  hostname?: string;
+  /**
+   * Extra PEM root certificates to trust (a self-signed test certificate,
+   * for example).
+   *
+   * @default {undefined}
+   */
+  caCerts?: string[];
+  /**
+   * ALPN protocols to offer.
+   *
+   * @default {undefined}
+   */
+  alpnProtocols?: string[];
+  /**
+   * Aborting it ends the wait with the signal's reason and closes the
+   * connection.
+   */
+  signal?: AbortSignal;
+}
+
+/** What a writer's waiter waits for. */
+const DRAINED = 0;
+const FLUSHED = 1;
+const CLOSED = 2;
+type WriterEvent = typeof DRAINED | typeof FLUSHED | typeof CLOSED;
+
+/** A task waiting on a writer. */
+interface Waiter {
+  readonly event: WriterEvent;
+  readonly future: Future<void>;
 }
 
 /** Options for {@linkcode StreamWriter}. */
@@ -59,10 +107,36 @@ export interface WriterWaitOptions {
 
 /** Bytes gathered into one sink write when several small chunks queue up. */
 const GATHER = 64 * 1024;
-/** Size of the reusable staging buffers of sinks that consume chunks. */
+/**
+ * Staging buffers (sinks that consume chunks): writes are copied into one,
+ * which goes back to a pool shared by every writer once the sink wrote it.
+ * A writer holds one only while it has bytes to send, so an idle
+ * connection holds none. A write starts in a small one; writes made while
+ * the sink is busy fill it, then large ones.
+ */
 const STAGE = 64 * 1024;
-/** Staging buffers kept for reuse per writer. */
-const POOL = 4;
+/** See {@linkcode STAGE}. */
+const SMALL_STAGE = 4 * 1024;
+/**
+ * Free staging buffers kept: 1 MiB of each size at most (many connections
+ * writing at once each hold one until the system took their bytes).
+ */
+const POOLS: Record<number, { free: Uint8Array[]; max: number }> = {
+  [STAGE]: { free: [], max: 16 },
+  [SMALL_STAGE]: { free: [], max: 256 },
+};
+
+function takeStage(size: number): Uint8Array {
+  return POOLS[size]!.free.pop() ?? new Uint8Array(size);
+}
+
+/** Gives a staging buffer back (anything else is left to the GC). */
+function giveStage(buffer: ArrayBufferLike): void {
+  const pool = POOLS[buffer.byteLength];
+  if (pool !== undefined && pool.free.length < pool.max) {
+    pool.free.push(new Uint8Array(buffer));
+  }
+}
 
 /**
  * A buffered writer, as asyncio's `StreamWriter`.
@@ -102,12 +176,14 @@ export class StreamWriter implements AsyncDisposable {
   readonly #sink: WriteSink;
   readonly #high: number;
   readonly #low: number;
-  readonly #queue = new Deque<Uint8Array>();
+  /** Chunks to send after the one in flight; made when first needed. */
+  #queue: Deque<Uint8Array> | null = null;
   readonly #reuse: boolean;
   /** The staging buffer small writes are copied into (reusing sinks). */
   #tail: Uint8Array | null = null;
+  /** The last staging buffer filled up: take large ones until idle. */
+  #bigTail = false;
   #tailUsed = 0;
-  readonly #pool: Uint8Array[] = [];
   #size = 0;
   #flushing = false;
   #closing = false;
@@ -117,8 +193,9 @@ export class StreamWriter implements AsyncDisposable {
   #error: unknown = undefined;
   #failed = false;
   #aborted = false;
-  #drainWaiters: Future<void>[] = [];
-  #closeWaiters: Future<void>[] = [];
+  #upgrading = false;
+  /** Waiters of `drain()`, `waitClosed()`, `startTls()`; made when needed. */
+  #waiters: Waiter[] | null = null;
 
   /**
    * Creates a writer over `sink`. `openConnection`, `startServer`, the
@@ -211,7 +288,8 @@ export class StreamWriter implements AsyncDisposable {
    * starts sending it. Does not wait: call `drain()` for backpressure.
    *
    * @param data The bytes or text.
-   * @throws {Error} If the writer is closing or `writeEof()` was called.
+   * @throws {Error} If the writer is closing, `writeEof()` was called, or
+   * `startTls()` is in progress.
    * @throws {unknown} The error a previous write failed with (a reset
    * connection, for example).
    *
@@ -237,25 +315,48 @@ export class StreamWriter implements AsyncDisposable {
     if (this.#eofRequested) {
       throw new Error("Cannot write: writeEof() was called");
     }
+    if (this.#upgrading) {
+      throw new Error(
+        "Cannot write: startTls() is in progress; await it, then write",
+      );
+    }
     const n = typeof data === "string" ? -1 : data.length;
     if (n === 0 || data === "") return;
-    if (this.#reuse && n > 0 && n <= STAGE) {
-      // Copy into a reusable staging buffer: no allocation, and writes made
-      // while the sink is busy are sent together.
-      if (this.#tail !== null && this.#tailUsed + n > STAGE) this.#seal();
-      if (this.#tail === null) {
-        this.#tail = this.#pool.pop() ?? new Uint8Array(STAGE);
-        this.#tailUsed = 0;
-      }
-      this.#tail.set(data as Uint8Array, this.#tailUsed);
+    const tail = this.#tail;
+    if (tail !== null && n > 0 && this.#tailUsed + n <= tail.length) {
+      // Writes made while the sink is busy are sent together.
+      tail.set(data as Uint8Array, this.#tailUsed);
       this.#tailUsed += n;
       this.#size += n;
+    } else if (
+      this.#reuse && n > 0 &&
+      (n <= SMALL_STAGE ||
+        (n <= STAGE &&
+          (n >= STAGE / 4 || this.#flushing || this.#bigTail)))
+    ) {
+      // Copy into a staging buffer from the shared pools: no allocation
+      // once they are warm. A small one first; large ones once writes
+      // pile up behind a busy sink.
+      if (tail !== null) {
+        this.#seal();
+        this.#bigTail = true;
+      }
+      const stage = takeStage(
+        this.#bigTail || n > SMALL_STAGE ? STAGE : SMALL_STAGE,
+      );
+      stage.set(data as Uint8Array, 0);
+      this.#tail = stage;
+      this.#tailUsed = n;
+      this.#size += n;
     } else {
+      // Text, or a mid-sized write to an idle sink: a copy of its size
+      // (many connections doing this at once would drain the pool of
+      // large buffers, and allocate 64 KiB each).
       const bytes = typeof data === "string"
         ? encoder.encode(data)
         : data.slice();
       this.#seal();
-      this.#queue.push(bytes);
+      (this.#queue ??= new Deque()).push(bytes);
       this.#size += bytes.length;
     }
     if (!this.#flushing) this.#flush();
@@ -315,7 +416,7 @@ export class StreamWriter implements AsyncDisposable {
     checkSignal(signal);
     if (this.#failed) throw this.#error;
     if (this.#size <= this.#high) return;
-    await this.#wait(this.#drainWaiters, signal);
+    await this.#wait(DRAINED, signal);
     if (this.#failed) throw this.#error;
   }
 
@@ -376,6 +477,99 @@ export class StreamWriter implements AsyncDisposable {
   }
 
   /**
+   * Upgrades the connection to TLS, as asyncio's `StreamWriter.start_tls`
+   * (STARTTLS in SMTP, IMAP, PostgreSQL...): what was written before goes
+   * out in clear first, then the TLS handshake runs, as the client, and
+   * from then on both this writer and the connection's reader go through
+   * TLS. Bytes the reader already holds stay in it.
+   *
+   * Deno can only upgrade the client side of a plain TCP connection
+   * (`Deno.startTls`), and only while no socket read is in flight: call it
+   * between reads, once the peer has answered the request to start TLS
+   * (the reader does not read ahead of you on a quiet connection). A
+   * server cannot upgrade its accepted connections as the TLS server;
+   * start that server with `tls` instead.
+   *
+   * **Cancellation**: cancelling the waiting task (or aborting `signal`)
+   * ends the wait with `CancelledError` (or `signal.reason`). Once the
+   * handshake has started the connection cannot go back to clear text, so
+   * it is closed; while the writer is still sending what was buffered, the
+   * connection stays as it was. A pre-aborted signal rejects at once.
+   *
+   * @param options Certificate name, CA certificates, ALPN, signal.
+   * @throws {Error} If the stream is not a plain TCP connection, the writer
+   * is closing, or a read is waiting for data.
+   * @throws {unknown} The handshake's error (an untrusted certificate, for
+   * example); the connection is then closed.
+   *
+   * @example Upgrade a clear-text connection
+   * ```ts
+   * import { openConnection, startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = new URL("./testdata/", import.meta.url);
+   * const cert = Deno.readTextFileSync(new URL("cert.pem", dir));
+   * const key = Deno.readTextFileSync(new URL("key.pem", dir));
+   * const reply = await run(async () => {
+   *   // A TLS server; the client connects in clear, then upgrades.
+   *   await using server = await startServer(async (r, w) => {
+   *     w.write(await r.readLine());
+   *   }, { port: 0, tls: { cert, key } });
+   *   const [reader, writer] = await openConnection({ port: server.port });
+   *   await writer.startTls({ hostname: "localhost", caCerts: [cert] });
+   *   writer.write("secret\n");
+   *   const line = new TextDecoder().decode(await reader.readLine());
+   *   await writer[Symbol.asyncDispose]();
+   *   return line;
+   * });
+   * assert.equal(reply, "secret\n");
+   * ```
+   */
+  async startTls(options: StartTlsOptions = {}): Promise<void> {
+    const signal = options.signal;
+    checkSignal(signal);
+    const sink = this.#sink;
+    if (sink.startTls === undefined) {
+      throw new Error(
+        "Cannot call startTls(): this stream is not a plain TCP connection (TLS already, a Unix socket or a pipe)",
+      );
+    }
+    if (this.#failed) throw this.#error;
+    if (this.#closing) {
+      throw new Error("Cannot call startTls(): StreamWriter is closing");
+    }
+    if (this.#eofRequested) {
+      throw new Error("Cannot call startTls(): writeEof() was called");
+    }
+    if (this.#upgrading) {
+      throw new Error("Cannot call startTls(): it is already in progress");
+    }
+    this.#upgrading = true;
+    try {
+      // What was written before goes out in clear first.
+      while (this.#flushing && !this.#closing) {
+        await this.#wait(FLUSHED, signal);
+      }
+      if (this.#failed) throw this.#error;
+      if (this.#closing) {
+        throw new Error("Cannot call startTls(): StreamWriter is closing");
+      }
+      const { signal: _, ...tls } = options;
+      const upgrading = sink.startTls(tls);
+      try {
+        await hostWait(upgrading, signal);
+      } catch (error) {
+        // Half-way into TLS, the connection is of no use: close it.
+        this.abort();
+        throw error;
+      }
+    } finally {
+      this.#upgrading = false;
+    }
+  }
+
+  /**
    * Starts closing: the buffered bytes are sent, then the sink is closed.
    * Idempotent; does not wait (see `waitClosed()`).
    *
@@ -413,12 +607,12 @@ export class StreamWriter implements AsyncDisposable {
    */
   abort(): void {
     this.#aborted = true;
-    this.#queue.clear();
+    this.#queue?.clear();
     this.#tail = null;
     this.#tailUsed = 0;
     this.#size = 0;
     this.#closing = true;
-    this.#wakeAll(this.#drainWaiters);
+    this.#wakeAll(DRAINED);
     this.#finishClose();
   }
 
@@ -470,7 +664,7 @@ export class StreamWriter implements AsyncDisposable {
     const signal = options?.signal;
     checkSignal(signal);
     if (this.#closed) return;
-    await this.#wait(this.#closeWaiters, signal);
+    await this.#wait(CLOSED, signal);
   }
 
   /**
@@ -496,20 +690,33 @@ export class StreamWriter implements AsyncDisposable {
     await this.waitClosed();
   }
 
-  async #wait(list: Future<void>[], signal?: AbortSignal): Promise<void> {
-    const waiter = new Future<void>(getRunningLoop());
+  async #wait(event: WriterEvent, signal?: AbortSignal): Promise<void> {
+    const waiter: Waiter = {
+      event,
+      future: new Future<void>(getRunningLoop()),
+    };
+    const list = this.#waiters ??= [];
     list.push(waiter);
     try {
-      await waitOn(waiter, signal);
+      await waitOn(waiter.future, signal);
     } finally {
       const i = list.indexOf(waiter);
       if (i !== -1) list.splice(i, 1);
     }
   }
 
-  #wakeAll(list: Future<void>[]): void {
-    for (const f of list.splice(0)) {
-      if (!f.done() && !f.getLoop().isClosed()) f.setResult();
+  /** Wakes every waiter of `event`, in the order they came. */
+  #wakeAll(event: WriterEvent): void {
+    const list = this.#waiters;
+    if (list === null) return;
+    for (let i = 0; i < list.length;) {
+      const { event: e, future } = list[i]!;
+      if (e !== event) {
+        i++;
+        continue;
+      }
+      list.splice(i, 1);
+      if (!future.done() && !future.getLoop().isClosed()) future.setResult();
     }
   }
 
@@ -517,24 +724,37 @@ export class StreamWriter implements AsyncDisposable {
   #seal(): void {
     const tail = this.#tail;
     if (tail === null) return;
-    if (this.#tailUsed > 0) this.#queue.push(tail.subarray(0, this.#tailUsed));
-    else this.#pool.push(tail);
+    if (this.#tailUsed > 0) {
+      (this.#queue ??= new Deque()).push(tail.subarray(0, this.#tailUsed));
+    } else {
+      giveStage(tail.buffer);
+    }
     this.#tail = null;
     this.#tailUsed = 0;
   }
 
   async #flush(): Promise<void> {
     this.#flushing = true;
-    const queue = this.#queue;
     const sink = this.#sink;
     try {
       for (;;) {
-        if (queue.length === 0) {
-          if (this.#tailUsed === 0) break;
-          this.#seal();
+        const queue = this.#queue;
+        let chunk: Uint8Array;
+        if (queue === null || queue.length === 0) {
+          // The staging buffer goes out as it is: the queue is for chunks
+          // that pile up behind it.
+          const tail = this.#tail;
+          if (tail === null || this.#tailUsed === 0) break;
+          chunk = tail.subarray(0, this.#tailUsed);
+          this.#tail = null;
+          this.#tailUsed = 0;
+        } else {
+          chunk = queue.shift()!;
         }
-        let chunk = queue.shift()!;
-        if (!this.#reuse && queue.length > 0 && chunk.length < GATHER) {
+        if (
+          !this.#reuse && queue !== null && queue.length > 0 &&
+          chunk.length < GATHER
+        ) {
           const parts = [chunk];
           let size = chunk.length;
           while (
@@ -549,13 +769,8 @@ export class StreamWriter implements AsyncDisposable {
         await sink.write(chunk);
         if (this.#failed || this.#aborted) break;
         this.#size -= chunk.length;
-        if (
-          this.#reuse && chunk.buffer.byteLength === STAGE &&
-          this.#pool.length < POOL
-        ) {
-          this.#pool.push(new Uint8Array(chunk.buffer));
-        }
-        if (this.#size <= this.#low) this.#wakeAll(this.#drainWaiters);
+        if (this.#reuse) giveStage(chunk.buffer);
+        if (this.#size <= this.#low) this.#wakeAll(DRAINED);
       }
       if (this.#eofRequested && !this.#eofSent && !this.#failed) {
         this.#eofSent = true;
@@ -565,11 +780,13 @@ export class StreamWriter implements AsyncDisposable {
       this.#fail(error);
     }
     this.#flushing = false;
+    this.#bigTail = false;
+    this.#wakeAll(FLUSHED);
     if (this.#closing && !this.#closed) await this.#finishClose();
   }
 
   #fail(error: unknown): void {
-    this.#queue.clear();
+    this.#queue?.clear();
     this.#tail = null;
     this.#tailUsed = 0;
     this.#size = 0;
@@ -578,7 +795,7 @@ export class StreamWriter implements AsyncDisposable {
     this.#error = error;
     // As asyncio's transports do on a write error: close.
     this.#closing = true;
-    this.#wakeAll(this.#drainWaiters);
+    this.#wakeAll(DRAINED);
   }
 
   #closeStarted = false;
@@ -592,7 +809,8 @@ export class StreamWriter implements AsyncDisposable {
       // Closing a sink that already failed: nothing left to report.
     }
     this.#closed = true;
-    this.#wakeAll(this.#drainWaiters);
-    this.#wakeAll(this.#closeWaiters);
+    this.#wakeAll(DRAINED);
+    this.#wakeAll(FLUSHED);
+    this.#wakeAll(CLOSED);
   }
 }

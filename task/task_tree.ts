@@ -179,7 +179,7 @@ function describeTask(
 }
 
 /** The root of this library, to skip its frames in creation sites. */
-const LIBRARY_ROOT = new URL("..", import.meta.url).href;
+const LIBRARY_ROOT = new URL("../", import.meta.url).href;
 const LIBRARY_DIRS = ["task/", "loop/", "sync/", "io/"].map((d) =>
   LIBRARY_ROOT + d
 );

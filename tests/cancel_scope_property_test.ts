@@ -71,14 +71,14 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { getRunningLoop, run, VirtualClock } from "../loop/mod.ts";
+import { getRunningLoop, VirtualClock } from "../loop/mod.ts";
 import {
   allTasks,
   CancelledError,
   createTask,
   currentTask,
   Future,
-  QueueShutDown,
+  run,
   shield,
   sleep,
   type Task,
@@ -88,7 +88,7 @@ import {
   TimeoutError,
   waitFor,
 } from "../task/mod.ts";
-import { Condition, Event, Lock, Queue } from "../sync/mod.ts";
+import { Condition, Event, Lock, Queue, QueueShutDown } from "../sync/mod.ts";
 
 function envString(name: string): string | undefined {
   try {

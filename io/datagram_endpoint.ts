@@ -1,0 +1,492 @@
+/**
+ * `DatagramEndpoint`: a UDP socket with awaitable `send()` and `recv()`,
+ * what `createDatagramEndpoint` returns.
+ *
+ * @module
+ */
+
+import { getRunningLoop } from "../loop/mod.ts";
+import { Future } from "../loop/future.ts";
+import { isIpLiteral } from "./_net.ts";
+import { checkSignal, encoder, hostWait, waitOn } from "./_wait.ts";
+
+/** A datagram received, and who sent it. */
+export interface Datagram {
+  /** The bytes (a copy the endpoint never touches again). */
+  data: Uint8Array;
+  /** The sender's address. */
+  addr: Deno.NetAddr;
+}
+
+/** Where to send a datagram. */
+export interface DatagramAddress {
+  /** The host: an IP address or a name. */
+  hostname: string;
+  /** The UDP port. */
+  port: number;
+}
+
+/** Options for {@linkcode DatagramEndpoint}. */
+export interface DatagramEndpointOptions {
+  /**
+   * The peer of a "connected" endpoint: `send()` without an address goes
+   * there, and datagrams from anyone else are dropped (as a connected
+   * socket's would be by the kernel; by port only when `hostname` is a name
+   * rather than an IP address).
+   *
+   * @default {undefined}
+   */
+  remoteAddr?: DatagramAddress;
+}
+
+/** Options for the waiting methods of {@linkcode DatagramEndpoint}. */
+export interface DatagramWaitOptions {
+  /** Aborting it ends the wait with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** The largest UDP payload, and so the size of the receive buffer. */
+const MAX_DATAGRAM = 65_535;
+
+/**
+ * A UDP endpoint without a protocol object: `send()` a datagram, `await
+ * recv()` the next one, or iterate over them with `for await`. It wraps a
+ * `Deno.DatagramConn`; see `createDatagramEndpoint`.
+ *
+ * The socket is read only while a `recv()` waits, so datagrams nobody asks
+ * for wait in the kernel's buffer (which drops them when full, as UDP
+ * does), not in memory.
+ *
+ * @example Send to yourself
+ * ```ts
+ * // Needs --unstable-net (Deno 2.9).
+ * import { createDatagramEndpoint } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const got = await run(async () => {
+ *   await using ep = await createDatagramEndpoint();
+ *   await ep.send("ping", ep.localAddr);
+ *   const { data, addr } = await ep.recv();
+ *   return [new TextDecoder().decode(data), addr.port === ep.localAddr.port];
+ * });
+ * assert.deepEqual(got, ["ping", true]);
+ * ```
+ */
+export class DatagramEndpoint
+  implements AsyncDisposable, AsyncIterable<Datagram> {
+  readonly #conn: Deno.DatagramConn;
+  readonly #remote: DatagramAddress | null;
+  readonly #buffer = new Uint8Array(MAX_DATAGRAM);
+  /** Datagrams that came in for a `recv()` that gave up meanwhile. */
+  readonly #received: Datagram[] = [];
+  /** Waiting `recv()`s, first come first served. */
+  readonly #waiters: Future<Datagram>[] = [];
+  /** The socket read in flight, if any. */
+  #receiving: Promise<void> | null = null;
+  #closed = false;
+
+  /**
+   * Wraps a UDP `Deno.DatagramConn` (`createDatagramEndpoint` makes one).
+   *
+   * @param conn A datagram connection (`Deno.listenDatagram`, UDP).
+   * @param options The peer, for a connected endpoint.
+   *
+   * @example Wrap a Deno datagram connection
+   * ```ts
+   * // Needs --unstable-net (Deno 2.9).
+   * import { DatagramEndpoint } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+   *   await using ep = new DatagramEndpoint(conn);
+   *   assert.equal(ep.localAddr.hostname, "127.0.0.1");
+   * });
+   * ```
+   */
+  constructor(conn: Deno.DatagramConn, options: DatagramEndpointOptions = {}) {
+    this.#conn = conn;
+    this.#remote = options.remoteAddr ?? null;
+  }
+
+  /**
+   * The local address.
+   *
+   * @example A port picked by the system
+   * ```ts
+   * // Needs --unstable-net (Deno 2.9).
+   * import { createDatagramEndpoint } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   await using ep = await createDatagramEndpoint();
+   *   assert.ok(ep.localAddr.port > 0);
+   * });
+   * ```
+   */
+  get localAddr(): Deno.NetAddr {
+    return this.#conn.addr as Deno.NetAddr;
+  }
+
+  /**
+   * The peer of a connected endpoint, else `null`.
+   *
+   * @example Not connected
+   * ```ts
+   * // Needs --unstable-net (Deno 2.9).
+   * import { createDatagramEndpoint } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   await using ep = await createDatagramEndpoint();
+   *   assert.equal(ep.remoteAddr, null);
+   * });
+   * ```
+   */
+  get remoteAddr(): DatagramAddress | null {
+    return this.#remote;
+  }
+
+  /**
+   * Sends one datagram (a string is encoded as UTF-8; bytes are copied) to
+   * `addr`, or to the endpoint's `remoteAddr`. Resolves once the system
+   * took it; as with any UDP, that does not mean it arrived.
+   *
+   * **Cancellation**: cancelling the waiting task (or aborting `signal`)
+   * ends the wait with `CancelledError` (or `signal.reason`); the datagram
+   * may still go out, as a system call cannot be taken back. A pre-aborted
+   * signal rejects at once and sends nothing.
+   *
+   * @param data The payload, at most 65,507 bytes over IPv4.
+   * @param addr Where to; optional on a connected endpoint.
+   * @param options An abort signal.
+   * @throws {TypeError} If there is no address to send to.
+   * @throws {RangeError} If a connected endpoint is given another address.
+   * @throws {Error} If the endpoint is closed.
+   *
+   * @example Reply to the sender
+   * ```ts
+   * // Needs --unstable-net (Deno 2.9).
+   * import { createDatagramEndpoint } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const reply = await run(async () => {
+   *   await using server = await createDatagramEndpoint();
+   *   await using client = await createDatagramEndpoint({ remoteAddr: server.localAddr });
+   *   await client.send("hi");
+   *   const { data, addr } = await server.recv();
+   *   await server.send(data, addr);
+   *   return new TextDecoder().decode((await client.recv()).data);
+   * });
+   * assert.equal(reply, "hi");
+   * ```
+   */
+  async send(
+    data: Uint8Array | string,
+    addr?: DatagramAddress,
+    options?: DatagramWaitOptions,
+  ): Promise<void> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    if (this.#closed) {
+      throw new Error("Cannot call send(): DatagramEndpoint is closed");
+    }
+    const remote = this.#remote;
+    if (addr !== undefined && remote !== null && !sameAddr(remote, addr)) {
+      throw new RangeError(
+        `Cannot send to ${addr.hostname}:${addr.port}: the endpoint is connected to ${remote.hostname}:${remote.port}; leave the address out`,
+      );
+    }
+    const to = addr ?? remote;
+    if (to === null) {
+      throw new TypeError(
+        "Cannot call send() without an address: pass one, or create the endpoint with remoteAddr",
+      );
+    }
+    const bytes = typeof data === "string"
+      ? encoder.encode(data)
+      : data.slice();
+    await hostWait(
+      this.#conn.send(bytes, {
+        transport: "udp",
+        hostname: to.hostname,
+        port: to.port,
+      }),
+      signal,
+    );
+  }
+
+  /**
+   * Waits for the next datagram. Several tasks may wait; each datagram goes
+   * to one of them, first come first served.
+   *
+   * **Cancellation**: cancelling the waiting task (or aborting `signal`)
+   * ends the wait with `CancelledError` (or `signal.reason`) and gives up
+   * its place in line; no datagram is lost: one that arrives for it goes to
+   * the next `recv()`. A pre-aborted signal rejects at once.
+   *
+   * @param options An abort signal.
+   * @returns The datagram and its sender.
+   * @throws {Error} If the endpoint is closed (before or while waiting),
+   * once the datagrams already received were taken.
+   * @throws {unknown} An error of the socket.
+   *
+   * @example Wait with a deadline
+   * ```ts
+   * // Needs --unstable-net (Deno 2.9).
+   * import { createDatagramEndpoint } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   await using ep = await createDatagramEndpoint();
+   *   const signal = AbortSignal.abort(new Error("too late"));
+   *   await assert.rejects(ep.recv({ signal }), /too late/);
+   * });
+   * ```
+   */
+  async recv(options?: DatagramWaitOptions): Promise<Datagram> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    const ready = this.#received.shift();
+    if (ready !== undefined) return ready;
+    if (this.#closed) throw closedError();
+    const waiter = new Future<Datagram>(getRunningLoop());
+    this.#waiters.push(waiter);
+    this.#receiveMore();
+    try {
+      return await waitOn(waiter, signal);
+    } finally {
+      const i = this.#waiters.indexOf(waiter);
+      if (i !== -1) this.#waiters.splice(i, 1);
+    }
+  }
+
+  /**
+   * Iterates over the datagrams as they come, until the endpoint is
+   * closed.
+   *
+   * **Cancellation**: as `recv()`.
+   *
+   * @returns An async iterator of datagrams.
+   *
+   * @example Serve until closed
+   * ```ts
+   * // Needs --unstable-net (Deno 2.9).
+   * import { createDatagramEndpoint } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const seen = await run(async () => {
+   *   await using ep = await createDatagramEndpoint();
+   *   for (const word of ["a", "b", "stop"]) await ep.send(word, ep.localAddr);
+   *   const seen: string[] = [];
+   *   for await (const { data } of ep) {
+   *     const word = new TextDecoder().decode(data);
+   *     if (word === "stop") ep.close();
+   *     else seen.push(word);
+   *   }
+   *   return seen;
+   * });
+   * assert.deepEqual(seen, ["a", "b"]);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Datagram> {
+    return {
+      next: async (): Promise<IteratorResult<Datagram>> => {
+        if (this.#closed && this.#received.length === 0) {
+          return { value: undefined, done: true };
+        }
+        try {
+          return { value: await this.recv(), done: false };
+        } catch (error) {
+          if (this.#closed && this.#received.length === 0) {
+            return { value: undefined, done: true };
+          }
+          throw error;
+        }
+      },
+    };
+  }
+
+  /**
+   * Whether `close()` was called.
+   *
+   * @returns `true` once closing.
+   *
+   * @example After close
+   * ```ts
+   * // Needs --unstable-net (Deno 2.9).
+   * import { createDatagramEndpoint } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const ep = await createDatagramEndpoint();
+   *   ep.close();
+   *   assert.equal(ep.isClosing(), true);
+   *   await ep.waitClosed();
+   * });
+   * ```
+   */
+  isClosing(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Closes the socket. Waiting `recv()`s reject; datagrams already
+   * received can still be taken. Idempotent; does not wait (see
+   * `waitClosed()`).
+   *
+   * @example Close twice
+   * ```ts
+   * // Needs --unstable-net (Deno 2.9).
+   * import { createDatagramEndpoint } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const ep = await createDatagramEndpoint();
+   *   const waiting = ep.recv();
+   *   ep.close();
+   *   ep.close();
+   *   await assert.rejects(waiting, /closed/);
+   *   await ep.waitClosed();
+   * });
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+    if (this.#receiving === null) this.#failWaiters(closedError());
+  }
+
+  /**
+   * Waits until the socket is closed and its last read has ended.
+   *
+   * **Cancellation**: cancelling the waiting task (or aborting `signal`)
+   * ends the wait only. A pre-aborted signal rejects at once.
+   *
+   * @param options An abort signal.
+   *
+   * @example Close and wait
+   * ```ts
+   * // Needs --unstable-net (Deno 2.9).
+   * import { createDatagramEndpoint } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * await run(async () => {
+   *   const ep = await createDatagramEndpoint();
+   *   ep.close();
+   *   await ep.waitClosed();
+   *   assert.equal(ep.isClosing(), true);
+   * });
+   * ```
+   */
+  async waitClosed(options?: DatagramWaitOptions): Promise<void> {
+    const signal = options?.signal;
+    checkSignal(signal);
+    const receiving = this.#receiving;
+    if (receiving !== null) await hostWait(receiving, signal);
+  }
+
+  /**
+   * `close()`, then `waitClosed()`: `await using ep = ...`.
+   *
+   * **Cancellation**: as `waitClosed()`.
+   *
+   * @example Dispose
+   * ```ts
+   * // Needs --unstable-net (Deno 2.9).
+   * import { createDatagramEndpoint } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const ep = await run(async () => {
+   *   await using ep = await createDatagramEndpoint();
+   *   return ep;
+   * });
+   * assert.equal(ep.isClosing(), true);
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.waitClosed();
+  }
+
+  /** Reads the socket if a `recv()` waits and no read is in flight. */
+  #receiveMore(): void {
+    if (this.#receiving !== null || this.#closed) return;
+    if (!this.#waiters.some((w) => !w.done())) return;
+    this.#receiving = this.#conn.receive(this.#buffer).then(
+      ([data, addr]) => {
+        this.#receiving = null;
+        this.#deliver(data, addr as Deno.NetAddr);
+        this.#receiveMore();
+      },
+      (error) => {
+        this.#receiving = null;
+        if (this.#closed) {
+          this.#failWaiters(closedError());
+          return;
+        }
+        const waiter = this.#nextWaiter();
+        if (waiter !== undefined) waiter.setException(error);
+        this.#receiveMore();
+      },
+    );
+  }
+
+  #deliver(data: Uint8Array, addr: Deno.NetAddr): void {
+    const remote = this.#remote;
+    if (remote !== null && !sameAddr(remote, addr)) return;
+    // The buffer is read into again: hand out a copy.
+    const datagram: Datagram = { data: data.slice(), addr };
+    const waiter = this.#nextWaiter();
+    if (waiter !== undefined) waiter.setResult(datagram);
+    else this.#received.push(datagram);
+  }
+
+  /** The first waiter still waiting (taken out of the line), if any. */
+  #nextWaiter(): Future<Datagram> | undefined {
+    for (;;) {
+      const waiter = this.#waiters.shift();
+      if (waiter === undefined) return undefined;
+      if (!waiter.done() && !waiter.getLoop().isClosed()) return waiter;
+    }
+  }
+
+  #failWaiters(error: Error): void {
+    for (const waiter of this.#waiters.splice(0)) {
+      if (!waiter.done() && !waiter.getLoop().isClosed()) {
+        waiter.setException(error);
+      }
+    }
+  }
+}
+
+function closedError(): Error {
+  return new Error("Cannot receive: DatagramEndpoint is closed");
+}
+
+/** Whether `addr` is `remote` (by port alone if `remote` names a host). */
+function sameAddr(remote: DatagramAddress, addr: DatagramAddress): boolean {
+  if (remote.port !== addr.port) return false;
+  const host = remote.hostname;
+  if (host === addr.hostname) return true;
+  if (host === "localhost") {
+    return addr.hostname === "127.0.0.1" || addr.hostname === "::1";
+  }
+  return !isIpLiteral(host);
+}
