@@ -18,6 +18,12 @@
  * at once. A request is delivered once (edge-triggered, as in asyncio): code
  * that catches the `CancelledError` and goes on is not cancelled again.
  *
+ * A request handed to something that then ends without being cancelled (a
+ * task that returned before the request reached one of its waits, a scope
+ * whose code finished first) is not lost: it goes back to its source scope,
+ * for the waits pending there or the next one. So a cancelled task never
+ * runs on as if nothing happened because what it awaited finished anyway.
+ *
  * A scope that is cancelled by an enclosing one (or entered while an
  * enclosing request was still pending) remembers that request as `outer`.
  * When such a scope ends with its own cancellation, it passes the outer
@@ -35,7 +41,7 @@ import { CancelledError } from "./errors.ts";
 export const waitStarted: unique symbol = Symbol("aio.waitStarted");
 /** Tells the owning task that one of its leaf waits ended. */
 export const waitEnded: unique symbol = Symbol("aio.waitEnded");
-/** Marks a wait that ends inline; see {@linkcode Wait}. */
+/** The scope of a wait that ends inline; see {@linkcode Wait}. */
 export const inlineWait: unique symbol = Symbol("aio.inlineWait");
 
 /** What a scope needs of the task that owns it. */
@@ -53,11 +59,12 @@ export interface Wait {
   cancel(msg?: string): boolean;
   done(): boolean;
   /**
-   * `true` for a wait that ends inline, in microtasks of a step already
-   * running (a scope's own future), rather than by resuming the task from
-   * the loop: it neither ends nor begins a step.
+   * For a wait that ends inline, in microtasks of a step already running
+   * (the future of code run in a scope of its own): that scope. Such a wait
+   * neither ends nor begins a step, and a cancellation of an enclosing scope
+   * reaches its code through the scope rather than through the wait.
    */
-  readonly [inlineWait]?: boolean;
+  readonly [inlineWait]?: CancelScope;
 }
 
 /** The innermost scope of the running code. */
@@ -66,8 +73,13 @@ export const scopeContext: AsyncLocalStorage<CancelScope> =
 
 /** The source scope of each request's `CancelledError`. */
 const sources = new WeakMap<object, CancelScope>();
-/** The source of the request being fanned out to waits right now. */
-let fanningOut: CancelScope | null = null;
+/**
+ * Requests that cancelled a plain future (whose await then throws): they
+ * reached code, and are never given back.
+ */
+const consumed = new WeakSet<object>();
+/** The request being fanned out to waits right now. */
+let fanningOut: CancelledError | null = null;
 /** How many scopes hold a pending request, to skip the lookup when none. */
 let pendingCount = 0;
 
@@ -115,13 +127,22 @@ export function sourceOf(error: unknown): CancelScope | undefined {
 }
 
 /**
- * The source of the request that is cancelling waits right now, for a wait
- * (a future, a task) that records who cancelled it.
+ * The request that is cancelling waits right now, for a wait (a task, a
+ * gather) that records who cancelled it.
  *
- * @returns The source, or `null` outside a fan-out.
+ * @returns The request, or `null` outside a fan-out.
+ */
+export function currentRequest(): CancelledError | null {
+  return fanningOut;
+}
+
+/**
+ * The source of the request that is cancelling waits right now.
+ *
+ * @returns The source, or `null` outside a fan-out (or for an untagged one).
  */
 export function currentSource(): CancelScope | null {
-  return fanningOut;
+  return fanningOut === null ? null : sources.get(fanningOut) ?? null;
 }
 
 /** The innermost scope of the running code, if any. */
@@ -129,10 +150,42 @@ export function currentScope(): CancelScope | undefined {
   return scopeContext.getStore();
 }
 
-/** Runs `cancelWaits` with `request`'s source as the fan-out source. */
+/**
+ * Gives `request` back to its source scope: something it was handed to
+ * ended without being cancelled by it. The source, if still active,
+ * delivers it to its pending waits or to its next one.
+ *
+ * @param request The request.
+ */
+export function handBack(request: CancelledError): void {
+  if (consumed.has(request)) return;
+  sources.get(request)?.live()?.deliver(request);
+}
+
+/**
+ * A plain future is being cancelled: if a request is being fanned out, it
+ * reaches code through this future's await, so it is spent.
+ */
+export function noteConsumed(): void {
+  if (fanningOut !== null) consumed.add(fanningOut);
+}
+
+/**
+ * Cancels `wait` on behalf of `scope`: the `CancelledError` it ends with
+ * names `scope` as its source, as if `scope` had cancelled its own waits.
+ *
+ * @param scope The scope that cancels.
+ * @param wait The wait.
+ * @returns What `wait.cancel()` returned.
+ */
+export function cancelFor(scope: CancelScope, wait: Wait): boolean {
+  return fanOut(cancelledError(undefined, scope), () => wait.cancel());
+}
+
+/** Runs `cancelWaits` with `request` as the one being fanned out. */
 function fanOut(request: CancelledError, cancelWaits: () => boolean): boolean {
   const previous = fanningOut;
-  fanningOut = sources.get(request) ?? null;
+  fanningOut = request;
   try {
     return cancelWaits();
   } finally {
@@ -253,6 +306,12 @@ export class CancelScope {
     return this.parent === null ? null : this.parent.live();
   }
 
+  /** Whether this scope is `ancestor` or nested in it. */
+  within(ancestor: CancelScope): boolean {
+    if (this === ancestor) return true;
+    return this.parent !== null && this.parent.within(ancestor);
+  }
+
   /**
    * Registers a pending wait. If a request is pending on this scope or an
    * enclosing one, it is delivered to this wait, which is cancelled at once,
@@ -263,7 +322,7 @@ export class CancelScope {
   addWait(wait: Wait): void {
     if (this.#wait === null) this.#wait = wait;
     else (this.#state().moreWaits ??= new Set()).add(wait);
-    if (wait[inlineWait] !== true) this.owner?.[waitStarted]();
+    if (wait[inlineWait] === undefined) this.owner?.[waitStarted]();
     if (pendingCount === 0) return;
     const request = this.#outermostPending();
     if (request === null) return;
@@ -279,8 +338,8 @@ export class CancelScope {
   removeWait(wait: Wait): void {
     if (this.#wait === wait) this.#wait = null;
     else if (this.#rare?.moreWaits?.delete(wait) !== true) return;
-    if (wait[inlineWait] !== true) this.owner?.[waitEnded]();
-    if (this.exited && !this.#hasWaits()) this.#unlink();
+    if (wait[inlineWait] === undefined) this.owner?.[waitEnded]();
+    this.#unlinkIfDone();
   }
 
   /**
@@ -296,23 +355,26 @@ export class CancelScope {
     const source = sources.get(request) ?? null;
     if (source !== this) this.#state().outer ??= request;
     this.#abortTree(request);
-    const delivered = fanOut(request, () => this.#cancelWaits(request.message));
-    if (!delivered) this.#setPending(request);
-    return delivered;
+    return this.deliver(request);
   }
 
   /**
-   * Interrupts the code of this scope without cancelling it: its pending
-   * waits (and those of nested scopes) are cancelled, or the next one is,
-   * but signals stay as they are and no scope takes the request as outer.
-   * A `TaskGroup` used with `await using` interrupts its enclosing scope
-   * this way when a child fails, as asyncio cancels the parent task.
+   * Delivers `request` to the waits pending in this scope and the scopes
+   * nested in it, or, if none is pending, to the next one started there;
+   * signals and `outer` are left as they are. A request given back to its
+   * source comes here, and a `TaskGroup` used with `await using` interrupts
+   * its enclosing scope this way when a child fails, as asyncio cancels the
+   * parent task.
    *
    * @param request The request's error, tagged with its source.
+   * @returns Whether a pending wait received it.
    */
-  interrupt(request: CancelledError): void {
-    const delivered = fanOut(request, () => this.#cancelWaits(request.message));
+  deliver(request: CancelledError): boolean {
+    // Given back by several holders (the children of a gather): once.
+    if (this.#rare?.pending === request) return false;
+    const delivered = fanOut(request, () => this.#cancelWaits(request, this));
     if (!delivered) this.#setPending(request);
+    return delivered;
   }
 
   /**
@@ -329,36 +391,23 @@ export class CancelScope {
   }
 
   /**
-   * Makes `request` pending on this scope again, for the next wait started
-   * in it; the waits pending now are not touched. A `TaskGroup` whose
-   * failures win over an outside cancellation keeps it for later this way.
-   *
-   * @param request The request's error, tagged with its source.
-   */
-  rearm(request: CancelledError): void {
-    this.#setPending(request);
-  }
-
-  /**
-   * Drops every undelivered request of this scope and resets its signal,
-   * for `Task.uncancel()` down to zero: signals handed out before stay
-   * aborted, the next read of `signal` gets a fresh one.
+   * Takes back every request of this scope, for `Task.uncancel()` down to
+   * zero: one still pending is dropped, and the scopes nested in it forget
+   * it as their outer one, so a timeout there converts its own cancellation
+   * again. Signals handed out before stay aborted (an `AbortSignal` cannot
+   * be reset); the next read of `signal` gets a fresh one.
    */
   reset(): void {
-    const rare = this.#rare;
-    if (rare === null) return;
-    this.#clearPending();
-    rare.outer = rare.abortReason = null;
-    if (rare.controller?.signal.aborted) rare.controller = null;
+    this.withdraw(this);
+    this.#forget(this);
   }
 
   /**
    * Marks the scope's code as done. A request of its own still pending is
-   * dropped; one that came from outside (the scope's future was cancelled
-   * while its code ran without a wait) goes back to the enclosing scope,
-   * for its next wait: a cancellation is never lost on the way out. Waits
-   * the code started and left pending stay reachable from enclosing scopes
-   * until they end.
+   * dropped; one that came from elsewhere (the scope's future was cancelled
+   * while its code ran without a wait) goes back to its source. Waits the
+   * code started and left pending stay reachable from enclosing scopes until
+   * they end.
    */
   exit(): void {
     if (this.exited) return;
@@ -366,9 +415,9 @@ export class CancelScope {
     const pending = this.#rare?.pending ?? null;
     if (pending !== null) {
       this.#clearPending();
-      if (sources.get(pending) !== this) this.parent?.live()?.rearm(pending);
+      if (sources.get(pending) !== this) handBack(pending);
     }
-    if (!this.#hasWaits()) this.#unlink();
+    this.#unlinkIfDone();
   }
 
   /**
@@ -381,9 +430,7 @@ export class CancelScope {
    * @returns `null`, or the error to throw.
    */
   ownCancellation(error: unknown): unknown {
-    if (!isCancelledError(error) || sources.get(error) !== this) {
-      return error;
-    }
+    if (!isCancelledError(error) || sources.get(error) !== this) return error;
     const outer = this.outer;
     if (outer === null) return null;
     const source = sources.get(outer);
@@ -440,22 +487,38 @@ export class CancelScope {
     return more != null && more.size > 0;
   }
 
-  #unlink(): void {
+  /**
+   * An exited scope leaves the tree once nothing in it is pending any more:
+   * until then, cancelling an enclosing scope still reaches its waits.
+   */
+  #unlinkIfDone(): void {
+    if (!this.exited || this.#hasWaits()) return;
+    const children = this.#rare?.children;
+    if (children != null && children.size > 0) return;
     const parent = this.parent;
-    if (parent !== null) parent.#rare?.children?.delete(this);
+    if (parent === null) return;
+    parent.#rare?.children?.delete(this);
+    parent.#unlinkIfDone();
   }
 
-  #cancelWaits(msg: string): boolean {
+  /**
+   * Cancels the pending waits of this scope and its nested ones. The future
+   * of a nested scope's code is skipped: that code is reached through its
+   * scope, so the request gets there once.
+   */
+  #cancelWaits(request: CancelledError, top: CancelScope): boolean {
     let delivered = false;
     if (this.#hasWaits()) {
       for (const w of this.#waits()) {
-        if (w.cancel(msg)) delivered = true;
+        const scope = w[inlineWait];
+        if (scope !== undefined && scope.within(top)) continue;
+        if (w.cancel(request.message)) delivered = true;
       }
     }
     const children = this.#rare?.children;
     if (children != null) {
       for (const child of [...children]) {
-        if (child.#cancelWaits(msg)) delivered = true;
+        if (child.#cancelWaits(request, top)) delivered = true;
       }
     }
     return delivered;
@@ -474,6 +537,22 @@ export class CancelScope {
         child.#state().outer ??= request;
         child.#abortTree(request);
       }
+    }
+  }
+
+  /** Forgets, here and below, the requests that came from `source`. */
+  #forget(source: CancelScope): void {
+    const rare = this.#rare;
+    if (rare === null) return;
+    if (rare.outer !== null && sources.get(rare.outer) === source) {
+      rare.outer = null;
+    }
+    if (rare.abortReason !== null && sources.get(rare.abortReason) === source) {
+      rare.abortReason = null;
+      if (rare.controller?.signal.aborted) rare.controller = null;
+    }
+    if (rare.children !== null) {
+      for (const child of rare.children) child.#forget(source);
     }
   }
 

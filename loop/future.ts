@@ -14,6 +14,7 @@ import {
   type CancelScope,
   currentSource,
   isCancelledError,
+  noteConsumed,
   scopeContext,
 } from "./cancel_scope.ts";
 import { type CancelledError, InvalidStateError } from "./errors.ts";
@@ -352,6 +353,7 @@ export class Future<T> implements Promise<T> {
    */
   cancel(msg?: string): boolean {
     if (this.#state !== PENDING) return false;
+    noteConsumed();
     this[complete](CANCELLED, msg);
     return true;
   }

@@ -18,8 +18,8 @@ import { settleNow } from "../loop/future.ts";
 import {
   cancelledError,
   CancelScope,
+  currentRequest,
   currentScope,
-  currentSource,
   inlineWait,
   isCancelledError,
 } from "../loop/cancel_scope.ts";
@@ -47,9 +47,9 @@ export class ScopeFuture<T> extends Future<T> {
     this.#scope = scope;
   }
 
-  /** Ends inline, in the step of the code it runs: not a leaf wait. */
-  get [inlineWait](): boolean {
-    return true;
+  /** Ends inline, in the step of the code it runs, whose scope this is. */
+  get [inlineWait](): CancelScope {
+    return this.#scope;
   }
 
   /** The scope the code runs in. */
@@ -65,7 +65,9 @@ export class ScopeFuture<T> extends Future<T> {
    */
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
-    this.#scope.cancel(cancelledError(msg, currentSource()));
+    // The request being fanned out, if any: given back to its source if
+    // the code ends without meeting it.
+    this.#scope.cancel(currentRequest() ?? cancelledError(msg, null));
     return true;
   }
 

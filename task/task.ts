@@ -35,15 +35,18 @@ import {
   stepEnd,
   stepLive,
 } from "../loop/event_loop.ts";
+import type { CancelledError } from "../loop/errors.ts";
 import { complete, Future, stateOf } from "../loop/future.ts";
 import { getEventLoop, getRunningLoop } from "../loop/running_loop.ts";
 import {
   cancelledError,
   CancelScope,
-  currentSource,
+  currentRequest,
+  handBack,
   inlineWait,
   isCancelledError,
   scopeContext,
+  sourceOf,
   waitEnded,
   waitStarted,
 } from "../loop/cancel_scope.ts";
@@ -73,8 +76,8 @@ export interface CreateTaskOptions {
 interface CancelRequests {
   count: number;
   msg: string | undefined;
-  /** The scope whose cancellation asked, if one did (not a direct call). */
-  by: CancelScope | null;
+  /** The request of a scope that asked, if one did (not a direct call). */
+  via: CancelledError | null;
 }
 
 /** A wait of a task's code; see {@linkcode Task.pendingWaits}. */
@@ -191,6 +194,9 @@ export class Task<T> extends Future<T> {
     }
     this.name = options?.name ?? `Task-${++taskCounter}`;
     this.#target = target;
+    // The task owns a native promise's outcome from now on: Deno must not
+    // report its rejection unhandled before the first step listens to it.
+    if (target instanceof Promise) target.catch(ignore);
     this.#createdAt = loop.getDebug() ? creationSite() : undefined;
     this.#parent = currentTask();
     this.#createdTime = loop.time();
@@ -257,10 +263,10 @@ export class Task<T> extends Future<T> {
    */
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
-    const requests = this.#cancel ??= { count: 0, msg: undefined, by: null };
+    const requests = this.#cancel ??= { count: 0, msg: undefined, via: null };
     requests.count++;
     requests.msg = msg;
-    requests.by = currentSource() ?? requests.by;
+    requests.via = currentRequest() ?? requests.via;
     const root = this.#root;
     root.cancel(cancelledError(msg, root));
     if (this.#listening) {
@@ -478,7 +484,7 @@ export class Task<T> extends Future<T> {
   pendingWaits(): PendingWait[] {
     if (this.done()) return [];
     return this.#root.pendingWaits().flatMap(([wait, scopes]) =>
-      wait[inlineWait] !== true && wait instanceof Future
+      wait[inlineWait] === undefined && wait instanceof Future
         ? [{ future: wait as Future<unknown>, scopes }]
         : []
     );
@@ -595,18 +601,25 @@ export class Task<T> extends Future<T> {
   /** For `CANCELLED`, `value` is the message, or the last `cancel()`'s. */
   #finish(state: 1 | 2 | 3, value: unknown): void {
     this.#endStep();
+    const requests = this.#cancel;
+    const unreached = this.#root.pending;
     this.#root.exit();
     tasksOf(this.getLoop()).delete(this);
     if (state === CANCELLED) {
       // Tagged with the scope that asked to cancel this task, if one did: a
       // timeout awaiting the task then knows the cancellation as its own.
-      const requests = this.#cancel;
       value = cancelledError(
         (value as string | undefined) ?? requests?.msg,
-        requests?.by ?? null,
+        sourceOf(requests?.via) ?? null,
       );
     }
     this[complete](state, value);
+    if (state !== CANCELLED && unreached && requests?.via != null) {
+      // A scope asked to cancel this task, which ended before the request
+      // reached one of its waits: the task keeps its value, and the request
+      // goes back to that scope, for its next wait.
+      handBack(requests.via);
+    }
   }
 
   static {
@@ -648,6 +661,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === "object" || typeof value === "function") &&
     typeof (value as PromiseLike<unknown>).then === "function";
 }
+
+function ignore(): void {}
 
 function creationSite(): string {
   const stack = new Error().stack ?? "";

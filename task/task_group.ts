@@ -318,7 +318,7 @@ export class TaskGroup implements AsyncDisposable {
       if (isCancelledError(propagate)) {
         // The failures win; keep the outside cancellation pending for the
         // code's next wait.
-        this.#enclosing.rearm(propagate);
+        this.#enclosing.deliver(propagate);
       }
       throw new AggregateError(errors, "Unhandled errors in a TaskGroup");
     }
@@ -358,7 +358,7 @@ export class TaskGroup implements AsyncDisposable {
       this.#scope.cancel(request);
       if (!this.#entered && !this.#exiting) {
         this.#interrupted = true;
-        this.#enclosing.interrupt(request);
+        this.#enclosing.deliver(request);
       }
     }
   }

@@ -15,7 +15,13 @@
 
 import { getRunningLoop } from "../loop/mod.ts";
 import { type Awaitable, toFuture } from "./awaitable.ts";
-import { isCancelledError } from "../loop/cancel_scope.ts";
+import {
+  cancelFor,
+  type CancelScope,
+  handBack,
+  isCancelledError,
+} from "../loop/cancel_scope.ts";
+import type { CancelledError } from "../loop/errors.ts";
 import { TimeoutError } from "./errors.ts";
 import { Future } from "../loop/future.ts";
 import { newScope, runInScope } from "./scope_future.ts";
@@ -85,6 +91,9 @@ export function waitFor<T>(
       ),
     );
   }
+  // A rejected promise is ours to handle from now on: Deno must not report
+  // it unhandled before the task that awaits it takes its first step.
+  if (aw instanceof Promise) aw.catch(ignore);
   let inner: Future<T>;
   try {
     const loop = aw instanceof Future ? aw.getLoop() : getRunningLoop();
@@ -97,38 +106,62 @@ export function waitFor<T>(
   }
   if (timeoutMs !== null && timeoutMs <= 0) {
     return runInScope(
-      () => expireNow(inner),
+      (scope) => expireNow(inner, scope),
       newScope(`waitFor(${timeoutMs})`),
     );
   }
   return timeout(timeoutMs, () => inner);
 }
 
-/** `waitFor` with no time left: cancel `inner` unless it is done. */
-async function expireNow<T>(inner: Future<T>): Promise<T> {
+function ignore(): void {}
+
+/**
+ * `waitFor` with no time left, as asyncio's: cancel `inner` unless it is
+ * done, and wait until it has finished. A cancellation of the caller that
+ * arrives meanwhile does not abandon `inner` (its value may be an item
+ * taken from a queue): the wait goes on until `inner` is done. Then
+ * `inner`'s value is returned if it has one (the caller's cancellation goes
+ * back for its next wait); else a cancellation of the caller (during the
+ * wait, or pending when it began) is thrown as it is, and `inner`'s own as
+ * `TimeoutError`.
+ */
+async function expireNow<T>(inner: Future<T>, scope: CancelScope): Promise<T> {
   if (inner.done()) return inner.result();
-  await cancelAndWait(inner);
-  try {
-    return inner.result();
-  } catch (error) {
-    if (isCancelledError(error)) {
-      throw new TimeoutError("Timed out", { cause: error });
+  cancelFor(scope, inner);
+  let interrupted: CancelledError | null = null;
+  while (!inner.done()) {
+    try {
+      await doneOf(inner);
+    } catch (error) {
+      if (!isCancelledError(error)) throw error;
+      interrupted ??= error;
     }
-    throw error;
   }
+  if (!inner.cancelled()) {
+    if (interrupted !== null) handBack(interrupted);
+    return inner.result();
+  }
+  if (interrupted !== null) throw interrupted;
+  let cancelled: unknown;
+  try {
+    inner.result();
+  } catch (error) {
+    cancelled = error;
+  }
+  // Ours unless it came from elsewhere (a cancellation that reached `inner`
+  // first), or one of the task was pending or requested meanwhile.
+  const passOn = scope.ownCancellation(cancelled);
+  if (passOn !== null) throw passOn;
+  throw new TimeoutError("Timed out", { cause: cancelled });
 }
 
-/** Cancels `future` and waits until it is done. */
-async function cancelAndWait<T>(future: Future<T>): Promise<void> {
-  const waiter = new Future<void>(future.getLoop());
+/** A future that completes (with nothing) once `future` is done. */
+function doneOf(future: Future<unknown>): Future<void> {
+  const done = new Future<void>(future.getLoop());
   const release = (): void => {
-    if (!waiter.done()) waiter.setResult();
+    if (!done.done()) done.setResult();
   };
   future.addDoneCallback(release);
-  try {
-    future.cancel();
-    await waiter;
-  } finally {
-    future.removeDoneCallback(release);
-  }
+  done.addDoneCallback(() => future.removeDoneCallback(release));
+  return done;
 }

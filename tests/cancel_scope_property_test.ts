@@ -61,12 +61,10 @@
  *   tests/cancel_scope_property_test.ts`.
  * - `AIO_PROPERTY_PATH`: with the seed, replays the counterexample
  *   fast-check printed (`{ seed, path }`).
- * - `AIO_PROPERTY_KNOWN`: see {@linkcode avoid}; `all` generates the shapes
- *   of the known findings too.
  * - `AIO_PROPERTY_STATS=1`: prints what the runs exercised.
  *
  * The FINDING tests at the end are programs this test found, written out
- * by hand; they fail until the library is fixed.
+ * by hand: each failed before its fix, and keeps it fixed.
  */
 
 import assert from "node:assert/strict";
@@ -113,54 +111,9 @@ const PARAMS = {
 };
 
 /**
- * The generator steers clear of the known findings (the FINDING tests at
- * the end of this file): they fail today, and a program hitting one would
- * hide the others. `AIO_PROPERTY_KNOWN=all` (or a list of finding numbers,
- * `AIO_PROPERTY_KNOWN=2,6`) generates them too. How each is avoided:
- *
- * 1, 4, 5: no `waitFor(w, 0)`, nor `waitFor(cond.wait(), ms)` (see
- *    {@linkcode knownWaitFor}); for 5, code that may be left running
- *    (race/all branches, detached callbacks) starts outside every scope
- *    (see {@linkcode mayOrphan}).
- * 2: a top task cancelled meanwhile counts as having caught its cancel
- *    when an awaited task returns though cancelled, or when a `waitFor()`
- *    over a native promise returns (see `childReturned`).
- * 3: a native promise passed to `waitFor()` gets a handler first.
- * 6: outside cancels land half a millisecond off the whole times, when
- *    every task is parked at its waits (see {@linkcode actionTime}).
- * 7: not checked (found by reasoning): with cancels landing while every
- *    task is parked, each is delivered before an `uncancel()` can take it
- *    back.
- * 8: the check that a cancel is delivered once is off, and code that may
- *    be left running nests at most one scope (see {@linkcode orphanable}).
- * 9: code that may be left running starts inside at most one scope.
+ * Every finding this test made is fixed; its program is a FINDING test at
+ * the end of this file, and the generator makes all of those shapes.
  */
-const KNOWN = envString("AIO_PROPERTY_KNOWN")?.split(",") ?? [];
-
-/** Whether to steer clear of FINDING `n`. */
-function avoid(n: number): boolean {
-  return !KNOWN.includes("all") && !KNOWN.includes(String(n));
-}
-
-/**
- * `waitFor(w, ms)` shapes of known findings (see the FINDING tests):
- *
- * - FINDING 1, `ms <= 0` over a wait that completed on its fast path (a
- *   native promise: the item already taken, the lock already held): lost
- *   if the caller is cancelled before the task wrapping the promise starts.
- * - FINDING 4, `ms <= 0` over any wait: an outside cancellation that
- *   reached the wait, or was requested while it ran, becomes TimeoutError.
- * - FINDING 5, `cond.wait()` (a wait with a scope of its own, made outside
- *   the waitFor): a deadline passing as the wait is notified leaves its
- *   cancellation pending on the task, whose next wait throws it.
- */
-function knownWaitFor(via: Via, op: string): boolean {
-  if (via.kind !== "waitFor") return false;
-  const zero = via.ms !== null && via.ms <= 0;
-  return (avoid(1) && zero &&
-    (op === "get" || op === "put" || op === "lock")) ||
-    (avoid(4) && zero) || (avoid(5) && op === "cond");
-}
 
 /** What the runs exercised, printed with `AIO_PROPERTY_STATS=1`. */
 const STATS: Record<string, number> = {};
@@ -290,28 +243,6 @@ function nested(g: Gen): Gen {
   return { ...g, depth: g.depth + 1, budget: g.budget - 1 };
 }
 
-/**
- * Code a combinator or a detached callback may leave running after the
- * code around it went on (a `Promise.race` loser, the other branches of a
- * `Promise.all` that failed, a callback not awaited). FINDING 8 cancels
- * such code twice when it nests two scopes, and when it outlives the scope
- * that cancelled it, that scope's request reaches the task; until fixed,
- * it nests at most one.
- */
-function orphanable(g: Gen): Gen {
-  return avoid(8) ? { ...g, budget: Math.min(g.budget, 1) } : g;
-}
-
-/**
- * Whether code left running may start here. FINDING 9 detaches the waits
- * of such code from the task when two scopes around it have ended, and
- * FINDING 5 hands the task a request from a scope around it that ended
- * first; until fixed, it starts outside every scope of its task.
- */
-function mayOrphan(g: Gen): boolean {
-  return (!avoid(9) || g.depth <= 1) && (!avoid(5) || g.depth === 0);
-}
-
 /** Trees of operations `levels` deep, made where `g` says. */
 function nodeArb(levels: number, g: Gen): fc.Arbitrary<Node> {
   const key = `${levels}/${g.inLock}/${Math.min(g.depth, 2)}/${g.budget}`;
@@ -324,9 +255,7 @@ function nodeArb(levels: number, g: Gen): fc.Arbitrary<Node> {
         k: fc.constant("leaf" as const),
         leaf: leafArb,
         via: viaArb,
-      }).filter((n) =>
-        viaCost(n.via) <= g.budget && !knownWaitFor(n.via, n.leaf.op)
-      ),
+      }).filter((n) => viaCost(n.via) <= g.budget),
     },
     {
       weight: 1,
@@ -337,9 +266,7 @@ function nodeArb(levels: number, g: Gen): fc.Arbitrary<Node> {
     leaves.push({
       weight: 2,
       arbitrary: fc.record({ k: fc.constant("cond" as const), via: viaArb })
-        .filter((n) =>
-          1 + viaCost(n.via) <= g.budget && !knownWaitFor(n.via, "cond")
-        ),
+        .filter((n) => 1 + viaCost(n.via) <= g.budget),
     });
   }
   if (levels === 0) {
@@ -350,7 +277,7 @@ function nodeArb(levels: number, g: Gen): fc.Arbitrary<Node> {
   const sub = nodeArb(levels - 1, g);
   const inScope = nodeArb(levels - 1, nested(g));
   const inTask = nodeArb(levels - 1, newTask(g));
-  const left = nodeArb(levels - 1, orphanable(g));
+  const left = nodeArb(levels - 1, g);
   const branch = (node: fc.Arbitrary<Node>): fc.Arbitrary<Branch> =>
     fc.oneof(fc.record({ raw: leafArb }), fc.record({ node }));
   const composites: fc.WeightedArbitrary<Node>[] = [
@@ -400,7 +327,7 @@ function nodeArb(levels: number, g: Gen): fc.Arbitrary<Node> {
       }),
     },
   ];
-  if (mayOrphan(g)) {
+  {
     composites.push(
       {
         weight: 3,
@@ -438,7 +365,7 @@ function nodeArb(levels: number, g: Gen): fc.Arbitrary<Node> {
           ms: msArb,
           body: inTask,
           catchTimeout: fc.boolean(),
-        }).filter((n) => !knownWaitFor({ kind: "waitFor", ...n }, "task")),
+        }),
       },
       {
         weight: 1,
@@ -461,9 +388,7 @@ function nodeArb(levels: number, g: Gen): fc.Arbitrary<Node> {
         k: fc.constant("lock" as const),
         via: viaArb,
         body: nodeArb(levels - 1, { ...g, inLock: true }),
-      }).filter((n) =>
-        viaCost(n.via) <= g.budget && !knownWaitFor(n.via, "lock")
-      ),
+      }).filter((n) => viaCost(n.via) <= g.budget),
     });
   }
   // Inner levels prefer composites, for programs of a dozen operations.
@@ -639,19 +564,6 @@ function show(node: Node, pad = "  "): string {
   }
 }
 
-/**
- * When the driver does `a`. FINDING 6 (and FINDING 2 through a child task)
- * loses a cancel that lands while a task is between waits (in the middle
- * of a step); until fixed, outside cancels land half a millisecond off the
- * whole times every sleep and deadline falls on, when every task is parked
- * at its waits.
- */
-function actionTime(a: Action): number {
-  return avoid(6) && (a.do === "cancel" || a.do === "uncancel")
-    ? a.at + 0.5
-    : a.at;
-}
-
 function showAction(a: Action, p: Program): string {
   switch (a.do) {
     case "cancel":
@@ -682,7 +594,7 @@ function showProgram(p: Program): string {
   );
   for (const a of p.actions) {
     const what = showAction(a, p);
-    lines.push(`driver, at ${actionTime(a)} ms from a ${a.from}: ${what}`);
+    lines.push(`driver, at ${a.at} ms from a ${a.from}: ${what}`);
   }
   return lines.join("\n");
 }
@@ -880,7 +792,12 @@ class Run {
   uncancel(top: Top): void {
     const task = top.task!;
     if (task.done() || task.cancelling() === 0) return;
-    if (task.uncancel() === 0) top.since = null;
+    if (task.uncancel() === 0) {
+      top.since = null;
+      // Every request taken back: a timeout of the task's code converts its
+      // own cancellation again (as CPython's, whose check is `cancelling()`).
+      for (const w of this.#watches.get(task) ?? []) w.hit = false;
+    }
   }
 
   /** The serial of the outside cancel a `CancelledError` comes from. */
@@ -905,13 +822,13 @@ class Run {
    * The wait numbered `started` ended with `e`. A cancellation is
    * delivered once (edge): once an outside cancel was seen, a wait started
    * afterwards does not get it again (unless a TaskGroup's failure re-armed
-   * it). FINDING 8 breaks this; the check is on with `AIO_PROPERTY_KNOWN=8`.
+   * it).
    */
   waitEnded(e: unknown, started: number, ctx: Ctx): void {
     const serial = this.serialOf(e);
     if (serial === undefined) return;
     const first = this.#firstSeen.get(serial);
-    if (!avoid(8) && first !== undefined && first < started) {
+    if (first !== undefined && first < started) {
       this.violation(
         `${ctx.path}: the outside cancel "${
           (e as Error).message
@@ -970,22 +887,17 @@ class Run {
   }
 
   /**
-   * FINDING 2: an awaited task that was cancelled with its awaiter but
-   * returned before the cancel reached one of its waits ends with its value
-   * (as documented), and the awaiter's cancel is gone with it. Until fixed,
-   * a top task cancelled meanwhile counts as having caught its cancel.
+   * An awaited task that was cancelled with its awaiter and did not end
+   * cancelled: if the cancel reached one of its waits, the child caught it
+   * (as in asyncio, the awaiter's cancel is spent; the child's catch may not
+   * show the outside tag when two cancels of the child merged in one tick);
+   * if it did not, the library gives it back to the awaiter, which the
+   * FINDING 2 tests check. Either way the top task counts as having caught.
    */
   childReturned(child: Task<unknown>, ctx: Ctx): void {
-    if (!child.cancelled() && child.cancelling() > 0) this.swallowedBy(ctx);
-  }
-
-  /**
-   * FINDING 2 (through a task waited on, or the task `waitFor()` wraps a
-   * native promise in): the top task's cancel, in force now, may be gone.
-   */
-  swallowedBy(ctx: Ctx): void {
+    if (!child.done() || child.cancelled() || child.cancelling() === 0) return;
     const top = ctx.top;
-    if (avoid(2) && top.since !== null) top.absorbed.add(top.epoch);
+    if (top.since !== null) top.absorbed.add(top.epoch);
   }
 
   /**
@@ -1127,14 +1039,7 @@ class Run {
         });
       } else {
         inner = start();
-        // FINDING: (3) waitFor() attaches its handler to a native promise
-        // only when the task wrapping it starts; a rejected one (a put on a
-        // shut-down queue) may be reported unhandled meanwhile.
-        if (avoid(3) && !(inner instanceof Future)) {
-          Promise.resolve(inner).catch(() => {});
-        }
         value = await waitFor(inner, via.ms);
-        if (!(inner instanceof Future)) this.swallowedBy(ctx);
       }
       return { ok: true, value };
     } catch (e) {
@@ -1399,8 +1304,8 @@ class Run {
           throw e;
         } finally {
           this.unwatch(w);
+          this.childReturned(child.task, ctx);
         }
-        this.childReturned(child.task, ctx);
         return;
       }
       case "shield": {
@@ -1447,8 +1352,11 @@ class Run {
           "child",
         );
         if (node.awaited) {
-          await child.task;
-          this.childReturned(child.task, ctx);
+          try {
+            await child.task;
+          } finally {
+            this.childReturned(child.task, ctx);
+          }
         }
         return;
       }
@@ -1735,12 +1643,12 @@ async function runProgram(program: Program): Promise<string[]> {
     r.start();
     const byTask: Action[] = [];
     for (const a of program.actions) {
-      if (a.from === "callback") loop.callAt(actionTime(a), () => r.act(a));
+      if (a.from === "callback") loop.callAt(a.at, () => r.act(a));
       else byTask.push(a);
     }
-    byTask.sort((a, b) => actionTime(a) - actionTime(b));
+    byTask.sort((a, b) => a.at - b.at);
     for (const a of byTask) {
-      const at = actionTime(a);
+      const at = a.at;
       if (at > now()) await sleep(at - now());
       r.act(a);
     }
@@ -1803,7 +1711,7 @@ function nameOf(e: unknown): string {
   return e instanceof Error ? e.name : String(e);
 }
 
-// FINDING: (1) waitFor(aw, 0) loses what a fast-path wait took. `q.get()`
+// FINDING (1) waitFor(aw, 0) loses what a fast-path wait took. `q.get()`
 // with an item queued takes it at once and returns a settled native
 // promise; waitFor() wraps that in a task, which starts a tick later, and
 // with no time left cancels it and waits for it to end. If the caller is
@@ -1822,10 +1730,10 @@ Deno.test("FINDING 1: waitFor(q.get(), 0) cancelled before its fast-path item ar
     const got = await t.then((item) => [item], () => []);
     return [...got, ...(q.empty() ? [] : [q.getNowait()])];
   });
-  assert.deepEqual(result, [1]); // today: [] (the item is lost)
+  assert.deepEqual(result, [1]); // before the fix: [] (the item is lost)
 });
 
-// FINDING: (1) with a lock: the lock taken on the fast path stays locked,
+// FINDING (1) with a lock: the lock taken on the fast path stays locked,
 // held by nobody. Expected: the caller holds it, or it is free.
 Deno.test("FINDING 1: waitFor(lock.acquire(), 0) cancelled before its fast-path result arrives leaves no lock held by nobody", async () => {
   const result = await vrun(async () => {
@@ -1835,10 +1743,10 @@ Deno.test("FINDING 1: waitFor(lock.acquire(), 0) cancelled before its fast-path 
     const acquired = await t.then(() => true, () => false);
     return [acquired, lock.locked()];
   });
-  assert.equal(result[0], result[1]); // today: [false, true]
+  assert.equal(result[0], result[1]); // before the fix: [false, true]
 });
 
-// FINDING: (2) a cancel is swallowed by a task it reaches that returns before
+// FINDING (2) a cancel is swallowed by a task it reaches that returns before
 // the cancel reaches one of its waits. Task's module doc keeps the value of
 // such a task (asyncio would cancel it), which is right for the value, but
 // the awaiting task's own cancel is gone with it: it runs on, uncancelled,
@@ -1863,10 +1771,10 @@ Deno.test("FINDING 2: a task cancelled in waitFor(lock.acquire(), ms) that took 
     const outcome = await t.then(String, nameOf);
     return [outcome, now(), lock.locked()];
   });
-  assert.deepEqual(result, ["CancelledError", 0, false]); // today: "slept" at 100
+  assert.deepEqual(result, ["CancelledError", 0, false]); // before the fix: "slept" at 100
 });
 
-// FINDING: (2) with a child task: the parent, parked on `await child`, is
+// FINDING (2) with a child task: the parent, parked on `await child`, is
 // cancelled while the child runs; the cancel goes to the child, which
 // returns (keeping its value, as documented), and the parent's cancel is
 // lost. CPython cancels the child, so the parent sees CancelledError.
@@ -1884,10 +1792,10 @@ Deno.test("FINDING 2: a task cancelled while it awaits a child that returns befo
     });
     return [await t.then(String, nameOf), now()];
   });
-  assert.deepEqual(result, ["CancelledError", 0]); // today: "not cancelled" at 100
+  assert.deepEqual(result, ["CancelledError", 0]); // before the fix: "not cancelled" at 100
 });
 
-// FINDING: (3) waitFor() over a rejected native promise (here q.put() on a
+// FINDING (3) waitFor() over a rejected native promise (here q.put() on a
 // shut-down queue) attaches its handler only when the task wrapping the
 // promise takes its first step. Outside a task (work a finished task left
 // running belongs to no task) that is a loop tick later, after a host turn:
@@ -1920,13 +1828,13 @@ Deno.test("FINDING 3: waitFor() over a rejected promise, in work a finished task
     });
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(caught, ["QueueShutDown"]);
-    assert.deepEqual(reported, []); // today: ["QueueShutDown: Queue is shut down"]
+    assert.deepEqual(reported, []); // before the fix: ["QueueShutDown: Queue is shut down"]
   } finally {
     globalThis.removeEventListener("unhandledrejection", onUnhandled);
   }
 });
 
-// FINDING: (4) waitFor(aw, 0) turns any cancellation of `aw` into
+// FINDING (4) waitFor(aw, 0) turns any cancellation of `aw` into
 // TimeoutError, even the task's own: here the task is cancelled while it
 // runs (before it reaches a wait), the pending cancel is delivered to the
 // condition's wait (a scope made before waitFor()), and waitFor(…, 0)
@@ -1948,10 +1856,10 @@ Deno.test("FINDING 4: waitFor(cond.wait(), 0) reached by a cancel of its task en
     getRunningLoop().callSoon(() => t.cancel()); // while t's first step runs
     return await t.then(String, nameOf);
   });
-  assert.equal(result, "CancelledError"); // today: "TimeoutError"
+  assert.equal(result, "CancelledError"); // before the fix: "TimeoutError"
 });
 
-// FINDING: (4) a cancel of the task requested while waitFor(…, 0) runs and
+// FINDING (4) a cancel of the task requested while waitFor(…, 0) runs and
 // delivered to a sibling wait: timeout(0, …) then passes the cancel on, as
 // DESIGN says ("only if no cancellation ... of the task was requested while
 // it was active"); waitFor(…, 0) reports TimeoutError. Expected: the same
@@ -1978,14 +1886,14 @@ Deno.test("FINDING 4: waitFor(aw, 0) passes on a cancel of its task requested wh
       }),
     );
   }
-  // today: timeout: CancelledError, waitFor: TimeoutError
+  // before the fix: timeout: CancelledError, waitFor: TimeoutError
   assert.deepEqual(outcomes, [
     ["CancelledError", "CancelledError"],
     ["CancelledError", "CancelledError"],
   ]);
 });
 
-// FINDING: (5) a deadline's cancellation is left behind on the task. In
+// FINDING (5) a deadline's cancellation is left behind on the task. In
 // waitFor(cond.wait(), ms), the condition's wait is a scope of its own,
 // made outside waitFor()'s. When the wait is notified and the deadline
 // passes in the same tick, the deadline's request finds no wait pending in
@@ -2014,10 +1922,10 @@ Deno.test("FINDING 5: waitFor(cond.wait(), ms) whose deadline passes as it is no
     const next = await sleep(1).then(() => "slept", nameOf);
     return [outcome, next];
   });
-  assert.equal(result[1], "slept"); // today: ["notified", "CancelledError"]
+  assert.equal(result[1], "slept"); // before the fix: ["notified", "CancelledError"]
 });
 
-// FINDING: (5) again, when the scope the request came from has ended: a
+// FINDING (5) again, when the scope the request came from has ended: a
 // timeout expires while work it left running in a scope of its own is
 // between a finished wait and its end. That scope keeps the request, and
 // when it ends, after the timeout did, hands it past the ended timeout to
@@ -2044,10 +1952,10 @@ Deno.test("FINDING 5: an expired timeout does not cancel its task's waits after 
     });
     return await t;
   });
-  assert.deepEqual(result, ["TimeoutError", "slept"]); // today: CancelledError
+  assert.deepEqual(result, ["TimeoutError", "slept"]); // before the fix: CancelledError
 });
 
-// FINDING: (6) a cancel that lands while a task runs is lost when the first
+// FINDING (6) a cancel that lands while a task runs is lost when the first
 // wait it reaches is a scope's future whose code then ends without another
 // wait. The request goes into that scope; on the way out the scope hands
 // it back to the task "for its next wait" (`rearm`), leaving alone the
@@ -2065,10 +1973,10 @@ Deno.test("FINDING 6: a task cancelled while it runs, then parked in Promise.all
     });
     return [await t.then(String, nameOf), now()];
   });
-  assert.deepEqual(result, ["CancelledError", 0]); // today: "not cancelled" at 20
+  assert.deepEqual(result, ["CancelledError", 0]); // before the fix: "not cancelled" at 20
 });
 
-// FINDING: (7) found by reasoning about the generator's uncancel() rules:
+// FINDING (7) found by reasoning about the generator's uncancel() rules:
 // Task.uncancel() down to zero drops an undelivered cancel from the root
 // scope only; the timeout scope active at the time keeps it as its `outer`
 // request, and when its deadline passes it throws that taken-back
@@ -2090,10 +1998,10 @@ Deno.test("FINDING 7: a cancel taken back with uncancel() before delivery does n
     });
     return await t;
   });
-  assert.equal(result, "TimeoutError"); // today: "CancelledError"
+  assert.equal(result, "TimeoutError"); // before the fix: "CancelledError"
 });
 
-// FINDING: (8) one cancel is delivered twice. Cancelling a scope cancels its
+// FINDING (8) one cancel is delivered twice. Cancelling a scope cancels its
 // waits, then walks its nested scopes; a nested scope's future that is one
 // of those waits is cancelled once as a wait and again in the walk. The
 // second time its waits are already cancelled, so the request is left
@@ -2116,10 +2024,10 @@ Deno.test("FINDING 8: one cancel of a task parked in nested timeouts is delivere
     t.cancel();
     return await t;
   });
-  assert.equal(result, "slept"); // today: "CancelledError"
+  assert.equal(result, "slept"); // before the fix: "CancelledError"
 });
 
-// FINDING: (8) with (5), when the source of the twice-sent request has
+// FINDING (8) with (5), when the source of the twice-sent request has
 // ended: a TaskGroup's failure cancels work its body left running in two
 // nested scopes; the copy left pending there is handed up past the finished
 // group to the task, whose later wait throws CancelledError though nothing
@@ -2146,10 +2054,10 @@ Deno.test("FINDING 8: a TaskGroup's failure does not cancel its task after the g
     });
     return await t.then(String, nameOf);
   });
-  assert.equal(result, "returned"); // today: "CancelledError"
+  assert.equal(result, "returned"); // before the fix: "CancelledError"
 });
 
-// FINDING: (9) a task's cancel does not reach code it left running two
+// FINDING (9) a task's cancel does not reach code it left running two
 // scopes deep. A scope that ends with waits of its own left pending stays
 // linked to its parent, but one whose only pending waits sit in a nested
 // scope unlinks itself: here the outer timeout's scope, which unlinks from
@@ -2189,5 +2097,5 @@ Deno.test("FINDING 9: cancelling a task reaches a wait it left running two scope
     await sleep(0);
     return seen;
   });
-  assert.deepEqual(result, [["CancelledError", 1]]); // today: [["woken", 11]]
+  assert.deepEqual(result, [["CancelledError", 1]]); // before the fix: [["woken", 11]]
 });
