@@ -30,12 +30,12 @@ export function waitOn<T>(
  * host operation still runs to its end and `late` receives its result (to
  * close a connection nobody will use, for example).
  */
-export async function hostWait<T>(
+export function hostWait<T>(
   promise: Promise<T>,
   signal: AbortSignal | undefined,
   late?: (value: T) => void,
   loop: EventLoop = getRunningLoop(),
-): Promise<T> {
+): PromiseLike<T> {
   const future = new Future<T>(loop);
   promise.then(
     (value) => {
@@ -46,7 +46,7 @@ export async function hostWait<T>(
       if (!future.done() && !loop.isClosed()) future.setException(error);
     },
   );
-  return await waitOn(future, signal);
+  return waitOn(future, signal);
 }
 
 /** Concatenates byte arrays. */

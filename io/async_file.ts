@@ -4,6 +4,7 @@
  * @module
  */
 
+import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { attachSource } from "./_source.ts";
 import { checkSignal, encoder, hostWait } from "./_wait.ts";
@@ -153,7 +154,14 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * assert.deepEqual(parts, [2, 4]);
    * ```
    */
-  async read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
+  read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
+    return runInScope(
+      () => this.#read(n, options),
+      "AsyncFile.read",
+    );
+  }
+
+  async #read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
     checkSignal(options?.signal);
     this.#checkOpen("read");
     return await this.#reader.read(n, options);
@@ -186,7 +194,14 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * assert.equal(first, "title\n");
    * ```
    */
-  async readLine(options?: ReadOptions): Promise<Uint8Array> {
+  readLine(options?: ReadOptions): Promise<Uint8Array> {
+    return runInScope(
+      () => this.#readLine(options),
+      "AsyncFile.readLine",
+    );
+  }
+
+  async #readLine(options?: ReadOptions): Promise<Uint8Array> {
     checkSignal(options?.signal);
     this.#checkOpen("readLine");
     return await this.#reader.readLine(options);
@@ -220,7 +235,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return {
       next: async (): Promise<IteratorResult<Uint8Array>> => {
-        const line = await this.readLine();
+        const line = await this.#readLine();
         return line.length === 0
           ? { value: undefined, done: true }
           : { value: line, done: false };
@@ -254,7 +269,17 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * await Deno.remove(path);
    * ```
    */
-  async write(
+  write(
+    data: Uint8Array | string,
+    options?: FileOpOptions,
+  ): Promise<number> {
+    return runInScope(
+      () => this.#write(data, options),
+      "AsyncFile.write",
+    );
+  }
+
+  async #write(
     data: Uint8Array | string,
     options?: FileOpOptions,
   ): Promise<number> {

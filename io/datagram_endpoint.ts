@@ -5,6 +5,8 @@
  * @module
  */
 
+import { type Operation, runOperation } from "../task/operation.ts";
+import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { isIpLiteral } from "./_net.ts";
@@ -250,7 +252,14 @@ export class DatagramEndpoint
    * });
    * ```
    */
-  async recv(options?: DatagramWaitOptions): Promise<Datagram> {
+  recv(options?: DatagramWaitOptions): Promise<Datagram> {
+    return runOperation((op) => this.#recv(options, op));
+  }
+
+  async #recv(
+    options: DatagramWaitOptions | undefined,
+    op: Operation,
+  ): Promise<Datagram> {
     const signal = options?.signal;
     checkSignal(signal);
     const ready = this.#received.shift();
@@ -260,8 +269,9 @@ export class DatagramEndpoint
     this.#waiters.push(waiter);
     this.#receiveMore();
     try {
-      return await waitOn(waiter, signal);
+      return await (op.current = waitOn(waiter, signal));
     } finally {
+      op.current = null;
       const i = this.#waiters.indexOf(waiter);
       if (i !== -1) this.#waiters.splice(i, 1);
     }
@@ -394,7 +404,14 @@ export class DatagramEndpoint
    * });
    * ```
    */
-  async waitClosed(options?: DatagramWaitOptions): Promise<void> {
+  waitClosed(options?: DatagramWaitOptions): Promise<void> {
+    return runInScope(
+      () => this.#waitClosed(options),
+      "DatagramEndpoint.waitClosed",
+    );
+  }
+
+  async #waitClosed(options?: DatagramWaitOptions): Promise<void> {
     const signal = options?.signal;
     checkSignal(signal);
     const receiving = this.#receiving;
@@ -422,7 +439,7 @@ export class DatagramEndpoint
    */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
-    await this.waitClosed();
+    await this.#waitClosed();
   }
 
   /** Reads the socket if a `recv()` waits and no read is in flight. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { createTask, type Task } from "../task/task.ts";
@@ -210,7 +211,14 @@ export class Process implements AsyncDisposable {
    * assert.equal(code, 3);
    * ```
    */
-  async wait(options?: ProcessWaitOptions): Promise<number> {
+  wait(options?: ProcessWaitOptions): Promise<number> {
+    return runInScope(
+      () => this.#wait(options),
+      "Process.wait",
+    );
+  }
+
+  async #wait(options?: ProcessWaitOptions): Promise<number> {
     const signal = options?.signal;
     checkSignal(signal);
     if (this.#returncode !== null) return this.#returncode;
@@ -260,7 +268,16 @@ export class Process implements AsyncDisposable {
    * assert.equal(out, "meow");
    * ```
    */
-  async communicate(
+  communicate(
+    input?: Uint8Array | string,
+  ): Promise<[Uint8Array | null, Uint8Array | null]> {
+    return runInScope(
+      () => this.#communicate(input),
+      "Process.communicate",
+    );
+  }
+
+  async #communicate(
     input?: Uint8Array | string,
   ): Promise<[Uint8Array | null, Uint8Array | null]> {
     const stdin = this.stdin;
@@ -297,7 +314,7 @@ export class Process implements AsyncDisposable {
       if (feeder !== null) await feeder;
       const out = outTask === null ? null : await outTask;
       const err = errTask === null ? null : await errTask;
-      await this.wait();
+      await this.#wait();
       return [out, err];
     } finally {
       for (const t of tasks) t.cancel();

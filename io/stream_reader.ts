@@ -8,8 +8,7 @@
 import { getRunningLoop } from "../loop/mod.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import { Future } from "../loop/future.ts";
-import { sleep } from "../task/sleep.ts";
-import { currentTask } from "../task/task.ts";
+import { type Operation, runOperation } from "../task/operation.ts";
 import {
   attachSource,
   commit,
@@ -364,17 +363,25 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal((await r.read()).length, 0);
    * ```
    */
-  async read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
+  read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
+    return runOperation((op) => this.#read(n, options, op));
+  }
+
+  async #read(
+    n: number,
+    options: ReadOptions | undefined,
+    op: Operation,
+  ): Promise<Uint8Array> {
     const signal = options?.signal;
     checkSignal(signal);
     this.#throwIfFailed();
     if (n === 0) return EMPTY;
     if (n < 0) {
-      while (!this.#eof) await this.#waitForData("read", signal);
+      while (!this.#eof) await this.#waitForData("read", signal, op);
       return this.#take(this.#end - this.#start);
     }
     if (this.#end === this.#start && !this.#eof) {
-      await this.#waitForData("read", signal);
+      await this.#waitForData("read", signal, op);
     }
     return this.#take(Math.min(n, this.#end - this.#start));
   }
@@ -408,7 +415,15 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * });
    * ```
    */
-  async readExactly(n: number, options?: ReadOptions): Promise<Uint8Array> {
+  readExactly(n: number, options?: ReadOptions): Promise<Uint8Array> {
+    return runOperation((op) => this.#readExactly(n, options, op));
+  }
+
+  async #readExactly(
+    n: number,
+    options: ReadOptions | undefined,
+    op: Operation,
+  ): Promise<Uint8Array> {
     if (!Number.isInteger(n) || n < 0) {
       throw new RangeError(
         `Cannot call readExactly(): n must be a non-negative integer, got ${n}`,
@@ -424,7 +439,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
           n,
         );
       }
-      await this.#waitForData("readExactly", signal);
+      await this.#waitForData("readExactly", signal, op);
     }
     return this.#take(n);
   }
@@ -475,9 +490,17 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal(d.decode(await r.readUntil(["\r\n", "\n"])), "Host: x\n");
    * ```
    */
-  async readUntil(
+  readUntil(
     separator: Separator | readonly Separator[] = NEWLINE,
     options?: ReadOptions,
+  ): Promise<Uint8Array> {
+    return runOperation((op) => this.#readUntil(separator, options, op));
+  }
+
+  async #readUntil(
+    separator: Separator | readonly Separator[],
+    options: ReadOptions | undefined,
+    op: Operation,
   ): Promise<Uint8Array> {
     const seps = separators(separator);
     const minLength = seps[0]!.length;
@@ -511,7 +534,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       if (this.#eof) {
         throw new IncompleteReadError(this.#take(buflen), null);
       }
-      await this.#waitForData("readUntil", signal);
+      await this.#waitForData("readUntil", signal, op);
     }
     if (matchStart > limit) {
       throw new LimitOverrunError(
@@ -552,9 +575,16 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal((await r.readLine()).length, 0);
    * ```
    */
-  async readLine(options?: ReadOptions): Promise<Uint8Array> {
+  readLine(options?: ReadOptions): Promise<Uint8Array> {
+    return runOperation((op) => this.#readLine(options, op));
+  }
+
+  async #readLine(
+    options: ReadOptions | undefined,
+    op: Operation,
+  ): Promise<Uint8Array> {
     try {
-      return await this.readUntil(NEWLINE, options);
+      return await this.#readUntil(NEWLINE, options, op);
     } catch (error) {
       if (error instanceof IncompleteReadError) return error.partial;
       if (error instanceof LimitOverrunError) {
@@ -617,6 +647,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   async #waitForData(
     caller: string,
     signal: AbortSignal | undefined,
+    op: Operation,
   ): Promise<void> {
     if (this.#waiter !== null) {
       throw new Error(
@@ -631,19 +662,15 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     const waiter = new Future<void>(getRunningLoop());
     this.#waiter = waiter;
     this.#source?.pull?.();
-    const task = currentTask();
-    const cancelling = task?.cancelling() ?? 0;
     try {
-      await waitOn(waiter, signal);
+      await (op.current = waitOn(waiter, signal));
     } finally {
+      op.current = null;
       if (this.#waiter === waiter) this.#waiter = null;
     }
-    if (task !== undefined && task.cancelling() > cancelling) {
-      // Woken with data, then cancelled before resuming: let the pending
-      // CancelledError land here, before any byte leaves the buffer (the
-      // task module delivers it at the next wait).
-      await sleep(0);
-    }
+    // Woken with data, then cancelled before resuming: the cancellation
+    // lands here, before any byte leaves the buffer.
+    op.checkpoint();
     this.#throwIfFailed();
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type Operation, runOperation } from "../task/operation.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
@@ -15,6 +16,9 @@ import { checkSignal, concat, encoder, hostWait, waitOn } from "./_wait.ts";
  * sockets, pipes and `WritableStream`s of this module provide one; implement
  * it to put a writer over anything else.
  */
+/** A settled promise, shared by the waits that need not wait. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 export interface WriteSink {
   /** Writes all of `chunk`; the promise settles once it is written. */
   write(chunk: Uint8Array): Promise<void>;
@@ -411,13 +415,15 @@ export class StreamWriter implements AsyncDisposable {
    * });
    * ```
    */
-  async drain(options?: WriterWaitOptions): Promise<void> {
+  drain(options?: WriterWaitOptions): Promise<void> {
     const signal = options?.signal;
-    checkSignal(signal);
-    if (this.#failed) throw this.#error;
-    if (this.#size <= this.#high) return;
-    await this.#wait(DRAINED, signal);
-    if (this.#failed) throw this.#error;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#failed) return Promise.reject(this.#error);
+    if (this.#size <= this.#high) return RESOLVED;
+    return runOperation(async (op) => {
+      await this.#wait(DRAINED, signal, op);
+      if (this.#failed) throw this.#error;
+    });
   }
 
   /**
@@ -526,7 +532,11 @@ export class StreamWriter implements AsyncDisposable {
    * assert.equal(reply, "secret\n");
    * ```
    */
-  async startTls(options: StartTlsOptions = {}): Promise<void> {
+  startTls(options?: StartTlsOptions): Promise<void> {
+    return runOperation((op) => this.#startTls(options ?? {}, op));
+  }
+
+  async #startTls(options: StartTlsOptions, op: Operation): Promise<void> {
     const signal = options.signal;
     checkSignal(signal);
     const sink = this.#sink;
@@ -549,7 +559,7 @@ export class StreamWriter implements AsyncDisposable {
     try {
       // What was written before goes out in clear first.
       while (this.#flushing && !this.#closing) {
-        await this.#wait(FLUSHED, signal);
+        await this.#wait(FLUSHED, signal, op);
       }
       if (this.#failed) throw this.#error;
       if (this.#closing) {
@@ -558,7 +568,7 @@ export class StreamWriter implements AsyncDisposable {
       const { signal: _, ...tls } = options;
       const upgrading = sink.startTls(tls);
       try {
-        await hostWait(upgrading, signal);
+        await (op.current = hostWait(upgrading, signal));
       } catch (error) {
         // Half-way into TLS, the connection is of no use: close it.
         this.abort();
@@ -660,11 +670,11 @@ export class StreamWriter implements AsyncDisposable {
    * assert.ok(released);
    * ```
    */
-  async waitClosed(options?: WriterWaitOptions): Promise<void> {
+  waitClosed(options?: WriterWaitOptions): Promise<void> {
     const signal = options?.signal;
-    checkSignal(signal);
-    if (this.#closed) return;
-    await this.#wait(CLOSED, signal);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#closed) return RESOLVED;
+    return runOperation((op) => this.#wait(CLOSED, signal, op));
   }
 
   /**
@@ -690,7 +700,11 @@ export class StreamWriter implements AsyncDisposable {
     await this.waitClosed();
   }
 
-  async #wait(event: WriterEvent, signal?: AbortSignal): Promise<void> {
+  async #wait(
+    event: WriterEvent,
+    signal: AbortSignal | undefined,
+    op: Operation,
+  ): Promise<void> {
     const waiter: Waiter = {
       event,
       future: new Future<void>(getRunningLoop()),
@@ -698,8 +712,9 @@ export class StreamWriter implements AsyncDisposable {
     const list = this.#waiters ??= [];
     list.push(waiter);
     try {
-      await waitOn(waiter.future, signal);
+      await (op.current = waitOn(waiter.future, signal));
     } finally {
+      op.current = null;
       const i = list.indexOf(waiter);
       if (i !== -1) list.splice(i, 1);
     }

@@ -60,11 +60,12 @@ export interface Wait {
   done(): boolean;
   /**
    * For a wait that ends inline, in microtasks of a step already running
-   * (the future of code run in a scope of its own): that scope. Such a wait
-   * neither ends nor begins a step, and a cancellation of an enclosing scope
-   * reaches its code through the scope rather than through the wait.
+   * (the future of an operation whose own waits are registered too): `true`,
+   * or, for code run in a scope of its own, that scope. Such a wait neither
+   * ends nor begins a step, and a cancellation of an enclosing scope reaches
+   * the code of a nested scope through the scope rather than the wait.
    */
-  readonly [inlineWait]?: CancelScope;
+  readonly [inlineWait]?: CancelScope | true;
 }
 
 /** The innermost scope of the running code. */
@@ -148,6 +149,24 @@ export function currentSource(): CancelScope | null {
 /** The innermost scope of the running code, if any. */
 export function currentScope(): CancelScope | undefined {
   return scopeContext.getStore();
+}
+
+/**
+ * A checkpoint of the running code: if a cancellation is pending on its
+ * scope or an enclosing one, it is delivered here (thrown), as at a wait
+ * started now. Code that was woken with a resource it has not taken yet
+ * (bytes still in a buffer) calls it, so that a cancellation that arrived
+ * meanwhile lands before anything is taken.
+ *
+ * @throws {CancelledError} The pending request.
+ */
+export function checkpoint(): void {
+  if (pendingCount === 0) return;
+  const request = currentScope()?.live()?.takePending();
+  if (request != null) {
+    consumed.add(request);
+    throw request;
+  }
 }
 
 /**
@@ -331,6 +350,18 @@ export class CancelScope {
   }
 
   /**
+   * Takes the outermost request pending on this scope or an enclosing one,
+   * which is then no longer pending; see {@linkcode checkpoint}.
+   *
+   * @returns The request, or `null`.
+   */
+  takePending(): CancelledError | null {
+    const request = this.#outermostPending();
+    if (request !== null) this.#clearPendingUp();
+    return request;
+  }
+
+  /**
    * Removes a wait that ended.
    *
    * @param wait The wait.
@@ -511,7 +542,7 @@ export class CancelScope {
     if (this.#hasWaits()) {
       for (const w of this.#waits()) {
         const scope = w[inlineWait];
-        if (scope !== undefined && scope.within(top)) continue;
+        if (scope instanceof CancelScope && scope.within(top)) continue;
         if (w.cancel(request.message)) delivered = true;
       }
     }

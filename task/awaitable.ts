@@ -8,6 +8,7 @@
 
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
+import { operationFuture } from "./operation.ts";
 import { Task } from "./task.ts";
 
 /**
@@ -60,6 +61,12 @@ export function toFuture<T>(
         )
       }`,
     );
+  }
+  // The promise of a library operation (a read) is cancelled, not
+  // abandoned, by the combinator that gives up on it.
+  if (typeof aw !== "function") {
+    const operation = operationFuture(loop, aw);
+    if (operation !== undefined) return operation;
   }
   return new Task<T>(aw, { loop });
 }

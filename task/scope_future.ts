@@ -13,7 +13,8 @@
  * @module
  */
 
-import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
+import type { EventLoop } from "../loop/mod.ts";
+import { runningLoopOrNull } from "../loop/running_loop.ts";
 import { settleNow } from "../loop/future.ts";
 import {
   cancelledError,
@@ -106,11 +107,20 @@ export class ScopeFuture<T> extends Future<T> {
 export function runInScope<T>(
   body: (scope: CancelScope) => T | PromiseLike<T>,
   scopeOrLabel: CancelScope | string,
-): ScopeFuture<T> {
+): Promise<T> {
   const scope = typeof scopeOrLabel === "string"
     ? newScope(scopeOrLabel)
     : scopeOrLabel;
-  const loop = scope.owner?.getLoop() ?? getRunningLoop();
+  const loop = scope.owner?.getLoop() ?? runningLoopOrNull();
+  if (loop === null) {
+    // No loop runs: nothing can wait or be cancelled; just run the code.
+    try {
+      return Promise.resolve(body(scope)).finally(() => scope.exit());
+    } catch (error) {
+      scope.exit();
+      return Promise.reject(error);
+    }
+  }
   const future = new ScopeFuture<T>(loop, scope);
   let result: T | PromiseLike<T>;
   try {

@@ -496,3 +496,46 @@ Deno.test("a task parked in Promise.all over library waits does not cost a host 
   assert.equal(woken, 200);
   assert.ok(hostTurns < 50, `the host got ${hostTurns} turns`);
 });
+
+Deno.test("waitFor(reader.readLine(), ms) cancels the read: the line sent later is read whole", async () => {
+  const result = await vrun(async () => {
+    const reader = new StreamReader();
+    const error = await waitFor(reader.readLine(), 10).catch((e) => e);
+    reader.feedData(new TextEncoder().encode("late line\n"));
+    // A second read must not meet "another task is already waiting".
+    const line = new TextDecoder().decode(await reader.readLine());
+    return [(error as Error).name, line, now()];
+  });
+  assert.deepEqual(result, ["TimeoutError", "late line\n", 10]);
+});
+
+Deno.test("a task cancelled as its read is woken keeps the bytes in the buffer", async () => {
+  const result = await vrun(async () => {
+    const reader = new StreamReader();
+    const t = createTask(() => reader.readExactly(4));
+    await sleep(1);
+    reader.feedData(new Uint8Array([1, 2, 3, 4]));
+    t.cancel();
+    const outcome = await t.then(() => "read", (e) => (e as Error).name);
+    return [outcome, [...await reader.readExactly(4)]];
+  });
+  assert.deepEqual(result, ["CancelledError", [1, 2, 3, 4]]);
+});
+
+Deno.test("gather() of reads cancelled from outside leaves every byte readable", async () => {
+  const result = await vrun(async () => {
+    const a = new StreamReader();
+    const b = new StreamReader();
+    const g = gather(a.read(10), b.readLine());
+    await sleep(1);
+    g.cancel();
+    await assert.rejects(g, CancelledError);
+    a.feedData(new Uint8Array([7]));
+    b.feedData(new TextEncoder().encode("x\n"));
+    return [
+      [...await a.read(10)],
+      new TextDecoder().decode(await b.readLine()),
+    ];
+  });
+  assert.deepEqual(result, [[7], "x\n"]);
+});
