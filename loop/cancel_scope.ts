@@ -24,6 +24,13 @@
  * for the waits pending there or the next one. So a cancelled task never
  * runs on as if nothing happened because what it awaited finished anyway.
  *
+ * A scope (like a task) holds one undelivered request. When a second one
+ * finds no wait either, the two merge, as two `cancel()` calls merge in
+ * asyncio, and the one kept is the one that must not be lost: the request
+ * of the enclosing scope (the task's, say) over that of a scope nested in
+ * it (a deadline, which its scope drops when its code ends), else the later
+ * one.
+ *
  * A scope that is cancelled by an enclosing one (or entered while an
  * enclosing request was still pending) remembers that request as `outer`.
  * When such a scope ends with its own cancellation, it passes the outer
@@ -187,6 +194,33 @@ export function handBack(request: CancelledError): void {
  */
 export function noteConsumed(): void {
   if (fanningOut !== null) consumed.add(fanningOut);
+}
+
+/**
+ * Of two requests that reached something which has delivered neither yet
+ * (so they merge into one, as two `cancel()` calls merge in asyncio), the
+ * one to keep: `incoming`, unless `held` comes from a scope that encloses
+ * the source of `incoming` (or `incoming` is untagged and `held` is not).
+ * The outer request is the one that must not be lost: an inner one (a
+ * deadline) is dropped by its scope when that scope's code ends, and would
+ * take the outer one with it.
+ *
+ * @param held The request kept so far, if any.
+ * @param incoming The request that arrives, if any.
+ * @returns The request to keep.
+ */
+export function outerRequest(
+  held: CancelledError | null,
+  incoming: CancelledError | null,
+): CancelledError | null {
+  if (held === null || incoming === null) return held ?? incoming;
+  const heldSource = sources.get(held);
+  if (heldSource === undefined) return incoming;
+  const incomingSource = sources.get(incoming);
+  if (incomingSource === undefined) return held;
+  return incomingSource !== heldSource && incomingSource.within(heldSource)
+    ? held
+    : incoming;
 }
 
 /**
@@ -423,13 +457,14 @@ export class CancelScope {
 
   /**
    * Takes back every request of this scope, for `Task.uncancel()` down to
-   * zero: one still pending is dropped, and the scopes nested in it forget
-   * it as their outer one, so a timeout there converts its own cancellation
-   * again. Signals handed out before stay aborted (an `AbortSignal` cannot
-   * be reset); the next read of `signal` gets a fresh one.
+   * zero: one still pending is dropped, here or in the nested scope it was
+   * handed to (the future of a scope's code was its first wait), and the
+   * scopes nested in it forget it as their outer one, so a timeout there
+   * converts its own cancellation again. Signals handed out before stay
+   * aborted (an `AbortSignal` cannot be reset); the next read of `signal`
+   * gets a fresh one.
    */
   reset(): void {
-    this.withdraw(this);
     this.#forget(this);
   }
 
@@ -575,6 +610,7 @@ export class CancelScope {
   #forget(source: CancelScope): void {
     const rare = this.#rare;
     if (rare === null) return;
+    this.withdraw(source);
     if (rare.outer !== null && sources.get(rare.outer) === source) {
       rare.outer = null;
     }
@@ -589,8 +625,22 @@ export class CancelScope {
 
   #setPending(request: CancelledError): void {
     const rare = this.#state();
-    if (rare.pending === null) pendingCount++;
+    const held = rare.pending;
+    if (held === null) pendingCount++;
+    else if (this.#keeps(held, request)) return;
     rare.pending = request;
+  }
+
+  /**
+   * Whether the undelivered request `held` stays when `incoming` finds no
+   * wait either: the two merge, and the outer one stays (see
+   * {@linkcode outerRequest}). So a task's cancel that reached a timeout's
+   * code before the deadline, and found no wait there, is not replaced by
+   * the deadline's request: the scope drops its own when its code ends,
+   * but gives the task's back, for the task's next wait.
+   */
+  #keeps(held: CancelledError, incoming: CancelledError): boolean {
+    return outerRequest(held, incoming) === held;
   }
 
   #clearPending(): void {

@@ -45,6 +45,7 @@ import {
   handBack,
   inlineWait,
   isCancelledError,
+  outerRequest,
   scopeContext,
   sourceOf,
   waitEnded,
@@ -76,7 +77,10 @@ export interface CreateTaskOptions {
 interface CancelRequests {
   count: number;
   msg: string | undefined;
-  /** The request of a scope that asked, if one did (not a direct call). */
+  /**
+   * The request of a scope that asked, if one did (not a direct call); of
+   * several, the outer one.
+   */
   via: CancelledError | null;
 }
 
@@ -265,8 +269,14 @@ export class Task<T> extends Future<T> {
     if (this.done()) return false;
     const requests = this.#cancel ??= { count: 0, msg: undefined, via: null };
     requests.count++;
-    requests.msg = msg;
-    requests.via = currentRequest() ?? requests.via;
+    // Requests of several scopes (the task's awaiter's, then a deadline
+    // around it) merge: the outer one is kept, to be given back if the task
+    // returns before any reaches a wait, and the task's CancelledError
+    // carries its message and its source.
+    const request = currentRequest();
+    const via = outerRequest(requests.via, request);
+    if (request === null || via === request) requests.msg = msg;
+    requests.via = via;
     const root = this.#root;
     root.cancel(cancelledError(msg, root));
     if (this.#listening) {

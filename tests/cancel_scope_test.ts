@@ -248,6 +248,87 @@ Deno.test("a cancellation arriving while an expired timeout unwinds is not conve
   });
 });
 
+// A task's pending cancel goes to the first wait the task starts: here the
+// future of a timeout() whose code is parked on a host promise, so the
+// request stays pending in the timeout's scope. The deadline then passes,
+// and the code returns without reaching a wait. The task's cancel must go
+// back to the task, for its next wait; it must not be replaced by the
+// deadline's request, which the scope drops as its own when it exits.
+Deno.test("a task's cancel pending in a timeout is not lost when the deadline passes and the code returns without a wait", async () => {
+  const result = await vrun(async () => {
+    const t = createTask(async () => {
+      currentTask()!.cancel(); // requested while the task runs
+      const timed = await timeout(0, async () => {
+        // A host promise, not a library wait, settled past the deadline.
+        await new Promise<void>((resolve) =>
+          getRunningLoop().callLater(1, () => resolve())
+        );
+        return "returned";
+      }).catch((e) => (e as Error).name);
+      const next = await sleep(100).then(
+        () => "slept",
+        (e) => (e as Error).name,
+      );
+      return [timed, next, now()];
+    });
+    return await t;
+  });
+  // before the fix: ["returned", "slept", 101]
+  assert.deepEqual(result, ["returned", "CancelledError", 1]);
+});
+
+// The task's pending cancel reaches the task waitFor() wraps a settled
+// promise in; the enclosing timeout's deadline then cancels that wrapper
+// too, before it starts. The wrapper ends with the promise's value (it
+// keeps a value already handed over) and gives back the request that asked
+// to cancel it: both must be given back, or at least the task's, not only
+// the deadline's, which the timeout drops as its own when it exits.
+Deno.test("a task's cancel that reached a waitFor() wrapper is not lost when a deadline cancels the wrapper too and it returns its value", async () => {
+  const result = await vrun(async () => {
+    const t = createTask(async () => {
+      currentTask()!.cancel(); // requested while the task runs
+      const timed = await timeout(
+        0,
+        () => waitFor(Promise.resolve("value"), null),
+      ).catch((e) => (e as Error).name);
+      const next = await sleep(100).then(
+        () => "slept",
+        (e) => (e as Error).name,
+      );
+      return [timed, next, now()];
+    });
+    return await t;
+  });
+  // before the fix: ["value", "slept", 100]
+  assert.deepEqual(result, ["value", "CancelledError", 0]);
+});
+
+// The same request, taken back with uncancel() while it is pending in the
+// timeout's scope: it is dropped there too, as a request still pending in
+// the task's own scope is, and the task's later waits are untouched.
+Deno.test("uncancel() to zero takes back a cancel pending in a nested scope", async () => {
+  const result = await vrun(async () => {
+    const t = createTask(async () => {
+      currentTask()!.cancel();
+      const timed = await timeout(null, async () => {
+        await new Promise<void>((resolve) =>
+          getRunningLoop().callLater(1, () => resolve())
+        );
+        currentTask()!.uncancel(); // the request is still undelivered
+        return "returned";
+      }).catch((e) => (e as Error).name);
+      const next = await sleep(100).then(
+        () => "slept",
+        (e) => (e as Error).name,
+      );
+      return [timed, next, now(), currentTask()!.cancelling()];
+    });
+    return await t;
+  });
+  // before the fix: ["returned", "CancelledError", 1, 0]
+  assert.deepEqual(result, ["returned", "slept", 101, 0]);
+});
+
 Deno.test("1,000 tasks in timeout(() => cond.wait()) with random cancels all end", async () => {
   let seed = 42;
   const random = (): number => {
