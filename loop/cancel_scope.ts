@@ -184,8 +184,20 @@ export function checkpoint(): void {
  * @param request The request.
  */
 export function handBack(request: CancelledError): void {
-  if (consumed.has(request)) return;
-  sources.get(request)?.live()?.deliver(request);
+  if (!consumed.has(request)) giveBack(request);
+}
+
+/**
+ * Gives a cancellation back to the scope it came from, if that scope is
+ * still active: for code that caught one that reached it and could not act
+ * on it (the value it waited for came anyway), so the cancellation is not
+ * swallowed. A scope that has ended takes nothing back.
+ *
+ * @param error A `CancelledError` (the request, or one made from it).
+ */
+export function giveBack(error: CancelledError): void {
+  const source = sources.get(error);
+  if (source !== undefined && source.live() === source) source.deliver(error);
 }
 
 /**

@@ -18,7 +18,7 @@ import { type Awaitable, toFuture } from "./awaitable.ts";
 import {
   cancelFor,
   type CancelScope,
-  handBack,
+  giveBack,
   isCancelledError,
 } from "../loop/cancel_scope.ts";
 import type { CancelledError } from "../loop/errors.ts";
@@ -138,7 +138,7 @@ async function expireNow<T>(inner: Future<T>, scope: CancelScope): Promise<T> {
     }
   }
   if (!inner.cancelled()) {
-    if (interrupted !== null) handBack(interrupted);
+    if (interrupted !== null) giveBack(interrupted);
     return inner.result();
   }
   if (interrupted !== null) throw interrupted;
