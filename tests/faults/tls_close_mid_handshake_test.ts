@@ -1,0 +1,116 @@
+/**
+ * Closing a TLS connection whose handshake has not finished.
+ *
+ * Deno 2.9 keeps the socket of a `TlsConn` closed before its handshake
+ * finished open until the peer sends or hangs up (measured: still open
+ * after 60 s), although the resource is gone from Deno's table, so the leak
+ * sanitizers see nothing. For aio this means:
+ *
+ * - a TLS server cannot shed a client that connects and never sends a
+ *   ClientHello: `abortClients()`, a handler's `timeout()` and the close
+ *   after the handler returns all leave the socket open (the server then
+ *   reports `connectionCount` 0 and `waitClosed()` resolves, while the
+ *   descriptor stays taken: silent clients exhaust the server's
+ *   descriptors);
+ * - a `startTls()` cancelled mid-handshake (a deadline against a STARTTLS
+ *   peer that stalls) leaves its socket open: 100 such upgrades left 100
+ *   descriptors open.
+ *
+ * Expected (asyncio): `transport.abort()`/`close()` close the socket at
+ * once, handshake or not (asyncio also aborts a server handshake after
+ * `ssl_handshake_timeout`, 60 s), and the peer sees the connection end.
+ * Each case checks the peer's view: its read ends (EOF or reset) instead
+ * of hanging.
+ */
+
+import assert from "node:assert/strict";
+import { openConnection, startServer } from "../../io/mod.ts";
+import { Event } from "../../sync/mod.ts";
+import { createTask, run, timeout, waitFor } from "../../task/mod.ts";
+
+const testdata = new URL("../../io/testdata/", import.meta.url);
+const cert = await Deno.readTextFile(new URL("cert.pem", testdata));
+const key = await Deno.readTextFile(new URL("key.pem", testdata));
+
+/**
+ * What the peer's next read sees: `"closed"` (EOF or a reset), or
+ * `"still open"` after a bound that only a failure reaches.
+ */
+async function peerSees(conn: Deno.Conn): Promise<string> {
+  const buf = new Uint8Array(4_096);
+  try {
+    for (;;) {
+      const n = await waitFor(conn.read(buf), 2_000);
+      if (n === null) return "closed";
+    }
+  } catch (error) {
+    return error instanceof Deno.errors.ConnectionReset
+      ? "closed"
+      : "still open";
+  }
+}
+
+Deno.test("a TLS server's abortClients() closes a client that never sent a ClientHello", async () => {
+  const seen = await run(async () => {
+    const inHandler = new Event();
+    await using server = await startServer(async (r) => {
+      inHandler.set();
+      await r.readLine().catch(() => {});
+    }, { port: 0, tls: { cert, key } });
+    const silent = await Deno.connect({ port: server.port });
+    try {
+      await inHandler.wait();
+      server.abortClients();
+      return await peerSees(silent);
+    } finally {
+      silent.close();
+    }
+  });
+  assert.equal(seen, "closed");
+});
+
+Deno.test("a TLS server handler's timeout() closes a client that never sent a ClientHello", async () => {
+  const seen = await run(async () => {
+    const timedOut = new Event();
+    await using server = await startServer(async (r) => {
+      // A deadline that has passed: the read is cancelled at once.
+      await timeout(0, () => r.readLine()).catch(() => {});
+      timedOut.set();
+    }, { port: 0, tls: { cert, key } });
+    const silent = await Deno.connect({ port: server.port });
+    try {
+      await timedOut.wait();
+      return await peerSees(silent);
+    } finally {
+      silent.close();
+    }
+  });
+  assert.equal(seen, "closed");
+});
+
+Deno.test("a startTls() cancelled mid-handshake closes the connection", async () => {
+  const seen = await run(async () => {
+    // A STARTTLS peer that takes the ClientHello and never answers.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const [, w] = await openConnection({
+      port: (listener.addr as Deno.NetAddr).port,
+    });
+    const peer = await listener.accept();
+    listener.close();
+    try {
+      const upgrade = createTask(() =>
+        w.startTls({ hostname: "localhost", caCerts: [cert] })
+      );
+      // The ClientHello arrived: the handshake is under way.
+      assert.ok((await peer.read(new Uint8Array(4_096)) ?? 0) > 0);
+      upgrade.cancel();
+      await assert.rejects(upgrade);
+      assert.equal(w.isClosing(), true);
+      await w.waitClosed();
+      return await peerSees(peer);
+    } finally {
+      peer.close();
+    }
+  });
+  assert.equal(seen, "closed");
+});
