@@ -1,27 +1,30 @@
 /**
  * `waitFor()` around the functions that open something.
  *
- * `openConnection()`, `openUnixConnection()` and `openFile()` are plain
- * async functions: the promise they return is not a wait `waitFor()` can
- * cancel, and their inner wait registered with the caller's scope (the
- * call is made before `waitFor()` opens its own). So when the deadline
- * passes, `waitFor()` throws `TimeoutError` and abandons the call, which
- * goes on and opens the connection or file for nobody: it is never closed
- * (measured: the client's descriptor stays open and the server never sees
- * EOF; a storm of 600 connects with 0-2 ms deadlines left 280 connections
- * open on both sides, 560 descriptors). `timeout(ms, () => openConnection())`
- * does close it: there the wait is in the timeout's scope.
+ * `openConnection()`, `openUnixConnection()`, `openFile()` and `copyFile()`
+ * are plain async functions: the promise they return is not a wait
+ * `waitFor()` can cancel, and their inner wait registered with the caller's
+ * scope (the call is made before `waitFor()` opens its own). So when the
+ * deadline passes, `waitFor()` throws `TimeoutError` and abandons the call,
+ * which goes on and opens the connection or file for nobody: it is never
+ * closed (measured: the client's descriptor stays open and the server never
+ * sees EOF; a storm of 600 connects with 0-2 ms deadlines left 280
+ * connections open on both sides, 560 descriptors). `waitFor(copyFile(a, b),
+ * 0)` throws `TimeoutError`, then copies the whole file anyway (20 MB),
+ * where a cancelled copy removes its destination. `timeout(ms, () =>
+ * openConnection())` and `timeout(ms, () => copyFile())` do stop: there the
+ * waits are in the timeout's scope.
  *
  * Expected (README: "`waitFor(aw, ms)` deadline cancels `aw` (a task, a
- * future, any wait this library returns)"; io/mod.ts: "a connection or
- * file opened for a cancelled wait is closed"; asyncio's
+ * future, any wait this library returns)"; io/mod.ts: "a connection or file
+ * opened for a cancelled wait is closed"; asyncio's
  * `wait_for(open_connection(...), t)` cancels the connect and closes the
- * socket): the abandoned call ends cancelled, or at least hands back
- * streams that are already closed.
+ * socket): the abandoned call ends cancelled, or at least hands back streams
+ * that are already closed.
  */
 
 import assert from "node:assert/strict";
-import { openConnection, openFile } from "../../io/mod.ts";
+import { copyFile, openConnection, openFile } from "../../io/mod.ts";
 import { CancelledError } from "../../loop/mod.ts";
 import { run, TimeoutError, waitFor } from "../../task/mod.ts";
 
@@ -101,4 +104,22 @@ Deno.test("waitFor(openFile(), 0) that times out leaves no file open", async () 
     outcome === "cancelled" || outcome === "closed",
     `the abandoned openFile() ended ${outcome}`,
   );
+});
+
+Deno.test("waitFor(copyFile(), 0) that times out stops the copy and removes the destination", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/from`, new Uint8Array(4 * 65_536));
+    const outcome = await run(async () => {
+      const copying = copyFile(`${dir}/from`, `${dir}/to`, {
+        chunkSize: 65_536,
+      });
+      await assert.rejects(waitFor(copying, 0), TimeoutError);
+      return await copying.then((n) => `copied ${n} bytes anyway`, fate);
+    });
+    assert.equal(outcome, "cancelled");
+    await assert.rejects(Deno.stat(`${dir}/to`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
