@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import { Future } from "../loop/future.ts";
@@ -16,7 +17,7 @@ import {
   reserve,
   waiting,
 } from "./_source.ts";
-import { checkSignal, encoder, waitOn } from "./_wait.ts";
+import { encoder, waitOn } from "./_wait.ts";
 
 /** The default buffer limit of readers: 64 KiB, as in asyncio. */
 export const DEFAULT_LIMIT: number = 64 * 1024;
@@ -31,12 +32,6 @@ export interface StreamReaderOptions {
    * @default {65536}
    */
   limit?: number;
-}
-
-/** Options for the reading methods of {@linkcode StreamReader}. */
-export interface ReadOptions {
-  /** Aborting it ends the wait with the signal's reason; no byte is lost. */
-  signal?: AbortSignal;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -118,8 +113,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal(r.limit, 16);
    * ```
    */
-  constructor(options: StreamReaderOptions = {}) {
-    const limit = options.limit ?? DEFAULT_LIMIT;
+  constructor(options?: StreamReaderOptions) {
+    const limit = options?.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit <= 0) {
       throw new RangeError(
         `Cannot create StreamReader: limit must be a positive integer, got ${limit}`,
@@ -363,17 +358,17 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal((await r.read()).length, 0);
    * ```
    */
-  read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
+  read(n = -1, options?: SignalOptions): Promise<Uint8Array> {
     return runOperation((op) => this.#read(n, options, op));
   }
 
   async #read(
     n: number,
-    options: ReadOptions | undefined,
+    options: SignalOptions | undefined,
     op: Operation,
   ): Promise<Uint8Array> {
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     this.#throwIfFailed();
     if (n === 0) return EMPTY;
     if (n < 0) {
@@ -415,13 +410,13 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * });
    * ```
    */
-  readExactly(n: number, options?: ReadOptions): Promise<Uint8Array> {
+  readExactly(n: number, options?: SignalOptions): Promise<Uint8Array> {
     return runOperation((op) => this.#readExactly(n, options, op));
   }
 
   async #readExactly(
     n: number,
-    options: ReadOptions | undefined,
+    options: SignalOptions | undefined,
     op: Operation,
   ): Promise<Uint8Array> {
     if (!Number.isInteger(n) || n < 0) {
@@ -430,7 +425,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       );
     }
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     this.#throwIfFailed();
     while (this.#end - this.#start < n) {
       if (this.#eof) {
@@ -492,21 +487,21 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    */
   readUntil(
     separator: Separator | readonly Separator[] = NEWLINE,
-    options?: ReadOptions,
+    options?: SignalOptions,
   ): Promise<Uint8Array> {
     return runOperation((op) => this.#readUntil(separator, options, op));
   }
 
   async #readUntil(
     separator: Separator | readonly Separator[],
-    options: ReadOptions | undefined,
+    options: SignalOptions | undefined,
     op: Operation,
   ): Promise<Uint8Array> {
     const seps = separators(separator);
     const minLength = seps[0]!.length;
     const maxLength = seps[seps.length - 1]!.length;
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     this.#throwIfFailed();
     const limit = this.#limit;
     let offset = 0;
@@ -575,12 +570,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal((await r.readLine()).length, 0);
    * ```
    */
-  readLine(options?: ReadOptions): Promise<Uint8Array> {
+  readLine(options?: SignalOptions): Promise<Uint8Array> {
     return runOperation((op) => this.#readLine(options, op));
   }
 
   async #readLine(
-    options: ReadOptions | undefined,
+    options: SignalOptions | undefined,
     op: Operation,
   ): Promise<Uint8Array> {
     try {
