@@ -273,6 +273,8 @@ interface Rare {
   controller: AbortController | null;
   /** Why this scope's signal is aborted (or is to be, once created). */
   abortReason: CancelledError | null;
+  /** The scope's own cancellation (its deadline), which nothing takes back. */
+  own: CancelledError | null;
 }
 
 /**
@@ -431,6 +433,7 @@ export class CancelScope {
   cancel(request: CancelledError): boolean {
     const source = sources.get(request) ?? null;
     if (source !== this) this.#state().outer ??= request;
+    else this.#state().own ??= request;
     this.#abortTree(request);
     return this.deliver(request);
   }
@@ -548,6 +551,7 @@ export class CancelScope {
       children: null,
       controller: null,
       abortReason: null,
+      own: null,
     };
   }
 
@@ -627,8 +631,11 @@ export class CancelScope {
       rare.outer = null;
     }
     if (rare.abortReason !== null && sources.get(rare.abortReason) === source) {
-      rare.abortReason = null;
-      if (rare.controller?.signal.aborted) rare.controller = null;
+      // A signal aborted by the scope's own cancellation stays aborted.
+      rare.abortReason = rare.own;
+      if (rare.own === null && rare.controller?.signal.aborted) {
+        rare.controller = null;
+      }
     }
     if (rare.children !== null) {
       for (const child of rare.children) child.#forget(source);

@@ -18,6 +18,7 @@ import {
   sleep,
   type Task,
   taskGroup,
+  type Timeout,
   timeout,
   TimeoutError,
   waitFor,
@@ -619,4 +620,24 @@ Deno.test("gather() of reads cancelled from outside leaves every byte readable",
     ];
   });
   assert.deepEqual(result, [[7], "x\n"]);
+});
+
+Deno.test("uncancel() to zero leaves the signal of a timeout that expired on its own aborted", async () => {
+  const result = await vrun(async () => {
+    let scope: Timeout | undefined;
+    const t = createTask(() =>
+      timeout(5, async (s) => {
+        scope = s;
+        await Promise.allSettled([sleep(1000)]);
+        await sleep(1000);
+      })
+    );
+    await sleep(1);
+    t.cancel(); // reaches the sleep; allSettled absorbs it
+    await sleep(4); // the deadline passes at 5
+    t.uncancel();
+    const error = await t.catch((e) => e);
+    return [(error as Error).name, scope?.expired(), scope?.signal.aborted];
+  });
+  assert.deepEqual(result, ["TimeoutError", true, true]);
 });
