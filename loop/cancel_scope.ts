@@ -480,6 +480,8 @@ export class CancelScope {
    * gets a fresh one.
    */
   reset(): void {
+    // This scope's own requests are the ones taken back (a task's cancels).
+    if (this.#rare !== null) this.#rare.own = null;
     this.#forget(this);
   }
 
