@@ -38,7 +38,9 @@ import {
   cancelledError,
   CancelScope,
   currentScope,
+  giveBack,
   isCancelledError,
+  outerRequest,
   sourceOf,
 } from "../loop/cancel_scope.ts";
 import { runInScope } from "./scope_future.ts";
@@ -301,8 +303,12 @@ export class TaskGroup implements AsyncDisposable {
       } catch (e) {
         if (!isCancelledError(e)) throw e;
         if (sourceOf(e) !== scope) {
-          // Cancelled from outside while we wait.
-          propagate = e;
+          // Cancelled from outside while we wait; of two such, the outer
+          // one is the one to pass on.
+          propagate = outerRequest(
+            isCancelledError(propagate) ? propagate : null,
+            e,
+          );
           if (!this.#aborting) this.#abort();
         }
       }
@@ -318,7 +324,7 @@ export class TaskGroup implements AsyncDisposable {
       if (isCancelledError(propagate)) {
         // The failures win; keep the outside cancellation pending for the
         // code's next wait.
-        this.#enclosing.deliver(propagate);
+        giveBack(propagate);
       }
       throw new AggregateError(errors, "Unhandled errors in a TaskGroup");
     }

@@ -20,6 +20,7 @@ import {
   type CancelScope,
   giveBack,
   isCancelledError,
+  outerRequest,
 } from "../loop/cancel_scope.ts";
 import type { CancelledError } from "../loop/errors.ts";
 import { TimeoutError } from "./errors.ts";
@@ -134,7 +135,7 @@ async function expireNow<T>(inner: Future<T>, scope: CancelScope): Promise<T> {
       await doneOf(inner);
     } catch (error) {
       if (!isCancelledError(error)) throw error;
-      interrupted ??= error;
+      interrupted = outerRequest(interrupted, error);
     }
   }
   if (!inner.cancelled()) {
