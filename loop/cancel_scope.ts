@@ -82,6 +82,11 @@ export const scopeContext: AsyncLocalStorage<CancelScope> =
 /** The source scope of each request's `CancelledError`. */
 const sources = new WeakMap<object, CancelScope>();
 /**
+ * Further sources of a task's `CancelledError`, when several scopes asked
+ * to cancel the task: each knows the error as its own.
+ */
+const alsoFrom = new WeakMap<object, CancelScope[]>();
+/**
  * Requests that cancelled a plain future (whose await then throws): they
  * reached code, and are never given back.
  */
@@ -96,15 +101,32 @@ let pendingCount = 0;
  *
  * @param msg The error's message.
  * @param source The scope the request comes from.
+ * @param others Other scopes that asked for the same cancellation.
  * @returns The error.
  */
 export function cancelledError(
   msg: string | undefined,
   source: CancelScope | null,
+  others?: CancelScope[],
 ): CancelledError {
   const error = new CancelledError(msg);
   if (source !== null) sources.set(error, source);
+  if (others !== undefined) alsoFrom.set(error, others);
   return error;
+}
+
+/**
+ * Whether `error` is a cancellation `scope` asked for (alone, or with other
+ * scopes that asked to cancel the same task).
+ *
+ * @param error Anything thrown.
+ * @param scope The scope.
+ * @returns `true` if `scope` is a source of `error`.
+ */
+export function cancelledBy(error: unknown, scope: CancelScope): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  return sources.get(error) === scope ||
+    (alsoFrom.get(error)?.includes(scope) ?? false);
 }
 
 /**
@@ -201,6 +223,23 @@ export function giveBack(error: CancelledError): void {
 }
 
 /**
+ * Keeps a cancellation that reached the running code, which turned it into
+ * something else (a `TaskGroup` whose failures win), pending for that
+ * code's next wait, if its source scope is still active: as asyncio's
+ * group cancels its task anew. Waits already pending elsewhere in the task
+ * (stray code: a branch a `Promise.all` left behind) are not its next
+ * wait, and do not take it.
+ *
+ * @param error A `CancelledError` (the request, or one made from it).
+ */
+export function rearm(error: CancelledError): void {
+  const source = sources.get(error);
+  if (source !== undefined && source.live() === source) {
+    source.keepPending(error);
+  }
+}
+
+/**
  * A plain future is being cancelled: if a request is being fanned out, it
  * reaches code through this future's await, so it is spent.
  */
@@ -271,6 +310,8 @@ interface Rare {
   moreWaits: Set<Wait> | null;
   children: Set<CancelScope> | null;
   controller: AbortController | null;
+  /** The signal handed out: the controller's, joined with the parent's. */
+  signal: AbortSignal | null;
   /** Why this scope's signal is aborted (or is to be, once created). */
   abortReason: CancelledError | null;
   /** The scope's own cancellation (its deadline), which nothing takes back. */
@@ -339,12 +380,16 @@ export class CancelScope {
    */
   get signal(): AbortSignal {
     const rare = this.#state();
-    let controller = rare.controller;
-    if (controller === null) {
-      controller = rare.controller = new AbortController();
-      if (rare.abortReason !== null) controller.abort(rare.abortReason);
-    }
-    return controller.signal;
+    if (rare.signal !== null) return rare.signal;
+    const controller = rare.controller = new AbortController();
+    if (rare.abortReason !== null) controller.abort(rare.abortReason);
+    // Code can outlive its scope (a Promise.all branch left running when a
+    // sibling failed) and the scope then leaves the tree, where cancelling
+    // an enclosing scope no longer reaches it: its signal follows theirs.
+    const parent = this.parent;
+    return rare.signal = parent === null
+      ? controller.signal
+      : AbortSignal.any([controller.signal, parent.signal]);
   }
 
   /** Whether a request on this scope waits to be delivered. */
@@ -439,6 +484,17 @@ export class CancelScope {
   }
 
   /**
+   * Keeps `request` pending for the next wait started in this scope or the
+   * scopes nested in it, leaving the waits pending now alone; see
+   * {@linkcode rearm}.
+   *
+   * @param request The request's error, tagged with its source.
+   */
+  keepPending(request: CancelledError): void {
+    this.#setPending(request);
+  }
+
+  /**
    * Delivers `request` to the waits pending in this scope and the scopes
    * nested in it, or, if none is pending, to the next one started there;
    * signals and `outer` are left as they are. A request given back to its
@@ -513,7 +569,7 @@ export class CancelScope {
    * @returns `null`, or the error to throw.
    */
   ownCancellation(error: unknown): unknown {
-    if (!isCancelledError(error) || sources.get(error) !== this) return error;
+    if (!isCancelledError(error) || !cancelledBy(error, this)) return error;
     const outer = this.outer;
     if (outer === null) return null;
     const source = sources.get(outer);
@@ -521,6 +577,20 @@ export class CancelScope {
       for (let s = this.parent; s !== null; s = s.parent) s.withdraw(source);
     }
     return outer;
+  }
+
+  /**
+   * What to name as the cause of the `TimeoutError` that this scope's own
+   * cancellation `error` becomes: `error`, unless it is the cancellation of
+   * a task that an outer scope asked for as well (whose message it
+   * carries); then this scope's own request.
+   *
+   * @param error A cancellation {@linkcode ownCancellation} found ours.
+   * @returns The cause.
+   */
+  causeOf(error: unknown): unknown {
+    const own = this.#rare?.own ?? null;
+    return own !== null && sourceOf(error) !== this ? own : error;
   }
 
   /**
@@ -552,6 +622,7 @@ export class CancelScope {
       moreWaits: null,
       children: null,
       controller: null,
+      signal: null,
       abortReason: null,
       own: null,
     };
@@ -636,7 +707,7 @@ export class CancelScope {
       // A signal aborted by the scope's own cancellation stays aborted.
       rare.abortReason = rare.own;
       if (rare.own === null && rare.controller?.signal.aborted) {
-        rare.controller = null;
+        rare.controller = rare.signal = null;
       }
     }
     if (rare.children !== null) {

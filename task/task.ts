@@ -82,6 +82,12 @@ interface CancelRequests {
    * several, the outer one.
    */
   via: CancelledError | null;
+  /**
+   * The sources of the other scopes' requests: a task that two deadlines
+   * asked to cancel (it is awaited under both) ends with a `CancelledError`
+   * each of them knows as its own.
+   */
+  others: CancelScope[] | null;
 }
 
 /** A wait of a task's code; see {@linkcode Task.pendingWaits}. */
@@ -267,7 +273,12 @@ export class Task<T> extends Future<T> {
    */
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
-    const requests = this.#cancel ??= { count: 0, msg: undefined, via: null };
+    const requests = this.#cancel ??= {
+      count: 0,
+      msg: undefined,
+      via: null,
+      others: null,
+    };
     requests.count++;
     // Requests of several scopes (the task's awaiter's, then a deadline
     // around it) merge: the outer one is kept, to be given back if the task
@@ -276,6 +287,8 @@ export class Task<T> extends Future<T> {
     const request = currentRequest();
     const via = outerRequest(requests.via, request);
     if (request === null || via === request) requests.msg = msg;
+    const dropped = sourceOf(via === request ? requests.via : request);
+    if (dropped !== undefined) (requests.others ??= []).push(dropped);
     requests.via = via;
     const root = this.#root;
     root.cancel(cancelledError(msg, root));
@@ -343,7 +356,10 @@ export class Task<T> extends Future<T> {
       requests.count--;
       // An AbortSignal cannot be reset: the next read of `signal` gets a
       // fresh one. Signals handed out before stay aborted.
-      if (requests.count === 0) this.#root.reset();
+      if (requests.count === 0) {
+        requests.via = requests.others = null;
+        this.#root.reset();
+      }
     }
     return requests?.count ?? 0;
   }
@@ -621,6 +637,7 @@ export class Task<T> extends Future<T> {
       value = cancelledError(
         (value as string | undefined) ?? requests?.msg,
         sourceOf(requests?.via) ?? null,
+        requests?.others ?? undefined,
       );
     }
     this[complete](state, value);

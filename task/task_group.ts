@@ -35,13 +35,13 @@
 
 import type { EventLoop } from "../loop/mod.ts";
 import {
+  cancelledBy,
   cancelledError,
   CancelScope,
   currentScope,
-  giveBack,
   isCancelledError,
   outerRequest,
-  sourceOf,
+  rearm,
 } from "../loop/cancel_scope.ts";
 import { runInScope } from "./scope_future.ts";
 import { Future } from "../loop/future.ts";
@@ -302,7 +302,7 @@ export class TaskGroup implements AsyncDisposable {
         await this.#onCompleted;
       } catch (e) {
         if (!isCancelledError(e)) throw e;
-        if (sourceOf(e) !== scope) {
+        if (!cancelledBy(e, scope)) {
           // Cancelled from outside while we wait; of two such, the outer
           // one is the one to pass on.
           propagate = outerRequest(
@@ -324,7 +324,7 @@ export class TaskGroup implements AsyncDisposable {
       if (isCancelledError(propagate)) {
         // The failures win; keep the outside cancellation pending for the
         // code's next wait.
-        giveBack(propagate);
+        rearm(propagate);
       }
       throw new AggregateError(errors, "Unhandled errors in a TaskGroup");
     }

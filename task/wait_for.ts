@@ -153,7 +153,7 @@ async function expireNow<T>(inner: Future<T>, scope: CancelScope): Promise<T> {
   // first), or one of the task was pending or requested meanwhile.
   const passOn = scope.ownCancellation(cancelled);
   if (passOn !== null) throw passOn;
-  throw new TimeoutError("Timed out", { cause: cancelled });
+  throw new TimeoutError("Timed out", { cause: scope.causeOf(cancelled) });
 }
 
 /** A future that completes (with nothing) once `future` is done. */

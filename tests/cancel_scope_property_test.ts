@@ -668,6 +668,8 @@ interface Ctx {
    */
   sinks: Sink[];
   path: string;
+  /** In code the task started and did not await (a host callback). */
+  stray?: boolean;
 }
 
 /** Outside cancels, as `<top index>:<epoch>`. */
@@ -730,6 +732,13 @@ class Run {
    * for any other task.
    */
   readonly #reached = new Map<number, Set<Task<unknown>>>();
+  /**
+   * Cancellations raised at waits started before a TaskGroup's failure
+   * re-armed the request: the fan-out that re-armed it reached them too
+   * (stray code of the task, such as a promise it did not await), so they
+   * are the delivery before the re-arm, whenever they surface.
+   */
+  readonly #beforeRearm = new WeakSet<object>();
 
   constructor(readonly program: Program) {
     this.queues = program.queues.map((m) => new Queue<number>(m));
@@ -858,6 +867,11 @@ class Run {
   waitEnded(e: unknown, started: number, ctx: Ctx): void {
     const serial = this.serialOf(e);
     if (serial === undefined) return;
+    const tag = this.#serials.get(serial)!;
+    const rearmed = tag.top.rearmed;
+    if (rearmed?.epoch === tag.epoch && started <= rearmed.waits) {
+      this.#beforeRearm.add(e as object);
+    }
     const first = this.#firstSeen.get(serial)?.get(ctx.owner());
     if (first !== undefined && first < started) {
       this.violation(
@@ -866,22 +880,25 @@ class Run {
         }", delivered already, was raised again at a wait started after it`,
       );
     }
-    this.seen(serial, ctx);
-    const tag = this.#serials.get(serial)!;
-    const rearmed = tag.top.rearmed;
+    this.seen(serial, ctx, e);
     if (rearmed?.epoch === tag.epoch && started > rearmed.waits) {
       tag.top.seen.add(tag.epoch);
     }
   }
 
   /** The outside cancel `serial` was raised in `ctx`'s code. */
-  seen(serial: number, ctx: Ctx): void {
+  seen(serial: number, ctx: Ctx, e: unknown): void {
     const task = ctx.owner();
     if (this.#reached.get(serial)?.has(task) !== true) {
       this.violation(
         `${ctx.path}: the outside cancel "outside:${serial}" was raised in ${task.name}, which it never cancelled`,
       );
     }
+    if (this.#beforeRearm.has(e as object)) return;
+    // Stray code met the request in the fan-out the group's failure
+    // re-armed: when it surfaces there does not date the delivery.
+    const tag = this.#serials.get(serial);
+    if (ctx.stray && tag?.top.rearmed?.epoch === tag?.epoch) return;
     let byTask = this.#firstSeen.get(serial);
     if (byTask === undefined) this.#firstSeen.set(serial, byTask = new Map());
     if (!byTask.has(task)) byTask.set(task, this.#waits);
@@ -892,7 +909,7 @@ class Run {
     if (e instanceof CancelledError) {
       const tag = this.tagOf(e);
       if (tag !== undefined) {
-        this.seen(this.serialOf(e)!, ctx);
+        this.seen(this.serialOf(e)!, ctx, e);
         // Once re-armed, only a wait started afterwards sees it (below).
         if (tag.top.rearmed?.epoch !== tag.epoch) tag.top.seen.add(tag.epoch);
         for (const sink of ctx.sinks) sink.add(`${tag.top.index}:${tag.epoch}`);
@@ -965,11 +982,17 @@ class Run {
    * A TaskGroup of `ctx` failed, and its failures win over a cancellation
    * of its task. In the top task's own code, that cancel is pending again
    * (for its next wait, from now on); in a task it awaits, which the top
-   * task's cancel reached, it became that task's failure (as in asyncio).
+   * task's cancel reached, it is pending again in that task (CPython's
+   * group uncancels and cancels its task anew), and may end as that task's
+   * failure.
    */
   groupFailed(ctx: Ctx): void {
     const top = ctx.top;
     if (top.since === null) return;
+    const owner = ctx.owner();
+    for (const [serial, tag] of this.#serials) {
+      if (tag.top === top) this.#firstSeen.get(serial)?.delete(owner);
+    }
     if (ctx.direct) {
       top.since = now();
       top.seen.delete(top.epoch);
@@ -1363,6 +1386,7 @@ class Run {
           ...ctx,
           sinks: node.awaited ? ctx.sinks : [...ctx.sinks, sink],
           path: `${ctx.path}/host`,
+          stray: ctx.stray === true || !node.awaited,
         };
         const work = (): Promise<void> => {
           // The callback runs in the task that made it, while it runs.
