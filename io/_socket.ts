@@ -89,6 +89,8 @@ class Transport implements ReaderSource, WriteSink {
   readonly #onClosed: ((writer: StreamWriter) => void) | undefined;
   #paused = false;
   #closed = false;
+  /** A write failed because the peer closed or reset the connection. */
+  #peerGone = false;
   /** EOF or an error: no more reads. */
   #ended = false;
   /** `startTls()` is taking the connection over: no new reads. */
@@ -144,14 +146,26 @@ class Transport implements ReaderSource, WriteSink {
 
   async write(chunk: Uint8Array): Promise<void> {
     let at = 0;
-    while (at < chunk.length) {
-      at += await this.#conn.write(at === 0 ? chunk : chunk.subarray(at));
+    try {
+      while (at < chunk.length) {
+        at += await this.#conn.write(at === 0 ? chunk : chunk.subarray(at));
+      }
+    } catch (error) {
+      if (
+        error instanceof Deno.errors.BrokenPipe ||
+        error instanceof Deno.errors.ConnectionReset ||
+        error instanceof Deno.errors.ConnectionAborted
+      ) {
+        this.#peerGone = true;
+      }
+      throw error;
     }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#peerGone) await this.#takeWhatArrived();
     try {
       this.#conn.close();
     } catch {
@@ -162,6 +176,33 @@ class Transport implements ReaderSource, WriteSink {
     await this.#reading?.then(ignore, ignore);
     this.#end(undefined, false);
     this.#onClosed?.(this.writer);
+  }
+
+  /**
+   * A write found the peer gone, and the writer closes the connection: what
+   * the peer sent before (an answer, then its close) is still in the
+   * socket, where a pull-mode pump has not read it yet. It goes to the
+   * reader first, as a pump that reads ahead would have put it there, and
+   * so does how the socket ended. The connection is dead, so these reads
+   * end at once: the socket has nothing more coming.
+   */
+  async #takeWhatArrived(): Promise<void> {
+    while (this.#reading !== null) await this.#reading.then(ignore, ignore);
+    const reader = this.reader;
+    while (!this.#ended) {
+      let n: number | null;
+      try {
+        n = await this.#conn.read(reader[reserve](READ_MAX));
+      } catch (error) {
+        this.#end(error, true);
+        return;
+      }
+      if (n === null) {
+        this.#end(undefined, false);
+        return;
+      }
+      reader[commit](n);
+    }
   }
 
   #closeWrite(): Promise<void> {

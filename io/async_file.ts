@@ -149,9 +149,9 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * assert.deepEqual(parts, [2, 4]);
    * ```
    */
-  read(n = -1, options?: SignalOptions): Promise<Uint8Array> {
+  read(n?: number, options?: SignalOptions): Promise<Uint8Array> {
     return runInScope(
-      () => this.#read(n, options),
+      () => this.#read(n ?? -1, options),
       "AsyncFile.read",
     );
   }

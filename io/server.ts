@@ -434,6 +434,11 @@ export class Server implements AsyncDisposable {
 
   /**
    * `close()`, `closeClients()`, then `waitClosed()`: `await using server`.
+   * `closeClients()` sends what each connection has buffered first, and
+   * waits for handlers to end: a handler blocked on `drain()` to a peer that
+   * stopped reading keeps the disposal waiting. Call `abortClients()`
+   * before leaving the block when peers may be stuck (or leave it by a
+   * cancellation, which ends the wait).
    *
    * **Cancellation**: as `waitClosed()`.
    *
@@ -559,10 +564,12 @@ export class Server implements AsyncDisposable {
 
   readonly #handlerFailed = (error: unknown): void => {
     if (isCancellation(error)) throw error;
+    // The task's name, not the task: it is still running (it ends normally
+    // once this report is made), and would read as "pending".
     this.#report(
       "Unhandled exception in client connected handler",
       error,
-      currentTask(),
+      currentTask()?.name,
     );
   };
 
@@ -583,7 +590,7 @@ export class Server implements AsyncDisposable {
           this.#report(
             "Unhandled exception in client connected handler",
             error,
-            task,
+            (task as Task<void>).name,
           );
         }
       }
@@ -604,7 +611,7 @@ export class Server implements AsyncDisposable {
    * close path runs after it, and a handler that cannot print the value
    * must not keep a connection open.
    */
-  #report(message: string, exception: unknown, task?: unknown): void {
+  #report(message: string, exception: unknown, task?: string): void {
     if (this.#loop.isClosed()) return;
     try {
       this.#loop.callExceptionHandler({

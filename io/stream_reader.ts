@@ -358,8 +358,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal((await r.read()).length, 0);
    * ```
    */
-  read(n = -1, options?: SignalOptions): Promise<Uint8Array> {
-    return runOperation((op) => this.#read(n, options, op));
+  read(n?: number, options?: SignalOptions): Promise<Uint8Array> {
+    return runOperation((op) => this.#read(n ?? -1, options, op));
   }
 
   async #read(

@@ -393,6 +393,8 @@ export class StreamWriter implements AsyncDisposable {
    *
    * @param options An abort signal.
    * @throws {unknown} The error a write failed with.
+   * @throws {Deno.errors.ConnectionReset} Once the writer was aborted or
+   * has closed: what is written now can never be sent.
    *
    * @example Drain below the mark returns at once
    * ```ts
@@ -414,6 +416,10 @@ export class StreamWriter implements AsyncDisposable {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#failed) return Promise.reject(this.#error);
+    if (this.#aborted || this.#closed) {
+      // As asyncio's: the bytes of a write made now could never be sent.
+      return Promise.reject(new Deno.errors.ConnectionReset("Connection lost"));
+    }
     if (this.#size <= this.#high) return RESOLVED;
     return runOperation(async (op) => {
       await this.#wait(DRAINED, signal, op);

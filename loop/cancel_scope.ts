@@ -386,10 +386,16 @@ export class CancelScope {
     // Code can outlive its scope (a Promise.all branch left running when a
     // sibling failed) and the scope then leaves the tree, where cancelling
     // an enclosing scope no longer reaches it: its signal follows theirs.
-    const parent = this.parent;
-    return rare.signal = parent === null
+    // Not an enclosing signal aborted already: that cancellation was
+    // delivered before this scope's code asked, and a scope entered to
+    // clean up after it gets a signal that works.
+    let enclosing = this.parent;
+    while (enclosing !== null && enclosing.signal.aborted) {
+      enclosing = enclosing.parent;
+    }
+    return rare.signal = enclosing === null
       ? controller.signal
-      : AbortSignal.any([controller.signal, parent.signal]);
+      : AbortSignal.any([controller.signal, enclosing.signal]);
   }
 
   /** Whether a request on this scope waits to be delivered. */

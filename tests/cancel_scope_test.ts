@@ -787,3 +787,36 @@ Deno.test("a TaskGroup whose failures win keeps the task's cancellation for its 
     assert.deepEqual(log, ["RangeError", "next wait: stop", "stray woke"]);
   });
 });
+
+Deno.test("a scope entered after its task's cancellation was caught gets a signal that works, and the task's next cancel still aborts it", async () => {
+  await vrun(async () => {
+    const seen: unknown[] = [];
+    const t = createTask(async (signal) => {
+      try {
+        await sleep(100);
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+      }
+      seen.push(["task", signal.aborted]);
+      // Clean up with a fresh deadline: its signal is not born aborted.
+      await timeout(50, async (scope) => {
+        seen.push(["cleanup", scope.signal.aborted]);
+        t.uncancel();
+        await sleep(10);
+        const again = currentSignal()!;
+        t.cancel();
+        seen.push(["after a second cancel", again.aborted]);
+        await sleep(10).catch((e) => seen.push((e as Error).name));
+      });
+    });
+    await sleep(1);
+    t.cancel();
+    await t;
+    assert.deepEqual(seen, [
+      ["task", true],
+      ["cleanup", false],
+      ["after a second cancel", true],
+      "CancelledError",
+    ]);
+  });
+});
