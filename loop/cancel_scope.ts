@@ -223,12 +223,12 @@ export function giveBack(error: CancelledError): void {
 }
 
 /**
- * Keeps a cancellation that reached the running code, which turned it into
- * something else (a `TaskGroup` whose failures win), pending for that
- * code's next wait, if its source scope is still active: as asyncio's
- * group cancels its task anew. Waits already pending elsewhere in the task
- * (stray code: a branch a `Promise.all` left behind) are not its next
- * wait, and do not take it.
+ * Cancels anew, as asyncio's group does its task, a cancellation that
+ * reached the running code, which turned it into something else (a
+ * `TaskGroup` whose failures win): if its source scope is still active, it
+ * goes to the waits pending there now, or else to the next one. Waits left
+ * behind in scopes that have exited (a branch a `Promise.all` dropped) are
+ * stray code, not the code that goes on: they do not take it.
  *
  * @param error A `CancelledError` (the request, or one made from it).
  */
@@ -490,14 +490,18 @@ export class CancelScope {
   }
 
   /**
-   * Keeps `request` pending for the next wait started in this scope or the
-   * scopes nested in it, leaving the waits pending now alone; see
-   * {@linkcode rearm}.
+   * Delivers `request` as {@linkcode deliver} does, leaving out the waits
+   * of exited scopes; see {@linkcode rearm}.
    *
    * @param request The request's error, tagged with its source.
    */
   keepPending(request: CancelledError): void {
-    this.#setPending(request);
+    if (this.#rare?.pending === request) return;
+    const delivered = fanOut(
+      request,
+      () => this.#cancelWaits(request, this, true),
+    );
+    if (!delivered) this.#setPending(request);
   }
 
   /**
@@ -667,7 +671,11 @@ export class CancelScope {
    * of a nested scope's code is skipped: that code is reached through its
    * scope, so the request gets there once.
    */
-  #cancelWaits(request: CancelledError, top: CancelScope): boolean {
+  #cancelWaits(
+    request: CancelledError,
+    top: CancelScope,
+    activeOnly = false,
+  ): boolean {
     let delivered = false;
     if (this.#hasWaits()) {
       for (const w of this.#waits()) {
@@ -679,7 +687,8 @@ export class CancelScope {
     const children = this.#rare?.children;
     if (children != null) {
       for (const child of [...children]) {
-        if (child.#cancelWaits(request, top)) delivered = true;
+        if (activeOnly && child.exited) continue;
+        if (child.#cancelWaits(request, top, activeOnly)) delivered = true;
       }
     }
     return delivered;

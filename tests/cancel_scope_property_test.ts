@@ -707,7 +707,10 @@ class Run {
   readonly #itemQueue = new Map<number, number>();
   readonly #putState = new Map<number, "pending" | "done" | "failed">();
   readonly #got = new Set<number>();
-  readonly #serials = new Map<number, { top: Top; epoch: number }>();
+  readonly #serials = new Map<
+    number,
+    { top: Top; epoch: number; waitsBefore: number }
+  >();
   readonly #watches = new Map<Task<unknown>, Set<Watch>>();
   /** Waits started so far. */
   #waits = 0;
@@ -816,7 +819,11 @@ class Run {
       top.epoch++;
       top.since = now();
     }
-    this.#serials.set(serial, { top, epoch: top.epoch });
+    this.#serials.set(serial, {
+      top,
+      epoch: top.epoch,
+      waitsBefore: this.#waits,
+    });
   }
 
   uncancel(top: Top): void {
@@ -869,7 +876,13 @@ class Run {
     if (serial === undefined) return;
     const tag = this.#serials.get(serial)!;
     const rearmed = tag.top.rearmed;
-    if (rearmed?.epoch === tag.epoch && started <= rearmed.waits) {
+    // A wait pending when a group re-armed the cancel gets it then if it
+    // started after the cancel (the first fan-out missed it); one pending
+    // since before the cancel got it from the first fan-out.
+    if (
+      rearmed?.epoch === tag.epoch && started <= rearmed.waits &&
+      started <= tag.waitsBefore
+    ) {
       this.#beforeRearm.add(e as object);
     }
     const first = this.#firstSeen.get(serial)?.get(ctx.owner());
@@ -881,7 +894,7 @@ class Run {
       );
     }
     this.seen(serial, ctx, e);
-    if (rearmed?.epoch === tag.epoch && started > rearmed.waits) {
+    if (rearmed?.epoch === tag.epoch && started > tag.waitsBefore) {
       tag.top.seen.add(tag.epoch);
     }
   }
