@@ -152,8 +152,8 @@ let failTask: (task: AnyTask, error: unknown) => void;
  * ```
  */
 export class Task<T> extends Future<T> {
-  /** The task's name, `Task-N` unless given. */
-  readonly name: string;
+  /** The name given, or the `N` of `Task-N`: the string is made if read. */
+  readonly #name: string | number;
   /** What the task runs; `null` once a function has been called. */
   #target: TaskTarget<T> | null;
   /** The scope of the task's own code; `cancel()` cancels it. */
@@ -202,7 +202,7 @@ export class Task<T> extends Future<T> {
         `Cannot create task: expected an async function or a promise, got ${typeof target}`,
       );
     }
-    this.name = options?.name ?? `Task-${++taskCounter}`;
+    this.#name = options?.name ?? ++taskCounter;
     this.#target = target;
     // The task owns a native promise's outcome from now on: Deno must not
     // report its rejection unhandled before the first step listens to it.
@@ -214,6 +214,26 @@ export class Task<T> extends Future<T> {
     loop.callSoon(startTask, this);
     tasksOf(loop).add(this);
   }
+  /**
+   * The task's name: the one given, else `Task-N`.
+   *
+   * @example Default names
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const t = new Task(async () => {}, { loop });
+   * assert.match(t.name, /^Task-\d+$/);
+   * await loop.runUntilComplete(t);
+   * ```
+   */
+  get name(): string {
+    const name = this.#name;
+    return typeof name === "number" ? `Task-${name}` : name;
+  }
+
 
   /** `"Task"`, as `Object.prototype.toString` shows it. */
   override get [Symbol.toStringTag](): string {
