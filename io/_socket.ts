@@ -14,6 +14,11 @@
  * `startTls()` take the connection over: Deno refuses to upgrade a
  * connection with a read in flight, and cannot cancel one.
  *
+ * A `readInto()` waiting on an empty reader lends its buffer: the socket
+ * reads straight into it (the read is as large as that buffer), and reads
+ * no further ahead into the reader's buffer: the next `readInto()` asks for
+ * the next read.
+ *
  * One object per connection (`Transport`) is the reader's source and the
  * writer's sink, with its methods on the prototype: an idle connection
  * costs a few objects, not a dozen closures.
@@ -22,6 +27,7 @@
 import {
   attachSource,
   commit,
+  lend,
   type ReaderSource,
   reserve,
   waiting,
@@ -101,6 +107,8 @@ class Transport implements ReaderSource, WriteSink {
   #size = PROBE;
   /** Read ahead, with nobody waiting (a bulk transfer). */
   #ahead = false;
+  /** The read in flight is into a buffer a `readInto()` lent. */
+  #direct = false;
   // The pump is callbacks, not an async loop: a pending read then costs
   // one promise reaction, not a suspended frame (bound functions: no
   // closure context either).
@@ -220,8 +228,11 @@ class Transport implements ReaderSource, WriteSink {
     if (!reader[waiting] && !(this.#ahead && !this.#paused)) return;
     let read: Promise<number | null>;
     try {
-      // Straight into the reader's buffer: no copy.
-      read = this.#conn.read(reader[reserve](this.#size));
+      // Straight into the buffer of a waiting readInto(), else into the
+      // reader's buffer: no copy either way.
+      const into = reader[lend]();
+      this.#direct = into !== null;
+      read = this.#conn.read(into ?? reader[reserve](this.#size));
     } catch (error) {
       this.#readFailed(error);
       return;
@@ -237,6 +248,12 @@ class Transport implements ReaderSource, WriteSink {
       return;
     }
     this.reader[commit](n);
+    if (this.#direct) {
+      // The size was the caller's; the next readInto() asks for more.
+      this.#ahead = false;
+      this.#readMore();
+      return;
+    }
     const size = this.#size;
     const full = n === size;
     this.#ahead = full && size >= READ_AHEAD;

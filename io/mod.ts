@@ -52,6 +52,13 @@
  *   dropping the over-long line, as asyncio does.
  * - Large reads (16 KiB or more) return views instead of copies; the reader
  *   never changes bytes it returned.
+ * - `reader.readInto(buffer)` reads into a buffer of yours (asyncio's
+ *   streams have no `readinto()`); on a socket, with the reader's buffer
+ *   empty, the socket reads straight into it. Deno cannot cancel a socket
+ *   read, so after a `readInto()` cancelled while waiting, `buffer` may
+ *   still receive that read's bytes; the reader keeps a copy of them for
+ *   the next read, and a `readInto()` with the same `buffer` takes the read
+ *   over.
  * - A connection is read when a read waits for data, and ahead of the reader
  *   only while large reads come back full (a bulk transfer); asyncio reads
  *   whenever the socket is readable. So an idle connection holds a 256-byte
