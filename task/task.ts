@@ -234,7 +234,6 @@ export class Task<T> extends Future<T> {
     return typeof name === "number" ? `Task-${name}` : name;
   }
 
-
   /** `"Task"`, as `Object.prototype.toString` shows it. */
   override get [Symbol.toStringTag](): string {
     return "Task";
