@@ -40,6 +40,8 @@ interface Row {
   short: string;
   /** The workload whose samples it reads. */
   workload: string;
+  /** The implementation in the aio column, if not `aio` (a variant). */
+  impl?: string;
   /** Extracts the figure from a run's sample. */
   value: (s: Sample) => number;
   /** Formats the figure. */
@@ -87,6 +89,13 @@ const WORKLOADS: Workload[] = [
     denoFlags: [],
   },
   {
+    name: "roundtrip",
+    full: { n: 100_000 },
+    quick: { n: 2_000 },
+    variants: [],
+    denoFlags: [],
+  },
+  {
     name: "lock",
     full: { tasks: 100, rounds: 1_000 },
     quick: { tasks: 10, rounds: 100 },
@@ -105,6 +114,13 @@ const WORKLOADS: Workload[] = [
     full: { clients: 50, rounds: 2_000 },
     quick: { clients: 5, rounds: 50 },
     variants: [],
+    denoFlags: ["--allow-net=127.0.0.1"],
+  },
+  {
+    name: "bulk",
+    full: { mib: 32 },
+    quick: { mib: 2 },
+    variants: ["aio-readinto"],
     denoFlags: ["--allow-net=127.0.0.1"],
   },
   {
@@ -129,11 +145,17 @@ const WORKLOADS: Workload[] = [
 ];
 
 const rate = (s: Sample): number => s.n! / s.ms! * 1000;
+/** Throughput in MB/s (10^6 bytes). */
+const throughput = (s: Sample): number => s.bytes! / s.ms! / 1000;
 
 function formatRate(v: number): string {
   if (v >= 1e6) return `${(v / 1e6).toFixed(2)}M/s`;
   if (v >= 1e3) return `${(v / 1e3).toFixed(v >= 1e5 ? 0 : 1)}k/s`;
   return `${v.toFixed(0)}/s`;
+}
+
+function formatMBps(v: number): string {
+  return `${v.toFixed(v >= 100 ? 0 : 1)} MB/s`;
 }
 
 function formatMs(v: number): string {
@@ -153,6 +175,7 @@ function count(params: Record<string, number>): string {
   if ("tasks" in params) {
     return `${fmt(params.tasks!)} tasks x ${fmt(params.rounds!)}`;
   }
+  if ("mib" in params) return `${fmt(params.mib!)} MiB`;
   return fmt(params.n!);
 }
 
@@ -167,7 +190,7 @@ function rows(size: "full" | "quick"): Row[] {
       value: rate,
       format: formatRate,
       higherIsBetter: true,
-      targetRaw: 0.6,
+      targetRaw: 0.7,
       targetPy: 6,
       chart: true,
     },
@@ -179,7 +202,7 @@ function rows(size: "full" | "quick"): Row[] {
       format: formatRate,
       higherIsBetter: true,
       targetRaw: 0.4,
-      targetPy: 6,
+      targetPy: 3,
       chart: true,
     },
     {
@@ -191,6 +214,18 @@ function rows(size: "full" | "quick"): Row[] {
       higherIsBetter: true,
       targetRaw: 0.4,
       targetPy: 6,
+      chart: true,
+    },
+    {
+      label: `roundtrip (${
+        count(p("roundtrip"))
+      } round trips, 2 queues of 1), msgs per s`,
+      short: "roundtrip",
+      workload: "roundtrip",
+      value: rate,
+      format: formatRate,
+      higherIsBetter: true,
+      targetRaw: 0.5,
       chart: true,
     },
     {
@@ -240,8 +275,29 @@ function rows(size: "full" | "quick"): Row[] {
       value: rate,
       format: formatRate,
       higherIsBetter: true,
-      targetRaw: 0.85,
+      targetRaw: 0.9,
       targetPy: 1,
+      chart: true,
+    },
+    {
+      label: `bulk (${count(p("bulk"))}, 64 KiB reads), read(n)`,
+      short: "bulk read",
+      workload: "bulk",
+      value: throughput,
+      format: formatMBps,
+      higherIsBetter: true,
+      targetRaw: 0.8,
+      chart: true,
+    },
+    {
+      label: "bulk, readInto() one buffer (asyncio: read(n))",
+      short: "bulk readInto",
+      workload: "bulk",
+      impl: "aio-readinto",
+      value: throughput,
+      format: formatMBps,
+      higherIsBetter: true,
+      targetRaw: 0.8,
       chart: true,
     },
     {
@@ -251,7 +307,7 @@ function rows(size: "full" | "quick"): Row[] {
       value: (s) => s.bytes!,
       format: formatBytes,
       higherIsBetter: false,
-      targetRaw: 1.5,
+      targetRaw: 2.5,
       targetPy: 1,
       chart: true,
     },
@@ -535,7 +591,7 @@ function figures(samples: Samples, table: Row[]): Figures[] {
     if (byImpl === undefined) continue;
     const values = (impl: string): number[] | null =>
       byImpl.get(impl)?.map(row.value) ?? null;
-    const aio = values("aio")!;
+    const aio = values(row.impl ?? "aio")!;
     const raw = values("raw")!;
     const py = values("asyncio");
     const ratios = (other: number[]): number =>
@@ -706,29 +762,40 @@ ratio of the medians shown: the machine's load drifts over minutes.${
 
 ![ratios](ratios.svg)
 
-## Targets (from issues 7 and 11)
+## Targets (from issue 13; idle from issue 11, pingpong from issue 7)
 
 ${targetTable(figs)}
 ${variants.length > 0 ? `\n## Other baselines\n\n${variants.join("\n")}\n` : ""}
 ## What each column runs
 
-- **aio**: this library, inside \`run()\` (\`bench/<workload>.ts aio\`).
-- **raw Deno**: the floor of the platform, the least code that does the same
-  work (\`bench/<workload>.ts raw\`): an array queue drained in one pass
-  (callbacks); async functions awaiting \`null\` under \`Promise.all\` (tasks); a
-  minimal promise channel of capacity 1 (pingpong); a minimal FIFO lock on
-  promises with \`await null\` inside (lock); a binary heap of deadlines on one
-  host \`setTimeout\` (timers); \`Deno.listen\`/\`Deno.connect\` with the
-  sockets' own \`read\`/\`write\` (echo); pending async functions awaiting one
-  promise (memory); \`Deno.listen\` and a pending \`read\` into a 256-byte
-  buffer per connection (idle).
+- **aio**: this library, inside \`run()\` (\`bench/<workload>.ts aio\`); the
+  bulk readInto() row runs \`bench/bulk.ts aio-readinto\`.
+- **raw Deno**: the floor of the platform, the least code a good engineer
+  would write for the same work (\`bench/<workload>.ts raw\`): an array queue
+  drained in one pass (callbacks); async functions each awaiting a shared
+  resolved promise under \`Promise.all\` (tasks); a minimal promise channel of
+  capacity 1, plain methods that return a shared resolved promise when they
+  need not wait, ring-buffer FIFOs (pingpong, and two of them for roundtrip);
+  a minimal FIFO lock built the same way, a shared resolved promise awaited
+  inside (lock); a binary heap of deadlines and ids on one host
+  \`setTimeout\` (timers); \`Deno.listen\`/\`Deno.connect\` with the sockets'
+  own \`read\`/\`write\` (echo), reading into one reused 64 KiB buffer (bulk);
+  pending async functions awaiting one promise (memory); \`Deno.listen\` and a
+  pending \`read\` into a 256-byte buffer per connection (idle).
 - **asyncio**: CPython's asyncio with its default event loop
   (\`bench/py/<workload>.py\`), the same parameters and the same checks.
+  asyncio's \`StreamReader\` has no \`readinto()\` (its zero-copy path is a
+  \`BufferedProtocol\`, below the streams), so both bulk rows compare with its
+  \`read(n)\`.
 
 Every implementation checks its own result (all callbacks ran in order, every
-message arrived in order, the lock's counter shows no two holders, every timer
-fired once and none early, every echo matched, every idle task finished with
-its own value) and a failed check fails the run. Memory is the V8 heap
+message arrived in order, every round trip came back with its own message at
+both ends, the lock's counter shows no two holders, every timer fired once and
+none early, every echo matched, every bulk byte arrived in place (each read's
+first, middle and last byte against its offset, then the total and EOF),
+every idle task finished with its own value) and a failed check fails the
+run. Bulk throughput is MB/s (10^6 bytes) from the first write until the
+reader holds the last byte; roundtrip counts two messages per round trip. Memory is the V8 heap
 (\`Deno.memoryUsage().heapUsed\` after a full GC, \`--expose-gc\`) and, for
 Python, \`tracemalloc\`'s traced memory, before and after the tasks block,
 divided by their number. Idle connections are measured the same way (heap

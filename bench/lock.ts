@@ -4,8 +4,10 @@
  * two ever held it together.
  *
  * - `aio`: `Lock.acquire()`/`release()`, `sleep(0)` inside.
- * - `raw`: the floor, a minimal FIFO lock on promises, `await null` inside.
- * - `async-mutex`: `npm:async-mutex`'s `Mutex`, `await null` inside.
+ * - `raw`: the floor, a minimal FIFO lock on promises (plain methods, a
+ *   ring-buffer FIFO of waiters), one microtask yield inside (`await` of a
+ *   shared resolved promise: `await null` would allocate one each time).
+ * - `async-mutex`: `npm:async-mutex`'s `Mutex`, the same yield inside.
  *
  * Run: `deno run bench/lock.ts aio tasks=100 rounds=1000`
  *
@@ -15,34 +17,31 @@
 import { gather, run, sleep } from "@aio/asyncio";
 import { Lock } from "@aio/asyncio/sync";
 import { Mutex } from "async-mutex";
+import { Fifo, RESOLVED } from "./_fifo.ts";
 import { check, main, param, unknownImpl } from "./_util.ts";
 
-/** A FIFO lock that hands itself to the next waiter: the least a lock does. */
+/**
+ * A FIFO lock that hands itself to the next waiter: the least a lock does.
+ * `acquire()` is a plain method: the shared resolved promise when the lock
+ * is free, else a pending one queued in a ring-buffer FIFO.
+ */
 class RawLock {
   #locked = false;
-  readonly #waiters: (() => void)[] = [];
-  #head = 0;
+  readonly #waiters = new Fifo<() => void>();
 
-  acquire(): Promise<void> | void {
+  acquire(): Promise<void> {
     if (!this.#locked) {
       this.#locked = true;
-      return;
+      return RESOLVED;
     }
     return new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 
   release(): void {
-    if (this.#head < this.#waiters.length) {
-      const next = this.#waiters[this.#head]!;
-      this.#waiters[this.#head++] = undefined!;
-      if (this.#head === this.#waiters.length) {
-        this.#waiters.length = 0;
-        this.#head = 0;
-      }
-      next();
-    } else {
-      this.#locked = false;
-    }
+    const next = this.#waiters.shift();
+    // Handed over: the lock stays locked for the next holder.
+    if (next !== undefined) next();
+    else this.#locked = false;
   }
 }
 
@@ -81,7 +80,7 @@ async function measure(
         await lock.acquire();
         try {
           const seen = counter;
-          await null;
+          await RESOLVED;
           counter = seen + 1;
         } finally {
           lock.release();
@@ -98,7 +97,7 @@ async function measure(
         const release = await mutex.acquire();
         try {
           const seen = counter;
-          await null;
+          await RESOLVED;
           counter = seen + 1;
         } finally {
           release();

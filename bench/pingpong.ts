@@ -4,7 +4,11 @@
  *
  * - `aio`: `new Queue(1)`, `put()` and `get()`.
  * - `raw`: the floor, a minimal promise channel of capacity 1 between two
- *   async functions.
+ *   async functions (`Channel` in `_fifo.ts`: plain methods returning a
+ *   shared resolved promise when they need not wait, ring-buffer FIFOs).
+ *
+ * A one-way stream: the producer runs ahead as far as the queue lets it.
+ * `roundtrip.ts` waits for each answer.
  *
  * Run: `deno run bench/pingpong.ts aio n=200000`
  *
@@ -13,37 +17,8 @@
 
 import { createTask, run } from "@aio/asyncio";
 import { Queue } from "@aio/asyncio/sync";
+import { Channel } from "./_fifo.ts";
 import { check, main, param, unknownImpl } from "./_util.ts";
-
-/** A bounded FIFO channel with FIFO waiters: the least a queue must do. */
-class Channel<T> {
-  readonly #items: T[] = [];
-  readonly #capacity: number;
-  readonly #getters: ((v: T) => void)[] = [];
-  readonly #putters: (() => void)[] = [];
-
-  constructor(capacity: number) {
-    this.#capacity = capacity;
-  }
-
-  async put(item: T): Promise<void> {
-    while (this.#items.length >= this.#capacity) {
-      await new Promise<void>((resolve) => this.#putters.push(resolve));
-    }
-    const getter = this.#getters.shift();
-    if (getter !== undefined) getter(item);
-    else this.#items.push(item);
-  }
-
-  async get(): Promise<T> {
-    if (this.#items.length === 0) {
-      return await new Promise<T>((resolve) => this.#getters.push(resolve));
-    }
-    const item = this.#items.shift()!;
-    this.#putters.shift()?.();
-    return item;
-  }
-}
 
 async function measure(
   impl: string,

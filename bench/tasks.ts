@@ -3,7 +3,9 @@
  *
  * - `aio`: `gather()` over `n` functions, each `await sleep(0)` (one loop
  *   tick) and return its index.
- * - `raw`: `n` async functions, each `await null`, under `Promise.all`.
+ * - `raw`: `n` async functions under `Promise.all`, each yielding once with
+ *   `await` of a shared resolved promise (`await null` would allocate a
+ *   promise per task: 1.3-1.9x slower).
  *
  * Run: `deno run bench/tasks.ts aio n=100000`
  *
@@ -11,6 +13,7 @@
  */
 
 import { gather, run, sleep } from "@aio/asyncio";
+import { RESOLVED } from "./_fifo.ts";
 import { check, main, param, unknownImpl } from "./_util.ts";
 
 async function measure(
@@ -34,7 +37,7 @@ async function measure(
   } else if (impl === "raw") {
     const t0 = performance.now();
     const body = async (i: number): Promise<number> => {
-      await null;
+      await RESOLVED;
       return i;
     };
     results = await Promise.all(Array.from({ length: n }, (_, i) => body(i)));

@@ -4,7 +4,8 @@
  *
  * - `aio`: `loop.callLater(delay, cb)` for each, inside `run()`.
  * - `raw`: the floor, a minimal binary heap of deadlines on one host
- *   `setTimeout` (what an event loop has to do at least).
+ *   `setTimeout` (what an event loop has to do at least), holding an id
+ *   per timer rather than a closure.
  * - `setTimeout`: one host `setTimeout` per timer.
  *
  * Lateness is `performance.now()` when the callback runs minus the deadline
@@ -25,20 +26,29 @@ import {
   unknownImpl,
 } from "./_util.ts";
 
-/** A binary min-heap of timers on one host timer: the least a loop does. */
+/**
+ * A binary min-heap of timers on one host timer: the least a loop does. A
+ * timer is a deadline and an integer id in two parallel arrays, and one
+ * callback receives the id: no object or closure per timer.
+ */
 class TimerHeap {
   readonly #deadlines: number[] = [];
-  readonly #callbacks: (() => void)[] = [];
+  readonly #ids: number[] = [];
+  readonly #onFire: (id: number, deadline: number) => void;
+  readonly #fireBound = (): void => this.#fire();
   #armedFor = Infinity;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  schedule(delay: number, cb: () => void): void {
-    const deadline = performance.now() + delay;
+  constructor(onFire: (id: number, deadline: number) => void) {
+    this.#onFire = onFire;
+  }
+
+  schedule(deadline: number, id: number): void {
     const d = this.#deadlines;
-    const c = this.#callbacks;
+    const c = this.#ids;
     let i = d.length;
     d.push(deadline);
-    c.push(cb);
+    c.push(id);
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (d[parent]! <= deadline) break;
@@ -47,8 +57,8 @@ class TimerHeap {
       i = parent;
     }
     d[i] = deadline;
-    c[i] = cb;
-    this.#arm();
+    c[i] = id;
+    if (deadline < this.#armedFor) this.#arm();
   }
 
   #arm(): void {
@@ -57,7 +67,7 @@ class TimerHeap {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#armedFor = next;
     this.#timer = setTimeout(
-      () => this.#fire(),
+      this.#fireBound,
       Math.max(0, next - performance.now()),
     );
   }
@@ -66,15 +76,18 @@ class TimerHeap {
     this.#timer = undefined;
     this.#armedFor = Infinity;
     const now = performance.now();
-    while (this.#deadlines.length > 0 && this.#deadlines[0]! <= now) {
-      this.#pop()();
+    const d = this.#deadlines;
+    while (d.length > 0 && d[0]! <= now) {
+      const deadline = d[0]!;
+      this.#onFire(this.#pop(), deadline);
     }
     this.#arm();
   }
 
-  #pop(): () => void {
+  /** Removes the earliest timer; returns its id. */
+  #pop(): number {
     const d = this.#deadlines;
-    const c = this.#callbacks;
+    const c = this.#ids;
     const top = c[0]!;
     const lastD = d.pop()!;
     const lastC = c.pop()!;
@@ -120,18 +133,25 @@ async function measure(
       }
       await done;
     }, { handleSigint: false });
-  } else if (impl === "raw" || impl === "setTimeout") {
-    const heap = new TimerHeap();
+  } else if (impl === "raw") {
+    await new Promise<void>((resolve) => {
+      const heap = new TimerHeap((i, deadline) => {
+        lateness[i] = performance.now() - deadline;
+        if (++fired === n) resolve();
+      });
+      for (let i = 0; i < n; i++) {
+        heap.schedule(performance.now() + delays[i]!, i);
+      }
+    });
+  } else if (impl === "setTimeout") {
     await new Promise<void>((resolve) => {
       for (let i = 0; i < n; i++) {
         const delay = delays[i]!;
         const deadline = performance.now() + delay;
-        const cb = (): void => {
+        setTimeout(() => {
           lateness[i] = performance.now() - deadline;
           if (++fired === n) resolve();
-        };
-        if (impl === "raw") heap.schedule(delay, cb);
-        else setTimeout(cb, delay);
+        }, delay);
       }
     });
   } else {

@@ -14,6 +14,11 @@
  * `startTls()` take the connection over: Deno refuses to upgrade a
  * connection with a read in flight, and cannot cancel one.
  *
+ * A `readInto()` waiting on an empty reader lends its buffer: the socket
+ * reads straight into it (the read is as large as that buffer), and reads
+ * no further ahead into the reader's buffer: the next `readInto()` asks for
+ * the next read.
+ *
  * One object per connection (`Transport`) is the reader's source and the
  * writer's sink, with its methods on the prototype: an idle connection
  * costs a few objects, not a dozen closures.
@@ -22,6 +27,7 @@
 import {
   attachSource,
   commit,
+  lend,
   type ReaderSource,
   reserve,
   waiting,
@@ -89,6 +95,8 @@ class Transport implements ReaderSource, WriteSink {
   readonly #onClosed: ((writer: StreamWriter) => void) | undefined;
   #paused = false;
   #closed = false;
+  /** A write failed because the peer closed or reset the connection. */
+  #peerGone = false;
   /** EOF or an error: no more reads. */
   #ended = false;
   /** `startTls()` is taking the connection over: no new reads. */
@@ -99,6 +107,8 @@ class Transport implements ReaderSource, WriteSink {
   #size = PROBE;
   /** Read ahead, with nobody waiting (a bulk transfer). */
   #ahead = false;
+  /** The read in flight is into a buffer a `readInto()` lent. */
+  #direct = false;
   // The pump is callbacks, not an async loop: a pending read then costs
   // one promise reaction, not a suspended frame (bound functions: no
   // closure context either).
@@ -144,14 +154,26 @@ class Transport implements ReaderSource, WriteSink {
 
   async write(chunk: Uint8Array): Promise<void> {
     let at = 0;
-    while (at < chunk.length) {
-      at += await this.#conn.write(at === 0 ? chunk : chunk.subarray(at));
+    try {
+      while (at < chunk.length) {
+        at += await this.#conn.write(at === 0 ? chunk : chunk.subarray(at));
+      }
+    } catch (error) {
+      if (
+        error instanceof Deno.errors.BrokenPipe ||
+        error instanceof Deno.errors.ConnectionReset ||
+        error instanceof Deno.errors.ConnectionAborted
+      ) {
+        this.#peerGone = true;
+      }
+      throw error;
     }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#peerGone) await this.#takeWhatArrived();
     try {
       this.#conn.close();
     } catch {
@@ -162,6 +184,33 @@ class Transport implements ReaderSource, WriteSink {
     await this.#reading?.then(ignore, ignore);
     this.#end(undefined, false);
     this.#onClosed?.(this.writer);
+  }
+
+  /**
+   * A write found the peer gone, and the writer closes the connection: what
+   * the peer sent before (an answer, then its close) is still in the
+   * socket, where a pull-mode pump has not read it yet. It goes to the
+   * reader first, as a pump that reads ahead would have put it there, and
+   * so does how the socket ended. The connection is dead, so these reads
+   * end at once: the socket has nothing more coming.
+   */
+  async #takeWhatArrived(): Promise<void> {
+    while (this.#reading !== null) await this.#reading.then(ignore, ignore);
+    const reader = this.reader;
+    while (!this.#ended) {
+      let n: number | null;
+      try {
+        n = await this.#conn.read(reader[reserve](READ_MAX));
+      } catch (error) {
+        this.#end(error, true);
+        return;
+      }
+      if (n === null) {
+        this.#end(undefined, false);
+        return;
+      }
+      reader[commit](n);
+    }
   }
 
   #closeWrite(): Promise<void> {
@@ -179,8 +228,11 @@ class Transport implements ReaderSource, WriteSink {
     if (!reader[waiting] && !(this.#ahead && !this.#paused)) return;
     let read: Promise<number | null>;
     try {
-      // Straight into the reader's buffer: no copy.
-      read = this.#conn.read(reader[reserve](this.#size));
+      // Straight into the buffer of a waiting readInto(), else into the
+      // reader's buffer: no copy either way.
+      const into = reader[lend]();
+      this.#direct = into !== null;
+      read = this.#conn.read(into ?? reader[reserve](this.#size));
     } catch (error) {
       this.#readFailed(error);
       return;
@@ -196,6 +248,12 @@ class Transport implements ReaderSource, WriteSink {
       return;
     }
     this.reader[commit](n);
+    if (this.#direct) {
+      // The size was the caller's; the next readInto() asks for more.
+      this.#ahead = false;
+      this.#readMore();
+      return;
+    }
     const size = this.#size;
     const full = n === size;
     this.#ahead = full && size >= READ_AHEAD;

@@ -20,10 +20,19 @@ export const attachSource: unique symbol = Symbol("aio.attachSource");
  * `reader[reserve](n)`: a region of `n` writable bytes at the end of the
  * reader's buffer, for a pump to read into without a copy; then
  * `reader[commit](count)` appends the `count` bytes read. One reservation
- * at a time, and no `feedData` while it is out.
+ * (or loan, see {@linkcode lend}) at a time, and no `feedData` while it is
+ * out.
  */
 export const reserve: unique symbol = Symbol("aio.reserve");
-/** See {@linkcode reserve}. */
+/**
+ * `reader[lend]()`: the buffer of a `readInto()` waiting on an empty
+ * reader, for a pump to read straight into (no copy at all), or `null`:
+ * then reserve. `reader[commit](count)` ends the loan: the reader hands the
+ * `count` bytes to that `readInto()` if it still waits with the same
+ * buffer, else keeps a copy (a cancelled `readInto()` loses nothing).
+ */
+export const lend: unique symbol = Symbol("aio.lend");
+/** See {@linkcode reserve} and {@linkcode lend}. */
 export const commit: unique symbol = Symbol("aio.commit");
 /**
  * `reader[waiting]`: whether a read is waiting for data now (a pull-mode

@@ -6,11 +6,6 @@
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 
-/** Throws `signal.reason` if `signal` is already aborted (the static check). */
-export function checkSignal(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason;
-}
-
 /**
  * What to await for `future` (a fresh waiter owned by the caller): the
  * future itself, or with a `signal`, one that aborting it completes with

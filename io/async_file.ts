@@ -4,11 +4,12 @@
  * @module
  */
 
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { attachSource } from "./_source.ts";
-import { checkSignal, encoder, hostWait } from "./_wait.ts";
-import { type ReadOptions, StreamReader } from "./stream_reader.ts";
+import { encoder, hostWait } from "./_wait.ts";
+import { StreamReader } from "./stream_reader.ts";
 
 /** Options for {@linkcode AsyncFile}. */
 export interface AsyncFileOptions {
@@ -24,12 +25,6 @@ export interface AsyncFileOptions {
    * @default {65536}
    */
   chunkSize?: number;
-}
-
-/** Options for the methods of {@linkcode AsyncFile} that can wait. */
-export interface FileOpOptions {
-  /** Aborting it ends the wait with the signal's reason. */
-  signal?: AbortSignal;
 }
 
 const noop = (): void => {};
@@ -97,10 +92,10 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * await Deno.remove(path);
    * ```
    */
-  constructor(file: Deno.FsFile, options: AsyncFileOptions = {}) {
+  constructor(file: Deno.FsFile, options?: AsyncFileOptions) {
     this.#file = file;
-    this.#limit = options.limit;
-    this.#chunk = new Uint8Array(options.chunkSize ?? 64 * 1024);
+    this.#limit = options?.limit;
+    this.#chunk = new Uint8Array(options?.chunkSize ?? 64 * 1024);
     this.#reader = this.#newReader();
   }
 
@@ -154,15 +149,15 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * assert.deepEqual(parts, [2, 4]);
    * ```
    */
-  read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
+  read(n?: number, options?: SignalOptions): Promise<Uint8Array> {
     return runInScope(
-      () => this.#read(n, options),
+      () => this.#read(n ?? -1, options),
       "AsyncFile.read",
     );
   }
 
-  async #read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
-    checkSignal(options?.signal);
+  async #read(n = -1, options?: SignalOptions): Promise<Uint8Array> {
+    options?.signal?.throwIfAborted();
     this.#checkOpen("read");
     return await this.#reader.read(n, options);
   }
@@ -194,15 +189,15 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * assert.equal(first, "title\n");
    * ```
    */
-  readLine(options?: ReadOptions): Promise<Uint8Array> {
+  readLine(options?: SignalOptions): Promise<Uint8Array> {
     return runInScope(
       () => this.#readLine(options),
       "AsyncFile.readLine",
     );
   }
 
-  async #readLine(options?: ReadOptions): Promise<Uint8Array> {
-    checkSignal(options?.signal);
+  async #readLine(options?: SignalOptions): Promise<Uint8Array> {
+    options?.signal?.throwIfAborted();
     this.#checkOpen("readLine");
     return await this.#reader.readLine(options);
   }
@@ -271,7 +266,7 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    */
   write(
     data: Uint8Array | string,
-    options?: FileOpOptions,
+    options?: SignalOptions,
   ): Promise<number> {
     return runInScope(
       () => this.#write(data, options),
@@ -281,10 +276,10 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
 
   async #write(
     data: Uint8Array | string,
-    options?: FileOpOptions,
+    options?: SignalOptions,
   ): Promise<number> {
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     this.#checkOpen("write");
     const bytes = typeof data === "string"
       ? encoder.encode(data)
@@ -335,10 +330,10 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
   async seek(
     offset: number,
     whence: Deno.SeekMode = Deno.SeekMode.Start,
-    options?: FileOpOptions,
+    options?: SignalOptions,
   ): Promise<number> {
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     this.#checkOpen("seek");
     await this.#settle(signal);
     const buffered = this.#reader.bufferSize;
@@ -375,9 +370,9 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * assert.equal(size, 4);
    * ```
    */
-  async stat(options?: FileOpOptions): Promise<Deno.FileInfo> {
+  async stat(options?: SignalOptions): Promise<Deno.FileInfo> {
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     this.#checkOpen("stat");
     return await hostWait(this.#file.stat(), signal);
   }

@@ -6,7 +6,6 @@
  */
 
 import { openFile } from "./open_file.ts";
-import { checkSignal } from "./_wait.ts";
 
 /** Options for {@linkcode copyFile}. */
 export interface CopyFileOptions {
@@ -66,16 +65,16 @@ export interface CopyFileOptions {
 export async function copyFile(
   from: string | URL,
   to: string | URL,
-  options: CopyFileOptions = {},
+  options?: CopyFileOptions,
 ): Promise<number> {
-  const { signal, onProgress } = options;
-  const chunkSize = options.chunkSize ?? 1 << 20;
+  const { signal, onProgress } = options ?? {};
+  const chunkSize = options?.chunkSize ?? 1 << 20;
   if (!Number.isInteger(chunkSize) || chunkSize <= 0) {
     throw new RangeError(
       `Cannot copy file: chunkSize must be a positive integer, got ${chunkSize}`,
     );
   }
-  checkSignal(signal);
+  signal?.throwIfAborted();
   const opts = signal !== undefined ? { signal } : {};
   await using src = await openFile(from, { ...opts, chunkSize });
   const total = (await src.stat(opts)).size;

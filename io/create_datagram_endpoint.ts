@@ -5,7 +5,6 @@
  */
 
 import { isLoopback } from "./_net.ts";
-import { checkSignal } from "./_wait.ts";
 import { type DatagramAddress, DatagramEndpoint } from "./datagram_endpoint.ts";
 
 /** Options for {@linkcode createDatagramEndpoint}. */
@@ -85,27 +84,27 @@ type ListenDatagram = (
  * ```
  */
 export function createDatagramEndpoint(
-  options: CreateDatagramEndpointOptions = {},
+  options?: CreateDatagramEndpointOptions,
 ): Promise<DatagramEndpoint> {
-  checkSignal(options.signal);
+  options?.signal?.throwIfAborted();
   const listen = (Deno as { listenDatagram?: ListenDatagram }).listenDatagram;
   if (typeof listen !== "function") {
     throw new Error(
       'Cannot call createDatagramEndpoint(): Deno.listenDatagram is unstable; run with --unstable-net (or add "unstable": ["net"] to deno.json)',
     );
   }
-  const remote = options.remoteAddr;
+  const remote = options?.remoteAddr;
   const v6 = remote?.hostname.includes(":") ?? false;
-  const hostname = options.localAddr?.hostname ??
+  const hostname = options?.localAddr?.hostname ??
     (remote === undefined || isLoopback(remote.hostname)
       ? (v6 ? "::1" : "127.0.0.1")
       : (v6 ? "::" : "0.0.0.0"));
   const conn = listen({
     transport: "udp",
     hostname,
-    port: options.localAddr?.port ?? 0,
-    ...(options.reuseAddress !== undefined
-      ? { reuseAddress: options.reuseAddress }
+    port: options?.localAddr?.port ?? 0,
+    ...(options?.reuseAddress !== undefined
+      ? { reuseAddress: options?.reuseAddress }
       : {}),
   });
   return Promise.resolve(

@@ -118,17 +118,17 @@ export interface SubprocessOptions {
 export function createSubprocessExec(
   cmd: string | URL,
   args: readonly string[],
-  options: SubprocessOptions = {},
+  options?: SubprocessOptions,
 ): Promise<Process> {
-  const stderr = options.stderr ?? "inherit";
+  const stderr = options?.stderr ?? "inherit";
   const command = {
-    stdin: options.stdin ?? "inherit",
-    stdout: options.stdout ?? "inherit",
-    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-    ...(options.env !== undefined ? { env: options.env } : {}),
-    ...(options.clearEnv !== undefined ? { clearEnv: options.clearEnv } : {}),
+    stdin: options?.stdin ?? "inherit",
+    stdout: options?.stdout ?? "inherit",
+    ...(options?.cwd !== undefined ? { cwd: options?.cwd } : {}),
+    ...(options?.env !== undefined ? { env: options?.env } : {}),
+    ...(options?.clearEnv !== undefined ? { clearEnv: options?.clearEnv } : {}),
   } as const;
-  const limit = options.limit !== undefined ? { limit: options.limit } : {};
+  const limit = options?.limit !== undefined ? { limit: options?.limit } : {};
   if (stderr === "stdout") return spawnMerged(cmd, args, command, limit);
   const child = new Deno.Command(cmd, {
     ...command,

@@ -42,7 +42,7 @@ import type { Process } from "./process.ts";
  */
 export function createSubprocessShell(
   command: string,
-  options: SubprocessOptions = {},
+  options?: SubprocessOptions,
 ): Promise<Process> {
   return Deno.build.os === "windows"
     ? createSubprocessExec("cmd.exe", ["/d", "/s", "/c", command], options)

@@ -5,12 +5,13 @@
  * @module
  */
 
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { type Operation, runOperation } from "../task/operation.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { isIpLiteral } from "./_net.ts";
-import { checkSignal, encoder, hostWait, waitOn } from "./_wait.ts";
+import { encoder, hostWait, waitOn } from "./_wait.ts";
 
 /** A datagram received, and who sent it. */
 export interface Datagram {
@@ -39,12 +40,6 @@ export interface DatagramEndpointOptions {
    * @default {undefined}
    */
   remoteAddr?: DatagramAddress;
-}
-
-/** Options for the waiting methods of {@linkcode DatagramEndpoint}. */
-export interface DatagramWaitOptions {
-  /** Aborting it ends the wait with the signal's reason. */
-  signal?: AbortSignal;
 }
 
 /** The largest UDP payload, and so the size of the receive buffer. */
@@ -108,9 +103,9 @@ export class DatagramEndpoint
    * });
    * ```
    */
-  constructor(conn: Deno.DatagramConn, options: DatagramEndpointOptions = {}) {
+  constructor(conn: Deno.DatagramConn, options?: DatagramEndpointOptions) {
     this.#conn = conn;
-    this.#remote = options.remoteAddr ?? null;
+    this.#remote = options?.remoteAddr ?? null;
   }
 
   /**
@@ -191,10 +186,10 @@ export class DatagramEndpoint
   async send(
     data: Uint8Array | string,
     addr?: DatagramAddress,
-    options?: DatagramWaitOptions,
+    options?: SignalOptions,
   ): Promise<void> {
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     if (this.#closed) {
       throw new Error("Cannot call send(): DatagramEndpoint is closed");
     }
@@ -252,16 +247,16 @@ export class DatagramEndpoint
    * });
    * ```
    */
-  recv(options?: DatagramWaitOptions): Promise<Datagram> {
+  recv(options?: SignalOptions): Promise<Datagram> {
     return runOperation((op) => this.#recv(options, op));
   }
 
   async #recv(
-    options: DatagramWaitOptions | undefined,
+    options: SignalOptions | undefined,
     op: Operation,
   ): Promise<Datagram> {
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     const ready = this.#received.shift();
     if (ready !== undefined) return ready;
     if (this.#closed) throw closedError();
@@ -404,16 +399,16 @@ export class DatagramEndpoint
    * });
    * ```
    */
-  waitClosed(options?: DatagramWaitOptions): Promise<void> {
+  waitClosed(options?: SignalOptions): Promise<void> {
     return runInScope(
       () => this.#waitClosed(options),
       "DatagramEndpoint.waitClosed",
     );
   }
 
-  async #waitClosed(options?: DatagramWaitOptions): Promise<void> {
+  async #waitClosed(options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     const receiving = this.#receiving;
     if (receiving !== null) await hostWait(receiving, signal);
   }

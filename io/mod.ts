@@ -52,6 +52,13 @@
  *   dropping the over-long line, as asyncio does.
  * - Large reads (16 KiB or more) return views instead of copies; the reader
  *   never changes bytes it returned.
+ * - `reader.readInto(buffer)` reads into a buffer of yours (asyncio's
+ *   streams have no `readinto()`); on a socket, with the reader's buffer
+ *   empty, the socket reads straight into it. Deno cannot cancel a socket
+ *   read, so after a `readInto()` cancelled while waiting, `buffer` may
+ *   still receive that read's bytes; the reader keeps a copy of them for
+ *   the next read, and a `readInto()` with the same `buffer` takes the read
+ *   over.
  * - A connection is read when a read waits for data, and ahead of the reader
  *   only while large reads come back full (a bulk transfer); asyncio reads
  *   whenever the socket is readable. So an idle connection holds a 256-byte
@@ -74,22 +81,69 @@
  * @module
  */
 
-export { CancelledError } from "../loop/mod.ts";
+export { CancelledError, type SignalOptions } from "../loop/mod.ts";
+export { AsyncFile, type AsyncFileOptions } from "./async_file.ts";
+export { copyFile, type CopyFileOptions } from "./copy_file.ts";
+export {
+  createDatagramEndpoint,
+  type CreateDatagramEndpointOptions,
+} from "./create_datagram_endpoint.ts";
+export {
+  createSubprocessExec,
+  type StdioOption,
+  type SubprocessOptions,
+} from "./create_subprocess_exec.ts";
+export { createSubprocessShell } from "./create_subprocess_shell.ts";
+export {
+  type Datagram,
+  type DatagramAddress,
+  DatagramEndpoint,
+  type DatagramEndpointOptions,
+} from "./datagram_endpoint.ts";
 export { IncompleteReadError, LimitOverrunError } from "./errors.ts";
-export * from "./open_connection.ts";
-export * from "./open_unix_connection.ts";
-export * from "./server.ts";
-export * from "./start_server.ts";
-export * from "./start_unix_server.ts";
-export * from "./stream_reader.ts";
-export * from "./stream_writer.ts";
-export * from "./reader_from_stream.ts";
-export * from "./writer_from_stream.ts";
-export * from "./async_file.ts";
-export * from "./open_file.ts";
-export * from "./create_subprocess_exec.ts";
-export * from "./create_subprocess_shell.ts";
-export * from "./process.ts";
-export * from "./copy_file.ts";
-export * from "./datagram_endpoint.ts";
-export * from "./create_datagram_endpoint.ts";
+export {
+  openConnection,
+  type OpenConnectionOptions,
+  type TlsClientOptions,
+} from "./open_connection.ts";
+export { openFile, type OpenFileOptions } from "./open_file.ts";
+export {
+  openUnixConnection,
+  type OpenUnixConnectionOptions,
+} from "./open_unix_connection.ts";
+export {
+  Process,
+  type ProcessOptions,
+  type ProcessWaitOptions,
+} from "./process.ts";
+export {
+  readerFromStream,
+  type ReaderFromStreamOptions,
+} from "./reader_from_stream.ts";
+export {
+  type ConnectionHandler,
+  Server,
+  type ServerOptions,
+} from "./server.ts";
+export {
+  startServer,
+  type StartServerOptions,
+  type TlsServerOptions,
+} from "./start_server.ts";
+export {
+  startUnixServer,
+  type StartUnixServerOptions,
+} from "./start_unix_server.ts";
+export {
+  DEFAULT_LIMIT,
+  type Separator,
+  StreamReader,
+  type StreamReaderOptions,
+} from "./stream_reader.ts";
+export {
+  type StartTlsOptions,
+  StreamWriter,
+  type StreamWriterOptions,
+  type WriteSink,
+} from "./stream_writer.ts";
+export { writerFromStream } from "./writer_from_stream.ts";

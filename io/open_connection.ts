@@ -6,7 +6,7 @@
  */
 
 import { connectionStreams, setNoDelay } from "./_socket.ts";
-import { checkSignal, hostWait } from "./_wait.ts";
+import { hostWait } from "./_wait.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
@@ -99,7 +99,7 @@ export async function openConnection(
   options: OpenConnectionOptions,
 ): Promise<[StreamReader, StreamWriter]> {
   const signal = options.signal;
-  checkSignal(signal);
+  signal?.throwIfAborted();
   const hostname = options.hostname ?? "127.0.0.1";
   const tls = options.tls;
   let connecting: Promise<Deno.Conn>;

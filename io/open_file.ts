@@ -5,7 +5,7 @@
  */
 
 import { AsyncFile, type AsyncFileOptions } from "./async_file.ts";
-import { checkSignal, hostWait } from "./_wait.ts";
+import { hostWait } from "./_wait.ts";
 
 /** Options for {@linkcode openFile}: Deno's open flags, and more. */
 export interface OpenFileOptions extends Deno.OpenOptions, AsyncFileOptions {
@@ -44,10 +44,10 @@ export interface OpenFileOptions extends Deno.OpenOptions, AsyncFileOptions {
  */
 export async function openFile(
   path: string | URL,
-  options: OpenFileOptions = {},
+  options?: OpenFileOptions,
 ): Promise<AsyncFile> {
-  const { signal, limit, chunkSize, ...flags } = options;
-  checkSignal(signal);
+  const { signal, limit, chunkSize, ...flags } = options ?? {};
+  signal?.throwIfAborted();
   const openOptions: Deno.OpenOptions = { ...flags };
   if (
     !flags.read && !flags.write && !flags.append && !flags.create &&

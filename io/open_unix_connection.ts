@@ -5,7 +5,7 @@
  */
 
 import { connectionStreams } from "./_socket.ts";
-import { checkSignal, hostWait } from "./_wait.ts";
+import { hostWait } from "./_wait.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
@@ -59,14 +59,14 @@ export interface OpenUnixConnectionOptions {
  */
 export async function openUnixConnection(
   path: string,
-  options: OpenUnixConnectionOptions = {},
+  options?: OpenUnixConnectionOptions,
 ): Promise<[StreamReader, StreamWriter]> {
-  const signal = options.signal;
-  checkSignal(signal);
+  const signal = options?.signal;
+  signal?.throwIfAborted();
   const conn = await hostWait(
     Deno.connect({ transport: "unix", path }),
     signal,
     (late) => late.close(),
   );
-  return connectionStreams(conn, { limit: options.limit });
+  return connectionStreams(conn, { limit: options?.limit });
 }

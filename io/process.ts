@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
@@ -12,14 +13,12 @@ import { createTask, type Task } from "../task/task.ts";
 import { type Pump, pumpReadable, writableSink } from "./_pump.ts";
 import { invalidSignal, signalNumber } from "./_signals.ts";
 import { mergedStderr } from "./_stdio.ts";
-import { checkSignal, waitOn } from "./_wait.ts";
+import { waitOn } from "./_wait.ts";
 import { StreamReader } from "./stream_reader.ts";
 import { StreamWriter } from "./stream_writer.ts";
 
 /** Options for {@linkcode Process.wait}. */
-export interface ProcessWaitOptions {
-  /** Aborting it ends the wait with the signal's reason. */
-  signal?: AbortSignal;
+export interface ProcessWaitOptions extends SignalOptions {
   /**
    * Kill the child (`SIGKILL`) if the wait is cancelled or aborted. By
    * default the child keeps running.
@@ -105,9 +104,9 @@ export class Process implements AsyncDisposable {
    * assert.equal(code, 0);
    * ```
    */
-  constructor(child: Deno.ChildProcess, options: ProcessOptions = {}) {
+  constructor(child: Deno.ChildProcess, options?: ProcessOptions) {
     this.#child = child;
-    const limit = options.limit !== undefined ? { limit: options.limit } : {};
+    const limit = options?.limit !== undefined ? { limit: options?.limit } : {};
     let stdin: StreamWriter | null = null;
     try {
       stdin = new StreamWriter(writableSink(child.stdin));
@@ -116,9 +115,10 @@ export class Process implements AsyncDisposable {
     }
     this.stdin = stdin;
     this.stdout = this.#pipe(() => child.stdout, limit);
-    this.stderr = (options as { [mergedStderr]?: boolean })[mergedStderr]
-      ? null
-      : this.#pipe(() => child.stderr, limit);
+    this.stderr =
+      (options as { [mergedStderr]?: boolean } | undefined)?.[mergedStderr]
+        ? null
+        : this.#pipe(() => child.stderr, limit);
     this.#exited = child.status.then((status) => {
       const signal = status.signal === null
         ? null
@@ -220,7 +220,7 @@ export class Process implements AsyncDisposable {
 
   async #wait(options?: ProcessWaitOptions): Promise<number> {
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     if (this.#returncode !== null) return this.#returncode;
     if (this.#statusError !== null) throw this.#statusError.error;
     const waiter = new Future<number>(getRunningLoop());

@@ -52,13 +52,13 @@ export interface ReaderFromStreamOptions {
  */
 export function readerFromStream(
   readable: ReadableStream<Uint8Array>,
-  options: ReaderFromStreamOptions = {},
+  options?: ReaderFromStreamOptions,
 ): StreamReader {
   const reader = new StreamReader(
-    options.limit !== undefined ? { limit: options.limit } : {},
+    options?.limit !== undefined ? { limit: options?.limit } : {},
   );
   const pump = pumpReadable(readable, reader);
-  const signal = options.signal;
+  const signal = options?.signal;
   if (signal !== undefined) {
     const onAbort = (): void => void pump.cancel(signal.reason);
     if (signal.aborted) onAbort();

@@ -5,12 +5,13 @@
  * @module
  */
 
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { CancelledError } from "../loop/errors.ts";
 import { currentTask, Task } from "../task/task.ts";
 import { connectionStreams, setNoDelay } from "./_socket.ts";
-import { checkSignal, waitOn } from "./_wait.ts";
+import { waitOn } from "./_wait.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
@@ -59,12 +60,6 @@ export interface ServerOptions {
    * @default {getRunningLoop()}
    */
   loop?: EventLoop;
-}
-
-/** Options for the waiting methods of {@linkcode Server}. */
-export interface ServerWaitOptions {
-  /** Aborting it ends the wait with the signal's reason. */
-  signal?: AbortSignal;
 }
 
 /**
@@ -152,21 +147,21 @@ export class Server implements AsyncDisposable {
   constructor(
     listener: Deno.Listener,
     handler: ConnectionHandler,
-    options: ServerOptions = {},
+    options?: ServerOptions,
   ) {
     this.#listener = listener;
     this.#handler = handler;
-    this.#limit = options.limit;
-    this.#halfClose = options.halfClose ?? true;
-    this.#cleanupPath = options.cleanupPath;
-    const pause = options.acceptPauseMs ?? 1000;
+    this.#limit = options?.limit;
+    this.#halfClose = options?.halfClose ?? true;
+    this.#cleanupPath = options?.cleanupPath;
+    const pause = options?.acceptPauseMs ?? 1000;
     if (!(pause >= 0) || !Number.isFinite(pause)) {
       throw new RangeError(
         `Cannot create Server: acceptPauseMs must be a finite number >= 0, got ${pause}`,
       );
     }
     this.#acceptPauseMs = pause;
-    this.#loop = options.loop ?? getRunningLoop();
+    this.#loop = options?.loop ?? getRunningLoop();
     this.#addrs = [listener.addr];
     this.#acceptLoop();
   }
@@ -386,9 +381,9 @@ export class Server implements AsyncDisposable {
    * });
    * ```
    */
-  async waitClosed(options?: ServerWaitOptions): Promise<void> {
+  async waitClosed(options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     if (this.#closed) return;
     const waiter = new Future<void>(getRunningLoop());
     this.#closedWaiters.push(waiter);
@@ -427,7 +422,7 @@ export class Server implements AsyncDisposable {
    * });
    * ```
    */
-  async serveForever(options?: ServerWaitOptions): Promise<void> {
+  async serveForever(options?: SignalOptions): Promise<void> {
     try {
       await this.waitClosed(options);
     } catch (error) {
@@ -439,6 +434,11 @@ export class Server implements AsyncDisposable {
 
   /**
    * `close()`, `closeClients()`, then `waitClosed()`: `await using server`.
+   * `closeClients()` sends what each connection has buffered first, and
+   * waits for handlers to end: a handler blocked on `drain()` to a peer that
+   * stopped reading keeps the disposal waiting. Call `abortClients()`
+   * before leaving the block when peers may be stuck (or leave it by a
+   * cancellation, which ends the wait).
    *
    * **Cancellation**: as `waitClosed()`.
    *
@@ -564,10 +564,12 @@ export class Server implements AsyncDisposable {
 
   readonly #handlerFailed = (error: unknown): void => {
     if (isCancellation(error)) throw error;
+    // The task's name, not the task: it is still running (it ends normally
+    // once this report is made), and would read as "pending".
     this.#report(
       "Unhandled exception in client connected handler",
       error,
-      currentTask(),
+      currentTask()?.name,
     );
   };
 
@@ -588,7 +590,7 @@ export class Server implements AsyncDisposable {
           this.#report(
             "Unhandled exception in client connected handler",
             error,
-            task,
+            (task as Task<void>).name,
           );
         }
       }
@@ -609,7 +611,7 @@ export class Server implements AsyncDisposable {
    * close path runs after it, and a handler that cannot print the value
    * must not keep a connection open.
    */
-  #report(message: string, exception: unknown, task?: unknown): void {
+  #report(message: string, exception: unknown, task?: string): void {
     if (this.#loop.isClosed()) return;
     try {
       this.#loop.callExceptionHandler({

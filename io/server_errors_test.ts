@@ -52,6 +52,8 @@ for (const [what, value] of oddValues()) {
     );
     assert.ok("exception" in reports[0]!);
     assert.ok(Object.is(reports[0]!.exception, value));
+    // The handler task's name, not the task, which would read as pending.
+    assert.match(String(reports[0]!.task), /^handler 127\.0\.0\.1:\d+$/);
   });
 }
 

@@ -5,18 +5,21 @@
  * @module
  */
 
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
+import { describeValue } from "../loop/describe_value.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import { Future } from "../loop/future.ts";
 import { type Operation, runOperation } from "../task/operation.ts";
 import {
   attachSource,
   commit,
+  lend,
   type ReaderSource,
   reserve,
   waiting,
 } from "./_source.ts";
-import { checkSignal, encoder, waitOn } from "./_wait.ts";
+import { encoder, waitOn } from "./_wait.ts";
 
 /** The default buffer limit of readers: 64 KiB, as in asyncio. */
 export const DEFAULT_LIMIT: number = 64 * 1024;
@@ -31,12 +34,6 @@ export interface StreamReaderOptions {
    * @default {65536}
    */
   limit?: number;
-}
-
-/** Options for the reading methods of {@linkcode StreamReader}. */
-export interface ReadOptions {
-  /** Aborting it ends the wait with the signal's reason; no byte is lost. */
-  signal?: AbortSignal;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -66,7 +63,9 @@ const SHRINK = 4;
  * **Results**: every read returns bytes the reader never changes again.
  * Results of 16 KiB or more are views into the reader's storage (no copy;
  * their `buffer` may be shared with other results); smaller ones are
- * copies.
+ * copies. {@linkcode StreamReader.readInto} reads into a buffer of yours
+ * instead (nothing allocated per read; on a socket, with the reader's
+ * buffer empty, the socket reads straight into it).
  *
  * **Flow control**: while more than `limit` bytes are buffered, the pump
  * that feeds the reader pauses; it resumes once reads bring the buffer back
@@ -102,6 +101,15 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   #viewed = false;
   /** Whether a pump is reading into the end of `#buf`. */
   #reserved = false;
+  /** The buffer of the `readInto()` waiting, if one is. */
+  #into: Uint8Array | null = null;
+  /** The caller's buffer a pump is reading straight into, if any. */
+  #lent: Uint8Array | null = null;
+  /**
+   * Bytes a pump read straight into `#into`, handed to the `readInto()`
+   * that was waiting and not yet returned by it (it has not resumed).
+   */
+  #handed = 0;
 
   /**
    * Creates an empty reader.
@@ -118,8 +126,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal(r.limit, 16);
    * ```
    */
-  constructor(options: StreamReaderOptions = {}) {
-    const limit = options.limit ?? DEFAULT_LIMIT;
+  constructor(options?: StreamReaderOptions) {
+    const limit = options?.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit <= 0) {
       throw new RangeError(
         `Cannot create StreamReader: limit must be a positive integer, got ${limit}`,
@@ -193,6 +201,23 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
+   * @ignore The buffer of the `readInto()` waiting on this empty reader,
+   * for the pump to read straight into; `null` if there is none (then
+   * reserve). The loan ends with `[commit]`.
+   */
+  [lend](): Uint8Array | null {
+    const into = this.#into;
+    if (
+      into === null || this.#waiter === null || this.#end !== this.#start ||
+      this.#eof || this.#reserved || this.#lent !== null
+    ) {
+      return null;
+    }
+    this.#lent = into;
+    return into;
+  }
+
+  /**
    * @ignore Whether a read is waiting for data (for pull-mode pumps).
    */
   get [waiting](): boolean {
@@ -200,9 +225,16 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * @ignore Appends the `n` bytes the pump read into its reserved region.
+   * @ignore Appends the `n` bytes the pump read into its reserved region,
+   * or hands the `n` bytes it read into a lent buffer to its `readInto()`.
    */
   [commit](n: number): void {
+    const lent = this.#lent;
+    if (lent !== null) {
+      this.#lent = null;
+      if (n > 0 && !this.#eof) this.#landed(lent, n);
+      return;
+    }
     this.#reserved = false;
     if (n <= 0 || this.#eof) return;
     this.#end += n;
@@ -229,18 +261,40 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (this.#eof) {
       throw new Error("Cannot call feedData(): feedEof() was called");
     }
-    if (this.#reserved) {
+    if (this.#reserved || this.#lent !== null) {
       throw new Error(
         "Cannot call feedData(): a pump is reading into this StreamReader",
       );
     }
+    if (data.length === 0) return;
+    this.#append(data);
+    this.#fed();
+  }
+
+  #append(data: Uint8Array): void {
     const n = data.length;
-    if (n === 0) return;
     let end = this.#end;
     if (end + n > this.#buf.length) this.#makeRoom(n);
     end = this.#end;
     this.#buf.set(data, end);
     this.#end = end + n;
+  }
+
+  /** A pump's read straight into `view` (a lent buffer) brought `n` bytes. */
+  #landed(view: Uint8Array, n: number): void {
+    const waiter = this.#waiter;
+    if (
+      waiter !== null && this.#into === view && this.#end === this.#start &&
+      !waiter.done() && !waiter.getLoop().isClosed()
+    ) {
+      // Its readInto() still waits with this buffer: the bytes are its.
+      this.#handed = n;
+      this.#wakeWaiter();
+      return;
+    }
+    // It was cancelled (or waits with another buffer, or another read
+    // waits): keep a copy, in order, for the next read.
+    this.#append(view.subarray(0, n));
     this.#fed();
   }
 
@@ -363,17 +417,17 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal((await r.read()).length, 0);
    * ```
    */
-  read(n = -1, options?: ReadOptions): Promise<Uint8Array> {
-    return runOperation((op) => this.#read(n, options, op));
+  read(n?: number, options?: SignalOptions): Promise<Uint8Array> {
+    return runOperation((op) => this.#read(n ?? -1, options, op));
   }
 
   async #read(
     n: number,
-    options: ReadOptions | undefined,
+    options: SignalOptions | undefined,
     op: Operation,
   ): Promise<Uint8Array> {
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     this.#throwIfFailed();
     if (n === 0) return EMPTY;
     if (n < 0) {
@@ -384,6 +438,166 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       await this.#waitForData("read", signal, op);
     }
     return this.#take(Math.min(n, this.#end - this.#start));
+  }
+
+  /**
+   * Reads up to `buffer.length` bytes into `buffer` (bring your own
+   * buffer): resolves with how many, `0` at EOF (or for an empty
+   * `buffer`). Waits only while the reader's buffer is empty, as
+   * {@linkcode StreamReader.read} does, and reads what is there without
+   * waiting for more. Nothing is allocated per read: loop over one buffer.
+   *
+   * Buffered bytes are copied out of the reader. When the reader's buffer
+   * is empty and the reader is fed by a socket (`openConnection()`,
+   * `startServer()`, Unix sockets, TLS), the socket reads straight into
+   * `buffer`: the bytes are copied once, by the kernel. asyncio's
+   * `StreamReader` has no such method (its zero-copy path is a
+   * `BufferedProtocol`, below the streams).
+   *
+   * **Cancellation**: as `read()`: no byte is lost. Cancelled (or aborted)
+   * while it waits, it rejects with `CancelledError` (or `signal.reason`),
+   * having taken nothing, and the next read sees the same data; bytes that
+   * had already landed in `buffer` when the cancellation came (woken, not
+   * yet resumed) go back to the front of the reader. One thing differs:
+   * a socket read cannot be cancelled, so if the socket was reading into
+   * `buffer` when the wait ended, `buffer` still receives its bytes when
+   * they arrive, and the reader keeps a copy of them for the next read.
+   * Until the next read of this reader returns, do not reuse `buffer` for
+   * anything else; a `readInto()` with the same `buffer` picks that socket
+   * read up, with no copy. A pre-aborted signal rejects at once, even if
+   * the data is there.
+   *
+   * @param buffer Where to put the bytes.
+   * @param options An abort signal.
+   * @returns How many bytes were read into `buffer[0..n)`: `0` at EOF.
+   * @throws {TypeError} If `buffer` is not a `Uint8Array`.
+   * @throws {Error} If another task is already waiting on this reader.
+   * @throws {unknown} The error set by `setException`.
+   *
+   * @example Read into one reused buffer until EOF
+   * ```ts
+   * import { StreamReader } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new StreamReader();
+   * r.feedData(new TextEncoder().encode("hello, world"));
+   * r.feedEof();
+   * const buf = new Uint8Array(5);
+   * const parts: string[] = [];
+   * for (let n; (n = await r.readInto(buf)) > 0;) {
+   *   parts.push(new TextDecoder().decode(buf.subarray(0, n)));
+   * }
+   * assert.deepEqual(parts, ["hello", ", wor", "ld"]);
+   * assert.equal(await r.readInto(buf), 0);
+   * ```
+   *
+   * @example A socket reads straight into your buffer
+   * ```ts
+   * import { openConnection, startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const total = await run(async () => {
+   *   await using server = await startServer(async (_reader, writer) => {
+   *     writer.write(new Uint8Array(100_000).fill(7));
+   *     await writer.drain();
+   *   }, { hostname: "127.0.0.1", port: 0 });
+   *   const [reader, writer] = await openConnection({
+   *     hostname: "127.0.0.1",
+   *     port: server.port,
+   *   });
+   *   const buf = new Uint8Array(64 * 1024);
+   *   let total = 0;
+   *   for (let n; (n = await reader.readInto(buf)) > 0;) {
+   *     assert.ok(buf.subarray(0, n).every((b) => b === 7));
+   *     total += n;
+   *   }
+   *   writer.close();
+   *   await writer.waitClosed();
+   *   return total;
+   * });
+   * assert.equal(total, 100_000);
+   * ```
+   */
+  readInto(buffer: Uint8Array, options?: SignalOptions): Promise<number> {
+    return runOperation((op) => this.#readInto(buffer, options, op));
+  }
+
+  async #readInto(
+    buffer: Uint8Array,
+    options: SignalOptions | undefined,
+    op: Operation,
+  ): Promise<number> {
+    if (!(buffer instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot call readInto(): buffer must be a Uint8Array, got ${
+          describeValue(buffer)
+        }`,
+      );
+    }
+    const signal = options?.signal;
+    signal?.throwIfAborted();
+    this.#throwIfFailed();
+    if (buffer.length === 0) return 0;
+    while (this.#end === this.#start) {
+      if (this.#eof) return 0;
+      this.#into = buffer;
+      try {
+        await this.#waitForData("readInto", signal, op);
+      } catch (error) {
+        // Woken with bytes in `buffer`, then cancelled (or failed) before
+        // it resumed: they go back to the reader.
+        this.#giveBack(buffer);
+        throw error;
+      } finally {
+        this.#into = null;
+      }
+      const handed = this.#handed;
+      if (handed !== 0) {
+        this.#handed = 0;
+        return handed;
+      }
+    }
+    const start = this.#start;
+    const n = Math.min(buffer.length, this.#end - start);
+    buffer.set(this.#buf.subarray(start, start + n));
+    this.#consume(n);
+    return n;
+  }
+
+  /** Puts the bytes handed to a `readInto()` back in front of the buffer. */
+  #giveBack(buffer: Uint8Array): void {
+    const n = this.#handed;
+    if (n === 0) return;
+    this.#handed = 0;
+    const data = buffer.subarray(0, n);
+    const start = this.#start;
+    const used = this.#end - start;
+    if (used === 0 && !this.#reserved) {
+      this.#start = this.#end = 0;
+      this.#append(data);
+    } else if (!this.#viewed && start >= n) {
+      this.#buf.set(data, start - n);
+      this.#start = start - n;
+    } else if (!this.#reserved) {
+      const next = new Uint8Array(Math.max(4096, used + n));
+      next.set(data);
+      next.set(this.#buf.subarray(start, this.#end), n);
+      this.#buf = next;
+      this.#start = 0;
+      this.#end = used + n;
+      this.#viewed = false;
+    } else {
+      // Unreachable: no read waits while bytes are handed (the next one
+      // throws), so no pump reads into the reader's buffer meanwhile.
+      throw new Error(
+        "Cannot give bytes back to StreamReader: a pump is reading into it",
+      );
+    }
+    if (!this.#paused && this.#end - this.#start > this.#limit) {
+      this.#paused = true;
+      this.#source?.pause();
+    }
   }
 
   /**
@@ -415,13 +629,13 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * });
    * ```
    */
-  readExactly(n: number, options?: ReadOptions): Promise<Uint8Array> {
+  readExactly(n: number, options?: SignalOptions): Promise<Uint8Array> {
     return runOperation((op) => this.#readExactly(n, options, op));
   }
 
   async #readExactly(
     n: number,
-    options: ReadOptions | undefined,
+    options: SignalOptions | undefined,
     op: Operation,
   ): Promise<Uint8Array> {
     if (!Number.isInteger(n) || n < 0) {
@@ -430,7 +644,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       );
     }
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     this.#throwIfFailed();
     while (this.#end - this.#start < n) {
       if (this.#eof) {
@@ -492,21 +706,21 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    */
   readUntil(
     separator: Separator | readonly Separator[] = NEWLINE,
-    options?: ReadOptions,
+    options?: SignalOptions,
   ): Promise<Uint8Array> {
     return runOperation((op) => this.#readUntil(separator, options, op));
   }
 
   async #readUntil(
     separator: Separator | readonly Separator[],
-    options: ReadOptions | undefined,
+    options: SignalOptions | undefined,
     op: Operation,
   ): Promise<Uint8Array> {
     const seps = separators(separator);
     const minLength = seps[0]!.length;
     const maxLength = seps[seps.length - 1]!.length;
     const signal = options?.signal;
-    checkSignal(signal);
+    signal?.throwIfAborted();
     this.#throwIfFailed();
     const limit = this.#limit;
     let offset = 0;
@@ -575,12 +789,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal((await r.readLine()).length, 0);
    * ```
    */
-  readLine(options?: ReadOptions): Promise<Uint8Array> {
+  readLine(options?: SignalOptions): Promise<Uint8Array> {
     return runOperation((op) => this.#readLine(options, op));
   }
 
   async #readLine(
-    options: ReadOptions | undefined,
+    options: SignalOptions | undefined,
     op: Operation,
   ): Promise<Uint8Array> {
     try {
@@ -649,7 +863,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     signal: AbortSignal | undefined,
     op: Operation,
   ): Promise<void> {
-    if (this.#waiter !== null) {
+    if (this.#waiter !== null || this.#handed !== 0) {
       throw new Error(
         `Cannot call ${caller}(): another task is already waiting for data on this StreamReader`,
       );
@@ -685,6 +899,13 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     } else {
       out = this.#buf.slice(start, start + n);
     }
+    this.#consume(n);
+    return out;
+  }
+
+  /** Drops the first `n` buffered bytes (they were returned). */
+  #consume(n: number): void {
+    const start = this.#start;
     if (start + n === this.#end && !this.#viewed && !this.#reserved) {
       this.#start = this.#end = 0;
     } else {
@@ -694,7 +915,6 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       this.#paused = false;
       this.#source?.resume();
     }
-    return out;
   }
 
   #makeRoom(n: number): void {

@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CancelledError, createTask, run, sleep } from "../task/mod.ts";
+import {
+  CancelledError,
+  createTask,
+  run,
+  sleep,
+  TimeoutError,
+  waitFor,
+} from "../task/mod.ts";
 import { VirtualClock } from "../loop/mod.ts";
 import { IncompleteReadError, LimitOverrunError } from "./mod.ts";
 import { StreamReader } from "./stream_reader.ts";
-import { attachSource } from "./_source.ts";
+import { attachSource, commit, lend } from "./_source.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -337,4 +344,372 @@ Deno.test("a read cancelled after data woke it but before it resumed loses no by
     return [outcome, r.bufferSize, dec.decode(await r.read(10))];
   }, virtual());
   assert.deepEqual(got, ["CancelledError", 3, "abc"]);
+});
+
+Deno.test("StreamReader.readInto() copies what is buffered and returns how many", async () => {
+  await run(async () => {
+    const r = new StreamReader();
+    r.feedData(enc.encode("abcdef"));
+    const buf = new Uint8Array(4);
+    assert.equal(await r.readInto(buf), 4);
+    assert.equal(dec.decode(buf), "abcd");
+    assert.equal(r.bufferSize, 2);
+    assert.equal(await r.readInto(buf), 2);
+    assert.equal(dec.decode(buf.subarray(0, 2)), "ef");
+    assert.equal(r.bufferSize, 0);
+    // Into a view: only its bytes change.
+    const big = new Uint8Array(6).fill(46);
+    r.feedData(enc.encode("xyz"));
+    assert.equal(await r.readInto(big.subarray(2, 4)), 2);
+    assert.equal(dec.decode(big), "..xy..");
+    assert.equal(dec.decode(await r.read(10)), "z");
+  });
+});
+
+Deno.test("StreamReader.readInto() waits for data, reads what arrived, then 0 at EOF", async () => {
+  const got = await run(async () => {
+    const r = new StreamReader();
+    const buf = new Uint8Array(16);
+    const events: string[] = [];
+    const reader = createTask(async () => {
+      for (let n; (n = await r.readInto(buf)) > 0;) {
+        events.push(`read ${dec.decode(buf.subarray(0, n))}`);
+      }
+      events.push("eof");
+    });
+    for (const part of ["one", "two", "three"]) {
+      await sleep(1);
+      events.push(`fed ${part}`);
+      r.feedData(enc.encode(part));
+    }
+    await sleep(1);
+    r.feedEof();
+    await reader;
+    return events;
+  }, virtual());
+  assert.deepEqual(got, [
+    "fed one",
+    "read one",
+    "fed two",
+    "read two",
+    "fed three",
+    "read three",
+    "eof",
+  ]);
+});
+
+Deno.test("StreamReader.readInto() checks its buffer, the signal and the error on entry", async () => {
+  await run(async () => {
+    const r = new StreamReader();
+    await assert.rejects(
+      r.readInto([1, 2] as unknown as Uint8Array),
+      (e: TypeError) => {
+        assert.ok(e instanceof TypeError);
+        assert.match(e.message, /buffer must be a Uint8Array, got \[ 1, 2 \]/);
+        return true;
+      },
+    );
+    r.feedData(enc.encode("ready"));
+    // A pre-aborted signal rejects though the data is there.
+    await assert.rejects(
+      r.readInto(new Uint8Array(8), {
+        signal: AbortSignal.abort(new Error("pre")),
+      }),
+      /pre/,
+    );
+    // An empty buffer reads nothing and does not wait.
+    assert.equal(await r.readInto(new Uint8Array(0)), 0);
+    assert.equal(r.bufferSize, 5);
+    r.setException(new Deno.errors.ConnectionReset("reset"));
+    await assert.rejects(
+      r.readInto(new Uint8Array(8)),
+      Deno.errors.ConnectionReset,
+    );
+  });
+});
+
+Deno.test("StreamReader.setException() wakes a waiting readInto() with the error", async () => {
+  await run(async () => {
+    const r = new StreamReader();
+    const pending = createTask(() => r.readInto(new Uint8Array(8)));
+    await sleep(1);
+    r.setException(new Deno.errors.ConnectionReset("peer reset"));
+    await assert.rejects(pending, Deno.errors.ConnectionReset);
+  }, virtual());
+});
+
+Deno.test("a cancelled or aborted StreamReader.readInto() loses no byte", async () => {
+  const got = await run(async () => {
+    const r = new StreamReader();
+    const buf = new Uint8Array(8);
+    const out: string[] = [];
+    // Cancelled while it waits.
+    const waiting = createTask(() => r.readInto(buf));
+    await sleep(1);
+    waiting.cancel();
+    out.push(await waiting.then(String, errorName));
+    // Timed out by waitFor(), which cancels the operation.
+    out.push(
+      await waitFor(r.readInto(buf), 5).then(String, (e) => {
+        assert.ok(e instanceof TimeoutError);
+        return e.name;
+      }),
+    );
+    // Aborted: rejects with exactly the reason.
+    const controller = new AbortController();
+    const aborted = createTask(() =>
+      r.readInto(buf, { signal: controller.signal }).catch((e) => e.message)
+    );
+    await sleep(1);
+    controller.abort(new Error("stop"));
+    out.push(await aborted);
+    // Woken with data, then cancelled before it resumed.
+    const woken = createTask(() => r.readInto(buf));
+    await sleep(1);
+    r.feedData(enc.encode("abc"));
+    woken.cancel();
+    out.push(await woken.then(String, errorName));
+    r.feedData(enc.encode("def"));
+    out.push(dec.decode(await r.readExactly(6)));
+    return out;
+  }, virtual());
+  assert.deepEqual(got, [
+    "CancelledError",
+    "TimeoutError",
+    "stop",
+    "CancelledError",
+    "abcdef",
+  ]);
+});
+
+/**
+ * A reader fed by a fake pump that borrows a waiting `readInto()`'s buffer
+ * the way the socket pump does; `land(text)` ends the borrowed read.
+ */
+function lendingReader(): {
+  reader: StreamReader;
+  lent: () => Uint8Array | null;
+  land: (text: string) => void;
+} {
+  const reader = new StreamReader();
+  let lent: Uint8Array | null = null;
+  reader[attachSource]({
+    pause: () => {},
+    resume: () => {},
+    pull: () => {
+      lent ??= reader[lend]();
+    },
+  });
+  return {
+    reader,
+    lent: () => lent,
+    land: (text) => {
+      const into = lent!;
+      lent = null;
+      const bytes = enc.encode(text);
+      into.set(bytes);
+      reader[commit](bytes.length);
+    },
+  };
+}
+
+Deno.test("StreamReader.readInto() on an empty reader lends its buffer to the pump: no copy", async () => {
+  const got = await run(async () => {
+    const { reader, lent, land } = lendingReader();
+    const buf = new Uint8Array(8);
+    const reading = createTask(() => reader.readInto(buf));
+    await sleep(1);
+    const borrowed = lent() === buf;
+    land("hello");
+    const n = await reading;
+    const first = dec.decode(buf.subarray(0, n));
+    // While data is buffered, nothing is lent: readInto() copies.
+    reader.feedData(enc.encode("xy"));
+    const copy = createTask(() => reader.readInto(buf));
+    await sleep(1);
+    return [borrowed, first, await copy, lent(), reader.bufferSize];
+  }, virtual());
+  assert.deepEqual(got, [true, "hello", 2, null, 0]);
+});
+
+Deno.test("a readInto() woken with bytes in its buffer, then cancelled, gives them back in order", async () => {
+  const got = await run(async () => {
+    const { reader, land } = lendingReader();
+    const buf = new Uint8Array(8);
+    const reading = createTask(() => reader.readInto(buf));
+    await sleep(1);
+    land("abc"); // in `buf`, handed to the waiting readInto()
+    reading.cancel(); // before it resumed
+    const outcome = await reading.then(String, errorName);
+    const size = reader.bufferSize;
+    reader.feedData(enc.encode("def"));
+    return [outcome, size, dec.decode(await reader.readExactly(6))];
+  }, virtual());
+  assert.deepEqual(got, ["CancelledError", 3, "abcdef"]);
+});
+
+Deno.test("a pump read into a cancelled readInto()'s buffer is kept for the next read", async () => {
+  const got = await run(async () => {
+    const { reader, lent, land } = lendingReader();
+    const out: unknown[] = [];
+    const first = new Uint8Array(8);
+    // Cancelled while the pump reads into `first`, which nobody reads again.
+    const a = createTask(() => reader.readInto(first));
+    await sleep(1);
+    a.cancel();
+    out.push(await a.then(String, errorName));
+    land("12");
+    out.push(reader.bufferSize);
+    out.push(dec.decode(await reader.read(10)));
+    // Cancelled, then readInto() again with the same buffer: it takes the
+    // read in flight over (the bytes land in `first`, no copy).
+    const b = createTask(() => reader.readInto(first));
+    await sleep(1);
+    b.cancel();
+    out.push(await b.then(String, errorName));
+    const c = createTask(() => reader.readInto(first));
+    await sleep(1);
+    out.push(lent() === first);
+    land("345");
+    out.push(await c, reader.bufferSize, dec.decode(first.subarray(0, 3)));
+    // Cancelled, then readInto() with another buffer: copied over.
+    const d = createTask(() => reader.readInto(first));
+    await sleep(1);
+    d.cancel();
+    out.push(await d.then(String, errorName));
+    const other = new Uint8Array(8);
+    const e = createTask(() => reader.readInto(other));
+    await sleep(1);
+    land("6789");
+    out.push(await e, dec.decode(other.subarray(0, 4)));
+    return out;
+  }, virtual());
+  assert.deepEqual(got, [
+    "CancelledError",
+    2,
+    "12",
+    "CancelledError",
+    true,
+    3,
+    0,
+    "345",
+    "CancelledError",
+    4,
+    "6789",
+  ]);
+});
+
+Deno.test("StreamReader refuses feedData() while a pump reads into a lent buffer", async () => {
+  await run(async () => {
+    const { reader, land } = lendingReader();
+    const reading = createTask(() => reader.readInto(new Uint8Array(4)));
+    await sleep(1);
+    assert.throws(
+      () => reader.feedData(enc.encode("x")),
+      /a pump is reading into this StreamReader/,
+    );
+    land("ok");
+    assert.equal(await reading, 2);
+  }, virtual());
+});
+
+function errorName(e: unknown): string {
+  return (e as Error).name;
+}
+
+Deno.test("readInto() loses no byte under any chunking, lending and cancellation", async () => {
+  type Op = { buffer: number; cancelAfter: number | null };
+  async function replay(
+    data: Uint8Array,
+    cuts: number[],
+    ops: Op[],
+  ): Promise<number[]> {
+    return await run(async () => {
+      const reader = new StreamReader({ limit: 8 });
+      let lent: Uint8Array | null = null;
+      reader[attachSource]({
+        pause: () => {},
+        resume: () => {},
+        pull: () => {
+          lent ??= reader[lend]();
+        },
+      });
+      // A pump like the socket's: into a lent buffer when there is one.
+      const pump = createTask(async () => {
+        let at = 0;
+        const ends = [...cuts.map((c) => c % (data.length + 1)), data.length]
+          .sort((a, b) => a - b);
+        for (const end of ends) {
+          while (at < end) {
+            await sleep(1);
+            const loan: Uint8Array | null = lent;
+            if (loan !== null) {
+              const n = Math.min(loan.length, end - at);
+              loan.set(data.subarray(at, at + n));
+              lent = null;
+              reader[commit](n);
+              at += n;
+            } else {
+              reader.feedData(data.subarray(at, end));
+              at = end;
+            }
+          }
+        }
+        await sleep(1);
+        if (lent !== null) {
+          lent = null;
+          reader[commit](0);
+        }
+        reader.feedEof();
+      });
+      const buffers = [new Uint8Array(3), new Uint8Array(7)];
+      const got: number[] = [];
+      const keep = (buf: Uint8Array, n: number) =>
+        got.push(...buf.subarray(0, n));
+      let eof = false;
+      for (const op of ops) {
+        const buf = buffers[op.buffer]!;
+        let n: number;
+        if (op.cancelAfter === null) n = await reader.readInto(buf);
+        else {
+          const t = createTask(() => reader.readInto(buf));
+          await sleep(op.cancelAfter);
+          t.cancel();
+          n = await t.then((v) => v, (e) => {
+            if (e instanceof CancelledError) return -1;
+            throw e;
+          });
+        }
+        if (n === 0) {
+          eof = true;
+          break;
+        }
+        if (n > 0) keep(buf, n);
+      }
+      await pump;
+      while (!eof) {
+        const n = await reader.readInto(buffers[1]!);
+        if (n === 0) eof = true;
+        else keep(buffers[1]!, n);
+      }
+      return got;
+    }, virtual());
+  }
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uint8Array({ minLength: 1, maxLength: 40 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+      fc.array(
+        fc.record({
+          buffer: fc.integer({ min: 0, max: 1 }),
+          cancelAfter: fc.option(fc.integer({ min: 0, max: 2 })),
+        }),
+        { maxLength: 16 },
+      ),
+      async (data, cuts, ops) => {
+        assert.deepEqual(await replay(data, cuts, ops), [...data]);
+      },
+    ),
+    { seed: 20261213, numRuns: 150 },
+  );
 });

@@ -5,20 +5,18 @@
  * @module
  */
 
+import type { SignalOptions } from "../loop/signal_options.ts";
 import { type Operation, runOperation } from "../task/operation.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
-import { checkSignal, concat, encoder, hostWait, waitOn } from "./_wait.ts";
+import { concat, encoder, hostWait, waitOn } from "./_wait.ts";
 
 /**
  * Where a {@linkcode StreamWriter} writes: the transport under it. The
  * sockets, pipes and `WritableStream`s of this module provide one; implement
  * it to put a writer over anything else.
  */
-/** A settled promise, shared by the waits that need not wait. */
-const RESOLVED: Promise<void> = Promise.resolve();
-
 export interface WriteSink {
   /** Writes all of `chunk`; the promise settles once it is written. */
   write(chunk: Uint8Array): Promise<void>;
@@ -103,12 +101,6 @@ export interface StreamWriterOptions {
   lowWaterMark?: number;
 }
 
-/** Options for the waiting methods of {@linkcode StreamWriter}. */
-export interface WriterWaitOptions {
-  /** Aborting it ends the wait with the signal's reason. */
-  signal?: AbortSignal;
-}
-
 /** Bytes gathered into one sink write when several small chunks queue up. */
 const GATHER = 64 * 1024;
 /**
@@ -141,6 +133,9 @@ function giveStage(buffer: ArrayBufferLike): void {
     pool.free.push(new Uint8Array(buffer));
   }
 }
+
+/** A settled promise, shared by the waits that need not wait. */
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * A buffered writer, as asyncio's `StreamWriter`.
@@ -221,9 +216,9 @@ export class StreamWriter implements AsyncDisposable {
    * w.close();
    * ```
    */
-  constructor(sink: WriteSink, options: StreamWriterOptions = {}) {
-    const high = options.highWaterMark ?? 64 * 1024;
-    const low = options.lowWaterMark ?? Math.floor(high / 4);
+  constructor(sink: WriteSink, options?: StreamWriterOptions) {
+    const high = options?.highWaterMark ?? 64 * 1024;
+    const low = options?.lowWaterMark ?? Math.floor(high / 4);
     if (!(high >= 0) || !(low >= 0) || low > high) {
       throw new RangeError(
         `Cannot create StreamWriter: need 0 <= lowWaterMark <= highWaterMark, got ${low} and ${high}`,
@@ -398,6 +393,8 @@ export class StreamWriter implements AsyncDisposable {
    *
    * @param options An abort signal.
    * @throws {unknown} The error a write failed with.
+   * @throws {Deno.errors.ConnectionReset} Once the writer was aborted or
+   * has closed: what is written now can never be sent.
    *
    * @example Drain below the mark returns at once
    * ```ts
@@ -415,10 +412,14 @@ export class StreamWriter implements AsyncDisposable {
    * });
    * ```
    */
-  drain(options?: WriterWaitOptions): Promise<void> {
+  drain(options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#failed) return Promise.reject(this.#error);
+    if (this.#aborted || this.#closed) {
+      // As asyncio's: the bytes of a write made now could never be sent.
+      return Promise.reject(new Deno.errors.ConnectionReset("Connection lost"));
+    }
     if (this.#size <= this.#high) return RESOLVED;
     return runOperation(async (op) => {
       await this.#wait(DRAINED, signal, op);
@@ -537,8 +538,8 @@ export class StreamWriter implements AsyncDisposable {
   }
 
   async #startTls(options: StartTlsOptions, op: Operation): Promise<void> {
-    const signal = options.signal;
-    checkSignal(signal);
+    const signal = options?.signal;
+    signal?.throwIfAborted();
     const sink = this.#sink;
     if (sink.startTls === undefined) {
       throw new Error(
@@ -565,7 +566,7 @@ export class StreamWriter implements AsyncDisposable {
       if (this.#closing) {
         throw new Error("Cannot call startTls(): StreamWriter is closing");
       }
-      const { signal: _, ...tls } = options;
+      const { signal: _, ...tls } = options ?? {};
       const upgrading = sink.startTls(tls);
       try {
         await (op.current = hostWait(upgrading, signal));
@@ -670,7 +671,7 @@ export class StreamWriter implements AsyncDisposable {
    * assert.ok(released);
    * ```
    */
-  waitClosed(options?: WriterWaitOptions): Promise<void> {
+  waitClosed(options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#closed) return RESOLVED;

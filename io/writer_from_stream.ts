@@ -38,7 +38,7 @@ import { StreamWriter, type StreamWriterOptions } from "./stream_writer.ts";
  */
 export function writerFromStream(
   writable: WritableStream<Uint8Array>,
-  options: StreamWriterOptions = {},
+  options?: StreamWriterOptions,
 ): StreamWriter {
   return new StreamWriter(writableSink(writable), options);
 }

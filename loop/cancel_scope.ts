@@ -82,6 +82,11 @@ export const scopeContext: AsyncLocalStorage<CancelScope> =
 /** The source scope of each request's `CancelledError`. */
 const sources = new WeakMap<object, CancelScope>();
 /**
+ * Further sources of a task's `CancelledError`, when several scopes asked
+ * to cancel the task: each knows the error as its own.
+ */
+const alsoFrom = new WeakMap<object, CancelScope[]>();
+/**
  * Requests that cancelled a plain future (whose await then throws): they
  * reached code, and are never given back.
  */
@@ -96,15 +101,32 @@ let pendingCount = 0;
  *
  * @param msg The error's message.
  * @param source The scope the request comes from.
+ * @param others Other scopes that asked for the same cancellation.
  * @returns The error.
  */
 export function cancelledError(
   msg: string | undefined,
   source: CancelScope | null,
+  others?: CancelScope[],
 ): CancelledError {
   const error = new CancelledError(msg);
   if (source !== null) sources.set(error, source);
+  if (others !== undefined) alsoFrom.set(error, others);
   return error;
+}
+
+/**
+ * Whether `error` is a cancellation `scope` asked for (alone, or with other
+ * scopes that asked to cancel the same task).
+ *
+ * @param error Anything thrown.
+ * @param scope The scope.
+ * @returns `true` if `scope` is a source of `error`.
+ */
+export function cancelledBy(error: unknown, scope: CancelScope): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  return sources.get(error) === scope ||
+    (alsoFrom.get(error)?.includes(scope) ?? false);
 }
 
 /**
@@ -201,6 +223,23 @@ export function giveBack(error: CancelledError): void {
 }
 
 /**
+ * Cancels anew, as asyncio's group does its task, a cancellation that
+ * reached the running code, which turned it into something else (a
+ * `TaskGroup` whose failures win): if its source scope is still active, it
+ * goes to the waits pending there now, or else to the next one. Waits left
+ * behind in scopes that have exited (a branch a `Promise.all` dropped) are
+ * stray code, not the code that goes on: they do not take it.
+ *
+ * @param error A `CancelledError` (the request, or one made from it).
+ */
+export function rearm(error: CancelledError): void {
+  const source = sources.get(error);
+  if (source !== undefined && source.live() === source) {
+    source.keepPending(error);
+  }
+}
+
+/**
  * A plain future is being cancelled: if a request is being fanned out, it
  * reaches code through this future's await, so it is spent.
  */
@@ -271,8 +310,12 @@ interface Rare {
   moreWaits: Set<Wait> | null;
   children: Set<CancelScope> | null;
   controller: AbortController | null;
+  /** The signal handed out: the controller's, joined with the parent's. */
+  signal: AbortSignal | null;
   /** Why this scope's signal is aborted (or is to be, once created). */
   abortReason: CancelledError | null;
+  /** The scope's own cancellation (its deadline), which nothing takes back. */
+  own: CancelledError | null;
 }
 
 /**
@@ -337,12 +380,22 @@ export class CancelScope {
    */
   get signal(): AbortSignal {
     const rare = this.#state();
-    let controller = rare.controller;
-    if (controller === null) {
-      controller = rare.controller = new AbortController();
-      if (rare.abortReason !== null) controller.abort(rare.abortReason);
+    if (rare.signal !== null) return rare.signal;
+    const controller = rare.controller = new AbortController();
+    if (rare.abortReason !== null) controller.abort(rare.abortReason);
+    // Code can outlive its scope (a Promise.all branch left running when a
+    // sibling failed) and the scope then leaves the tree, where cancelling
+    // an enclosing scope no longer reaches it: its signal follows theirs.
+    // Not an enclosing signal aborted already: that cancellation was
+    // delivered before this scope's code asked, and a scope entered to
+    // clean up after it gets a signal that works.
+    let enclosing = this.parent;
+    while (enclosing !== null && enclosing.signal.aborted) {
+      enclosing = enclosing.parent;
     }
-    return controller.signal;
+    return rare.signal = enclosing === null
+      ? controller.signal
+      : AbortSignal.any([controller.signal, enclosing.signal]);
   }
 
   /** Whether a request on this scope waits to be delivered. */
@@ -431,8 +484,24 @@ export class CancelScope {
   cancel(request: CancelledError): boolean {
     const source = sources.get(request) ?? null;
     if (source !== this) this.#state().outer ??= request;
+    else this.#state().own ??= request;
     this.#abortTree(request);
     return this.deliver(request);
+  }
+
+  /**
+   * Delivers `request` as {@linkcode deliver} does, leaving out the waits
+   * of exited scopes; see {@linkcode rearm}.
+   *
+   * @param request The request's error, tagged with its source.
+   */
+  keepPending(request: CancelledError): void {
+    if (this.#rare?.pending === request) return;
+    const delivered = fanOut(
+      request,
+      () => this.#cancelWaits(request, this, true),
+    );
+    if (!delivered) this.#setPending(request);
   }
 
   /**
@@ -477,6 +546,8 @@ export class CancelScope {
    * gets a fresh one.
    */
   reset(): void {
+    // This scope's own requests are the ones taken back (a task's cancels).
+    if (this.#rare !== null) this.#rare.own = null;
     this.#forget(this);
   }
 
@@ -508,7 +579,7 @@ export class CancelScope {
    * @returns `null`, or the error to throw.
    */
   ownCancellation(error: unknown): unknown {
-    if (!isCancelledError(error) || sources.get(error) !== this) return error;
+    if (!isCancelledError(error) || !cancelledBy(error, this)) return error;
     const outer = this.outer;
     if (outer === null) return null;
     const source = sources.get(outer);
@@ -516,6 +587,20 @@ export class CancelScope {
       for (let s = this.parent; s !== null; s = s.parent) s.withdraw(source);
     }
     return outer;
+  }
+
+  /**
+   * What to name as the cause of the `TimeoutError` that this scope's own
+   * cancellation `error` becomes: `error`, unless it is the cancellation of
+   * a task that an outer scope asked for as well (whose message it
+   * carries); then this scope's own request.
+   *
+   * @param error A cancellation {@linkcode ownCancellation} found ours.
+   * @returns The cause.
+   */
+  causeOf(error: unknown): unknown {
+    const own = this.#rare?.own ?? null;
+    return own !== null && sourceOf(error) !== this ? own : error;
   }
 
   /**
@@ -547,7 +632,9 @@ export class CancelScope {
       moreWaits: null,
       children: null,
       controller: null,
+      signal: null,
       abortReason: null,
+      own: null,
     };
   }
 
@@ -584,7 +671,11 @@ export class CancelScope {
    * of a nested scope's code is skipped: that code is reached through its
    * scope, so the request gets there once.
    */
-  #cancelWaits(request: CancelledError, top: CancelScope): boolean {
+  #cancelWaits(
+    request: CancelledError,
+    top: CancelScope,
+    activeOnly = false,
+  ): boolean {
     let delivered = false;
     if (this.#hasWaits()) {
       for (const w of this.#waits()) {
@@ -596,7 +687,8 @@ export class CancelScope {
     const children = this.#rare?.children;
     if (children != null) {
       for (const child of [...children]) {
-        if (child.#cancelWaits(request, top)) delivered = true;
+        if (activeOnly && child.exited) continue;
+        if (child.#cancelWaits(request, top, activeOnly)) delivered = true;
       }
     }
     return delivered;
@@ -627,8 +719,11 @@ export class CancelScope {
       rare.outer = null;
     }
     if (rare.abortReason !== null && sources.get(rare.abortReason) === source) {
-      rare.abortReason = null;
-      if (rare.controller?.signal.aborted) rare.controller = null;
+      // A signal aborted by the scope's own cancellation stays aborted.
+      rare.abortReason = rare.own;
+      if (rare.own === null && rare.controller?.signal.aborted) {
+        rare.controller = rare.signal = null;
+      }
     }
     if (rare.children !== null) {
       for (const child of rare.children) child.#forget(source);

@@ -139,7 +139,53 @@ function describeObject(value: object): string {
     : `[unprintable object: ${why}]`;
 }
 
-function describeError(error: Error): string | undefined {
+/** How deep the errors inside errors (`errors`, `cause`) are shown. */
+const MAX_NESTING = 3;
+/** How many of an `AggregateError`'s errors are shown. */
+const MAX_INNER = 10;
+
+function describeError(error: Error, depth = 0): string | undefined {
+  const text = describeErrorItself(error);
+  if (text === undefined || depth >= MAX_NESTING) return text;
+  // What Deno's console shows too: the errors an AggregateError (a
+  // TaskGroup's) carries, and the cause; often the one thing to debug.
+  const lines = [text];
+  try {
+    const errors: unknown = (error as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) {
+      errors.slice(0, MAX_INNER).forEach((inner: unknown, i: number) => {
+        lines.push(indent(`[${i}] ${describeInner(inner, depth)}`));
+      });
+      if (errors.length > MAX_INNER) {
+        lines.push(indent(`... ${errors.length - MAX_INNER} more`));
+      }
+    }
+    if (Object.hasOwn(error, "cause")) {
+      lines.push(indent(`Caused by: ${describeInner(error.cause, depth)}`));
+    }
+  } catch {
+    // A hostile `errors` or `cause`: the error itself is enough.
+  }
+  return lines.join("\n");
+}
+
+function describeInner(value: unknown, depth: number): string {
+  try {
+    if (value instanceof Error) {
+      const text = describeError(value, depth + 1);
+      if (text !== undefined) return text;
+    }
+  } catch {
+    // `instanceof` throws on a revoked proxy.
+  }
+  return describeValue(value);
+}
+
+function indent(text: string): string {
+  return `  ${text.replaceAll("\n", "\n  ")}`;
+}
+
+function describeErrorItself(error: Error): string | undefined {
   try {
     const stack: unknown = error.stack;
     if (typeof stack === "string" && stack !== "") return stack;

@@ -258,3 +258,28 @@ Deno.test("describeValue() never throws, whatever the value (property)", () => {
     { seed: 42, numRuns: 1000 },
   );
 });
+
+Deno.test("describeValue() shows the errors inside an AggregateError, and a cause, as Deno's console does", () => {
+  const group = new AggregateError(
+    [new RangeError("the real cause"), Object.create(null), "text"],
+    "Unhandled errors in a TaskGroup",
+  );
+  const text = describeValue(new Error("outer", { cause: group }));
+  const lines = text.split("\n");
+  assert.match(lines[0]!, /^Error: outer$/);
+  assert.match(text, /\n {2}Caused by: AggregateError: Unhandled errors/);
+  assert.match(text, /\n {4}\[0\] RangeError: the real cause\n {6,}at /);
+  assert.match(text, /\n {4}\[1\] \[Object: null prototype\] \{\}/);
+  assert.match(text, /\n {4}\[2\] text/);
+});
+
+Deno.test("describeValue() bounds nested errors: a cycle of causes ends", () => {
+  const a = new Error("a");
+  const b = new Error("b", { cause: a });
+  (a as { cause?: unknown }).cause = b;
+  const many = new AggregateError(
+    Array.from({ length: 25 }, (_, i) => new Error(`e${i}`)),
+  );
+  assert.equal(describeValue(b).match(/Caused by/g)?.length, 3);
+  assert.match(describeValue(many), /\[9\] Error: e9[^]*\.\.\. 15 more$/);
+});

@@ -52,7 +52,8 @@ export class VirtualClock implements Clock {
    * assert.equal(new VirtualClock(100).now(), 100);
    * ```
    */
-  constructor(start = 0) {
+  constructor(start?: number) {
+    start ??= 0;
     if (!Number.isFinite(start)) {
       throw new RangeError(
         `Cannot create VirtualClock: start must be a finite number, got ${start}`,

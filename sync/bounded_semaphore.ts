@@ -41,7 +41,8 @@ export class BoundedSemaphore extends Semaphore {
    * assert.equal(new BoundedSemaphore(3).value, 3);
    * ```
    */
-  constructor(value: number = 1) {
+  constructor(value?: number) {
+    value ??= 1;
     super(value);
     this.#bound = value;
   }

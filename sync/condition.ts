@@ -317,9 +317,9 @@ export class Condition {
    * });
    * ```
    */
-  notify(n: number = 1): void {
+  notify(n?: number): void {
     this.#checkHeld("notify");
-    this.#wake(n);
+    this.#wake(n ?? 1);
   }
 
   /**

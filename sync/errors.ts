@@ -29,8 +29,8 @@ export class QueueEmpty extends Error {
    * assert.match(new QueueEmpty().message, /empty/);
    * ```
    */
-  constructor(message = "Cannot get item: queue is empty") {
-    super(message);
+  constructor(message?: string) {
+    super(message ?? "Cannot get item: queue is empty");
     this.name = "QueueEmpty";
   }
 }
@@ -60,8 +60,8 @@ export class QueueFull extends Error {
    * assert.match(new QueueFull().message, /full/);
    * ```
    */
-  constructor(message = "Cannot put item: queue is full") {
-    super(message);
+  constructor(message?: string) {
+    super(message ?? "Cannot put item: queue is full");
     this.name = "QueueFull";
   }
 }
@@ -91,8 +91,8 @@ export class QueueShutDown extends Error {
    * assert.match(new QueueShutDown().message, /shut down/);
    * ```
    */
-  constructor(message = "Queue is shut down") {
-    super(message);
+  constructor(message?: string) {
+    super(message ?? "Queue is shut down");
     this.name = "QueueShutDown";
   }
 }
@@ -122,8 +122,8 @@ export class BrokenBarrierError extends Error {
    * assert.match(new BrokenBarrierError().message, /broken/);
    * ```
    */
-  constructor(message = "Barrier is broken") {
-    super(message);
+  constructor(message?: string) {
+    super(message ?? "Barrier is broken");
     this.name = "BrokenBarrierError";
   }
 }

@@ -68,10 +68,8 @@ export class PriorityQueue<T> extends Queue<T> {
    * assert.deepEqual(q.getNowait(), [1, "sooner"]);
    * ```
    */
-  constructor(
-    maxsize: number = 0,
-    compare: (a: T, b: T) => number = defaultCompare,
-  ) {
+  constructor(maxsize?: number, compare?: (a: T, b: T) => number) {
+    compare ??= defaultCompare;
     super(maxsize);
     if (typeof compare !== "function") {
       throw new TypeError(

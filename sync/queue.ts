@@ -80,7 +80,8 @@ export class Queue<T> implements AsyncIterable<T> {
    * assert.equal(q.maxsize, 1);
    * ```
    */
-  constructor(maxsize: number = 0) {
+  constructor(maxsize?: number) {
+    maxsize ??= 0;
     if (!Number.isInteger(maxsize)) {
       throw new RangeError(
         `Cannot create queue: maxsize must be an integer, got ${maxsize}`,
@@ -375,7 +376,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * assert.throws(() => q.getNowait(), QueueShutDown);
    * ```
    */
-  shutdown(immediate: boolean = false): void {
+  shutdown(immediate?: boolean): void {
     this.#shutdown = true;
     if (immediate) {
       const items = this.#items();

@@ -61,7 +61,8 @@ export class Semaphore {
    * assert.throws(() => new Semaphore(-1), RangeError);
    * ```
    */
-  constructor(value: number = 1) {
+  constructor(value?: number) {
+    value ??= 1;
     if (!Number.isInteger(value) || value < 0) {
       throw new RangeError(
         `Cannot create semaphore: value must be an integer >= 0, got ${value}`,

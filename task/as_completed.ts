@@ -35,26 +35,28 @@ export interface AsCompletedOptions {
 }
 
 /**
- * Iterates over awaitables in the order they finish: each step waits for the
- * next one to be done and yields it as a promise that is already settled, so
- * `await` on it gives its result or throws its error at once. Futures and
- * tasks are yielded as themselves, native promises as themselves, functions
- * as the tasks they were turned into. The same awaitable given twice is
- * yielded once.
+ * Iterates over awaitables in the order they finish, as asyncio's
+ * `as_completed()`: each step is a promise of the next one to finish, so
+ * `await` on it gives that one's result or throws its error. `for` over it
+ * yields these promises; `for await` awaits each, giving the results (and
+ * throwing out of the loop at the first failure). The same awaitable given
+ * twice counts once. To know *which* one finished, use
+ * {@linkcode wait} with `returnWhen: "FIRST_COMPLETED"`.
  *
- * With a `timeout`, the step that would wait past it throws `TimeoutError`;
- * the awaitables are not cancelled. Leaving the loop early (`break`) stops
- * the timer.
+ * With a `timeout`, the step that would wait past it throws `TimeoutError`
+ * (and so does every later one); the awaitables are not cancelled. Leaving
+ * the loop early (`break`) stops the timer.
  *
- * **Cancellation**: if the task waiting for the next one is cancelled, that
- * step throws `CancelledError`; no awaitable is cancelled or skipped, and a
- * later step still yields every one that finished. If `signal` aborts, the
- * step waiting (and any later one) rejects with `signal.reason`.
+ * **Cancellation**: if the task awaiting a step is cancelled, that step
+ * throws `CancelledError`; no awaitable is cancelled or skipped: the
+ * iterator yields one more step instead. If `signal` aborts, the step
+ * waiting (and any later one) rejects with `signal.reason`.
  *
  * @typeParam T The result type.
  * @param aws The tasks, futures, promises or async functions.
  * @param options The timeout and an abort signal.
- * @returns An async iterable of settled promises, in completion order.
+ * @returns An iterator of one promise per awaitable, settled in completion
+ * order.
  * @throws {TypeError} If an element is not awaitable.
  * @throws {Error} If a function or promise is given and no loop is running.
  *
@@ -70,23 +72,42 @@ export interface AsCompletedOptions {
  *     return ms;
  *   };
  *   const order: number[] = [];
- *   for await (const next of asCompleted([after(30), after(10), after(20)])) {
- *     order.push(await next);
+ *   for (const next of asCompleted([after(30), after(10), after(20)])) {
+ *     try {
+ *       order.push(await next);
+ *     } catch {
+ *       // A failed one; the loop goes on.
+ *     }
  *   }
  *   return order;
  * }, { clock: new VirtualClock() });
  * assert.deepEqual(order, [10, 20, 30]);
  * ```
+ *
+ * @example Results with for await
+ * ```ts
+ * import { asCompleted, run } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const sum = await run(async () => {
+ *   let sum = 0;
+ *   for await (const n of asCompleted([async () => 1, async () => 2])) {
+ *     sum += n;
+ *   }
+ *   return sum;
+ * });
+ * assert.equal(sum, 3);
+ * ```
  */
 export function asCompleted<T>(
   aws: Iterable<Awaitable<T>>,
   options?: AsCompletedOptions,
-): AsyncIterableIterator<Promise<T>> {
+): IterableIterator<Promise<T>> {
   const inputs = [...new Set(aws)];
-  return new AsCompletedIterator<T>(loopOf(inputs), inputs, options ?? {});
+  return new Completions<T>(loopOf(inputs), inputs, options ?? {});
 }
 
-class AsCompletedIterator<T> implements AsyncIterableIterator<Promise<T>> {
+class Completions<T> implements IterableIterator<Promise<T>> {
   readonly #loop: EventLoop;
   /** Not yet done: what to yield for each. */
   readonly #todo = new Map<Future<T>, Promise<T>>();
@@ -132,15 +153,27 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Promise<T>> {
     }
   }
 
-  [Symbol.asyncIterator](): this {
+  [Symbol.iterator](): this {
     return this;
   }
 
-  async next(): Promise<IteratorResult<Promise<T>, undefined>> {
+  next(): IteratorResult<Promise<T>, undefined> {
     if (this.#left === 0) return { done: true, value: undefined };
+    this.#left--;
+    return { done: false, value: this.#step() };
+  }
+
+  return(): IteratorResult<Promise<T>, undefined> {
+    this.#handle?.cancel();
+    for (const f of this.#todo.keys()) f.removeDoneCallback(this.#onDone);
+    this.#todo.clear();
+    this.#left = 0;
+    return { done: true, value: undefined };
+  }
+
+  async #step(): Promise<T> {
     const signal = this.#signal;
     if (signal?.aborted) throw signal.reason;
-    this.#left--;
     while (this.#readyHead === this.#ready.length) {
       const waiter = new Future<void>(this.#loop);
       this.#waiters.add(waiter);
@@ -151,7 +184,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Promise<T>> {
       try {
         await waiter;
       } catch (error) {
-        // Cancelled: this step yields nothing, a later one will.
+        // Cancelled: this step takes nothing; the iterator yields one more.
         this.#left++;
         if (signal?.aborted) throw signal.reason;
         throw error;
@@ -165,15 +198,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Promise<T>> {
     if (next === null) {
       throw new TimeoutError("Timed out waiting for the next to complete");
     }
-    return { done: false, value: next };
-  }
-
-  return(): Promise<IteratorResult<Promise<T>, undefined>> {
-    this.#handle?.cancel();
-    for (const f of this.#todo.keys()) f.removeDoneCallback(this.#onDone);
-    this.#todo.clear();
-    this.#left = 0;
-    return Promise.resolve({ done: true, value: undefined });
+    return await next;
   }
 
   #push(item: Promise<T> | null): void {

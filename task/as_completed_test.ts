@@ -18,7 +18,7 @@ function after<T>(ms: number, value: T): () => Promise<T> {
 Deno.test("asCompleted() yields in completion order, each step at its completion time", async () => {
   const result = await vrun(async () => {
     const seen: unknown[] = [];
-    for await (
+    for (
       const next of asCompleted([
         after(30, "c"),
         after(10, "a"),
@@ -32,7 +32,7 @@ Deno.test("asCompleted() yields in completion order, each step at its completion
   assert.deepEqual(result, [["a", 10], ["b", 20], ["c", 30]]);
 });
 
-Deno.test("asCompleted() yields the futures and promises it was given", async () => {
+Deno.test("asCompleted() takes futures, tasks and promises, and for await gives their results", async () => {
   const result = await vrun(async () => {
     const loop = getRunningLoop();
     const task = createTask(after(10, 1));
@@ -41,19 +41,19 @@ Deno.test("asCompleted() yields the futures and promises it was given", async ()
     const promise = new Promise<number>((resolve) =>
       loop.callLater(1, () => resolve(3))
     );
-    const yielded: unknown[] = [];
-    for await (const next of asCompleted<number>([task, future, promise])) {
-      yielded.push(next);
+    const results: number[] = [];
+    for await (const n of asCompleted<number>([task, future, promise])) {
+      results.push(n); // typed number, and a number at run time
     }
-    return [yielded[0] === promise, yielded[1] === future, yielded[2] === task];
+    return results;
   });
-  assert.deepEqual(result, [true, true, true]);
+  assert.deepEqual(result, [3, 2, 1]);
 });
 
 Deno.test("asCompleted() yields a failed one whose await throws", async () => {
   const result = await vrun(async () => {
     const out: string[] = [];
-    for await (
+    for (
       const next of asCompleted([after(20, "ok"), async () => {
         await sleep(10);
         throw new RangeError("bad");
@@ -75,7 +75,7 @@ Deno.test("asCompleted() with a timeout throws TimeoutError and cancels nothing"
     const slow = createTask(after(100, "slow"));
     const out: unknown[] = [];
     try {
-      for await (
+      for (
         const next of asCompleted([after(10, "fast"), slow], {
           timeout: 50,
         })
@@ -95,7 +95,7 @@ Deno.test("asCompleted() with a timeout throws TimeoutError and cancels nothing"
 Deno.test("asCompleted() on nothing ends at once", async () => {
   const result = await vrun(async () => {
     let steps = 0;
-    for await (const _ of asCompleted([], { timeout: 10 })) steps++;
+    for (const _ of asCompleted([], { timeout: 10 })) steps++;
     return [steps, now()];
   });
   assert.deepEqual(result, [0, 0]);
@@ -105,7 +105,7 @@ Deno.test("asCompleted() yields a duplicate once", async () => {
   const result = await vrun(async () => {
     const t = createTask(after(1, "x"));
     const out: string[] = [];
-    for await (const next of asCompleted([t, t])) out.push(await next);
+    for (const next of asCompleted([t, t])) out.push(await next);
     return out;
   });
   assert.deepEqual(result, ["x"]);
@@ -114,12 +114,12 @@ Deno.test("asCompleted() yields a duplicate once", async () => {
 Deno.test("breaking out of asCompleted() ends it: no later step, no timeout", async () => {
   const result = await vrun(async () => {
     const it = asCompleted([after(1, "a"), after(5, "b")], { timeout: 10 });
-    for await (const next of it) {
+    for (const next of it) {
       await next;
       break;
     }
     await sleep(20);
-    return [await it.next(), now()];
+    return [it.next(), now()];
   });
   assert.deepEqual(result, [{ done: true, value: undefined }, 21]);
 });
@@ -127,12 +127,12 @@ Deno.test("breaking out of asCompleted() ends it: no later step, no timeout", as
 Deno.test("a cancelled step of asCompleted() loses nothing", async () => {
   const result = await vrun(async () => {
     const it = asCompleted([after(10, "a"), after(20, "b")]);
-    const first = createTask(() => it.next());
+    const first = createTask(() => it.next().value!);
     await sleep(5);
     first.cancel();
     await assert.rejects(first, CancelledError);
     const out: string[] = [];
-    for await (const next of it) out.push(await next);
+    for (const next of it) out.push(await next);
     return out;
   });
   assert.deepEqual(result, ["a", "b"]);
@@ -158,14 +158,49 @@ Deno.test("aborting the signal rejects the waiting step with its reason and lose
       signal: controller.signal,
     });
     const out: unknown[] = [];
-    try {
-      for await (const next of it) out.push([await next, now()]);
-    } catch (e) {
-      out.push([e === reason, now()]);
-    }
-    // A later step with the aborted signal rejects at once.
-    await assert.rejects(it.next(), (e) => e === reason);
+    out.push([await it.next().value, now()]);
+    await it.next().value!.catch((e: unknown) =>
+      out.push([e === reason, now()])
+    );
+    // The aborted step took nothing: one more step, which rejects at once.
+    await assert.rejects(it.next().value!, (e) => e === reason);
     return out;
   });
   assert.deepEqual(result, [["a", 10], [true, 15]]);
+});
+
+Deno.test("asCompleted() is typed as what it yields: promises to for, values to for await", async () => {
+  const seen = await vrun(async () => {
+    const out: string[] = [];
+    for (const p of asCompleted([async () => 1])) {
+      const typed: Promise<number> = p;
+      out.push(`${p instanceof Promise}: ${await typed}`);
+    }
+    for await (const n of asCompleted([async () => 2])) {
+      const typed: number = n;
+      out.push(`${typeof n}: ${typed}`);
+    }
+    return out;
+  });
+  assert.deepEqual(seen, ["true: 1", "number: 2"]);
+});
+
+Deno.test("for await over asCompleted() throws the first failure out of the loop", async () => {
+  const result = await vrun(async () => {
+    const out: unknown[] = [];
+    try {
+      for await (
+        const n of asCompleted([after(5, 1), async () => {
+          await sleep(10);
+          throw new RangeError("bad");
+        }, after(20, 3)])
+      ) {
+        out.push(n);
+      }
+    } catch (e) {
+      out.push((e as Error).name);
+    }
+    return out;
+  });
+  assert.deepEqual(result, [1, "RangeError"]);
 });

@@ -32,8 +32,8 @@ export class TimeoutError extends Error {
    * assert.equal(new TimeoutError("slow").message, "slow");
    * ```
    */
-  constructor(message = "Timed out", options?: ErrorOptions) {
-    super(message, options);
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "Timed out", options);
     this.name = "TimeoutError";
   }
 }

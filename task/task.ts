@@ -82,6 +82,12 @@ interface CancelRequests {
    * several, the outer one.
    */
   via: CancelledError | null;
+  /**
+   * The sources of the other scopes' requests: a task that two deadlines
+   * asked to cancel (it is awaited under both) ends with a `CancelledError`
+   * each of them knows as its own.
+   */
+  others: CancelScope[] | null;
 }
 
 /** A wait of a task's code; see {@linkcode Task.pendingWaits}. */
@@ -146,8 +152,8 @@ let failTask: (task: AnyTask, error: unknown) => void;
  * ```
  */
 export class Task<T> extends Future<T> {
-  /** The task's name, `Task-N` unless given. */
-  readonly name: string;
+  /** The name given, or the `N` of `Task-N`: the string is made if read. */
+  readonly #name: string | number;
   /** What the task runs; `null` once a function has been called. */
   #target: TaskTarget<T> | null;
   /** The scope of the task's own code; `cancel()` cancels it. */
@@ -196,7 +202,7 @@ export class Task<T> extends Future<T> {
         `Cannot create task: expected an async function or a promise, got ${typeof target}`,
       );
     }
-    this.name = options?.name ?? `Task-${++taskCounter}`;
+    this.#name = options?.name ?? ++taskCounter;
     this.#target = target;
     // The task owns a native promise's outcome from now on: Deno must not
     // report its rejection unhandled before the first step listens to it.
@@ -207,6 +213,25 @@ export class Task<T> extends Future<T> {
     this.#root = new CancelScope(this, null, "");
     loop.callSoon(startTask, this);
     tasksOf(loop).add(this);
+  }
+  /**
+   * The task's name: the one given, else `Task-N`.
+   *
+   * @example Default names
+   * ```ts
+   * import { EventLoop } from "@aio/asyncio/loop";
+   * import { Task } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * using loop = new EventLoop();
+   * const t = new Task(async () => {}, { loop });
+   * assert.match(t.name, /^Task-\d+$/);
+   * await loop.runUntilComplete(t);
+   * ```
+   */
+  get name(): string {
+    const name = this.#name;
+    return typeof name === "number" ? `Task-${name}` : name;
   }
 
   /** `"Task"`, as `Object.prototype.toString` shows it. */
@@ -267,7 +292,12 @@ export class Task<T> extends Future<T> {
    */
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
-    const requests = this.#cancel ??= { count: 0, msg: undefined, via: null };
+    const requests = this.#cancel ??= {
+      count: 0,
+      msg: undefined,
+      via: null,
+      others: null,
+    };
     requests.count++;
     // Requests of several scopes (the task's awaiter's, then a deadline
     // around it) merge: the outer one is kept, to be given back if the task
@@ -276,6 +306,8 @@ export class Task<T> extends Future<T> {
     const request = currentRequest();
     const via = outerRequest(requests.via, request);
     if (request === null || via === request) requests.msg = msg;
+    const dropped = sourceOf(via === request ? requests.via : request);
+    if (dropped !== undefined) (requests.others ??= []).push(dropped);
     requests.via = via;
     const root = this.#root;
     root.cancel(cancelledError(msg, root));
@@ -343,7 +375,10 @@ export class Task<T> extends Future<T> {
       requests.count--;
       // An AbortSignal cannot be reset: the next read of `signal` gets a
       // fresh one. Signals handed out before stay aborted.
-      if (requests.count === 0) this.#root.reset();
+      if (requests.count === 0) {
+        requests.via = requests.others = null;
+        this.#root.reset();
+      }
     }
     return requests?.count ?? 0;
   }
@@ -621,6 +656,7 @@ export class Task<T> extends Future<T> {
       value = cancelledError(
         (value as string | undefined) ?? requests?.msg,
         sourceOf(requests?.via) ?? null,
+        requests?.others ?? undefined,
       );
     }
     this[complete](state, value);

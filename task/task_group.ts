@@ -35,11 +35,13 @@
 
 import type { EventLoop } from "../loop/mod.ts";
 import {
+  cancelledBy,
   cancelledError,
   CancelScope,
   currentScope,
   isCancelledError,
-  sourceOf,
+  outerRequest,
+  rearm,
 } from "../loop/cancel_scope.ts";
 import { runInScope } from "./scope_future.ts";
 import { Future } from "../loop/future.ts";
@@ -300,9 +302,13 @@ export class TaskGroup implements AsyncDisposable {
         await this.#onCompleted;
       } catch (e) {
         if (!isCancelledError(e)) throw e;
-        if (sourceOf(e) !== scope) {
-          // Cancelled from outside while we wait.
-          propagate = e;
+        if (!cancelledBy(e, scope)) {
+          // Cancelled from outside while we wait; of two such, the outer
+          // one is the one to pass on.
+          propagate = outerRequest(
+            isCancelledError(propagate) ? propagate : null,
+            e,
+          );
           if (!this.#aborting) this.#abort();
         }
       }
@@ -318,7 +324,7 @@ export class TaskGroup implements AsyncDisposable {
       if (isCancelledError(propagate)) {
         // The failures win; keep the outside cancellation pending for the
         // code's next wait.
-        this.#enclosing.deliver(propagate);
+        rearm(propagate);
       }
       throw new AggregateError(errors, "Unhandled errors in a TaskGroup");
     }

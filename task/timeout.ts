@@ -245,7 +245,7 @@ export class Timeout {
     this.#state = EXPIRED;
     const passOn = this.#scope!.ownCancellation(error);
     return passOn === null
-      ? new TimeoutError("Timed out", { cause: error })
+      ? new TimeoutError("Timed out", { cause: this.#scope!.causeOf(error) })
       : passOn;
   }
 

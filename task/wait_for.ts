@@ -20,6 +20,7 @@ import {
   type CancelScope,
   giveBack,
   isCancelledError,
+  outerRequest,
 } from "../loop/cancel_scope.ts";
 import type { CancelledError } from "../loop/errors.ts";
 import { TimeoutError } from "./errors.ts";
@@ -134,7 +135,7 @@ async function expireNow<T>(inner: Future<T>, scope: CancelScope): Promise<T> {
       await doneOf(inner);
     } catch (error) {
       if (!isCancelledError(error)) throw error;
-      interrupted ??= error;
+      interrupted = outerRequest(interrupted, error);
     }
   }
   if (!inner.cancelled()) {
@@ -152,7 +153,7 @@ async function expireNow<T>(inner: Future<T>, scope: CancelScope): Promise<T> {
   // first), or one of the task was pending or requested meanwhile.
   const passOn = scope.ownCancellation(cancelled);
   if (passOn !== null) throw passOn;
-  throw new TimeoutError("Timed out", { cause: cancelled });
+  throw new TimeoutError("Timed out", { cause: scope.causeOf(cancelled) });
 }
 
 /** A future that completes (with nothing) once `future` is done. */

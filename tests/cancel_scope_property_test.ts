@@ -39,15 +39,16 @@
  *    cancelled from outside that did not catch it does not end with
  *    `TimeoutError`.
  *
- * And on the way: a cancellation is delivered once (a wait started after a
- * cancel was seen does not get it again); a `CancelledError` that no
- * outside cancel made never leaves the timeouts and groups of its task; no
- * task ends cancelled that nobody cancelled, and none ends with an error the
+ * And on the way: a cancellation is delivered once to each task it cancels (a
+ * wait of a task started after the cancel was seen in that task's code does not
+ * get it again), and is raised only in tasks it cancelled; a `CancelledError`
+ * that no outside cancel made never leaves the timeouts and groups of its task;
+ * no task ends cancelled that nobody cancelled, and none ends with an error the
  * program did not throw; `currentTask()` in a host callback is the task that
- * made it, while it runs; a task's signal is aborted only if it was
- * cancelled, a timeout's when it threw its own `TimeoutError`; no task of
- * the library's is left pending; nothing is reported to the loop's
- * exception handler and no promise rejection goes unhandled.
+ * made it, while it runs; a task's signal is aborted only if it was cancelled,
+ * a timeout's when it threw its own `TimeoutError`; no task of the library's is
+ * left pending; nothing is reported to the loop's exception handler and no
+ * promise rejection goes unhandled.
  *
  * Each outside cancel carries a unique message (`outside:<n>`), which every
  * `CancelledError` it causes repeats, so the code can tell where each
@@ -667,6 +668,8 @@ interface Ctx {
    */
   sinks: Sink[];
   path: string;
+  /** In code the task started and did not await (a host callback). */
+  stray?: boolean;
 }
 
 /** Outside cancels, as `<top index>:<epoch>`. */
@@ -704,12 +707,41 @@ class Run {
   readonly #itemQueue = new Map<number, number>();
   readonly #putState = new Map<number, "pending" | "done" | "failed">();
   readonly #got = new Set<number>();
-  readonly #serials = new Map<number, { top: Top; epoch: number }>();
+  readonly #serials = new Map<
+    number,
+    { top: Top; epoch: number; waitsBefore: number }
+  >();
   readonly #watches = new Map<Task<unknown>, Set<Watch>>();
   /** Waits started so far. */
   #waits = 0;
-  /** For each outside cancel seen, how many waits had started then. */
-  readonly #firstSeen = new Map<number, number>();
+  /**
+   * For each outside cancel, and each task whose code saw it, how many
+   * waits had started then. Kept per task: one cancel is delivered once to
+   * each task it cancels, not once in all. Its fan-out reaches the top
+   * task's pending waits, and among them the tasks it awaits (through
+   * `waitFor()` or `await child`), which it cancels in turn (as asyncio
+   * cancels the task a cancelled task awaits); each of those raises it in
+   * its own code, once. A child whose wait was woken with a value (an item
+   * of `q.get()`) when the cancel reached it keeps the value and meets its
+   * cancel at its next wait, which may start after the top task's code saw
+   * the same cancel elsewhere (property seed 106: CPython raises it in
+   * both tasks too, in the child at the get()).
+   */
+  readonly #firstSeen = new Map<number, Map<Task<unknown>, number>>();
+  /**
+   * For each outside cancel, the tasks whose `cancel()` it reached (the
+   * top task, and those its fan-out cancelled): only their code may raise
+   * it, which keeps the check above as strict as a count over all tasks
+   * for any other task.
+   */
+  readonly #reached = new Map<number, Set<Task<unknown>>>();
+  /**
+   * Cancellations raised at waits started before a TaskGroup's failure
+   * re-armed the request: the fan-out that re-armed it reached them too
+   * (stray code of the task, such as a promise it did not await), so they
+   * are the delivery before the re-arm, whenever they surface.
+   */
+  readonly #beforeRearm = new WeakSet<object>();
 
   constructor(readonly program: Program) {
     this.queues = program.queues.map((m) => new Queue<number>(m));
@@ -781,12 +813,17 @@ class Run {
     if (!task.cancel(`outside:${serial}`)) return;
     count("outside cancels");
     this.cancelled(task);
+    this.reached(`outside:${serial}`, task);
     top.cancels++;
     if (before === 0) {
       top.epoch++;
       top.since = now();
     }
-    this.#serials.set(serial, { top, epoch: top.epoch });
+    this.#serials.set(serial, {
+      top,
+      epoch: top.epoch,
+      waitsBefore: this.#waits,
+    });
   }
 
   uncancel(top: Top): void {
@@ -807,6 +844,16 @@ class Run {
     return m === null ? undefined : Number(m[1]);
   }
 
+  /** A cancel with message `msg` reached `task`'s `cancel()`. */
+  reached(msg: string | undefined, task: Task<unknown>): void {
+    const m = /^outside:(\d+)$/.exec(msg ?? "");
+    if (m === null) return;
+    const serial = Number(m[1]);
+    let tasks = this.#reached.get(serial);
+    if (tasks === undefined) this.#reached.set(serial, tasks = new Set());
+    tasks.add(task);
+  }
+
   /** The outside cancel a `CancelledError` comes from, if any. */
   tagOf(e: unknown): { top: Top; epoch: number } | undefined {
     const serial = this.serialOf(e);
@@ -820,14 +867,25 @@ class Run {
 
   /**
    * The wait numbered `started` ended with `e`. A cancellation is
-   * delivered once (edge): once an outside cancel was seen, a wait started
-   * afterwards does not get it again (unless a TaskGroup's failure re-armed
-   * it).
+   * delivered once (edge): once an outside cancel was seen in a task's
+   * code, a wait of that task started afterwards does not get it again
+   * (unless a TaskGroup's failure re-armed it).
    */
   waitEnded(e: unknown, started: number, ctx: Ctx): void {
     const serial = this.serialOf(e);
     if (serial === undefined) return;
-    const first = this.#firstSeen.get(serial);
+    const tag = this.#serials.get(serial)!;
+    const rearmed = tag.top.rearmed;
+    // A wait pending when a group re-armed the cancel gets it then if it
+    // started after the cancel (the first fan-out missed it); one pending
+    // since before the cancel got it from the first fan-out.
+    if (
+      rearmed?.epoch === tag.epoch && started <= rearmed.waits &&
+      started <= tag.waitsBefore
+    ) {
+      this.#beforeRearm.add(e as object);
+    }
+    const first = this.#firstSeen.get(serial)?.get(ctx.owner());
     if (first !== undefined && first < started) {
       this.violation(
         `${ctx.path}: the outside cancel "${
@@ -835,18 +893,28 @@ class Run {
         }", delivered already, was raised again at a wait started after it`,
       );
     }
-    this.seen(serial);
-    const tag = this.#serials.get(serial)!;
-    const rearmed = tag.top.rearmed;
-    if (rearmed?.epoch === tag.epoch && started > rearmed.waits) {
+    this.seen(serial, ctx, e);
+    if (rearmed?.epoch === tag.epoch && started > tag.waitsBefore) {
       tag.top.seen.add(tag.epoch);
     }
   }
 
-  seen(serial: number): void {
-    if (!this.#firstSeen.has(serial)) {
-      this.#firstSeen.set(serial, this.#waits);
+  /** The outside cancel `serial` was raised in `ctx`'s code. */
+  seen(serial: number, ctx: Ctx, e: unknown): void {
+    const task = ctx.owner();
+    if (this.#reached.get(serial)?.has(task) !== true) {
+      this.violation(
+        `${ctx.path}: the outside cancel "outside:${serial}" was raised in ${task.name}, which it never cancelled`,
+      );
     }
+    if (this.#beforeRearm.has(e as object)) return;
+    // Stray code met the request in the fan-out the group's failure
+    // re-armed: when it surfaces there does not date the delivery.
+    const tag = this.#serials.get(serial);
+    if (ctx.stray && tag?.top.rearmed?.epoch === tag?.epoch) return;
+    let byTask = this.#firstSeen.get(serial);
+    if (byTask === undefined) this.#firstSeen.set(serial, byTask = new Map());
+    if (!byTask.has(task)) byTask.set(task, this.#waits);
   }
 
   /** An error went through `ctx`'s code. */
@@ -854,7 +922,7 @@ class Run {
     if (e instanceof CancelledError) {
       const tag = this.tagOf(e);
       if (tag !== undefined) {
-        this.seen(this.serialOf(e)!);
+        this.seen(this.serialOf(e)!, ctx, e);
         // Once re-armed, only a wait started afterwards sees it (below).
         if (tag.top.rearmed?.epoch !== tag.epoch) tag.top.seen.add(tag.epoch);
         for (const sink of ctx.sinks) sink.add(`${tag.top.index}:${tag.epoch}`);
@@ -927,11 +995,17 @@ class Run {
    * A TaskGroup of `ctx` failed, and its failures win over a cancellation
    * of its task. In the top task's own code, that cancel is pending again
    * (for its next wait, from now on); in a task it awaits, which the top
-   * task's cancel reached, it became that task's failure (as in asyncio).
+   * task's cancel reached, it is pending again in that task (CPython's
+   * group uncancels and cancels its task anew), and may end as that task's
+   * failure.
    */
   groupFailed(ctx: Ctx): void {
     const top = ctx.top;
     if (top.since === null) return;
+    const owner = ctx.owner();
+    for (const [serial, tag] of this.#serials) {
+      if (tag.top === top) this.#firstSeen.get(serial)?.delete(owner);
+    }
     if (ctx.direct) {
       top.since = now();
       top.seen.delete(top.epoch);
@@ -1179,7 +1253,10 @@ class Run {
     const cancel = task.cancel.bind(task);
     task.cancel = (msg?: string): boolean => {
       const ok = cancel(msg);
-      if (ok) this.cancelled(task);
+      if (ok) {
+        this.cancelled(task);
+        this.reached(msg, task);
+      }
       return ok;
     };
     // Retrieve its outcome through the loop, not with then(): a then()
@@ -1322,6 +1399,7 @@ class Run {
           ...ctx,
           sinks: node.awaited ? ctx.sinks : [...ctx.sinks, sink],
           path: `${ctx.path}/host`,
+          stray: ctx.stray === true || !node.awaited,
         };
         const work = (): Promise<void> => {
           // The callback runs in the task that made it, while it runs.

@@ -18,6 +18,7 @@ import {
   sleep,
   type Task,
   taskGroup,
+  type Timeout,
   timeout,
   TimeoutError,
   waitFor,
@@ -619,4 +620,203 @@ Deno.test("gather() of reads cancelled from outside leaves every byte readable",
     ];
   });
   assert.deepEqual(result, [[7], "x\n"]);
+});
+
+Deno.test("uncancel() to zero leaves the signal of a timeout that expired on its own aborted", async () => {
+  const result = await vrun(async () => {
+    let scope: Timeout | undefined;
+    const t = createTask(() =>
+      timeout(5, async (s) => {
+        scope = s;
+        await Promise.allSettled([sleep(1000)]);
+        await sleep(1000);
+      })
+    );
+    await sleep(1);
+    t.cancel(); // reaches the sleep; allSettled absorbs it
+    await sleep(4); // the deadline passes at 5
+    t.uncancel();
+    const error = await t.catch((e) => e);
+    return [(error as Error).name, scope?.expired(), scope?.signal.aborted];
+  });
+  assert.deepEqual(result, ["TimeoutError", true, true]);
+});
+
+// 7. Code that outlives its scope, and tasks awaited under two scopes
+// (found by porting a crawler, a chat server and a job runner)
+
+/** A native call that stops only when `signal` aborts (a `fetch`). */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    signal.addEventListener("abort", () => reject(signal.reason), {
+      once: true,
+    });
+  });
+}
+
+Deno.test("task.cancel() aborts the signal of a Promise.all branch that outlived its timeout() block", async () => {
+  await vrun(async () => {
+    let branchSignal: AbortSignal | undefined;
+    let branchEnded = "";
+    const t = createTask(async () => {
+      await timeout(1000, () =>
+        Promise.all([
+          (async () => {
+            await sleep(1);
+            throw new Error("sibling failed first");
+          })(),
+          (async () => {
+            branchSignal = currentSignal();
+            await untilAborted(branchSignal!).catch((e: Error) => {
+              branchEnded = `${e.name} at ${now()}`;
+            });
+          })(),
+        ])).catch(() => {});
+      await sleep(10_000);
+    });
+    await sleep(50);
+    assert.equal(branchSignal?.aborted, false); // the branch runs on
+    t.cancel();
+    await t.catch(() => {});
+    assert.equal(branchSignal?.aborted, true);
+    assert.equal(branchEnded, "CancelledError at 50");
+  });
+});
+
+Deno.test("a wait task.cancel() reaches in an exited timeout() scope finds that scope's signal aborted", async () => {
+  await vrun(async () => {
+    let branchSignal: AbortSignal | undefined;
+    let seen = "";
+    const t = createTask(async () => {
+      await timeout(1000, () =>
+        Promise.all([
+          (async () => {
+            await sleep(1);
+            throw new Error("sibling failed first");
+          })(),
+          (async () => {
+            branchSignal = currentSignal();
+            await sleep(20); // the block exits at 1, meanwhile
+            try {
+              await sleep(10_000);
+            } catch (e) {
+              seen = `${(e as Error).name}, aborted: ${branchSignal?.aborted}`;
+            }
+          })(),
+        ])).catch(() => {});
+      await sleep(10_000);
+    });
+    await sleep(50);
+    t.cancel();
+    await t.catch(() => {});
+    await sleep(0);
+    assert.equal(seen, "CancelledError, aborted: true");
+  });
+});
+
+Deno.test("two equal timeouts awaiting one shared task both end with TimeoutError", async () => {
+  await vrun(async () => {
+    const shared = createTask(async () => {
+      await sleep(100);
+      return "data";
+    });
+    const name = (e: unknown) => `${(e as Error).name} at ${now()}`;
+    const a = createTask(() => timeout(50, () => shared).catch(name));
+    const b = createTask(() => timeout(50, () => shared).catch(name));
+    assert.deepEqual(await gather(a, b), [
+      "TimeoutError at 50",
+      "TimeoutError at 50",
+    ]);
+    assert.equal(shared.cancelled(), true);
+    // Each TimeoutError's cause is its own deadline's cancellation.
+    const c = createTask(async () => {
+      await sleep(100);
+    });
+    const outside = createTask(async () => {
+      await c;
+    });
+    const causes = createTask(() =>
+      timeout(10, () => c).catch((e) => (e as Error).cause)
+    );
+    await sleep(10);
+    outside.cancel("from outside");
+    assert.equal(
+      await outside.catch((e) => (e as Error).message),
+      "from outside",
+    );
+    const cause = await causes;
+    assert.ok(cause instanceof CancelledError);
+    assert.notEqual((cause as Error).message, "from outside");
+  });
+});
+
+Deno.test("a TaskGroup whose failures win keeps the task's cancellation for its next wait, not for a stray wait", async () => {
+  await vrun(async () => {
+    const log: string[] = [];
+    const e = new Event();
+    let open = (): void => {};
+    const gate = new Promise<void>((resolve) => open = resolve);
+    const t = createTask(async () => {
+      await taskGroup(async (tg) => {
+        tg.createTask(async () => {
+          await sleep(10).catch(() => {});
+          throw new RangeError("boom");
+        });
+        // A branch left behind by Promise.all, whose wait starts after the
+        // cancellation's fan-out and is pending when the group ends.
+        await Promise.all([
+          Promise.reject(new Error("first")),
+          gate.then(() => e.wait()).then(() => log.push("stray woke")),
+        ]).catch(() => {});
+        await sleep(100);
+      }).catch((err) => log.push((err as AggregateError).errors[0].name));
+      try {
+        await sleep(1);
+        log.push("next wait finished");
+      } catch (err) {
+        log.push(`next wait: ${(err as Error).message}`);
+        throw err;
+      }
+    });
+    await sleep(5);
+    t.cancel("stop");
+    open();
+    await assert.rejects(t, CancelledError);
+    e.set();
+    await sleep(0);
+    assert.deepEqual(log, ["RangeError", "next wait: stop", "stray woke"]);
+  });
+});
+
+Deno.test("a scope entered after its task's cancellation was caught gets a signal that works, and the task's next cancel still aborts it", async () => {
+  await vrun(async () => {
+    const seen: unknown[] = [];
+    const t = createTask(async (signal) => {
+      try {
+        await sleep(100);
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+      }
+      seen.push(["task", signal.aborted]);
+      // Clean up with a fresh deadline: its signal is not born aborted.
+      await timeout(50, async (scope) => {
+        seen.push(["cleanup", scope.signal.aborted]);
+        t.uncancel();
+        await sleep(10);
+        const again = currentSignal()!;
+        t.cancel();
+        seen.push(["after a second cancel", again.aborted]);
+        await sleep(10).catch((e) => seen.push((e as Error).name));
+      });
+    });
+    await sleep(1);
+    t.cancel();
+    await t;
+    assert.deepEqual(seen, [
+      ["task", true],
+      ["cleanup", false],
+      ["after a second cancel", true],
+      "CancelledError",
+    ]);
+  });
 });
