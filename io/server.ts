@@ -482,11 +482,14 @@ export class Server implements AsyncDisposable {
             continue;
           }
           const pause = this.#acceptPauseMs;
+          const outOfResources = isResourceError(error);
           this.#report(
-            isResourceError(error)
+            outOfResources
               ? `Out of system resources accepting a connection: pausing accepts for ${pause} ms`
               : `Error accepting a connection: pausing accepts for ${pause} ms`,
-            error,
+            // Without its stack: Deno needs a free descriptor to format a
+            // stack, and panics (the whole process dies) without one.
+            outOfResources ? withoutStack(error) : error,
           );
           if (!await this.#pause(pause)) break;
           continue;
@@ -690,6 +693,25 @@ function isPeerError(error: unknown): boolean {
 
 function isResourceError(error: unknown): boolean {
   return RESOURCE_CODES.has(errorCode(error) as string);
+}
+
+/**
+ * The error, its stack replaced by `Name: message` before anything formats
+ * it (the frames of an accept failure say nothing anyway).
+ */
+function withoutStack(error: unknown): unknown {
+  try {
+    if (error instanceof Error) {
+      Object.defineProperty(error, "stack", {
+        value: `${error.name}: ${error.message}`,
+        configurable: true,
+        writable: true,
+      });
+    }
+  } catch {
+    // A frozen error or a hostile getter: reported as it is.
+  }
+  return error;
 }
 
 /** A handler task's name: `handler <peer>`, one flat string. */

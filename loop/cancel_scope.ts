@@ -51,6 +51,16 @@ export const waitEnded: unique symbol = Symbol("aio.waitEnded");
 /** The scope of a wait that ends inline; see {@linkcode Wait}. */
 export const inlineWait: unique symbol = Symbol("aio.inlineWait");
 
+/** The owner of the scopes of a task that is done. */
+const RELEASED: ScopeOwner = {
+  getLoop(): EventLoop {
+    throw new Error("Cannot get the loop of a finished task's scope");
+  },
+  done: () => true,
+  [waitStarted]() {},
+  [waitEnded]() {},
+};
+
 /** What a scope needs of the task that owns it. */
 export interface ScopeOwner {
   getLoop(): EventLoop;
@@ -325,8 +335,11 @@ interface Rare {
  * second wait or the signal first needs it.
  */
 export class CancelScope {
-  /** The task whose code runs in this scope; `null` outside tasks. */
-  readonly owner: ScopeOwner | null;
+  /**
+   * A root's task (`RELEASED` once it is done), or a nested scope's root:
+   * the task is reached through the root, which lets it go in one place.
+   */
+  #owner: ScopeOwner | CancelScope | null;
   /** The enclosing scope; `null` for a task's root. */
   readonly parent: CancelScope | null;
   /** What the scope is, for task trees: `timeout(100)`; `""` for a root. */
@@ -348,9 +361,14 @@ export class CancelScope {
     parent: CancelScope | null,
     label: string,
   ) {
-    this.owner = owner;
     this.parent = parent;
     this.label = label;
+    if (parent === null) {
+      this.#owner = owner;
+    } else {
+      const up = parent.#owner;
+      this.#owner = up instanceof CancelScope ? up : parent;
+    }
     if (parent !== null) {
       const rare = parent.#state();
       (rare.children ??= new Set()).add(this);
@@ -364,6 +382,26 @@ export class CancelScope {
         }
       }
     }
+  }
+
+  /**
+   * The task whose code runs in this scope; `null` outside tasks, and once
+   * the task is done (work left over from it belongs to no task).
+   */
+  get owner(): ScopeOwner | null {
+    let owner = this.#owner;
+    if (owner instanceof CancelScope) owner = owner.#owner;
+    return owner === RELEASED ? null : owner as ScopeOwner | null;
+  }
+
+  /**
+   * The task is done: its scopes let go of it. What its code left behind
+   * (a `CancelledError` tagged with one of its scopes, an error whose stack
+   * frames hold a scope) then no longer keeps the task, so a failure nobody
+   * retrieved can be collected and reported. Called on a root.
+   */
+  release(): void {
+    this.#owner = RELEASED;
   }
 
   /**
@@ -420,7 +458,11 @@ export class CancelScope {
    * task is done (work left over from a finished task belongs to no task).
    */
   live(): CancelScope | null {
-    if (!this.exited) return this.owner?.done() ? null : this;
+    if (!this.exited) {
+      let owner = this.#owner;
+      if (owner instanceof CancelScope) owner = owner.#owner;
+      return (owner as ScopeOwner | null)?.done() ? null : this;
+    }
     return this.parent === null ? null : this.parent.live();
   }
 

@@ -169,7 +169,7 @@ export class Task<T> extends Future<T> {
   /** Where the task was created, in debug mode. */
   readonly #createdAt: string | undefined;
   /** The task that created this one, if any. */
-  readonly #parent: Task<unknown> | undefined;
+  #parent: Task<unknown> | undefined;
   /** The loop's time at creation. */
   readonly #createdTime: number;
 
@@ -456,9 +456,11 @@ export class Task<T> extends Future<T> {
 
   /**
    * The task that was running when this one was created (through
-   * `createTask`, a `TaskGroup`, or a combinator), for task trees.
+   * `createTask`, a `TaskGroup`, or a combinator), for task trees. A task
+   * that is done lets go of it (`undefined`): errors keep the tasks in
+   * their stack frames, and a finished child must not keep its creator.
    *
-   * @returns The parent task, or `undefined` for a top-level task.
+   * @returns The parent task, or `undefined` for a top-level or done task.
    *
    * @example Parent and child
    * ```ts
@@ -649,6 +651,8 @@ export class Task<T> extends Future<T> {
     const requests = this.#cancel;
     const unreached = this.#root.pending;
     this.#root.exit();
+    this.#root.release();
+    this.#parent = undefined;
     tasksOf(this.getLoop()).delete(this);
     if (state === CANCELLED) {
       // Tagged with the scope that asked to cancel this task, if one did: a

@@ -87,7 +87,8 @@ let exitGroup: (
  */
 export class TaskGroup implements AsyncDisposable {
   readonly #loop: EventLoop;
-  readonly #parent: Task<unknown>;
+  /** The task running the group; let go once the group is finished. */
+  #parent: Task<unknown> | null;
   /** The group's scope; `taskGroup()` runs the body in it. */
   readonly #scope: CancelScope;
   /** The scope of the code that made the group. */
@@ -315,6 +316,10 @@ export class TaskGroup implements AsyncDisposable {
       this.#onCompleted = null;
     }
     this.#finished = true;
+    // An error made from here on (the AggregateError) keeps this group in
+    // its stack frames: the group must not keep the task, whose failure
+    // nobody may retrieve.
+    this.#parent = null;
     scope.exit();
     if (this.#interrupted) this.#enclosing.withdraw(scope);
     const errors = this.#errors;
@@ -348,7 +353,7 @@ export class TaskGroup implements AsyncDisposable {
     if (error === undefined) return;
     this.#errors.push(error);
     const parent = this.#parent;
-    if (parent.done()) {
+    if (parent === null || parent.done()) {
       this.#loop.callExceptionHandler({
         message:
           `Task ${task} failed but the parent task ${parent} of its TaskGroup is already done`,
