@@ -5,6 +5,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
+import { isCancelledError, outerRequest } from "../loop/cancel_scope.ts";
 import { runInScope } from "../task/scope_future.ts";
 import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
@@ -234,6 +235,10 @@ export class Condition {
         if (!failed) {
           failed = true;
           error = e;
+        } else if (isCancelledError(error) && isCancelledError(e)) {
+          // A second cancellation while taking the lock back (the task's,
+          // after a deadline's): of the two, the outer one goes on.
+          error = outerRequest(error, e);
         }
       }
     }

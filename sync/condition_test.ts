@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CancelledError, createTask, sleep } from "../task/mod.ts";
+import { CancelledError, createTask, sleep, timeout } from "../task/mod.ts";
 import { Condition } from "./condition.ts";
 import { Lock } from "./lock.ts";
 import { ticks, vrun } from "../task/_test_util.ts";
@@ -287,5 +287,36 @@ Deno.test("Conditions sharing a lock see the same locked() state", async () => {
     assert.ok(lock.locked());
     b.release();
     assert.equal(a.locked(), false);
+  });
+});
+
+Deno.test("Condition.wait() cut by a deadline, then cancelled with its task while taking the lock back, throws the task's cancellation", async () => {
+  await vrun(async () => {
+    const cond = new Condition();
+    let thrown: unknown;
+    const t = createTask(async () => {
+      await cond.acquire();
+      try {
+        // allSettled keeps the error from the timeout, which would pass an
+        // outer cancellation on whatever the wait threw.
+        const [r] = await timeout(10, () => Promise.allSettled([cond.wait()]));
+        if (r.status === "rejected") thrown = r.reason;
+      } finally {
+        cond.release();
+      }
+    });
+    await sleep(5);
+    // Holds the lock past the deadline: the wait cut at 10 waits for it.
+    const holder = createTask(async () => {
+      await cond.acquire();
+      await sleep(15);
+      cond.release();
+    });
+    await sleep(6);
+    t.cancel("stop");
+    await t.catch(() => {});
+    await holder;
+    assert.ok(thrown instanceof CancelledError);
+    assert.equal(thrown.message, "stop");
   });
 });
