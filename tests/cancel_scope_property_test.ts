@@ -1652,6 +1652,13 @@ class Run {
       // Cancelled from outside (and not taken back), yet not cancelled.
       if (top.absorbed.has(top.epoch)) continue;
       const ended = outcome === "returned" ? "returned" : String(outcome);
+      // A TaskGroup's failures win over the cancel, as CPython's
+      // ExceptionGroup does: the group's AggregateError may end the task.
+      if (
+        outcome instanceof AggregateError && top.rearmed?.epoch === top.epoch
+      ) {
+        continue;
+      }
       if (top.seen.has(top.epoch)) {
         this.violation(
           `${name}: the outside cancel (at ${top.since}) reached its code, which did not catch it, yet it ${ended}`,
