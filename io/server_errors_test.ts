@@ -9,25 +9,9 @@ import { FakeListener, findPython, osError } from "./_test_util.ts";
 import { openConnection } from "./open_connection.ts";
 import { Server } from "./server.ts";
 import { startServer } from "./start_server.ts";
+import { hostileValues } from "../loop/_test_util.ts";
 
-/** Values a handler can throw that cannot become a string. */
-function oddValues(): [string, unknown][] {
-  const revoked = Proxy.revocable({}, {});
-  revoked.revoke();
-  return [
-    ["a null-prototype object", Object.create(null)],
-    ["a symbol", Symbol("odd")],
-    ["an object whose toString throws", {
-      toString() {
-        throw new Error("no string for you");
-      },
-    }],
-    ["a revoked proxy", revoked.proxy],
-    ["undefined", undefined],
-  ];
-}
-
-for (const [what, value] of oddValues()) {
+for (const [what, value] of hostileValues()) {
   Deno.test(`a handler that throws ${what} is reported once and its connection closes`, async () => {
     const reports: ExceptionContext[] = [];
     const got = await run(async () => {

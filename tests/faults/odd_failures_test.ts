@@ -17,24 +17,9 @@ import {
   sleep,
   type Task,
 } from "../../task/mod.ts";
+import { hostileValues } from "../../loop/_test_util.ts";
 
-function oddValues(): [string, unknown][] {
-  const revoked = Proxy.revocable({}, {});
-  revoked.revoke();
-  return [
-    ["a null-prototype object", Object.create(null)],
-    ["a symbol", Symbol("odd")],
-    ["an object whose toString throws", {
-      toString() {
-        throw new Error("no string for you");
-      },
-    }],
-    ["a revoked proxy", revoked.proxy],
-    ["undefined", undefined],
-  ];
-}
-
-for (const [name, value] of oddValues()) {
+for (const [name, value] of hostileValues()) {
   Deno.test(`a task failing with ${name} nobody awaits is reported and main's result kept`, async () => {
     const seen: ExceptionContext[] = [];
     const result = await run(async () => {
