@@ -5,14 +5,13 @@
  * The pump reads when a read waits for data (pull), and reads ahead on its
  * own only while large reads come back full (a bulk transfer). A socket
  * read holds its buffer until data arrives, so the size of a read follows
- * the traffic: sixteen times more after each full one, up to `READ_MAX`;
- * `PROBE` bytes after a short read of less than `READ_AHEAD` (all an idle
- * connection holds); the same size after a larger short one (a stream
- * that paused: a connection that goes quiet right then keeps that read's
- * buffer until its peer sends again). With
- * nobody reading, no socket read is pending, which is also what lets
- * `startTls()` take the connection over: Deno refuses to upgrade a
- * connection with a read in flight, and cannot cancel one.
+ * the traffic: sixteen times more after each full one, up to `READ_MAX`,
+ * and back to `PROBE` bytes after any short one (the peer paused, and may
+ * stay quiet for long: the waiting read then holds 256 bytes, whatever
+ * the connection carried before). With nobody reading, no socket read is
+ * pending, which is also what lets `startTls()` take the connection over:
+ * Deno refuses to upgrade a connection with a read in flight, and cannot
+ * cancel one.
  *
  * A `readInto()` waiting on an empty reader lends its buffer: the socket
  * reads straight into it (the read is as large as that buffer), and reads
@@ -257,14 +256,10 @@ class Transport implements ReaderSource, WriteSink {
     const size = this.#size;
     const full = n === size;
     this.#ahead = full && size >= READ_AHEAD;
-    // A short read: the peer paused. After a small one the connection may
-    // well be quiet for long: read small. After a large one more is likely
-    // on its way: keep the size.
-    this.#size = full
-      ? Math.min(size * 16, READ_MAX)
-      : n >= READ_AHEAD
-      ? size
-      : PROBE;
+    // A short read: the peer paused, and may stay quiet for long, so the
+    // next read is small; a stream that goes on is back at READ_MAX after
+    // two full reads.
+    this.#size = full ? Math.min(size * 16, READ_MAX) : PROBE;
     this.#readMore();
   }
 
