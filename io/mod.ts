@@ -59,15 +59,15 @@
  *   still receive that read's bytes; the reader keeps a copy of them for
  *   the next read, and a `readInto()` with the same `buffer` takes the read
  *   over.
- * - A connection is read when a read waits for data, and ahead of the reader
- *   only while large reads come back full (a bulk transfer); asyncio reads
- *   whenever the socket is readable. So an idle connection holds a 256-byte
- *   read (about 6 KB in all, asyncio's figure) whatever it carried before
- *   (64 KiB after a transfer that ended exactly on a full read: nothing
- *   tells that the peer went quiet), and no read is pending between reads,
- *   which `writer.startTls()` needs: Deno can neither cancel a socket read
- *   nor upgrade a socket that has one. Data a handler does not read waits
- *   in the kernel, which applies TCP's own backpressure.
+ * - A connection is read when a read waits for data, never ahead of the
+ *   reader; asyncio reads whenever the socket is readable. So no read is
+ *   pending between reads, which `writer.startTls()` needs: Deno can neither
+ *   cancel a socket read nor upgrade a socket that has one. An idle
+ *   connection holds a 256-byte read (about 6 KB in all, asyncio's figure),
+ *   whatever it carried before, except after a transfer that ended exactly
+ *   on a full read: nothing tells that the peer went quiet, and it holds a
+ *   64 KiB read until the peer sends again. Data a handler does not read
+ *   waits in the kernel, which applies TCP's own backpressure.
  * - `writer.startTls()` upgrades the client side only (`Deno.startTls`);
  *   Deno has no server-side upgrade, so a server starts with `tls` instead.
  * - UDP endpoints have no protocol object: `send()`, `await recv()`,

@@ -493,7 +493,7 @@ export class StreamWriter implements AsyncDisposable {
    * Deno can only upgrade the client side of a plain TCP connection
    * (`Deno.startTls`), and only while no socket read is in flight: call it
    * between reads, once the peer has answered the request to start TLS
-   * (the reader does not read ahead of you on a quiet connection). A
+   * (the reader never reads the socket ahead of you). A
    * server cannot upgrade its accepted connections as the TLS server;
    * start that server with `tls` instead.
    *
