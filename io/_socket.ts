@@ -7,7 +7,10 @@
  * size of a read follows the traffic: sixteen times more after each full
  * one, up to `READ_MAX`, and back to `PROBE` bytes after any short one
  * (the peer paused, and may stay quiet for long: the waiting read then
- * holds 256 bytes, whatever the connection carried before).
+ * holds 256 bytes, whatever the connection carried before). Only a
+ * transfer that ends exactly on a full read leaves a `READ_MAX` read
+ * waiting: nothing tells that the peer went quiet, and Deno cannot say how
+ * many bytes are ready.
  *
  * Why never ahead: Deno can neither cancel a socket read nor upgrade a
  * connection that has one in flight (`startTls()`), and a read started
