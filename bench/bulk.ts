@@ -16,6 +16,10 @@
  * - `aio-readinto`: the same, the handler reading with
  *   `reader.readInto(buf)` into one reused 64 KiB buffer (the socket reads
  *   straight into it while the reader's buffer is empty).
+ * - `aio-download`: the other way round: once the client asks (one byte),
+ *   the server's handler `write()`s and `drain()`s and the client
+ *   (`openConnection()`, the side that can `startTls()`) reads with
+ *   `reader.read(65536)`.
  * - `raw`: the floor, `Deno.listen()`/`Deno.connect()`, the sockets' own
  *   `write()` and `read(buf)` into one reused 64 KiB buffer.
  *
@@ -63,7 +67,39 @@ async function measure(
   let t1 = 0;
   let total = 0;
   let reads = 0;
-  if (impl === "aio" || impl === "aio-readinto") {
+  if (impl === "aio-download") {
+    await run(async () => {
+      const server = await startServer(async (reader, writer) => {
+        // The clock starts as the client asks.
+        await reader.readExactly(1);
+        for (let k = 0; k < chunks; k++) {
+          writer.write(chunkAt(k));
+          await writer.drain();
+        }
+        writer.close();
+        await writer.waitClosed();
+      }, { hostname: "127.0.0.1", port: 0 });
+      const [reader, writer] = await openConnection({
+        hostname: "127.0.0.1",
+        port: server.port,
+      });
+      t0 = performance.now();
+      writer.write("G");
+      for (;;) {
+        const data = await reader.read(CHUNK);
+        const n = data.length;
+        if (n === 0) break;
+        verify(data, n, total);
+        total += n;
+        reads++;
+        if (total === size) t1 = performance.now();
+      }
+      writer.close();
+      await writer.waitClosed();
+      server.close();
+      await server.waitClosed();
+    }, { handleSigint: false });
+  } else if (impl === "aio" || impl === "aio-readinto") {
     const into = impl === "aio-readinto";
     await run(async () => {
       const received = getRunningLoop().createFuture<void>();

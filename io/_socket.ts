@@ -2,22 +2,30 @@
  * Private: a Deno connection as a `StreamReader` (fed by a read pump) and a
  * `StreamWriter` (over the connection), like asyncio's transport + protocol.
  *
- * The pump reads when a read waits for data (pull), and reads ahead on its
- * own only while large reads come back full (a bulk transfer). A socket
- * read holds its buffer until data arrives, so the size of a read follows
- * the traffic: sixteen times more after each full one, up to `READ_MAX`;
- * `PROBE` bytes after a short read of less than `READ_AHEAD` (all an idle
- * connection holds); the same size after a larger short one (a stream
- * that paused: a connection that goes quiet right then keeps that read's
- * buffer until its peer sends again). With
- * nobody reading, no socket read is pending, which is also what lets
- * `startTls()` take the connection over: Deno refuses to upgrade a
- * connection with a read in flight, and cannot cancel one.
+ * The pump reads only when a read waits for data (pull): never ahead of
+ * the reader. A socket read holds its buffer until data arrives, so the
+ * size of a read follows the traffic: sixteen times more after each full
+ * one, up to `READ_MAX`, and back to `PROBE` bytes after any short one
+ * (the peer paused, and may stay quiet for long: the waiting read then
+ * holds 256 bytes, whatever the connection carried before). Only a
+ * transfer that ends exactly on a full read leaves a `READ_MAX` read
+ * waiting: nothing tells that the peer went quiet, and Deno cannot say how
+ * many bytes are ready.
+ *
+ * Why never ahead: Deno can neither cancel a socket read nor upgrade a
+ * connection that has one in flight (`startTls()`), and a read started
+ * with nobody waiting may wait forever. An earlier pump read ahead while
+ * large reads came back full (a bulk transfer); when the clear-text data
+ * ended exactly on a full read, its read-ahead was answered by nothing
+ * (the peer waited for the ClientHello) and `startTls()` hung waiting for
+ * it. Reading ahead bought no measurable throughput (bench/bulk.ts, within
+ * the run-to-run noise): the kernel's socket buffer already reads ahead
+ * for us, and a waiting read finds the next bytes there. So with nobody
+ * waiting no socket read is pending, except the one of a read that was
+ * cancelled (Deno cannot take it back): `startTls()` waits for it.
  *
  * A `readInto()` waiting on an empty reader lends its buffer: the socket
- * reads straight into it (the read is as large as that buffer), and reads
- * no further ahead into the reader's buffer: the next `readInto()` asks for
- * the next read.
+ * reads straight into it (the read is as large as that buffer).
  *
  * One object per connection (`Transport`) is the reader's source and the
  * writer's sink, with its methods on the prototype: an idle connection
@@ -43,8 +51,6 @@ import {
 const PROBE = 256;
 /** The largest socket read. */
 const READ_MAX = 64 * 1024;
-/** Reads at least this large that come back full make the pump read ahead. */
-const READ_AHEAD = 16 * 1024;
 
 /** What `connectionStreams` needs of a connection. */
 export interface ConnLike {
@@ -93,7 +99,6 @@ class Transport implements ReaderSource, WriteSink {
   /** The connection in use: `startTls()` replaces it. */
   #conn: ConnLike;
   readonly #onClosed: ((writer: StreamWriter) => void) | undefined;
-  #paused = false;
   #closed = false;
   /** A write failed because the peer closed or reset the connection. */
   #peerGone = false;
@@ -105,8 +110,6 @@ class Transport implements ReaderSource, WriteSink {
   #reading: Promise<number | null> | null = null;
   /** The size of the next read. */
   #size = PROBE;
-  /** Read ahead, with nobody waiting (a bulk transfer). */
-  #ahead = false;
   /** The read in flight is into a buffer a `readInto()` lent. */
   #direct = false;
   // The pump is callbacks, not an async loop: a pending read then costs
@@ -140,11 +143,11 @@ class Transport implements ReaderSource, WriteSink {
   }
 
   pause(): void {
-    this.#paused = true;
+    // Nothing to stop: the pump reads only for a waiting read, which wants
+    // the bytes however full the buffer is.
   }
 
   resume(): void {
-    this.#paused = false;
     this.#readMore();
   }
 
@@ -190,9 +193,10 @@ class Transport implements ReaderSource, WriteSink {
    * A write found the peer gone, and the writer closes the connection: what
    * the peer sent before (an answer, then its close) is still in the
    * socket, where a pull-mode pump has not read it yet. It goes to the
-   * reader first, as a pump that reads ahead would have put it there, and
-   * so does how the socket ended. The connection is dead, so these reads
-   * end at once: the socket has nothing more coming.
+   * reader first, as asyncio's transport (which reads whenever the socket
+   * is readable) would have put it there, and so does how the socket
+   * ended. The connection is dead, so these reads end at once: the socket
+   * has nothing more coming.
    */
   async #takeWhatArrived(): Promise<void> {
     while (this.#reading !== null) await this.#reading.then(ignore, ignore);
@@ -225,7 +229,7 @@ class Transport implements ReaderSource, WriteSink {
       return;
     }
     const reader = this.reader;
-    if (!reader[waiting] && !(this.#ahead && !this.#paused)) return;
+    if (!reader[waiting]) return;
     let read: Promise<number | null>;
     try {
       // Straight into the buffer of a waiting readInto(), else into the
@@ -248,23 +252,15 @@ class Transport implements ReaderSource, WriteSink {
       return;
     }
     this.reader[commit](n);
-    if (this.#direct) {
-      // The size was the caller's; the next readInto() asks for more.
-      this.#ahead = false;
-      this.#readMore();
-      return;
+    if (!this.#direct) {
+      // (After a direct read the size was the caller's: keep ours.) A
+      // short read: the peer paused, and may stay quiet for long, so the
+      // next read is small; a stream that goes on is back at READ_MAX
+      // after two full reads.
+      const size = this.#size;
+      this.#size = n === size ? Math.min(size * 16, READ_MAX) : PROBE;
     }
-    const size = this.#size;
-    const full = n === size;
-    this.#ahead = full && size >= READ_AHEAD;
-    // A short read: the peer paused. After a small one the connection may
-    // well be quiet for long: read small. After a large one more is likely
-    // on its way: keep the size.
-    this.#size = full
-      ? Math.min(size * 16, READ_MAX)
-      : n >= READ_AHEAD
-      ? size
-      : PROBE;
+    // Another read waits (a readExactly() not yet satisfied, say).
     this.#readMore();
   }
 
@@ -303,7 +299,10 @@ class Transport implements ReaderSource, WriteSink {
   async #upgrade(options: StartTlsOptions): Promise<void> {
     this.#upgrading = true;
     try {
-      // A read-ahead of a bulk transfer ends as its data arrives.
+      // The socket read of a cancelled read may still be in flight (the
+      // pump never reads ahead: see the module doc). It ends when its
+      // bytes arrive, which the reader keeps; the caller's cancellation
+      // bounds the wait.
       while (this.#reading !== null) await this.#reading.then(ignore, ignore);
       if (this.#closed) {
         throw new Error("Cannot call startTls(): connection is closed");

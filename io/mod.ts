@@ -59,15 +59,25 @@
  *   still receive that read's bytes; the reader keeps a copy of them for
  *   the next read, and a `readInto()` with the same `buffer` takes the read
  *   over.
- * - A connection is read when a read waits for data, and ahead of the reader
- *   only while large reads come back full (a bulk transfer); asyncio reads
- *   whenever the socket is readable. So an idle connection holds a 256-byte
- *   read (about 6 KB in all, asyncio's figure), and no read is pending
- *   between reads, which `writer.startTls()` needs: Deno can neither cancel
- *   a socket read nor upgrade a socket that has one. Data a handler does not
- *   read waits in the kernel, which applies TCP's own backpressure.
+ * - A connection is read when a read waits for data, never ahead of the
+ *   reader; asyncio reads whenever the socket is readable. So no read is
+ *   pending between reads, which `writer.startTls()` needs: Deno can neither
+ *   cancel a socket read nor upgrade a socket that has one. An idle
+ *   connection holds a 256-byte read (about 6 KB in all, asyncio's figure),
+ *   whatever it carried before, except after a transfer that ended exactly
+ *   on a full read: nothing tells that the peer went quiet, and it holds a
+ *   64 KiB read until the peer sends again. Data a handler does not read
+ *   waits in the kernel, which applies TCP's own backpressure.
  * - `writer.startTls()` upgrades the client side only (`Deno.startTls`);
  *   Deno has no server-side upgrade, so a server starts with `tls` instead.
+ * - A TLS connection closed before its handshake finished keeps its socket
+ *   until the peer sends something or hangs up: Deno 2.9 runs the handshake
+ *   in a task that nothing in its API stops. aio's side closes at once (the
+ *   handler sees EOF, the server counts the connection gone), but a client
+ *   that never sends a ClientHello holds a descriptor after
+ *   `abortClients()` or a handler's timeout, and so does a `startTls()` or
+ *   TLS `openConnection()` cancelled while its peer stalls. asyncio closes
+ *   the socket at once.
  * - UDP endpoints have no protocol object: `send()`, `await recv()`,
  *   `for await`; Deno 2.9 needs `--unstable-net` for them. Without a
  *   `localAddr` they bind loopback (asyncio leaves them unbound).

@@ -69,7 +69,9 @@ export interface OpenConnectionOptions {
  * **Cancellation**: cancelling the waiting task (or aborting `signal`) ends
  * the wait with `CancelledError` (or `signal.reason`); a connection that is
  * established afterwards is closed at once, so nothing leaks. A pre-aborted
- * signal rejects at once.
+ * signal rejects at once. Deno 2.9 limit: over TLS, a connection cancelled
+ * during its handshake keeps its socket until the server answers or hangs
+ * up (Deno's handshake cannot be stopped; asyncio closes the socket).
  *
  * @param options Host, port, limit, TLS, signal.
  * @returns The reader and the writer.

@@ -341,6 +341,11 @@ export class Server implements AsyncDisposable {
    * Closes every open connection now, dropping what is buffered (for peers
    * that stopped reading).
    *
+   * On a TLS server, a connection whose handshake has not finished is
+   * closed here too (its handler sees EOF, `connectionCount` drops), but
+   * Deno keeps its socket until the client sends something or hangs up: see
+   * `StartServerOptions.tls`.
+   *
    * @example Abort clients
    * ```ts
    * import { startServer } from "@aio/asyncio/io";

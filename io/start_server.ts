@@ -49,6 +49,14 @@ export interface StartServerOptions {
   /**
    * Serve TLS with this certificate and key.
    *
+   * Deno 2.9 limit: a connection closed before its TLS handshake finished
+   * (`abortClients()`, a handler that returns or times out first) keeps its
+   * socket until the client sends something or hangs up, since Deno's
+   * handshake cannot be stopped. A client that connects and never sends a
+   * ClientHello so holds a descriptor after the server let it go (asyncio
+   * closes the socket). Bound what silent clients can take at the network
+   * level (a connection limit, a TLS-terminating proxy) where it matters.
+   *
    * @default {undefined}
    */
   tls?: TlsServerOptions;

@@ -40,10 +40,17 @@ export interface StartUnixServerOptions {
  * 2.9, Unix sockets need `--allow-net=unix:<absolute path>` (an exact
  * path) besides read and write access to it.
  *
+ * A socket file already at `path` is removed first, as CPython's
+ * `create_unix_server()` does: a server that was killed (SIGKILL, OOM, a
+ * power cut) leaves its file behind, and its successor must be able to start.
+ * Like CPython, it does not check that no live server listens there. Any
+ * other kind of file is left alone.
+ *
  * @param handler The connection handler.
  * @param options The path, limit, cleanup.
  * @returns The serving server.
- * @throws {Deno.errors.AddrInUse} If the path exists.
+ * @throws {Deno.errors.AddrInUse} If something other than a socket (a
+ * regular file, a directory, a symbolic link) exists at the path.
  * @throws {RangeError} If `acceptPauseMs` is negative or not finite.
  *
  * @example Serve on a socket file
@@ -66,6 +73,7 @@ export function startUnixServer(
   options: StartUnixServerOptions,
 ): Promise<Server> {
   const loop = getRunningLoop();
+  removeStaleSocket(options.path);
   const listener = Deno.listen({ transport: "unix", path: options.path });
   try {
     return Promise.resolve(
@@ -90,4 +98,24 @@ export function startUnixServer(
     }
     throw error;
   }
+}
+
+/** Removes a socket file left at `path`; refuses any other file. */
+function removeStaleSocket(path: string): void {
+  let info: Deno.FileInfo;
+  try {
+    // lstat: a symbolic link is not followed, so its target is never removed.
+    info = Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  // null: the platform cannot tell (Windows); binding decides.
+  if (info.isSocket === null) return;
+  if (!info.isSocket) {
+    throw new Deno.errors.AddrInUse(
+      `Cannot start a Unix server on ${path}: the path exists and is not a socket`,
+    );
+  }
+  Deno.removeSync(path);
 }

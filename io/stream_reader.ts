@@ -42,8 +42,9 @@ const VIEW_MIN = 16 * 1024;
 /** Storage allocated at a time once views were handed out. */
 const STORAGE = 256 * 1024;
 /**
- * An empty buffer more than this many times larger than a reservation is
- * dropped for one of the reservation's size.
+ * An empty buffer more than this many times larger than a reservation (or
+ * any that results are views of) is dropped for one of the reservation's
+ * size.
  */
 const SHRINK = 4;
 
@@ -183,11 +184,14 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   [reserve](n: number): Uint8Array {
     const length = this.#buf.length;
     if (
-      this.#end === this.#start && (length > SHRINK * n || length < n)
+      this.#end === this.#start &&
+      (this.#viewed || length > SHRINK * n || length < n)
     ) {
       // Empty: start over with storage of the size asked for, so that an
-      // idle connection (a small read waiting) holds a small buffer, not
-      // the large one of its last burst.
+      // idle connection (a read waiting) holds that read's buffer, not the
+      // storage of its last burst. Storage that results are views of
+      // cannot be written again: the read would take its free end, and keep
+      // all of it alive for as long as the peer stays quiet.
       this.#buf = new Uint8Array(n);
       this.#start = this.#end = 0;
       this.#viewed = false;

@@ -11,7 +11,7 @@ import {
 import { VirtualClock } from "../loop/mod.ts";
 import { IncompleteReadError, LimitOverrunError } from "./mod.ts";
 import { StreamReader } from "./stream_reader.ts";
-import { attachSource, commit, lend } from "./_source.ts";
+import { attachSource, commit, lend, reserve } from "./_source.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -712,4 +712,27 @@ Deno.test("readInto() loses no byte under any chunking, lending and cancellation
     ),
     { seed: 20261213, numRuns: 150 },
   );
+});
+
+Deno.test("StreamReader gives back the storage its results are views of when an empty reader reserves for a read", async () => {
+  // A bulk transfer leaves its storage (256 KiB) with its front handed out
+  // as views. A read waiting on a quiet connection then holds the
+  // reservation only, not that storage.
+  const r = new StreamReader({ limit: 1 << 20 });
+  const fill = (n: number) => {
+    r[reserve](n).fill(7);
+    r[commit](n);
+  };
+  fill(65536);
+  fill(65536);
+  assert.equal((await r.read(65536)).length, 65536);
+  fill(65536); // Moves to new storage: views point into the old one.
+  const burst = await r.read(131072);
+  assert.equal(burst.buffer.byteLength, 256 * 1024);
+  assert.equal(r.bufferSize, 0);
+  const region = r[reserve](65536);
+  r[commit](0);
+  assert.notEqual(region.buffer, burst.buffer);
+  assert.equal(region.buffer.byteLength, 65536);
+  assert.ok(burst.every((b) => b === 7), "the views keep their bytes");
 });

@@ -493,7 +493,7 @@ export class StreamWriter implements AsyncDisposable {
    * Deno can only upgrade the client side of a plain TCP connection
    * (`Deno.startTls`), and only while no socket read is in flight: call it
    * between reads, once the peer has answered the request to start TLS
-   * (the reader does not read ahead of you on a quiet connection). A
+   * (the reader never reads the socket ahead of you). A
    * server cannot upgrade its accepted connections as the TLS server;
    * start that server with `tls` instead.
    *
@@ -501,7 +501,10 @@ export class StreamWriter implements AsyncDisposable {
    * ends the wait with `CancelledError` (or `signal.reason`). Once the
    * handshake has started the connection cannot go back to clear text, so
    * it is closed; while the writer is still sending what was buffered, the
-   * connection stays as it was. A pre-aborted signal rejects at once.
+   * connection stays as it was. A pre-aborted signal rejects at once. Deno
+   * 2.9 limit: the writer is closed at once, but Deno keeps the socket of a
+   * handshake it cannot stop until the peer answers or hangs up (a peer
+   * that stalls keeps it open; asyncio closes it).
    *
    * @param options Certificate name, CA certificates, ALPN, signal.
    * @throws {Error} If the stream is not a plain TCP connection, the writer

@@ -142,6 +142,11 @@ Deno.test("StreamWriter.startTls() refuses TLS connections, Unix sockets and a s
     await assert.rejects(w1.startTls(), /not a plain TCP connection/);
     await w1[Symbol.asyncDispose]();
 
+    const [, w4] = await openConnection({ port: tlsServer.port });
+    await w4.startTls({ hostname: "localhost", caCerts: [cert] });
+    await assert.rejects(w4.startTls(), /not a plain TCP connection/);
+    await w4[Symbol.asyncDispose]();
+
     await using _unix = await startUnixServer(async (r) => {
       await r.read();
     }, { path });

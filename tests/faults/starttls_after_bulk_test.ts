@@ -14,6 +14,9 @@
  * "`writer.startTls()` works because no read is pending"): whatever was
  * read before, the handshake starts at once. The idle connection also
  * keeps a 64 KiB read buffer instead of the 256-byte one the docs promise.
+ *
+ * Fixed: the pump never reads ahead of the reader (`io/_socket.ts` says
+ * why), so no socket read is pending when nobody reads.
  */
 
 import assert from "node:assert/strict";

@@ -19,8 +19,18 @@
  * Expected (asyncio): `transport.abort()`/`close()` close the socket at
  * once, handshake or not (asyncio also aborts a server handshake after
  * `ssl_handshake_timeout`, 60 s), and the peer sees the connection end.
- * Each case checks the peer's view: its read ends (EOF or reset) instead
- * of hanging.
+ *
+ * Not fixable in aio on Deno 2.9.6: a documented limit (README, "How it
+ * differs"; `Server.abortClients()`, `StartServerOptions.tls`,
+ * `StreamWriter.startTls()`). Deno runs the handshake in a task of its own
+ * that holds the socket until the handshake ends, and no call of its API
+ * stops that task: `_tls_close_raw.ts` tries every one, without aio, and
+ * shows that the socket ends only once the peer acts. So each case checks
+ * the limit as documented: aio's side is closed at once, before the peer
+ * does anything (the handler ends, the server or writer is closed); the
+ * socket itself ends as soon as the peer sends something or hangs up.
+ * Should Deno fix this, the peer's first read would see the end before it
+ * acts: drop the "acts" step, and the limit from the docs.
  */
 
 import assert from "node:assert/strict";
@@ -50,17 +60,29 @@ async function peerSees(conn: Deno.Conn): Promise<string> {
   }
 }
 
-Deno.test("a TLS server's abortClients() closes a client that never sent a ClientHello", async () => {
+const junk = new TextEncoder().encode("not a TLS record\n");
+
+Deno.test("a TLS server's abortClients() closes its side of a client that never sent a ClientHello; the socket ends once the client acts", async () => {
   const seen = await run(async () => {
     const inHandler = new Event();
+    const handlerDone = new Event();
     await using server = await startServer(async (r) => {
       inHandler.set();
       await r.readLine().catch(() => {});
+      handlerDone.set();
     }, { port: 0, tls: { cert, key } });
     const silent = await Deno.connect({ port: server.port });
     try {
       await inHandler.wait();
       server.abortClients();
+      // aio's side: the handler ends and the server closes, while the
+      // client has still sent nothing.
+      await handlerDone.wait();
+      server.close();
+      await server.waitClosed();
+      assert.equal(server.connectionCount, 0);
+      // Deno's side: the socket ends once the client sends something.
+      await silent.write(junk);
       return await peerSees(silent);
     } finally {
       silent.close();
@@ -69,7 +91,7 @@ Deno.test("a TLS server's abortClients() closes a client that never sent a Clien
   assert.equal(seen, "closed");
 });
 
-Deno.test("a TLS server handler's timeout() closes a client that never sent a ClientHello", async () => {
+Deno.test("a TLS server handler's timeout() closes its side of a client that never sent a ClientHello; the socket ends once the client acts", async () => {
   const seen = await run(async () => {
     const timedOut = new Event();
     await using server = await startServer(async (r) => {
@@ -80,6 +102,11 @@ Deno.test("a TLS server handler's timeout() closes a client that never sent a Cl
     const silent = await Deno.connect({ port: server.port });
     try {
       await timedOut.wait();
+      server.close();
+      await server.waitClosed();
+      assert.equal(server.connectionCount, 0);
+      // The client hangs up its sending side: the socket ends.
+      await silent.closeWrite();
       return await peerSees(silent);
     } finally {
       silent.close();
@@ -88,7 +115,7 @@ Deno.test("a TLS server handler's timeout() closes a client that never sent a Cl
   assert.equal(seen, "closed");
 });
 
-Deno.test("a startTls() cancelled mid-handshake closes the connection", async () => {
+Deno.test("a startTls() cancelled mid-handshake closes the writer at once; the socket ends once the peer acts", async () => {
   const seen = await run(async () => {
     // A STARTTLS peer that takes the ClientHello and never answers.
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -107,6 +134,8 @@ Deno.test("a startTls() cancelled mid-handshake closes the connection", async ()
       await assert.rejects(upgrade);
       assert.equal(w.isClosing(), true);
       await w.waitClosed();
+      // The peer answers with something that is not a ServerHello.
+      await peer.write(junk);
       return await peerSees(peer);
     } finally {
       peer.close();
