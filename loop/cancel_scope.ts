@@ -101,6 +101,14 @@ const alsoFrom = new WeakMap<object, CancelScope[]>();
  * reached code, and are never given back.
  */
 const consumed = new WeakSet<object>();
+/**
+ * How many waits each request cancelled that have not given it back: a
+ * request goes back to its scope only when every wait it reached could not
+ * act on it. One that reached a wait whose code raised it was delivered.
+ */
+const reachedWaits = new WeakMap<object, number>();
+/** The request each error made during a fan-out stands for. */
+const requestOf = new WeakMap<object, CancelledError>();
 /** The request being fanned out to waits right now. */
 let fanningOut: CancelledError | null = null;
 /** How many scopes hold a pending request, to skip the lookup when none. */
@@ -167,6 +175,23 @@ export function sourceOf(error: unknown): CancelScope | undefined {
 }
 
 /**
+ * The error a future cancelled right now ends with: tagged with the source
+ * of the request being fanned out, and known as standing for it.
+ *
+ * @param msg The error's message.
+ * @returns The error.
+ */
+export function fanOutError(msg: string | undefined): CancelledError {
+  const request = fanningOut;
+  const error = cancelledError(
+    msg,
+    request === null ? null : sources.get(request) ?? null,
+  );
+  if (request !== null) requestOf.set(error, request);
+  return error;
+}
+
+/**
  * The request that is cancelling waits right now, for a wait (a task, a
  * gather) that records who cancelled it.
  *
@@ -228,6 +253,14 @@ export function handBack(request: CancelledError): void {
  * @param error A `CancelledError` (the request, or one made from it).
  */
 export function giveBack(error: CancelledError): void {
+  const request = requestOf.get(error) ?? error;
+  const reached = reachedWaits.get(request) ?? 0;
+  if (reached > 1) {
+    // Other waits got it too: one may have raised it, which delivered it.
+    reachedWaits.set(request, reached - 1);
+    return;
+  }
+  reachedWaits.delete(request);
   const source = sources.get(error);
   if (source !== undefined && source.live() === source) source.deliver(error);
 }
@@ -293,7 +326,23 @@ export function outerRequest(
  * @returns What `wait.cancel()` returned.
  */
 export function cancelFor(scope: CancelScope, wait: Wait): boolean {
-  return fanOut(cancelledError(undefined, scope), () => wait.cancel());
+  const request = cancelledError(undefined, scope);
+  return fanOut(request, () => reach(request, wait, wait.cancel()));
+}
+
+/**
+ * Counts a wait that `request` cancelled (`cancelled` true). A wait that
+ * ends inline passes the request on to waits of its own, which count.
+ */
+function reach(
+  request: CancelledError,
+  wait: Wait,
+  cancelled: boolean,
+): boolean {
+  if (cancelled && wait[inlineWait] === undefined) {
+    reachedWaits.set(request, (reachedWaits.get(request) ?? 0) + 1);
+  }
+  return cancelled;
 }
 
 /** Runs `cancelWaits` with `request` as the one being fanned out. */
@@ -487,7 +536,7 @@ export class CancelScope {
     const request = this.#outermostPending();
     if (request === null) return;
     this.#clearPendingUp();
-    fanOut(request, () => wait.cancel(request.message));
+    fanOut(request, () => reach(request, wait, wait.cancel(request.message)));
   }
 
   /**
@@ -723,7 +772,7 @@ export class CancelScope {
       for (const w of this.#waits()) {
         const scope = w[inlineWait];
         if (scope instanceof CancelScope && scope.within(top)) continue;
-        if (w.cancel(request.message)) delivered = true;
+        if (reach(request, w, w.cancel(request.message))) delivered = true;
       }
     }
     const children = this.#rare?.children;

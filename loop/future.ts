@@ -10,9 +10,8 @@ import { describeValue } from "./describe_value.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getEventLoop } from "./running_loop.ts";
 import {
-  cancelledError,
   type CancelScope,
-  currentSource,
+  fanOutError,
   isCancelledError,
   noteConsumed,
   scopeContext,
@@ -687,7 +686,7 @@ export class Future<T> implements Promise<T> {
    */
   #cancelledWith(value: unknown): CancelledError {
     if (isCancelledError(value)) return value;
-    return cancelledError(value as string | undefined, currentSource());
+    return fanOutError(value as string | undefined);
   }
 
   /**
