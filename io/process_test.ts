@@ -114,9 +114,9 @@ Deno.test("Process passes cwd and env to the child", async () => {
   }
 });
 
-Deno.test("createSubprocessExec() of a missing program throws NotFound", () => {
-  assert.throws(
-    () => createSubprocessExec("/nonexistent/aio-program", []),
+Deno.test("createSubprocessExec() of a missing program rejects with NotFound", async () => {
+  await assert.rejects(
+    createSubprocessExec("/nonexistent/aio-program", []),
     Deno.errors.NotFound,
   );
 });
