@@ -187,8 +187,9 @@ async function spawnMerged(
     status = await hostWait(checking, undefined);
     checkpoint();
   } catch (error) {
-    // Cancelled: nobody will take the child, so it must not run on. Kill it
-    // (the shell, or the program it became) and reap it, closing its pipes.
+    // Cancelled (or the check failed): nobody will take the child, so it
+    // must not run on. Kill it (the shell, or the program it became) and
+    // reap it, closing its pipes, before the promise ends.
     await new Process(child, options)[Symbol.asyncDispose]();
     await checking.catch(noop);
     throw error;
