@@ -177,3 +177,22 @@ export class FakeListener implements Deno.Listener {
 export function osError(code: string): Error {
   return Object.assign(new Error(`${code} (os error)`), { code });
 }
+
+/**
+ * How a wait for a resource ended: `"handed over"` (the resource, or the
+ * first of a `gather()`'s results, is disposed of here), or the name of the
+ * error it threw.
+ */
+export async function handedOver(
+  wait: PromiseLike<AsyncDisposable | readonly AsyncDisposable[]>,
+): Promise<string> {
+  let got: AsyncDisposable | readonly AsyncDisposable[];
+  try {
+    got = await wait;
+  } catch (error) {
+    return (error as Error).name;
+  }
+  const resource = Array.isArray(got) ? got[0] : got;
+  await (resource as AsyncDisposable)[Symbol.asyncDispose]();
+  return "handed over";
+}

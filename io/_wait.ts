@@ -4,6 +4,7 @@
  */
 
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
+import { checkpoint } from "../loop/cancel_scope.ts";
 import { Future } from "../loop/future.ts";
 
 /**
@@ -42,6 +43,31 @@ export function hostWait<T>(
     },
   );
   return waitOn(future, signal);
+}
+
+/**
+ * Waits for a host promise of a resource (a connection, a file) as
+ * {@linkcode hostWait} does, and closes the resource if nobody will take
+ * it: when it comes after the wait ended (cancelled, or `signal` aborted),
+ * or when a cancellation reached the waiting code after it came, before the
+ * code resumed. That cancellation is thrown here, as at a wait started now:
+ * asyncio's `open_connection()` cancelled as its connect completes closes
+ * the socket too, and a caller that gave up never gets the resource.
+ */
+export async function hostOpen<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  close: (value: T) => void,
+): Promise<T> {
+  const value = await hostWait(promise, signal, close);
+  try {
+    signal?.throwIfAborted();
+    checkpoint();
+  } catch (error) {
+    close(value);
+    throw error;
+  }
+  return value;
 }
 
 /** Concatenates byte arrays. */

@@ -5,6 +5,9 @@
  * @module
  */
 
+import { runInScope } from "../task/scope_future.ts";
+import { hostOpen } from "./_wait.ts";
+import { AsyncFile } from "./async_file.ts";
 import { openFile } from "./open_file.ts";
 
 /** Options for {@linkcode copyFile}. */
@@ -30,10 +33,14 @@ export interface CopyFileOptions {
  * Copies `from` to `to` (created or truncated) chunk by chunk, reporting
  * progress, and returns the number of bytes copied.
  *
- * **Cancellation**: cancelling the waiting task (or aborting `signal`)
- * stops the copy between chunks (a chunk in flight is finished); both files
- * are closed and the partial `to` is removed. A pre-aborted signal rejects
- * at once, before `to` is touched.
+ * **Cancellation**: the copy runs in a cancel scope of its own and the
+ * promise returned is a library future, so cancelling the waiting task, a
+ * `timeout()` deadline, or a `waitFor()`/`gather()` that holds the promise
+ * stops it (aborting `signal` too, with `signal.reason`): a read waiting
+ * ends at once, a chunk being written is finished (Deno cannot abort a
+ * write, nor the open that creates `to`), both files are closed, the
+ * partial `to` is removed, and then the promise rejects. A pre-aborted
+ * signal rejects at once, before `to` is touched.
  *
  * @param from The source path.
  * @param to The destination path.
@@ -62,7 +69,15 @@ export interface CopyFileOptions {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function copyFile(
+export function copyFile(
+  from: string | URL,
+  to: string | URL,
+  options?: CopyFileOptions,
+): Promise<number> {
+  return runInScope(() => copy(from, to, options), "copyFile");
+}
+
+async function copy(
   from: string | URL,
   to: string | URL,
   options?: CopyFileOptions,
@@ -78,15 +93,10 @@ export async function copyFile(
   const opts = signal !== undefined ? { signal } : {};
   await using src = await openFile(from, { ...opts, chunkSize });
   const total = (await src.stat(opts)).size;
+  const dst = await openDestination(to, signal);
   let copied = 0;
-  let done = false;
+  let complete = false;
   try {
-    await using dst = await openFile(to, {
-      ...opts,
-      write: true,
-      create: true,
-      truncate: true,
-    });
     for (;;) {
       const data = await src.read(chunkSize, opts);
       if (data.length === 0) break;
@@ -94,9 +104,42 @@ export async function copyFile(
       copied += data.length;
       onProgress?.(copied, total);
     }
-    done = true;
+    complete = true;
   } finally {
-    if (!done) await Deno.remove(to).catch(() => {});
+    try {
+      // Closed first: a write in flight ends before `to` is removed.
+      await dst[Symbol.asyncDispose]();
+    } finally {
+      if (!complete) await Deno.remove(to).catch(noop);
+    }
   }
   return copied;
 }
+
+/**
+ * Opens (creates or truncates) the destination. Deno cannot abort the open,
+ * and it creates `to`: if the wait for it ends first (cancelled, aborted),
+ * this waits for the open itself to end (its file is closed) and removes
+ * what it created, so that `to` is not left behind by a late open. An open
+ * that fails created nothing, and `to` (a directory, say) is left alone.
+ */
+async function openDestination(
+  to: string | URL,
+  signal: AbortSignal | undefined,
+): Promise<AsyncFile> {
+  const opening = Deno.open(to, { write: true, create: true, truncate: true });
+  try {
+    return new AsyncFile(await hostOpen(opening, signal, close));
+  } catch (error) {
+    if (await opening.then(() => true, () => false)) {
+      await Deno.remove(to).catch(noop);
+    }
+    throw error;
+  }
+}
+
+function close(file: Deno.FsFile): void {
+  file.close();
+}
+
+function noop(): void {}

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { CancelledError, createTask, run, type Task } from "../task/mod.ts";
+import {
+  CancelledError,
+  createTask,
+  gather,
+  run,
+  type Task,
+} from "../task/mod.ts";
+import { ticks } from "../task/_test_util.ts";
 import { copyFile } from "./copy_file.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -82,5 +89,80 @@ Deno.test("copyFile() with a pre-aborted signal does not touch the destination",
       );
     });
     assert.equal(await exists(`${dir}/dst`), false);
+  });
+});
+
+Deno.test("copyFile() held by a gather() cancelled midway stops and removes the partial copy", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeFile(`${dir}/src`, new Uint8Array(1 << 20));
+    const progress: number[] = [];
+    await run(async () => {
+      const all = gather(
+        copyFile(`${dir}/src`, `${dir}/dst`, {
+          chunkSize: 64 * 1024,
+          onProgress: (done) => {
+            progress.push(done);
+            if (done === 64 * 1024) all.cancel();
+          },
+        }),
+      );
+      await assert.rejects(all, CancelledError);
+    });
+    assert.deepEqual(progress, [64 * 1024]);
+    assert.equal(await exists(`${dir}/dst`), false);
+  });
+});
+
+Deno.test("copyFile() cancelled while it opens its destination waits for that open, then removes the file it created", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeFile(`${dir}/src`, new Uint8Array(10));
+    const to = `${dir}/dst`;
+    const realOpen = Deno.open;
+    const reached = Promise.withResolvers<void>();
+    const gate = Promise.withResolvers<void>();
+    let opened: Promise<unknown> = Promise.resolve();
+    try {
+      const got = await run(async () => {
+        // The destination's open is held until the test lets it go: Deno
+        // cannot abort an open, which creates the file when it ends.
+        Deno.open = (path, options) => {
+          if (path !== to) return realOpen(path, options);
+          reached.resolve();
+          const opening = gate.promise.then(() => realOpen(path, options));
+          opened = opening.then(() => {}, () => {});
+          return opening;
+        };
+        const copying = copyFile(`${dir}/src`, to);
+        const all = gather(copying);
+        let ended = false;
+        copying.then(() => {}, () => (ended = true));
+        await reached.promise;
+        all.cancel();
+        await ticks();
+        const endedBeforeOpen = ended;
+        gate.resolve();
+        await assert.rejects(all, CancelledError);
+        const outcome = await copying.then(String, (e) => e.name);
+        await opened;
+        return [endedBeforeOpen, outcome, await exists(to)];
+      });
+      // The copy waited for its open, then removed what it created.
+      assert.deepEqual(got, [false, "CancelledError", false]);
+    } finally {
+      Deno.open = realOpen;
+      gate.resolve();
+      await opened;
+    }
+  });
+});
+
+Deno.test("copyFile() onto a directory fails and leaves the directory alone", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeFile(`${dir}/src`, new Uint8Array(10));
+    await Deno.mkdir(`${dir}/sub`);
+    await run(async () => {
+      await assert.rejects(copyFile(`${dir}/src`, `${dir}/sub`), Error);
+    });
+    assert.equal((await Deno.stat(`${dir}/sub`)).isDirectory, true);
   });
 });

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { runInScope } from "../task/scope_future.ts";
 import { isLoopback } from "./_net.ts";
 import { type DatagramAddress, DatagramEndpoint } from "./datagram_endpoint.ts";
 
@@ -50,8 +51,10 @@ type ListenDatagram = (
  * it this throws an error that says so. Binding needs `--allow-net` for the
  * local address.
  *
- * **Cancellation**: nothing waits; a pre-aborted `signal` rejects at once
- * and opens nothing.
+ * **Cancellation**: nothing waits: the promise returned is a library
+ * future that is done at once, so `waitFor()` and `gather()` hand the
+ * endpoint over rather than leaving it bound for nobody. A pre-aborted
+ * `signal` rejects it and opens nothing; so does any other error.
  *
  * @param options Local and remote addresses, address reuse, signal.
  * @returns The endpoint.
@@ -86,6 +89,10 @@ type ListenDatagram = (
 export function createDatagramEndpoint(
   options?: CreateDatagramEndpointOptions,
 ): Promise<DatagramEndpoint> {
+  return runInScope(() => bind(options), "createDatagramEndpoint");
+}
+
+function bind(options?: CreateDatagramEndpointOptions): DatagramEndpoint {
   options?.signal?.throwIfAborted();
   const listen = (Deno as { listenDatagram?: ListenDatagram }).listenDatagram;
   if (typeof listen !== "function") {
@@ -107,10 +114,8 @@ export function createDatagramEndpoint(
       ? { reuseAddress: options?.reuseAddress }
       : {}),
   });
-  return Promise.resolve(
-    new DatagramEndpoint(
-      conn,
-      remote !== undefined ? { remoteAddr: remote } : {},
-    ),
+  return new DatagramEndpoint(
+    conn,
+    remote !== undefined ? { remoteAddr: remote } : {},
   );
 }

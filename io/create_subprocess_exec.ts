@@ -4,7 +4,10 @@
  * @module
  */
 
+import { checkpoint } from "../loop/cancel_scope.ts";
+import { runInScope } from "../task/scope_future.ts";
 import { mergedStderr } from "./_stdio.ts";
+import { hostWait } from "./_wait.ts";
 import { Process, type ProcessOptions } from "./process.ts";
 
 /** What to connect a standard stream of the child to. */
@@ -70,6 +73,14 @@ export interface SubprocessOptions {
  * asyncio's `create_subprocess_exec`. Standard streams are inherited unless
  * piped, as in asyncio.
  *
+ * **Cancellation**: the promise returned is a library future of a cancel
+ * scope of its own. Spawning does not wait, so the future is done at once
+ * and `waitFor(createSubprocessExec(...), ms)` hands the process over
+ * rather than leaving it running for nobody. With `stderr: "stdout"` it
+ * waits until the shell has found the program: cancelling it then (the
+ * task, a deadline, `waitFor()`, `gather()`) kills the child and reaps it
+ * before the promise rejects with `CancelledError`.
+ *
  * @param cmd The program (looked up in `PATH`).
  * @param args Its arguments.
  * @param options Pipes, cwd, env, limit.
@@ -129,13 +140,15 @@ export function createSubprocessExec(
     ...(options?.clearEnv !== undefined ? { clearEnv: options?.clearEnv } : {}),
   } as const;
   const limit = options?.limit !== undefined ? { limit: options?.limit } : {};
-  if (stderr === "stdout") return spawnMerged(cmd, args, command, limit);
-  const child = new Deno.Command(cmd, {
-    ...command,
-    args: [...args],
-    stderr,
-  }).spawn();
-  return Promise.resolve(new Process(child, limit));
+  return runInScope(() => {
+    if (stderr === "stdout") return spawnMerged(cmd, args, command, limit);
+    const child = new Deno.Command(cmd, {
+      ...command,
+      args: [...args],
+      stderr,
+    }).spawn();
+    return new Process(child, limit);
+  }, "createSubprocessExec");
 }
 
 /**
@@ -164,16 +177,30 @@ async function spawnMerged(
     args: ["-c", MERGE, "sh", program, ...args],
     stderr: "piped",
   }).spawn();
-  const status = await new Response(child.stderr).text();
+  const options: ProcessOptions & { [mergedStderr]: true } = {
+    ...limit,
+    [mergedStderr]: true,
+  };
+  const checking = new Response(child.stderr).text();
+  let status: string;
+  try {
+    status = await hostWait(checking, undefined);
+    checkpoint();
+  } catch (error) {
+    // Cancelled (or the check failed): nobody will take the child, so it
+    // must not run on. Kill it (the shell, or the program it became) and
+    // reap it, closing its pipes, before the promise ends.
+    await new Process(child, options)[Symbol.asyncDispose]();
+    await checking.catch(noop);
+    throw error;
+  }
   if (status !== "") {
     await child.status;
     throw new Deno.errors.NotFound(
       `Failed to spawn '${program}': not found (stderr: "stdout" looks it up through /bin/sh)`,
     );
   }
-  const options: ProcessOptions & { [mergedStderr]: true } = {
-    ...limit,
-    [mergedStderr]: true,
-  };
   return new Process(child, options);
 }
+
+function noop(): void {}

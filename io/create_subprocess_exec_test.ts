@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { run } from "../task/mod.ts";
+import { Future } from "../loop/future.ts";
+import { gather, run, TimeoutError, waitFor } from "../task/mod.ts";
 import { createSubprocessExec } from "./create_subprocess_exec.ts";
 import { createSubprocessShell } from "./create_subprocess_shell.ts";
+import { handedOver } from "./_test_util.ts";
 
 const dec = new TextDecoder();
 const unix = Deno.build.os !== "windows";
@@ -90,5 +92,51 @@ Deno.test(
           e.message.includes("aio-no-such-program"),
       );
     });
+  },
+);
+
+/**
+ * The command lines of the running processes that contain `marker`, read
+ * by a shell (Deno wants `--allow-all` to read `/proc` itself).
+ */
+async function processesWith(marker: string): Promise<string[]> {
+  const out = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f"; echo; done',
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return dec.decode(out.stdout).split("\n").filter((l) => l.includes(marker));
+}
+
+Deno.test("a gather() of createSubprocessExec() cancelled at once still hands over the process it started", async () => {
+  const got = await run(async () => {
+    // Spawning does not wait: the child runs before the cancel.
+    const all = gather(createSubprocessExec("true", []));
+    all.cancel();
+    return await handedOver(all);
+  });
+  assert.equal(got, "handed over");
+});
+
+Deno.test(
+  'createSubprocessExec() with stderr: "stdout" cancelled while the shell looks the program up kills and reaps the child',
+  { ignore: !unix || Deno.build.os !== "linux" },
+  async () => {
+    const marker = `600.${crypto.getRandomValues(new Uint32Array(1))[0]}`;
+    const got = await run(async () => {
+      const spawning = createSubprocessExec("sleep", [marker], {
+        stdout: "piped",
+        stderr: "stdout",
+      });
+      await assert.rejects(waitFor(spawning, 0), TimeoutError);
+      const cancelled = spawning instanceof Future && spawning.cancelled();
+      // Reaped when the promise ended (else the leak sanitizer complains).
+      const left = await processesWith(marker);
+      return [cancelled, left, await handedOver(spawning)];
+    });
+    assert.deepEqual(got, [true, [], "CancelledError"]);
   },
 );

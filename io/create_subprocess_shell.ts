@@ -20,6 +20,10 @@ import type { Process } from "./process.ts";
  * `createSubprocessExec` with an argument list instead. Needs
  * `--allow-run=/bin/sh`.
  *
+ * **Cancellation**: as `createSubprocessExec`: the promise is a library
+ * future, done at once, so `waitFor()` and `gather()` hand the process
+ * over rather than leaving it running for nobody.
+ *
  * @param command The command line.
  * @param options Pipes, cwd, env, limit.
  * @returns The running shell process.

@@ -33,9 +33,15 @@
  * rejects at once, even when data is ready) and is a wait on a library
  * future, so cancelling the waiting task ends it too. Reads take bytes out
  * of the buffer only once they can return them, so a cancelled read loses
- * nothing, even when the task is cancelled after data woke it. Host
- * operations (a file write, a connect) run to their end; a connection or
- * file opened for a cancelled wait is closed.
+ * nothing, even when the task is cancelled after data woke it. The
+ * functions that open something (`openConnection`, `openUnixConnection`,
+ * `openFile`, `copyFile`, `createSubprocessExec`, `startServer`...) return
+ * a library future of a cancel scope of their own, so `waitFor()`,
+ * `gather()` and deadlines that hold the promise cancel them rather than
+ * abandon them. Host operations (a file write, a connect) run to their end;
+ * a connection or file opened for a cancelled wait is closed, a cancelled
+ * `copyFile()` removes its partial destination, and a child spawned for a
+ * cancelled wait is killed.
  *
  * ## Where this differs from asyncio, and why
  *

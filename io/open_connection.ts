@@ -5,8 +5,10 @@
  * @module
  */
 
+import { checkpoint } from "../loop/cancel_scope.ts";
+import { runInScope } from "../task/scope_future.ts";
 import { connectionStreams, setNoDelay } from "./_socket.ts";
-import { hostWait } from "./_wait.ts";
+import { hostOpen, hostWait } from "./_wait.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
@@ -66,10 +68,15 @@ export interface OpenConnectionOptions {
  * Connects to `hostname:port` and returns `[reader, writer]`, as asyncio's
  * `open_connection`. Close the writer to close the connection.
  *
- * **Cancellation**: cancelling the waiting task (or aborting `signal`) ends
- * the wait with `CancelledError` (or `signal.reason`); a connection that is
- * established afterwards is closed at once, so nothing leaks. A pre-aborted
- * signal rejects at once. Deno 2.9 limit: over TLS, a connection cancelled
+ * **Cancellation**: the connect runs in a cancel scope of its own and the
+ * promise returned is a library future, so cancelling the waiting task,
+ * a `timeout()` deadline, or a `waitFor()`/`gather()` that holds the
+ * promise ends it at once with `CancelledError` (aborting `signal` ends it
+ * with `signal.reason`). Deno cannot abort a connect or a handshake: the
+ * connect is abandoned and the connection it makes afterwards is closed,
+ * so nothing leaks; a cancellation that comes as the connect completes
+ * closes the new connection too, as asyncio does. A pre-aborted signal
+ * rejects at once. Deno 2.9 limit: over TLS, a connection cancelled
  * during its handshake keeps its socket until the server answers or hangs
  * up (Deno's handshake cannot be stopped; asyncio closes the socket).
  *
@@ -97,7 +104,13 @@ export interface OpenConnectionOptions {
  * assert.equal(reply, "ping\n");
  * ```
  */
-export async function openConnection(
+export function openConnection(
+  options: OpenConnectionOptions,
+): Promise<[StreamReader, StreamWriter]> {
+  return runInScope(() => connect(options), "openConnection");
+}
+
+async function connect(
   options: OpenConnectionOptions,
 ): Promise<[StreamReader, StreamWriter]> {
   const signal = options.signal;
@@ -118,11 +131,13 @@ export async function openConnection(
         : {}),
     });
   }
-  const conn = await hostWait(connecting, signal, (late) => late.close());
+  const conn = await hostOpen(connecting, signal, close);
   if (tls !== undefined && tls !== false) {
     // Finish the handshake here, so certificate errors surface now.
     try {
       await hostWait((conn as Deno.TlsConn).handshake(), signal);
+      // Cancelled as the handshake completed: nobody takes the connection.
+      checkpoint();
     } catch (error) {
       conn.close();
       throw error;
@@ -133,4 +148,8 @@ export async function openConnection(
     limit: options.limit,
     halfClose: tls === undefined || tls === false,
   });
+}
+
+function close(conn: Deno.Conn): void {
+  conn.close();
 }

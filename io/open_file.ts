@@ -4,8 +4,9 @@
  * @module
  */
 
+import { runInScope } from "../task/scope_future.ts";
 import { AsyncFile, type AsyncFileOptions } from "./async_file.ts";
-import { hostWait } from "./_wait.ts";
+import { hostOpen } from "./_wait.ts";
 
 /** Options for {@linkcode openFile}: Deno's open flags, and more. */
 export interface OpenFileOptions extends Deno.OpenOptions, AsyncFileOptions {
@@ -18,8 +19,14 @@ export interface OpenFileOptions extends Deno.OpenOptions, AsyncFileOptions {
  * `append`, `create`, `truncate` for more) and returns an
  * {@linkcode AsyncFile}. Use `await using` to close it.
  *
- * **Cancellation**: cancelling the waiting task (or aborting `signal`)
- * ends the wait; a file opened afterwards is closed at once.
+ * **Cancellation**: the open runs in a cancel scope of its own and the
+ * promise returned is a library future, so cancelling the waiting task, a
+ * `timeout()` deadline, or a `waitFor()`/`gather()` that holds the promise
+ * ends it at once with `CancelledError` (aborting `signal`: with
+ * `signal.reason`). Deno cannot abort an open: it is abandoned, and the
+ * file it opens afterwards is closed, as is one that comes as the
+ * cancellation does. (An open that creates or truncates the file has done
+ * so by then; `copyFile()` removes its destination.)
  *
  * @param path The file.
  * @param options Open flags, line limit, chunk size, signal.
@@ -42,7 +49,14 @@ export interface OpenFileOptions extends Deno.OpenOptions, AsyncFileOptions {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export async function openFile(
+export function openFile(
+  path: string | URL,
+  options?: OpenFileOptions,
+): Promise<AsyncFile> {
+  return runInScope(() => open(path, options), "openFile");
+}
+
+async function open(
   path: string | URL,
   options?: OpenFileOptions,
 ): Promise<AsyncFile> {
@@ -55,13 +69,13 @@ export async function openFile(
   ) {
     openOptions.read = true;
   }
-  const file = await hostWait(
-    Deno.open(path, openOptions),
-    signal,
-    (late) => late.close(),
-  );
+  const file = await hostOpen(Deno.open(path, openOptions), signal, close);
   return new AsyncFile(file, {
     ...(limit !== undefined ? { limit } : {}),
     ...(chunkSize !== undefined ? { chunkSize } : {}),
   });
+}
+
+function close(file: Deno.FsFile): void {
+  file.close();
 }

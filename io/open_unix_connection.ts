@@ -4,8 +4,9 @@
  * @module
  */
 
+import { runInScope } from "../task/scope_future.ts";
 import { connectionStreams } from "./_socket.ts";
-import { hostWait } from "./_wait.ts";
+import { hostOpen } from "./_wait.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
@@ -27,8 +28,10 @@ export interface OpenUnixConnectionOptions {
  * `--allow-net=unix:<absolute path>` (an exact path) besides read and write
  * access to it.
  *
- * **Cancellation**: as `openConnection`: the wait ends at once, and a
- * connection established afterwards is closed.
+ * **Cancellation**: as `openConnection`: the promise is a library future
+ * that cancelling the task, a deadline, `waitFor()` or `gather()` ends at
+ * once with `CancelledError`; a connection established afterwards is
+ * closed, and so is one that comes as the cancellation does.
  *
  * @param path The socket's path.
  * @param options Limit and signal.
@@ -57,16 +60,27 @@ export interface OpenUnixConnectionOptions {
  * assert.equal(got, "hi\n");
  * ```
  */
-export async function openUnixConnection(
+export function openUnixConnection(
+  path: string,
+  options?: OpenUnixConnectionOptions,
+): Promise<[StreamReader, StreamWriter]> {
+  return runInScope(() => connect(path, options), "openUnixConnection");
+}
+
+async function connect(
   path: string,
   options?: OpenUnixConnectionOptions,
 ): Promise<[StreamReader, StreamWriter]> {
   const signal = options?.signal;
   signal?.throwIfAborted();
-  const conn = await hostWait(
+  const conn = await hostOpen(
     Deno.connect({ transport: "unix", path }),
     signal,
-    (late) => late.close(),
+    close,
   );
   return connectionStreams(conn, { limit: options?.limit });
+}
+
+function close(conn: Deno.Conn): void {
+  conn.close();
 }

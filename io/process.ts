@@ -10,6 +10,9 @@ import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { createTask, type Task } from "../task/task.ts";
+import { wait } from "../task/wait.ts";
+import { isCancelledError, outerRequest } from "../loop/cancel_scope.ts";
+import type { CancelledError } from "../loop/errors.ts";
 import { type Pump, pumpReadable, writableSink } from "./_pump.ts";
 import { invalidSignal, signalNumber } from "./_signals.ts";
 import { mergedStderr } from "./_stdio.ts";
@@ -243,9 +246,12 @@ export class Process implements AsyncDisposable {
    * pipe while you wait on the other cannot deadlock), then waits for the
    * exit.
    *
-   * **Cancellation**: cancelling the waiting task cancels the reading and
-   * writing tasks and ends the wait; the child keeps running, and output
-   * not yet read stays in the readers.
+   * **Cancellation**: cancelling the waiting task (or a deadline, or a
+   * `waitFor()`/`gather()` that holds the promise) cancels the reading and
+   * writing tasks and waits for them to end, as a `TaskGroup` does, before
+   * the `CancelledError` propagates: so `communicate()` can be called again
+   * at once, and gets the output not yet read, which stays in the readers.
+   * The child keeps running.
    *
    * @param input Bytes or text for stdin.
    * @returns `[stdout, stderr]`, each `null` if not piped.
@@ -316,8 +322,8 @@ export class Process implements AsyncDisposable {
       const err = errTask === null ? null : await errTask;
       await this.#wait();
       return [out, err];
-    } finally {
-      for (const t of tasks) t.cancel();
+    } catch (error) {
+      throw await endTasks(tasks, error);
     }
   }
 
@@ -419,4 +425,38 @@ export class Process implements AsyncDisposable {
     this.#pumps.push(pumpReadable(readable, reader));
     return reader;
   }
+}
+
+/**
+ * Ends the tasks of a `communicate()` that failed or was cancelled, as a
+ * `TaskGroup` does on exit: those still running are cancelled, and all
+ * are waited for, so their reads have left the readers (a retry may read
+ * at once) and what they ended with is retrieved (the caller has the error
+ * that ended `communicate()`; the others are not reported as never
+ * retrieved). A cancellation that reaches this wait does not cut it short;
+ * it is what to throw afterwards (the outer of two).
+ *
+ * @returns What `communicate()` throws: `error`, or that cancellation.
+ */
+async function endTasks(
+  tasks: readonly Task<unknown>[],
+  error: unknown,
+): Promise<unknown> {
+  let interrupted: CancelledError | null = null;
+  for (const t of tasks) if (!t.done()) t.cancel();
+  let pending = tasks.filter((t) => !t.done());
+  while (pending.length > 0) {
+    try {
+      await wait(pending);
+    } catch (e) {
+      if (!isCancelledError(e)) throw e;
+      interrupted = outerRequest(interrupted, e);
+    }
+    pending = pending.filter((t) => !t.done());
+  }
+  for (const t of tasks) if (!t.cancelled()) t.exception();
+  if (interrupted === null) return error;
+  return isCancelledError(error)
+    ? outerRequest(error, interrupted)
+    : interrupted;
 }

@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
+import { getRunningLoop } from "../loop/mod.ts";
 import {
   CancelledError,
   createTask,
   run,
   sleep,
   timeout,
+  TimeoutError,
+  waitFor,
 } from "../task/mod.ts";
+import { ticks, vrun } from "../task/_test_util.ts";
 import { createSubprocessExec } from "./create_subprocess_exec.ts";
 import { createSubprocessShell } from "./create_subprocess_shell.ts";
 
@@ -110,9 +114,71 @@ Deno.test("Process passes cwd and env to the child", async () => {
   }
 });
 
-Deno.test("createSubprocessExec() of a missing program throws NotFound", () => {
-  assert.throws(
-    () => createSubprocessExec("/nonexistent/aio-program", []),
+Deno.test("createSubprocessExec() of a missing program rejects with NotFound", async () => {
+  await assert.rejects(
+    createSubprocessExec("/nonexistent/aio-program", []),
     Deno.errors.NotFound,
   );
+});
+
+/** Runs `fn` with the path of a new FIFO in a temporary directory. */
+async function withFifo(fn: (fifo: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = `${dir}/fifo`;
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert.ok(made.success, "mkfifo");
+    await fn(fifo);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test(
+  "Process.communicate() cut short by a waitFor() deadline has ended its reads when it rejects",
+  { ignore: Deno.build.os === "windows" },
+  async () => {
+    await withFifo(async (fifo) => {
+      const got = await vrun(async () => {
+        // Silent until the FIFO is opened: the reads wait at the deadline.
+        await using proc = await createSubprocessExec("sh", [
+          "-c",
+          'read x < "$1"; echo out; echo err >&2',
+          "sh",
+          fifo,
+        ], { stdout: "piped", stderr: "piped" });
+        await assert.rejects(waitFor(proc.communicate(), 50), TimeoutError);
+        // Each reader is free: a read started now is the only one waiting.
+        const out = proc.stdout!.read();
+        const err = proc.stderr!.read();
+        const go = await Deno.open(fifo, { write: true });
+        await go.write(new TextEncoder().encode("go\n"));
+        go.close();
+        const got = [dec.decode(await out), dec.decode(await err)];
+        await proc.wait();
+        return got;
+      });
+      assert.deepEqual(got, ["out\n", "err\n"]);
+    });
+  },
+);
+
+Deno.test("Process.communicate() that fails on stdout retrieves the failure of its stderr task: nothing is reported", async () => {
+  const got = await vrun(async () => {
+    const reports: string[] = [];
+    getRunningLoop().setExceptionHandler((_loop, context) => {
+      reports.push(context.message);
+    });
+    await using proc = await createSubprocessExec("sleep", ["600"], {
+      stdout: "piped",
+      stderr: "piped",
+    });
+    proc.stderr!.setException(new Error("stderr broke"));
+    const communicating = proc.communicate();
+    await ticks(); // the stderr task failed; communicate() waits on stdout
+    proc.stdout!.setException(new Error("stdout broke"));
+    const error = await communicating.catch((e) => e.message);
+    return { error, reports };
+  });
+  assert.deepEqual(got, { error: "stdout broke", reports: [] });
 });

@@ -167,10 +167,10 @@ Deno.test("a peer that failed before accept is skipped without a report, except 
   }
 });
 
-Deno.test("Server rejects a negative acceptPauseMs with a RangeError", async () => {
+Deno.test("startServer() rejects a negative acceptPauseMs with a RangeError", async () => {
   await run(async () => {
-    assert.throws(
-      () => startServer(() => {}, { port: 0, acceptPauseMs: -1 }),
+    await assert.rejects(
+      startServer(() => {}, { port: 0, acceptPauseMs: -1 }),
       (e: unknown) =>
         e instanceof RangeError && /acceptPauseMs.*-1/.test(e.message),
     );

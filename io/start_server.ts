@@ -5,6 +5,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
+import { runInScope } from "../task/scope_future.ts";
 import { type ConnectionHandler, Server } from "./server.ts";
 
 /** TLS settings of a server. */
@@ -67,6 +68,11 @@ export interface StartServerOptions {
  * `handler(reader, writer)` in its own task. Must be called inside a running
  * loop, which runs the handlers.
  *
+ * **Cancellation**: listening does not wait. The promise returned is a
+ * library future that is done at once, so `waitFor(startServer(...), ms)`
+ * and `gather()` hand the server over rather than leaving it listening for
+ * nobody. Errors (a port in use, a bad option) reject it.
+ *
  * @param handler The connection handler.
  * @param options Address, port, limit, TLS.
  * @returns The serving server.
@@ -98,6 +104,13 @@ export function startServer(
   handler: ConnectionHandler,
   options: StartServerOptions,
 ): Promise<Server> {
+  return runInScope(() => listen(handler, options), "startServer");
+}
+
+function listen(
+  handler: ConnectionHandler,
+  options: StartServerOptions,
+): Server {
   const loop = getRunningLoop();
   const hostname = options.hostname ?? "127.0.0.1";
   const tls = options.tls;
@@ -113,16 +126,14 @@ export function startServer(
         : {}),
     });
   try {
-    return Promise.resolve(
-      new Server(listener, handler, {
-        loop,
-        halfClose: tls === undefined,
-        ...(options.limit !== undefined ? { limit: options.limit } : {}),
-        ...(options.acceptPauseMs !== undefined
-          ? { acceptPauseMs: options.acceptPauseMs }
-          : {}),
-      }),
-    );
+    return new Server(listener, handler, {
+      loop,
+      halfClose: tls === undefined,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.acceptPauseMs !== undefined
+        ? { acceptPauseMs: options.acceptPauseMs }
+        : {}),
+    });
   } catch (error) {
     // A bad option: do not leave the socket open.
     listener.close();

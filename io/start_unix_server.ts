@@ -5,6 +5,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
+import { runInScope } from "../task/scope_future.ts";
 import { type ConnectionHandler, Server } from "./server.ts";
 
 /** Options for {@linkcode startUnixServer}. */
@@ -46,6 +47,10 @@ export interface StartUnixServerOptions {
  * Like CPython, it does not check that no live server listens there. Any
  * other kind of file is left alone.
  *
+ * **Cancellation**: as `startServer`: listening does not wait, and the
+ * promise is a library future that is done at once, so `waitFor()` and
+ * `gather()` hand the server over. Errors reject it.
+ *
  * @param handler The connection handler.
  * @param options The path, limit, cleanup.
  * @returns The serving server.
@@ -72,20 +77,25 @@ export function startUnixServer(
   handler: ConnectionHandler,
   options: StartUnixServerOptions,
 ): Promise<Server> {
+  return runInScope(() => listen(handler, options), "startUnixServer");
+}
+
+function listen(
+  handler: ConnectionHandler,
+  options: StartUnixServerOptions,
+): Server {
   const loop = getRunningLoop();
   removeStaleSocket(options.path);
   const listener = Deno.listen({ transport: "unix", path: options.path });
   try {
-    return Promise.resolve(
-      new Server(listener, handler, {
-        loop,
-        ...(options.limit !== undefined ? { limit: options.limit } : {}),
-        ...(options.acceptPauseMs !== undefined
-          ? { acceptPauseMs: options.acceptPauseMs }
-          : {}),
-        ...(options.cleanup !== false ? { cleanupPath: options.path } : {}),
-      }),
-    );
+    return new Server(listener, handler, {
+      loop,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.acceptPauseMs !== undefined
+        ? { acceptPauseMs: options.acceptPauseMs }
+        : {}),
+      ...(options.cleanup !== false ? { cleanupPath: options.path } : {}),
+    });
   } catch (error) {
     // A bad option: do not leave the socket open.
     listener.close();

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { run } from "../task/mod.ts";
+import { gather, run } from "../task/mod.ts";
+import { handedOver } from "./_test_util.ts";
 import { startUnixServer } from "./start_unix_server.ts";
 
 // The stale socket file a killed server leaves is replaced: see
@@ -13,10 +14,9 @@ Deno.test(
     const path = await Deno.makeTempFile();
     try {
       await Deno.writeTextFile(path, "keep me");
-      // It throws at once, as a failed bind does (`Deno.listen` is sync).
-      await run(() => {
-        assert.throws(
-          () => startUnixServer(() => {}, { path }),
+      await run(async () => {
+        await assert.rejects(
+          startUnixServer(() => {}, { path }),
           (error: unknown) =>
             error instanceof Deno.errors.AddrInUse &&
             error.message.includes("exists and is not a socket"),
@@ -35,15 +35,36 @@ Deno.test(
   async () => {
     const path = await Deno.makeTempDir();
     try {
-      await run(() => {
-        assert.throws(
-          () => startUnixServer(() => {}, { path }),
+      await run(async () => {
+        await assert.rejects(
+          startUnixServer(() => {}, { path }),
           Deno.errors.AddrInUse,
         );
       });
       assert.ok((await Deno.stat(path)).isDirectory);
     } finally {
       await Deno.remove(path);
+    }
+  },
+);
+
+Deno.test(
+  "a gather() of startUnixServer() cancelled at once still hands over the server it started",
+  { ignore: Deno.build.os === "windows" },
+  async () => {
+    // Deno 2.9+ wants `--allow-net=unix:<exact path>`: a fixed path the
+    // test task grants (see deno.json).
+    const path = "/tmp/aio-test-io-7.sock";
+    await Deno.remove(path).catch(() => {});
+    try {
+      const got = await run(async () => {
+        const all = gather(startUnixServer(() => {}, { path }));
+        all.cancel();
+        return await handedOver(all);
+      });
+      assert.equal(got, "handed over");
+    } finally {
+      await Deno.remove(path).catch(() => {});
     }
   },
 );
