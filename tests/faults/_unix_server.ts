@@ -14,9 +14,11 @@ import { run } from "../../task/mod.ts";
 
 const [mode, path] = Deno.args as [string, string];
 if (mode === "raw") {
-  Deno.listen({ transport: "unix", path });
+  const listener = Deno.listen({ transport: "unix", path });
   console.log("ready");
-  await new Promise(() => {});
+  // A pending accept keeps the process alive until it is killed (a bare
+  // pending promise would let Deno exit, and remove the file on the way).
+  await listener.accept();
 } else {
   const outcome = await run(async () => {
     try {
