@@ -142,8 +142,9 @@ export function runInExecutor<T>(
  */
 export function setDefaultExecutor(
   executor: WorkerPool,
-  loop: EventLoop = getRunningLoop(),
+  loop?: EventLoop,
 ): void {
+  loop ??= getRunningLoop();
   if (loop.isClosed()) {
     throw new Error("Cannot call setDefaultExecutor(): event loop is closed");
   }
@@ -175,8 +176,9 @@ export function setDefaultExecutor(
  * ```
  */
 export async function shutdownDefaultExecutor(
-  loop: EventLoop = getRunningLoop(),
+  loop?: EventLoop,
 ): Promise<void> {
+  loop ??= getRunningLoop();
   const pool = pools.get(loop);
   remember(loop, null);
   await pool?.shutdown();

@@ -139,10 +139,12 @@ class Completions<T> implements IterableIterator<Promise<T>> {
     for (const aw of inputs) {
       const f = toFuture(loop, aw, "asCompleted()");
       let yielded: Promise<T> = f;
-      if (f !== (aw as unknown)) {
-        // A task we made for a promise: the caller sees the promise.
+      if (f !== (aw as unknown) && isThenable(aw)) {
+        // A task we made for a promise: the caller owns the rejection of the
+        // promise (and sees a native one). A task made for a function is
+        // left to report a failure no step took, as any task.
         f.addDoneCallback(retrieve);
-        if (aw instanceof Promise && isThenable(aw)) yielded = aw;
+        if (aw instanceof Promise) yielded = aw;
       }
       this.#todo.set(f, yielded);
       f.addDoneCallback(this.#onDone);

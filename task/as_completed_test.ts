@@ -204,3 +204,25 @@ Deno.test("for await over asCompleted() throws the first failure out of the loop
   });
   assert.deepEqual(result, [1, "RangeError"]);
 });
+
+Deno.test("a task asCompleted() made for a function, failing after the loop was left, is reported as never retrieved", async () => {
+  const reports: string[] = [];
+  await vrun(async () => {
+    getRunningLoop().setExceptionHandler((_loop, context) => {
+      reports.push(`${context.message.split(":")[0]}: ${context.exception}`);
+    });
+    for await (
+      const first of asCompleted([after(1, 1), async () => {
+        await sleep(10);
+        throw new RangeError("late");
+      }])
+    ) {
+      assert.equal(first, 1);
+      break;
+    }
+    await sleep(20);
+  });
+  assert.deepEqual(reports, [
+    "Task exception was never retrieved: RangeError: late",
+  ]);
+});

@@ -801,10 +801,8 @@ export function currentSignal(): AbortSignal | undefined {
  * assert.equal(allTasks(loop).size, 0);
  * ```
  */
-export function allTasks(
-  loop: EventLoop = getRunningLoop(),
-): Set<Task<unknown>> {
-  return new Set(tasksOf(loop) as Set<Task<unknown>>);
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  return new Set(tasksOf(loop ?? getRunningLoop()) as Set<Task<unknown>>);
 }
 
 /**

@@ -59,7 +59,23 @@ let exitGroup: (
 ) => Promise<void>;
 
 /**
- * A group of child tasks tied to the current task; see the module doc.
+ * A group of child tasks tied to the current task, as asyncio's
+ * `TaskGroup`: leaving it waits for every child; the first child that fails
+ * cancels the others and the body, and the group throws an
+ * `AggregateError` of the failures.
+ *
+ * Prefer `await taskGroup(async (tg) => { ... })`, which sees how the body
+ * ends, as `async with asyncio.TaskGroup()` does. The `await using tg = new
+ * TaskGroup()` form has two limits that come from JS, which does not tell a
+ * disposer whether its block threw:
+ *
+ * - an error thrown by the body itself does not cancel the children: they
+ *   are awaited (a server loop among them: forever), then the error
+ *   propagates;
+ * - when a failing child interrupts a body that is waiting, the body ends
+ *   with `CancelledError` and JS throws a `SuppressedError` whose `error` is
+ *   the group's `AggregateError` and whose `suppressed` is that
+ *   `CancelledError`.
  *
  * @example `await using`: leaving the block waits for the children
  * ```ts
@@ -206,14 +222,18 @@ export class TaskGroup implements AsyncDisposable {
   }
 
   /**
-   * Waits for every child, as leaving an `await using` block does. See the
-   * module doc for what this form cannot see.
+   * Waits for every child, as leaving an `await using` block does. It
+   * cannot see an error the block threw: see {@linkcode TaskGroup} for
+   * what that form misses, and prefer {@linkcode taskGroup}.
    *
    * **Cancellation**: if the parent task is cancelled while it waits, the
    * children are cancelled, awaited, and the `CancelledError` propagates.
    *
    * @returns A promise that settles once every child is done.
-   * @throws {AggregateError} Of the children's failures.
+   * @throws {AggregateError} Of the children's failures; when the block
+   * itself ended with an error (the `CancelledError` of a failing child, if
+   * the body was waiting), JS throws a `SuppressedError` with this one as
+   * its `error`.
    * @throws {CancelledError} If the parent was cancelled from outside.
    *
    * @example A failing child

@@ -79,9 +79,10 @@ export interface TaskTreeOptions {
  * ```
  */
 export function formatTaskTree(
-  loop: EventLoop = getRunningLoop(),
+  loop?: EventLoop,
   options?: TaskTreeOptions,
 ): string {
+  loop ??= getRunningLoop();
   const showSource = options?.showSource ?? true;
   const tasks = allTasks(loop);
   const now = loop.time();
@@ -139,7 +140,7 @@ export function formatTaskTree(
  * ```
  */
 export function printTaskTree(
-  loop: EventLoop = getRunningLoop(),
+  loop?: EventLoop,
   options?: TaskTreeOptions,
 ): void {
   console.error(formatTaskTree(loop, options));
