@@ -65,7 +65,8 @@ const noop = (): void => {};
  * assert.deepEqual(lines, ["one\n", "two\n"]);
  * ```
  */
-export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
+export class AsyncFile
+  implements AsyncDisposable, AsyncIterable<Uint8Array<ArrayBuffer>> {
   readonly #file: Deno.FsFile;
   readonly #limit: number | undefined;
   readonly #chunk: Uint8Array;
@@ -149,14 +150,17 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * assert.deepEqual(parts, [2, 4]);
    * ```
    */
-  read(n?: number, options?: SignalOptions): Promise<Uint8Array> {
+  read(n?: number, options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
     return runInScope(
       () => this.#read(n ?? -1, options),
       "AsyncFile.read",
     );
   }
 
-  async #read(n = -1, options?: SignalOptions): Promise<Uint8Array> {
+  async #read(
+    n = -1,
+    options?: SignalOptions,
+  ): Promise<Uint8Array<ArrayBuffer>> {
     options?.signal?.throwIfAborted();
     this.#checkOpen("read");
     return await this.#reader.read(n, options);
@@ -189,14 +193,14 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * assert.equal(first, "title\n");
    * ```
    */
-  readLine(options?: SignalOptions): Promise<Uint8Array> {
+  readLine(options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
     return runInScope(
       () => this.#readLine(options),
       "AsyncFile.readLine",
     );
   }
 
-  async #readLine(options?: SignalOptions): Promise<Uint8Array> {
+  async #readLine(options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
     options?.signal?.throwIfAborted();
     this.#checkOpen("readLine");
     return await this.#reader.readLine(options);
@@ -227,9 +231,9 @@ export class AsyncFile implements AsyncDisposable, AsyncIterable<Uint8Array> {
    * assert.equal(n, 3);
    * ```
    */
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array<ArrayBuffer>> {
     return {
-      next: async (): Promise<IteratorResult<Uint8Array>> => {
+      next: async (): Promise<IteratorResult<Uint8Array<ArrayBuffer>>> => {
         const line = await this.#readLine();
         return line.length === 0
           ? { value: undefined, done: true }

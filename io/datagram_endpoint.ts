@@ -16,7 +16,7 @@ import { encoder, hostWait, waitOn } from "./_wait.ts";
 /** A datagram received, and who sent it. */
 export interface Datagram {
   /** The bytes (a copy the endpoint never touches again). */
-  data: Uint8Array;
+  data: Uint8Array<ArrayBuffer>;
   /** The sender's address. */
   addr: Deno.NetAddr;
 }

@@ -19,7 +19,7 @@
  */
 export class IncompleteReadError extends Error {
   /** The bytes read before the end of the stream. */
-  readonly partial: Uint8Array;
+  readonly partial: Uint8Array<ArrayBuffer>;
   /** How many bytes were expected, or `null` when reading up to a separator. */
   readonly expected: number | null;
 
@@ -37,7 +37,7 @@ export class IncompleteReadError extends Error {
    * assert.match(new IncompleteReadError(new Uint8Array(1), 3).message, /1 bytes read on a total of 3/);
    * ```
    */
-  constructor(partial: Uint8Array, expected: number | null) {
+  constructor(partial: Uint8Array<ArrayBuffer>, expected: number | null) {
     super(
       `${partial.length} bytes read on a total of ${
         expected === null ? "undefined" : expected

@@ -276,7 +276,7 @@ export class Process implements AsyncDisposable {
    */
   communicate(
     input?: Uint8Array | string,
-  ): Promise<[Uint8Array | null, Uint8Array | null]> {
+  ): Promise<[Uint8Array<ArrayBuffer> | null, Uint8Array<ArrayBuffer> | null]> {
     return runInScope(
       () => this.#communicate(input),
       "Process.communicate",
@@ -285,7 +285,7 @@ export class Process implements AsyncDisposable {
 
   async #communicate(
     input?: Uint8Array | string,
-  ): Promise<[Uint8Array | null, Uint8Array | null]> {
+  ): Promise<[Uint8Array<ArrayBuffer> | null, Uint8Array<ArrayBuffer> | null]> {
     const stdin = this.stdin;
     if (input !== undefined && stdin === null) {
       throw new Error(

@@ -29,6 +29,12 @@ export interface ReaderFromStreamOptions {
  * code reads a socket, a file, a pipe or an HTTP body. The stream is locked
  * and read ahead up to the reader's limit.
  *
+ * **Stopping early**: the stream stays locked to the reader until it ends
+ * (unlike `for await` over the stream itself, leaving a loop over the
+ * reader does not cancel it). To let a body go before its end, pass a
+ * `signal` and abort it: the stream is cancelled, and nothing is left
+ * pending for Deno's leak checks.
+ *
  * @param readable The stream.
  * @param options Limit and signal.
  * @returns The reader.
@@ -48,6 +54,23 @@ export interface ReaderFromStreamOptions {
  *   return out;
  * });
  * assert.deepEqual(lines, ["a", "b"]);
+ * ```
+ *
+ * @example Stop before the end
+ * ```ts
+ * import { readerFromStream } from "@aio/asyncio/io";
+ * import { run } from "@aio/asyncio/task";
+ * import assert from "node:assert/strict";
+ *
+ * const first = await run(async () => {
+ *   const body = new Response("header\nrest of a long body\n").body!;
+ *   const stop = new AbortController();
+ *   const reader = readerFromStream(body, { signal: stop.signal });
+ *   const line = await reader.readLine();
+ *   stop.abort(); // cancels the body
+ *   return new TextDecoder().decode(line);
+ * });
+ * assert.equal(first, "header\n");
  * ```
  */
 export function readerFromStream(

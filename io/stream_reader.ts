@@ -87,9 +87,9 @@ const SHRINK = 4;
  * assert.ok(r.atEof());
  * ```
  */
-export class StreamReader implements AsyncIterable<Uint8Array> {
+export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   readonly #limit: number;
-  #buf: Uint8Array = EMPTY;
+  #buf: Uint8Array<ArrayBuffer> = EMPTY;
   #start = 0;
   #end = 0;
   #eof = false;
@@ -181,7 +181,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * @ignore A region of `n` bytes at the end of the buffer for the pump to
    * read into (no copy); the bytes count once committed.
    */
-  [reserve](n: number): Uint8Array {
+  [reserve](n: number): Uint8Array<ArrayBuffer> {
     const length = this.#buf.length;
     if (
       this.#end === this.#start &&
@@ -421,7 +421,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal((await r.read()).length, 0);
    * ```
    */
-  read(n?: number, options?: SignalOptions): Promise<Uint8Array> {
+  read(n?: number, options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
     return runOperation((op) => this.#read(n ?? -1, options, op));
   }
 
@@ -429,7 +429,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     n: number,
     options: SignalOptions | undefined,
     op: Operation,
-  ): Promise<Uint8Array> {
+  ): Promise<Uint8Array<ArrayBuffer>> {
     const signal = options?.signal;
     signal?.throwIfAborted();
     this.#throwIfFailed();
@@ -633,7 +633,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * });
    * ```
    */
-  readExactly(n: number, options?: SignalOptions): Promise<Uint8Array> {
+  readExactly(
+    n: number,
+    options?: SignalOptions,
+  ): Promise<Uint8Array<ArrayBuffer>> {
     return runOperation((op) => this.#readExactly(n, options, op));
   }
 
@@ -641,7 +644,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     n: number,
     options: SignalOptions | undefined,
     op: Operation,
-  ): Promise<Uint8Array> {
+  ): Promise<Uint8Array<ArrayBuffer>> {
     if (!Number.isInteger(n) || n < 0) {
       throw new RangeError(
         `Cannot call readExactly(): n must be a non-negative integer, got ${n}`,
@@ -711,7 +714,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   readUntil(
     separator: Separator | readonly Separator[] = NEWLINE,
     options?: SignalOptions,
-  ): Promise<Uint8Array> {
+  ): Promise<Uint8Array<ArrayBuffer>> {
     return runOperation((op) => this.#readUntil(separator, options, op));
   }
 
@@ -719,7 +722,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     separator: Separator | readonly Separator[],
     options: SignalOptions | undefined,
     op: Operation,
-  ): Promise<Uint8Array> {
+  ): Promise<Uint8Array<ArrayBuffer>> {
     const seps = separators(separator);
     const minLength = seps[0]!.length;
     const maxLength = seps[seps.length - 1]!.length;
@@ -793,14 +796,14 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal((await r.readLine()).length, 0);
    * ```
    */
-  readLine(options?: SignalOptions): Promise<Uint8Array> {
+  readLine(options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
     return runOperation((op) => this.#readLine(options, op));
   }
 
   async #readLine(
     options: SignalOptions | undefined,
     op: Operation,
-  ): Promise<Uint8Array> {
+  ): Promise<Uint8Array<ArrayBuffer>> {
     try {
       return await this.#readUntil(NEWLINE, options, op);
     } catch (error) {
@@ -837,9 +840,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * assert.equal(n, 3);
    * ```
    */
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array<ArrayBuffer>> {
     return {
-      next: async (): Promise<IteratorResult<Uint8Array>> => {
+      next: async (): Promise<IteratorResult<Uint8Array<ArrayBuffer>>> => {
         const line = await this.readLine();
         return line.length === 0
           ? { value: undefined, done: true }
@@ -892,10 +895,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     this.#throwIfFailed();
   }
 
-  #take(n: number): Uint8Array {
+  #take(n: number): Uint8Array<ArrayBuffer> {
     if (n === 0) return EMPTY;
     const start = this.#start;
-    let out: Uint8Array;
+    let out: Uint8Array<ArrayBuffer>;
     if (n >= VIEW_MIN) {
       // Zero-copy: a view of bytes this reader never writes again.
       out = this.#buf.subarray(start, start + n);

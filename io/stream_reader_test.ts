@@ -736,3 +736,17 @@ Deno.test("StreamReader gives back the storage its results are views of when an 
   assert.equal(region.buffer.byteLength, 65536);
   assert.ok(burst.every((b) => b === 7), "the views keep their bytes");
 });
+
+Deno.test("reads are typed Uint8Array<ArrayBuffer>, as Deno's own, so Response, Blob and crypto take them", async () => {
+  await run(async () => {
+    const r = new StreamReader();
+    r.feedData(new TextEncoder().encode("abc\ndef"));
+    r.feedEof();
+    // Each line type-checks only with an ArrayBuffer-backed result.
+    const line: Uint8Array<ArrayBuffer> = await r.readLine();
+    const rest: Uint8Array<ArrayBuffer> = await r.read();
+    assert.equal(await new Response(line).text(), "abc\n");
+    assert.equal(await new Blob([rest]).text(), "def");
+    assert.equal((await crypto.subtle.digest("SHA-256", rest)).byteLength, 32);
+  });
+});
