@@ -150,3 +150,18 @@ Deno.test("filter() reports a failing command with its stderr", async () => {
     (e) => e instanceof StageFailed && e.code === 4 && e.stderr === "oops\n",
   );
 });
+
+Deno.test("a stage that cannot be spawned: NotFound, and the stages already running are killed", async () => {
+  let spawned: Process[] = [];
+  await assert.rejects(
+    run(() =>
+      pipeline([["yes"], ["no-such-program-aio-user2"]], {
+        onSpawn: (p) => spawned = p,
+      })
+    ),
+    Deno.errors.NotFound,
+  );
+  // onSpawn never ran: the failure came while spawning; nothing leaked (the
+  // sanitizers would say), which means `yes` was killed and reaped.
+  assert.deepEqual(spawned, []);
+});

@@ -72,6 +72,9 @@ export interface BackendOptions {
   delayMs?: number;
   /** Close the connection instead of answering the first N requests. */
   dropFirst?: number;
+  /** Close each connection after one answer, without saying so (a
+   * keep-alive race: the proxy finds its idle connection dead). */
+  oneShot?: boolean;
 }
 
 /**
@@ -137,7 +140,7 @@ export class Backend implements AsyncDisposable {
       try {
         if (this.options.delayMs) await sleep(this.options.delayMs);
         const done = await this.#answer(path, reader, writer);
-        if (done) return;
+        if (done || this.options.oneShot) return;
       } finally {
         this.active--;
       }
@@ -328,6 +331,10 @@ export class Proxy implements AsyncDisposable {
     try {
       permit = await waitFor(this.#sem.lock(), this.options.queueMs);
     } catch (e) {
+      if (e instanceof CancelledError && req.signal.aborted) {
+        this.log.push(`#${id} client gone while queued`);
+        return new Response(null, { status: 499 });
+      }
       if (!(e instanceof TimeoutError)) throw e;
       this.log.push(`#${id} busy`);
       return new Response("busy\n", { status: 503 });

@@ -128,6 +128,22 @@ Deno.test("refused and dropped connections are retried on the next backend", asy
   });
 });
 
+Deno.test("an idle upstream connection the backend closed is retried transparently", async () => {
+  await run(async () => {
+    await using b1 = await Backend.start({ name: "b1", oneShot: true });
+    await using proxy = Proxy.start({ ...base, backends: spec([b1]) });
+    for (let i = 0; i < 5; i++) {
+      const r = await get(proxy.port, `/echo/${i}`);
+      assert.deepEqual([r.status, r.body], [200, `${i}`]);
+    }
+    // Requests 2..5 first tried the dead idle connection, then a new one.
+    const retried = proxy.log.filter((l) => / try 1 .*: (?!200)/.test(l));
+    assert.equal(retried.length, 4, proxy.log.join("\n"));
+    assert.equal(b1.requests, 5);
+    await until(() => proxy.upstreamOpen <= 1, "dead connections closed");
+  });
+});
+
 Deno.test("health check: every probe is taken as it completes, the dead one marked down", async () => {
   await run(async () => {
     const dead = await deadBackend();
@@ -255,6 +271,37 @@ Deno.test("the semaphore bounds requests upstream; a request that waits too long
       await assert.rejects(hog);
       await until(() => proxy.inflight === 0, "hog ended");
       // The permit came back: the next request goes through.
+      assert.equal((await get(proxy.port, "/id")).body, "b1");
+    }
+    {
+      // A client that gives up while queued for a permit takes none.
+      await using proxy = Proxy.start({
+        ...base,
+        maxInflight: 1,
+        backends: spec([b1]),
+      });
+      b1.hanging.clear();
+      const hogStop = new AbortController();
+      const hog = fetch(`http://127.0.0.1:${proxy.port}/hang`, {
+        signal: hogStop.signal,
+      });
+      await b1.hanging.wait();
+      const queuedStop = new AbortController();
+      const queued = fetch(`http://127.0.0.1:${proxy.port}/id`, {
+        signal: queuedStop.signal,
+      });
+      await until(() => proxy.inflight === 2, "second request queued");
+      queuedStop.abort();
+      await assert.rejects(queued);
+      await until(() => proxy.inflight === 1, "queued request ended");
+      hogStop.abort();
+      await assert.rejects(hog);
+      await until(() => proxy.inflight === 0, "hog ended");
+      assert.deepEqual(proxy.log, [
+        "#2 client gone while queued",
+        "#1 try 1 b1: CancelledError",
+        "#1 client gone",
+      ]);
       assert.equal((await get(proxy.port, "/id")).body, "b1");
     }
   });
