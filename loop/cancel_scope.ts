@@ -101,14 +101,6 @@ const alsoFrom = new WeakMap<object, CancelScope[]>();
  * reached code, and are never given back.
  */
 const consumed = new WeakSet<object>();
-/**
- * How many waits each request cancelled that have not given it back: a
- * request goes back to its scope only when every wait it reached could not
- * act on it. One that reached a wait whose code raised it was delivered.
- */
-const reachedWaits = new WeakMap<object, number>();
-/** The request each error made during a fan-out stands for. */
-const requestOf = new WeakMap<object, CancelledError>();
 /** The request being fanned out to waits right now. */
 let fanningOut: CancelledError | null = null;
 /** How many scopes hold a pending request, to skip the lookup when none. */
@@ -175,23 +167,6 @@ export function sourceOf(error: unknown): CancelScope | undefined {
 }
 
 /**
- * The error a future cancelled right now ends with: tagged with the source
- * of the request being fanned out, and known as standing for it.
- *
- * @param msg The error's message.
- * @returns The error.
- */
-export function fanOutError(msg: string | undefined): CancelledError {
-  const request = fanningOut;
-  const error = cancelledError(
-    msg,
-    request === null ? null : sources.get(request) ?? null,
-  );
-  if (request !== null) requestOf.set(error, request);
-  return error;
-}
-
-/**
  * The request that is cancelling waits right now, for a wait (a task, a
  * gather) that records who cancelled it.
  *
@@ -253,14 +228,6 @@ export function handBack(request: CancelledError): void {
  * @param error A `CancelledError` (the request, or one made from it).
  */
 export function giveBack(error: CancelledError): void {
-  const request = requestOf.get(error) ?? error;
-  const reached = reachedWaits.get(request) ?? 0;
-  if (reached > 1) {
-    // Other waits got it too: one may have raised it, which delivered it.
-    reachedWaits.set(request, reached - 1);
-    return;
-  }
-  reachedWaits.delete(request);
   const source = sources.get(error);
   if (source !== undefined && source.live() === source) source.deliver(error);
 }
@@ -326,23 +293,7 @@ export function outerRequest(
  * @returns What `wait.cancel()` returned.
  */
 export function cancelFor(scope: CancelScope, wait: Wait): boolean {
-  const request = cancelledError(undefined, scope);
-  return fanOut(request, () => reach(request, wait, wait.cancel()));
-}
-
-/**
- * Counts a wait that `request` cancelled (`cancelled` true). A wait that
- * ends inline passes the request on to waits of its own, which count.
- */
-function reach(
-  request: CancelledError,
-  wait: Wait,
-  cancelled: boolean,
-): boolean {
-  if (cancelled && wait[inlineWait] === undefined) {
-    reachedWaits.set(request, (reachedWaits.get(request) ?? 0) + 1);
-  }
-  return cancelled;
+  return fanOut(cancelledError(undefined, scope), () => wait.cancel());
 }
 
 /** Runs `cancelWaits` with `request` as the one being fanned out. */
@@ -536,7 +487,7 @@ export class CancelScope {
     const request = this.#outermostPending();
     if (request === null) return;
     this.#clearPendingUp();
-    fanOut(request, () => reach(request, wait, wait.cancel(request.message)));
+    fanOut(request, () => wait.cancel(request.message));
   }
 
   /**
@@ -574,8 +525,10 @@ export class CancelScope {
    */
   cancel(request: CancelledError): boolean {
     const source = sources.get(request) ?? null;
-    if (source !== this) this.#state().outer ??= request;
-    else this.#state().own ??= request;
+    if (source !== this) {
+      const rare = this.#state();
+      rare.outer = outerRequest(rare.outer, request);
+    } else this.#state().own ??= request;
     this.#abortTree(request);
     return this.deliver(request);
   }
@@ -772,7 +725,7 @@ export class CancelScope {
       for (const w of this.#waits()) {
         const scope = w[inlineWait];
         if (scope instanceof CancelScope && scope.within(top)) continue;
-        if (reach(request, w, w.cancel(request.message))) delivered = true;
+        if (w.cancel(request.message)) delivered = true;
       }
     }
     const children = this.#rare?.children;
@@ -795,7 +748,8 @@ export class CancelScope {
     }
     if (rare.children !== null) {
       for (const child of rare.children) {
-        child.#state().outer ??= request;
+        const state = child.#state();
+        state.outer = outerRequest(state.outer, request);
         child.#abortTree(request);
       }
     }

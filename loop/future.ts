@@ -10,8 +10,9 @@ import { describeValue } from "./describe_value.ts";
 import type { EventLoop } from "./event_loop.ts";
 import { getEventLoop } from "./running_loop.ts";
 import {
+  cancelledError,
   type CancelScope,
-  fanOutError,
+  currentSource,
   isCancelledError,
   noteConsumed,
   scopeContext,
@@ -686,7 +687,7 @@ export class Future<T> implements Promise<T> {
    */
   #cancelledWith(value: unknown): CancelledError {
     if (isCancelledError(value)) return value;
-    return fanOutError(value as string | undefined);
+    return cancelledError(value as string | undefined, currentSource());
   }
 
   /**

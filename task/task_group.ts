@@ -308,6 +308,12 @@ export class TaskGroup implements AsyncDisposable {
       // The body was cancelled by the group (a child failed): swallowed;
       // else from outside: passed on.
       propagate = scope.ownCancellation(error);
+      // A combinator in the body may have dropped the outer of two
+      // cancellations that reached it (Promise.all keeps the first): the
+      // scope knows the outer one that reached it.
+      if (isCancelledError(propagate) && scope.outer !== null) {
+        propagate = outerRequest(propagate, scope.outer);
+      }
     }
     if (failed && !this.#aborting) this.#abort();
     if (fromDispose && !this.#aborting && scope.outer !== null) {
