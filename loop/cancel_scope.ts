@@ -541,6 +541,8 @@ export class CancelScope {
    */
   keepPending(request: CancelledError): void {
     if (this.#rare?.pending === request) return;
+    // A new round: what the request reached before does not count now.
+    consumed.delete(request);
     const delivered = fanOut(
       request,
       () => this.#cancelWaits(request, this, true),
@@ -562,6 +564,7 @@ export class CancelScope {
   deliver(request: CancelledError): boolean {
     // Given back by several holders (the children of a gather): once.
     if (this.#rare?.pending === request) return false;
+    consumed.delete(request);
     const delivered = fanOut(request, () => this.#cancelWaits(request, this));
     if (!delivered) this.#setPending(request);
     return delivered;

@@ -88,6 +88,8 @@ interface CancelRequests {
    * each of them knows as its own.
    */
   others: CancelScope[] | null;
+  /** A direct `cancel()` reached waits in the job running now. */
+  justDelivered: boolean;
 }
 
 /** A wait of a task's code; see {@linkcode Task.pendingWaits}. */
@@ -297,6 +299,7 @@ export class Task<T> extends Future<T> {
       msg: undefined,
       via: null,
       others: null,
+      justDelivered: false,
     };
     requests.count++;
     // Requests of several scopes (the task's awaiter's, then a deadline
@@ -310,7 +313,16 @@ export class Task<T> extends Future<T> {
     if (dropped !== undefined) (requests.others ??= []).push(dropped);
     requests.via = via;
     const root = this.#root;
-    root.cancel(cancelledError(msg, root));
+    if (request === null && requests.justDelivered) {
+      // A second cancel() in the same job as one that reached the task's
+      // waits: the task has not run since, so it is the same cancellation,
+      // as in asyncio (one CancelledError; cancelling() counts both).
+      return true;
+    }
+    if (root.cancel(cancelledError(msg, root)) && request === null) {
+      requests.justDelivered = true;
+      queueMicrotask(() => requests.justDelivered = false);
+    }
     if (this.#listening) {
       // A bare promise cannot be stopped: stop waiting for it, a tick from
       // now, so a promise that has already settled (a fast path that took

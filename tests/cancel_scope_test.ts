@@ -820,3 +820,49 @@ Deno.test("a scope entered after its task's cancellation was caught gets a signa
     ]);
   });
 });
+
+Deno.test("cancel() twice in one job is one cancellation: one CancelledError, and cancelling() counts both", async () => {
+  await vrun(async () => {
+    const seen: string[] = [];
+    const t = createTask(async () => {
+      await sleep(10).catch((e) => seen.push((e as Error).name));
+      await sleep(10).then(
+        () => seen.push("slept"),
+        (e) => seen.push(`again: ${(e as Error).name}`),
+      );
+      return currentTask()!.cancelling();
+    });
+    await sleep(1);
+    t.cancel("first");
+    t.cancel("second");
+    assert.equal(await t, 2);
+    assert.deepEqual(seen, ["CancelledError", "slept"]);
+  });
+});
+
+Deno.test("a cancellation a TaskGroup's failure re-arms reaches the next wait, past a timeout whose code did not wait", async () => {
+  await vrun(async () => {
+    const seen: string[] = [];
+    const lock = new Lock();
+    const t = createTask(async () => {
+      await taskGroup(async (tg) => {
+        tg.createTask(async () => {
+          await Promise.allSettled([sleep(5)]); // absorbs its cancellation
+          await shield(createTask(() => sleep(50)));
+          throw new RangeError("boom");
+        });
+        await sleep(100);
+      }).catch((e) => seen.push((e as Error).name));
+      await timeout(0, () => lock.acquire()); // free: no wait
+      lock.release();
+      await sleep(1).then(
+        () => seen.push("slept"),
+        (e) => seen.push((e as Error).name),
+      );
+    });
+    await sleep(1);
+    t.cancel();
+    await t;
+    assert.deepEqual(seen, ["AggregateError", "CancelledError"]);
+  });
+});
