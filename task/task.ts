@@ -385,6 +385,8 @@ export class Task<T> extends Future<T> {
     const requests = this.#cancel;
     if (requests !== null && requests.count > 0) {
       requests.count--;
+      // A cancel() after this one is a new cancellation, even in this job.
+      requests.justDelivered = false;
       // An AbortSignal cannot be reset: the next read of `signal` gets a
       // fresh one. Signals handed out before stay aborted.
       if (requests.count === 0) {

@@ -866,3 +866,22 @@ Deno.test("a cancellation a TaskGroup's failure re-arms reaches the next wait, p
     assert.deepEqual(seen, ["AggregateError", "CancelledError"]);
   });
 });
+
+Deno.test("cancel(), uncancel(), cancel() in one job as a waitFor() deadline passes: the task's second cancellation is not turned into TimeoutError", async () => {
+  await vrun(async () => {
+    const t = createTask(() =>
+      waitFor(
+        createTask(async () => {
+          await shield(createTask(() => sleep(100)));
+        }),
+        10,
+      )
+    );
+    await sleep(10);
+    t.cancel();
+    t.uncancel();
+    t.cancel();
+    await assert.rejects(t, CancelledError);
+    assert.equal(t.cancelling(), 1);
+  });
+});
