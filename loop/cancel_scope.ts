@@ -534,6 +534,20 @@ export class CancelScope {
   }
 
   /**
+   * Whether `request` waits undelivered in an enclosing scope (it will
+   * reach the next wait started there).
+   *
+   * @param request A request.
+   * @returns `true` if an enclosing scope holds it pending.
+   */
+  pendingAbove(request: CancelledError): boolean {
+    for (let s = this.parent; s !== null; s = s.parent) {
+      if (s.#rare?.pending === request) return true;
+    }
+    return false;
+  }
+
+  /**
    * Delivers `request` as {@linkcode deliver} does, leaving out the waits
    * of exited scopes; see {@linkcode rearm}.
    *

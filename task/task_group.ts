@@ -311,8 +311,12 @@ export class TaskGroup implements AsyncDisposable {
       // A combinator in the body may have dropped the outer of two
       // cancellations that reached it (Promise.all keeps the first): the
       // scope knows the outer one that reached it.
-      if (isCancelledError(propagate) && scope.outer !== null) {
-        propagate = outerRequest(propagate, scope.outer);
+      const outer = scope.outer;
+      if (
+        isCancelledError(propagate) && outer !== null &&
+        !scope.pendingAbove(outer)
+      ) {
+        propagate = outerRequest(propagate, outer);
       }
     }
     if (failed && !this.#aborting) this.#abort();

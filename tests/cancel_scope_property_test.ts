@@ -2184,3 +2184,35 @@ Deno.test("FINDING 9: cancelling a task reaches a wait it left running two scope
   });
   assert.deepEqual(result, [["CancelledError", 1]]); // before the fix: [["woken", 11]]
 });
+
+// FINDING (9) one cancel thrown twice. Two cancels from two jobs reach a
+// task parked in a TaskGroup's body: the first cancels the body's wait, the
+// second finds no wait and stays pending for the task's next one. The
+// group, passing on the outer cancellation that reached its scope, threw
+// the second as well, and the next wait threw it again.
+Deno.test("FINDING 9: a cancel still pending for a later wait is not also thrown by a TaskGroup", async () => {
+  const result = await vrun(async () => {
+    const e = new Event();
+    const t = createTask(async () => {
+      let first = "";
+      try {
+        await taskGroup(async () => {
+          await e.wait();
+        });
+      } catch (err) {
+        first = (err as Error).message;
+      }
+      const second = await sleep(10).then(
+        () => "slept",
+        (err) => (err as Error).message,
+      );
+      return [first, second];
+    });
+    await sleep(1);
+    getRunningLoop().callSoon(() => t.cancel("first"));
+    await sleep(0);
+    t.cancel("second");
+    return await t;
+  });
+  assert.deepEqual(result, ["first", "second"]); // before: ["second", "second"]
+});
