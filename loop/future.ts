@@ -793,6 +793,18 @@ export class Future<T> implements Promise<T> {
 }
 
 /**
+ * @ignore Whether `future` failed, whatever it failed with (`undefined`
+ * too, which `exception()` cannot tell from success). Internal: for the
+ * combinators, which must not take a failure for a result.
+ *
+ * @param future A done future.
+ * @returns `true` if it failed.
+ */
+export function failed(future: Future<unknown>): boolean {
+  return future[stateOf]() === REJECTED;
+}
+
+/**
  * Whether `value` is a `Future` (or `Task`).
  *
  * @param value Anything.

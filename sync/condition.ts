@@ -6,6 +6,7 @@
 
 import { getRunningLoop } from "../loop/mod.ts";
 import { isCancelledError, outerRequest } from "../loop/cancel_scope.ts";
+import { failed as futureFailed } from "../loop/future.ts";
 import { runInScope } from "../task/scope_future.ts";
 import type { Guard } from "./guard.ts";
 import { Lock } from "./lock.ts";
@@ -245,7 +246,7 @@ export class Condition {
     if (failed) {
       // Notified, then cancelled before returning: pass the wakeup on.
       if (
-        waiter.done() && !waiter.cancelled() && waiter.exception() === undefined
+        waiter.done() && !waiter.cancelled() && !futureFailed(waiter)
       ) {
         this.#wake(1);
       }

@@ -14,7 +14,7 @@ import {
   toFuture,
 } from "./awaitable.ts";
 import { CancelledError } from "../loop/errors.ts";
-import { complete, Future } from "../loop/future.ts";
+import { complete, failed, Future } from "../loop/future.ts";
 import {
   cancelledError,
   type CancelScope,
@@ -279,7 +279,7 @@ function gatherAll(
         return;
       }
       const error = child.exception();
-      if (error !== undefined) {
+      if (failed(child)) {
         outer.setException(error);
         return;
       }
@@ -288,7 +288,7 @@ function gatherAll(
     const results = children.map((c) => {
       if (c.cancelled()) return new CancelledError(cancelMessage(c));
       const error = c.exception();
-      return error !== undefined ? error : c.result();
+      return failed(c) ? error : c.result();
     });
     if (outer.cancelRequested) {
       outer.cancelSelf(cancelMessage(child));

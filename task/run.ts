@@ -9,6 +9,7 @@ import type { Clock } from "../loop/clock.ts";
 import { EventLoop } from "../loop/event_loop.ts";
 import { runningLoopOrNull, setEventLoop } from "../loop/running_loop.ts";
 import { describeValue } from "../loop/describe_value.ts";
+import { failed } from "../loop/future.ts";
 import { shutdownDefaultExecutor } from "../executor/default_executor.ts";
 import { allTasks, Task } from "./task.ts";
 import { formatTaskTree } from "./task_tree.ts";
@@ -160,7 +161,7 @@ async function cancelAll(
   for (const t of left) {
     if (t.cancelled()) continue;
     const error = t.exception();
-    if (error !== undefined) {
+    if (failed(t)) {
       loop.callExceptionHandler({
         message: "Unhandled exception during run() shutdown",
         exception: error,

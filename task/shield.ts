@@ -5,7 +5,7 @@
  */
 
 import { type Awaitable, loopOf, toFuture } from "./awaitable.ts";
-import { Future } from "../loop/future.ts";
+import { failed, Future } from "../loop/future.ts";
 
 /**
  * Returns a future that follows `aw` but whose cancellation does not reach
@@ -61,7 +61,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
       return;
     }
     const error = f.exception();
-    if (error !== undefined) outer.setException(error);
+    if (failed(f)) outer.setException(error);
     else outer.setResult(f.result());
   };
   const onOuterDone = (): void => {

@@ -44,7 +44,7 @@ import {
   rearm,
 } from "../loop/cancel_scope.ts";
 import { runInScope } from "./scope_future.ts";
-import { Future } from "../loop/future.ts";
+import { failed, Future } from "../loop/future.ts";
 import { type CreateTaskOptions, currentTask, Task } from "./task.ts";
 
 let runGroup: <T>(
@@ -380,7 +380,7 @@ export class TaskGroup implements AsyncDisposable {
     }
     if (task.cancelled()) return;
     const error = task.exception();
-    if (error === undefined) return;
+    if (!failed(task)) return;
     this.#errors.push(error);
     const parent = this.#parent;
     if (parent === null || parent.done()) {

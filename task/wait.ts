@@ -7,7 +7,7 @@
 import { getRunningLoop, type TimerHandle } from "../loop/mod.ts";
 import { describe, isThenable, retrieve, toFuture } from "./awaitable.ts";
 import { isCancelledError } from "../loop/cancel_scope.ts";
-import { Future } from "../loop/future.ts";
+import { failed, Future } from "../loop/future.ts";
 
 /** When {@linkcode wait} returns. */
 export type ReturnWhen =
@@ -150,7 +150,7 @@ export async function wait<T extends PromiseLike<unknown>>(
     if (
       left <= 0 || returnWhen === "FIRST_COMPLETED" ||
       (returnWhen === "FIRST_EXCEPTION" && !f.cancelled() &&
-        f.exception() !== undefined)
+        (f.exception(), failed(f)))
     ) {
       handle?.cancel();
       if (!waiter.done()) waiter.setResult();
