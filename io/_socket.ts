@@ -200,11 +200,13 @@ class Transport implements ReaderSource, WriteSink {
    */
   async #takeWhatArrived(): Promise<void> {
     while (this.#reading !== null) await this.#reading.then(ignore, ignore);
-    const reader = this.reader;
+    // Into a buffer of its own, then fed: the reader's storage stays free
+    // for a cancelled readInto() to give its bytes back to meanwhile.
+    const chunk = new Uint8Array(READ_MAX);
     while (!this.#ended) {
       let n: number | null;
       try {
-        n = await this.#conn.read(reader[reserve](READ_MAX));
+        n = await this.#conn.read(chunk);
       } catch (error) {
         this.#end(error, true);
         return;
@@ -213,7 +215,11 @@ class Transport implements ReaderSource, WriteSink {
         this.#end(undefined, false);
         return;
       }
-      reader[commit](n);
+      try {
+        this.reader.feedData(chunk.slice(0, n));
+      } catch {
+        return; // the reader ended meanwhile: nobody reads any more
+      }
     }
   }
 

@@ -578,6 +578,11 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const start = this.#start;
     const used = this.#end - start;
     if (used === 0 && !this.#reserved) {
+      if (this.#viewed) {
+        // Earlier results are views of this storage: never write it again.
+        this.#buf = new Uint8Array(Math.max(4096, n));
+        this.#viewed = false;
+      }
       this.#start = this.#end = 0;
       this.#append(data);
     } else if (!this.#viewed && start >= n) {
