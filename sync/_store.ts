@@ -81,17 +81,22 @@ export class HeapStore<T> implements Store<T> {
     return c < 0 || (c === 0 && a.seq < b.seq);
   }
 
+  // Both sifts find the entry's place before moving anything: a comparator
+  // that throws then leaves every item in the heap exactly once.
   push(item: T): void {
     const entry = { item, seq: this.#seq++ };
     const items = this.#items;
-    let i = items.length;
-    items.push(entry);
+    const end = items.length;
+    let i = end;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = items[parent]!;
-      if (!this.#less(entry, p)) break;
-      items[i] = p;
+      if (!this.#less(entry, items[parent]!)) break;
       i = parent;
+    }
+    for (let j = end; j > i;) {
+      const parent = (j - 1) >> 1;
+      items[j] = items[parent]!;
+      j = parent;
     }
     items[i] = entry;
   }
@@ -99,21 +104,25 @@ export class HeapStore<T> implements Store<T> {
   take(): T {
     const items = this.#items;
     const top = items[0]!;
-    const last = items.pop()!;
-    const n = items.length;
+    const n = items.length - 1;
+    const last = items[n]!;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      const right = child + 1;
+      if (right < n && this.#less(items[right]!, items[child]!)) child = right;
+      if (!this.#less(items[child]!, last)) break;
+      i = child;
+    }
+    items.pop();
     if (n > 0) {
-      let i = 0;
-      for (;;) {
-        let child = 2 * i + 1;
-        if (child >= n) break;
-        const right = child + 1;
-        if (right < n && this.#less(items[right]!, items[child]!)) {
-          child = right;
-        }
-        const c = items[child]!;
-        if (!this.#less(c, last)) break;
-        items[i] = c;
-        i = child;
+      const path: number[] = [];
+      for (let j = i; j > 0; j = (j - 1) >> 1) path.push(j);
+      let hole = 0;
+      for (let k = path.length - 1; k >= 0; k--) {
+        items[hole] = items[path[k]!]!;
+        hole = path[k]!;
       }
       items[i] = last;
     }

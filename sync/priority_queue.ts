@@ -26,6 +26,10 @@ import {
  * (it was the smallest at that moment), even if a smaller one is put later
  * in the same tick.
  *
+ * A `compare` that throws (the default one does on symbols, for one) makes
+ * that put or get throw and leaves the queue as it was: no item is lost or
+ * comes out twice.
+ *
  * @typeParam T The item type.
  *
  * @example Smallest first, ties in insertion order
