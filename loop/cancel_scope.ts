@@ -103,6 +103,10 @@ const alsoFrom = new WeakMap<object, CancelScope[]>();
 const consumed = new WeakSet<object>();
 /** The request being fanned out to waits right now. */
 let fanningOut: CancelledError | null = null;
+/** Whether the wait being cancelled by the fan-out may be left behind. */
+let cancellingStray = false;
+/** Whether that wait was a plain future (whose await throws). */
+let strayWasPlain = false;
 /** How many scopes hold a pending request, to skip the lookup when none. */
 let pendingCount = 0;
 
@@ -254,7 +258,9 @@ export function rearm(error: CancelledError): void {
  * reaches code through this future's await, so it is spent.
  */
 export function noteConsumed(): void {
-  if (fanningOut !== null) consumed.add(fanningOut);
+  if (fanningOut === null) return;
+  if (cancellingStray) strayWasPlain = true;
+  else consumed.add(fanningOut);
 }
 
 /**
@@ -297,7 +303,7 @@ export function cancelFor(scope: CancelScope, wait: Wait): boolean {
 }
 
 /** Runs `cancelWaits` with `request` as the one being fanned out. */
-function fanOut(request: CancelledError, cancelWaits: () => boolean): boolean {
+function fanOut<R>(request: CancelledError, cancelWaits: () => R): R {
   const previous = fanningOut;
   fanningOut = request;
   try {
@@ -316,8 +322,8 @@ interface Rare {
   outer: CancelledError | null;
   /** The undelivered request of this scope. */
   pending: CancelledError | null;
-  /** Waits beyond the first. */
-  moreWaits: Set<Wait> | null;
+  /** Waits beyond the first, each with its {@linkcode CancelScope.#stamp}. */
+  moreWaits: Map<Wait, number> | null;
   children: Set<CancelScope> | null;
   controller: AbortController | null;
   /** The signal handed out: the controller's, joined with the parent's. */
@@ -326,7 +332,15 @@ interface Rare {
   abortReason: CancelledError | null;
   /** The scope's own cancellation (its deadline), which nothing takes back. */
   own: CancelledError | null;
+  /**
+   * A request that reached only waits the code may have left behind; it
+   * becomes pending unless the code goes on in the meantime.
+   */
+  unseen: CancelledError | null;
 }
+
+/** What a fan-out reached: nothing, only waits left behind, or code. */
+const NONE = 0, STRAY = 1, CODE = 2;
 
 /**
  * A node of the scope tree of one task (or of code outside tasks, with no
@@ -347,6 +361,11 @@ export class CancelScope {
   /** Set once the scope's code is done; its waits may still be pending. */
   exited = false;
   #wait: Wait | null = null;
+  /** The root's count of leaf waits ended when `#wait` started. */
+  #waitStamp = 0;
+  /** On a root: how many leaf waits of the task have started, and ended. */
+  #starts = 0;
+  #ends = 0;
   #rare: Rare | null = null;
 
   /**
@@ -480,9 +499,16 @@ export class CancelScope {
    * @param wait The wait.
    */
   addWait(wait: Wait): void {
-    if (this.#wait === null) this.#wait = wait;
-    else (this.#state().moreWaits ??= new Set()).add(wait);
-    if (wait[inlineWait] === undefined) this.owner?.[waitStarted]();
+    const root = this.#root();
+    const stamp = root.#ends;
+    if (this.#wait === null) {
+      this.#wait = wait;
+      this.#waitStamp = stamp;
+    } else (this.#state().moreWaits ??= new Map()).set(wait, stamp);
+    if (wait[inlineWait] === undefined) {
+      root.#starts++;
+      this.owner?.[waitStarted]();
+    }
     if (pendingCount === 0) return;
     const request = this.#outermostPending();
     if (request === null) return;
@@ -510,7 +536,10 @@ export class CancelScope {
   removeWait(wait: Wait): void {
     if (this.#wait === wait) this.#wait = null;
     else if (this.#rare?.moreWaits?.delete(wait) !== true) return;
-    if (wait[inlineWait] === undefined) this.owner?.[waitEnded]();
+    if (wait[inlineWait] === undefined) {
+      this.#root().#ends++;
+      this.owner?.[waitEnded]();
+    }
     this.#unlinkIfDone();
   }
 
@@ -557,11 +586,12 @@ export class CancelScope {
     if (this.#rare?.pending === request) return;
     // A new round: what the request reached before does not count now.
     consumed.delete(request);
-    const delivered = fanOut(
+    const ends = this.#root().#ends;
+    const reached = fanOut(
       request,
-      () => this.#cancelWaits(request, this, true),
+      () => this.#cancelWaits(request, this, ends, true),
     );
-    if (!delivered) this.#setPending(request);
+    this.#afterFanOut(request, reached);
   }
 
   /**
@@ -579,9 +609,47 @@ export class CancelScope {
     // Given back by several holders (the children of a gather): once.
     if (this.#rare?.pending === request) return false;
     consumed.delete(request);
-    const delivered = fanOut(request, () => this.#cancelWaits(request, this));
-    if (!delivered) this.#setPending(request);
-    return delivered;
+    const ends = this.#root().#ends;
+    const reached = fanOut(
+      request,
+      () => this.#cancelWaits(request, this, ends),
+    );
+    this.#afterFanOut(request, reached);
+    return reached === CODE;
+  }
+
+  /**
+   * After a fan-out: a request that reached no wait stays pending for the
+   * next one. One that reached only waits the code may have left behind (a
+   * `get()` that lost a `Promise.race`, a branch of a `Promise.all` that
+   * failed) may have reached nobody: if the task's code does not go on
+   * before the next tick (it catches the error and starts a wait, or ends),
+   * it is parked elsewhere (on a host promise), and the request is pending
+   * for its next wait.
+   *
+   * @param request The request.
+   * @param reached What the fan-out reached.
+   */
+  #afterFanOut(request: CancelledError, reached: number): void {
+    if (reached === NONE) this.#setPending(request);
+    else if (reached === STRAY) {
+      const owner = this.owner;
+      if (owner === null) return;
+      const root = this.#root();
+      const starts = root.#starts;
+      this.#state().unseen = request;
+      const decide = () => {
+        const rare = this.#rare!;
+        if (rare.unseen !== request) return;
+        rare.unseen = null;
+        if (root.#starts !== starts || this.live() !== this) return;
+        this.#setPending(request);
+      };
+      // The cancelled waits' callbacks run in the next tick, and the code
+      // they resume runs to its next wait before the tick after it.
+      const loop = owner.getLoop();
+      loop.callSoon(() => loop.callSoon(decide));
+    }
   }
 
   /**
@@ -591,9 +659,14 @@ export class CancelScope {
    * @param source The request's source.
    */
   withdraw(source: CancelScope): void {
-    const pending = this.#rare?.pending ?? null;
+    const rare = this.#rare;
+    if (rare === null) return;
+    const pending = rare.pending;
     if (pending !== null && sources.get(pending) === source) {
       this.#clearPending();
+    }
+    if (rare.unseen !== null && sources.get(rare.unseen) === source) {
+      rare.unseen = null;
     }
   }
 
@@ -622,6 +695,7 @@ export class CancelScope {
   exit(): void {
     if (this.exited) return;
     this.exited = true;
+    if (this.#rare !== null) this.#rare.unseen = null;
     const pending = this.#rare?.pending ?? null;
     if (pending !== null) {
       this.#clearPending();
@@ -696,6 +770,7 @@ export class CancelScope {
       signal: null,
       abortReason: null,
       own: null,
+      unseen: null,
     };
   }
 
@@ -703,8 +778,22 @@ export class CancelScope {
     const list: Wait[] = [];
     if (this.#wait !== null) list.push(this.#wait);
     const more = this.#rare?.moreWaits;
+    if (more != null) list.push(...more.keys());
+    return list;
+  }
+
+  #stampedWaits(): [Wait, number][] {
+    const list: [Wait, number][] = [];
+    if (this.#wait !== null) list.push([this.#wait, this.#waitStamp]);
+    const more = this.#rare?.moreWaits;
     if (more != null) list.push(...more);
     return list;
+  }
+
+  /** The task's root scope (this one, for a root). */
+  #root(): CancelScope {
+    const up = this.#owner;
+    return up instanceof CancelScope ? up : this;
   }
 
   #hasWaits(): boolean {
@@ -735,24 +824,38 @@ export class CancelScope {
   #cancelWaits(
     request: CancelledError,
     top: CancelScope,
+    ends: number,
     activeOnly = false,
-  ): boolean {
-    let delivered = false;
+  ): number {
+    let reached = NONE;
     if (this.#hasWaits()) {
-      for (const w of this.#waits()) {
+      for (const [w, stamp] of this.#stampedWaits()) {
         const scope = w[inlineWait];
         if (scope instanceof CancelScope && scope.within(top)) continue;
-        if (w.cancel(request.message)) delivered = true;
+        // A leaf wait started before another of the task ended may be one
+        // the code left behind: only the waits after it are surely awaited.
+        // A plain future left behind spends the request; a task or an
+        // operation gives it back if it ends without being cancelled.
+        const stray = scope === undefined && stamp < ends;
+        cancellingStray = stray;
+        strayWasPlain = false;
+        try {
+          if (w.cancel(request.message)) {
+            reached |= stray && strayWasPlain ? STRAY : CODE;
+          }
+        } finally {
+          cancellingStray = false;
+        }
       }
     }
     const children = this.#rare?.children;
     if (children != null) {
       for (const child of [...children]) {
         if (activeOnly && child.exited) continue;
-        if (child.#cancelWaits(request, top, activeOnly)) delivered = true;
+        reached |= child.#cancelWaits(request, top, ends, activeOnly);
       }
     }
-    return delivered;
+    return reached === (STRAY | CODE) ? CODE : reached;
   }
 
   /** Aborts the signals of this scope and every nested one. */

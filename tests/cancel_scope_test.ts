@@ -885,3 +885,57 @@ Deno.test("cancel(), uncancel(), cancel() in one job as a waitFor() deadline pas
     assert.equal(t.cancelling(), 1);
   });
 });
+
+// Waits left behind
+
+Deno.test("a cancellation that reached a half-done Promise.all is not raised again in the cleanup that caught it", async () => {
+  await vrun(async () => {
+    const q1 = new Queue<string>();
+    const q2 = new Queue<string>();
+    const log: string[] = [];
+    const task = createTask(async () => {
+      try {
+        await Promise.all([q1.get(), q2.get()]);
+        return "not cancelled";
+      } catch (e) {
+        log.push(`caught ${(e as Error).name}`);
+        await sleep(10); // cleanup: not cancelled again
+        log.push("cleaned up");
+        return "handled";
+      }
+    });
+    await sleep(1);
+    q1.putNowait("a"); // one branch done: the other get() was started before
+    await sleep(1);
+    task.cancel();
+    assert.equal(await task, "handled");
+    assert.deepEqual(log, ["caught CancelledError", "cleaned up"]);
+    assert.equal(q2.qsize(), 0);
+    q2.putNowait("b");
+    assert.equal(q2.qsize(), 1, "the cancelled get() took nothing");
+  });
+});
+
+Deno.test("a cancellation that finds only a get() a Promise.race left behind reaches the code's next wait", async () => {
+  await vrun(async () => {
+    const q = new Queue<string>();
+    const host = Promise.withResolvers<void>();
+    const log: string[] = [];
+    const task = createTask(async () => {
+      await Promise.race([q.get(), sleep(5)]);
+      log.push("race over");
+      await host.promise; // parked outside the library
+      log.push("host settled");
+      await sleep(1_000);
+      log.push("ran on");
+    });
+    await sleep(10);
+    task.cancel();
+    await sleep(10); // two ticks and more: nothing of the task ran
+    host.resolve();
+    await assert.rejects(task, CancelledError);
+    assert.deepEqual(log, ["race over", "host settled"]);
+    q.putNowait("x");
+    assert.equal(q.qsize(), 1, "the left-behind get() was cancelled");
+  });
+});
