@@ -39,7 +39,13 @@ export function hostWait<T>(
       else future.setResult(value);
     },
     (error) => {
-      if (!future.done() && !loop.isClosed()) future.setException(error);
+      if (!future.done() && !loop.isClosed()) {
+        // A caller out of descriptors gets an error it can log: the stack
+        // of a host error is one frame inside Deno anyway.
+        future.setException(
+          isResourceError(error) ? withoutStack(error) : error,
+        );
+      }
     },
   );
   return waitOn(future, signal);
@@ -68,6 +74,43 @@ export async function hostOpen<T>(
     throw error;
   }
   return value;
+}
+
+/** Host errors for want of descriptors or memory. */
+const RESOURCE_CODES = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM"]);
+
+/** Whether `error` is a host error for want of descriptors or memory. */
+export function isResourceError(error: unknown): boolean {
+  try {
+    return RESOURCE_CODES.has(
+      (error as { code?: unknown } | null)?.code as string,
+    );
+  } catch {
+    // A hostile `code` getter.
+    return false;
+  }
+}
+
+/**
+ * The error, its stack replaced by `Name: message` before anything formats
+ * it. For host errors out of descriptors: formatting a stack, Deno 2.9
+ * maps its frames through source maps, and can meet its stack probe, which
+ * reads `/proc/self/maps`; with no descriptor free it panics, and the whole
+ * process dies (tests/faults/emfile_open_test.ts).
+ */
+export function withoutStack(error: unknown): unknown {
+  try {
+    if (error instanceof Error) {
+      Object.defineProperty(error, "stack", {
+        value: `${error.name}: ${error.message}`,
+        configurable: true,
+        writable: true,
+      });
+    }
+  } catch {
+    // A frozen error or a hostile getter: reported as it is.
+  }
+  return error;
 }
 
 /** Concatenates byte arrays. */

@@ -11,7 +11,7 @@ import { Future } from "../loop/future.ts";
 import { CancelledError } from "../loop/errors.ts";
 import { currentTask, Task } from "../task/task.ts";
 import { connectionStreams, setNoDelay } from "./_socket.ts";
-import { waitOn } from "./_wait.ts";
+import { isResourceError, waitOn, withoutStack } from "./_wait.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
@@ -492,8 +492,8 @@ export class Server implements AsyncDisposable {
             outOfResources
               ? `Out of system resources accepting a connection: pausing accepts for ${pause} ms`
               : `Error accepting a connection: pausing accepts for ${pause} ms`,
-            // Without its stack: Deno needs a free descriptor to format a
-            // stack, and panics (the whole process dies) without one.
+            // Without its stack: Deno may need a free descriptor to format
+            // a stack, and panics (the whole process dies) without one.
             outOfResources ? withoutStack(error) : error,
           );
           if (!await this.#pause(pause)) break;
@@ -678,9 +678,6 @@ const PEER_CODES = new Set([
   "EOPNOTSUPP",
 ]);
 
-/** `accept()` errors for want of descriptors or memory. */
-const RESOURCE_CODES = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM"]);
-
 function errorCode(error: unknown): unknown {
   try {
     return (error as { code?: unknown } | null)?.code;
@@ -694,29 +691,6 @@ function isPeerError(error: unknown): boolean {
     error instanceof Deno.errors.ConnectionAborted ||
     error instanceof Deno.errors.ConnectionReset ||
     PEER_CODES.has(errorCode(error) as string);
-}
-
-function isResourceError(error: unknown): boolean {
-  return RESOURCE_CODES.has(errorCode(error) as string);
-}
-
-/**
- * The error, its stack replaced by `Name: message` before anything formats
- * it (the frames of an accept failure say nothing anyway).
- */
-function withoutStack(error: unknown): unknown {
-  try {
-    if (error instanceof Error) {
-      Object.defineProperty(error, "stack", {
-        value: `${error.name}: ${error.message}`,
-        configurable: true,
-        writable: true,
-      });
-    }
-  } catch {
-    // A frozen error or a hostile getter: reported as it is.
-  }
-  return error;
 }
 
 /** A handler task's name: `handler <peer>`, one flat string. */

@@ -14,6 +14,17 @@
  * @module
  */
 
+/** Options for {@linkcode describeValue}. */
+export interface DescribeValueOptions {
+  /**
+   * Whether an error gives its stack and the errors it carries, or only
+   * `name: message`.
+   *
+   * @default {true}
+   */
+  stack?: boolean;
+}
+
 // Captured once, so a program that patches these cannot break reports.
 const { apply, getPrototypeOf } = Reflect;
 const objectToString = Object.prototype.toString;
@@ -39,7 +50,9 @@ const INSPECT_OPTIONS = {
  *
  * - a string is returned as it is; other primitives as `String()` shows
  *   them (`1n` for a bigint, `Symbol(x)` for a symbol);
- * - an `Error` gives its stack (else `name: message`);
+ * - an `Error` gives its stack (else `name: message`), with the errors it
+ *   carries (`errors`, `cause`); only `name: message` with
+ *   `{ stack: false }`;
  * - an object with its own `toString()` (a `Handle`, `Task`, `Server`,
  *   `Date`...) gives what that returns;
  * - other objects give a short one-line `Deno.inspect()` (depth 2, at most
@@ -49,6 +62,10 @@ const INSPECT_OPTIONS = {
  *   `[unprintable object: <why>]` (a revoked proxy).
  *
  * @param value Anything.
+ * @param options `stack: false` for an error without its stack: what
+ * `toString()` of a future shows. Formatting a stack is not free: Deno
+ * maps its frames through source maps, and 2.9 can panic (the whole
+ * process dies) doing so when no file descriptor is free.
  * @returns A description.
  *
  * @example Values that `String()` cannot convert
@@ -63,7 +80,10 @@ const INSPECT_OPTIONS = {
  * assert.match(describeValue(proxy), /^\[unprintable object: .*revoked/);
  * ```
  */
-export function describeValue(value: unknown): string {
+export function describeValue(
+  value: unknown,
+  options?: DescribeValueOptions,
+): string {
   try {
     switch (typeof value) {
       case "string":
@@ -75,7 +95,9 @@ export function describeValue(value: unknown): string {
       case "function":
         return describeFunction(value);
       case "object":
-        return value === null ? "null" : describeObject(value);
+        return value === null
+          ? "null"
+          : describeObject(value, options?.stack ?? true);
       default:
         return String(value); // number, boolean, undefined
     }
@@ -94,10 +116,12 @@ function describeFunction(fn: unknown): string {
   return "[Function (anonymous)]";
 }
 
-function describeObject(value: object): string {
+function describeObject(value: object, stack: boolean): string {
   try {
     if (value instanceof Error) {
-      const text = describeError(value);
+      const text = stack
+        ? describeError(value)
+        : describeErrorItself(value, false);
       if (text !== undefined) return text;
     }
   } catch {
@@ -185,12 +209,17 @@ function indent(text: string): string {
   return `  ${text.replaceAll("\n", "\n  ")}`;
 }
 
-function describeErrorItself(error: Error): string | undefined {
-  try {
-    const stack: unknown = error.stack;
-    if (typeof stack === "string" && stack !== "") return stack;
-  } catch {
-    // A throwing `stack` getter.
+function describeErrorItself(
+  error: Error,
+  withStack = true,
+): string | undefined {
+  if (withStack) {
+    try {
+      const stack: unknown = error.stack;
+      if (typeof stack === "string" && stack !== "") return stack;
+    } catch {
+      // A throwing `stack` getter.
+    }
   }
   let name: unknown;
   let message: unknown;

@@ -952,9 +952,9 @@ export class EventLoop implements Disposable {
     this.#steppedTasks = [];
     if (took >= this.#slowCallbackMs) {
       console.warn(
-        `Executing step of ${tasks.map(describeValue).join(", ")} took ${
-          took.toFixed(3)
-        } ms`,
+        `Executing step of ${
+          tasks.map((task) => describeValue(task)).join(", ")
+        } took ${took.toFixed(3)} ms`,
       );
     }
   }

@@ -37,6 +37,16 @@ const PENDING = 0;
 const FULFILLED = 1;
 const REJECTED = 2;
 const CANCELLED = 3;
+
+/**
+ * How a future shows its value: an error without its stack. A future that
+ * fails describes itself then (for the report if its error is never
+ * retrieved), and formatting a stack is not free: Deno 2.9 can panic (the
+ * whole process dies) formatting one when no file descriptor is free, which
+ * is how an `openFile()` failing with EMFILE killed the process.
+ */
+const BRIEF = { stack: false } as const;
+
 type State = 0 | 1 | 2 | 3;
 
 // deno-lint-ignore no-explicit-any
@@ -621,7 +631,9 @@ export class Future<T> implements Promise<T> {
   }
 
   /**
-   * A short description: `Future(pending)`, `Future(done, result=…)`.
+   * A short description: `Future(pending)`, `Future(done, result=…)`,
+   * `Future(done, exception=Error: message)` (an error without its stack,
+   * as asyncio shows `exception=OSError(...)`).
    *
    * @returns The description.
    *
@@ -783,9 +795,9 @@ export class Future<T> implements Promise<T> {
       case PENDING:
         return "pending";
       case FULFILLED:
-        return `done, result=${describeValue(this.#value)}`;
+        return `done, result=${describeValue(this.#value, BRIEF)}`;
       case REJECTED:
-        return `done, exception=${describeValue(this.#value)}`;
+        return `done, exception=${describeValue(this.#value, BRIEF)}`;
       default:
         return "cancelled";
     }

@@ -45,6 +45,8 @@ Deno.test("Future.setException() makes result() throw the error", () => {
   f.setException(e);
   assert.throws(() => f.result(), (x) => x === e);
   assert.equal(f.exception(), e);
+  // Without the stack: formatting one can kill Deno out of descriptors.
+  assert.equal(String(f), "Future(done, exception=TypeError: t)");
   const c = new Future<number>(loop);
   const reason = new CancelledError("from a signal");
   c.setException(reason);
