@@ -102,6 +102,10 @@ class Transport implements ReaderSource, WriteSink {
   #closed = false;
   /** A write failed because the peer closed or reset the connection. */
   #peerGone = false;
+  /** The writer's owner closed or aborted it: no reading before closing. */
+  #closeNow = false;
+  /** `close()` is reading what the peer sent (`#takeWhatArrived`). */
+  #draining = false;
   /** EOF or an error: no more reads. */
   #ended = false;
   /** `startTls()` is taking the connection over: no new reads. */
@@ -173,20 +177,34 @@ class Transport implements ReaderSource, WriteSink {
     }
   }
 
+  closeNow(): void {
+    this.#closeNow = true;
+    // Ends the drain's socket read (and a pump read it waits for) at once.
+    if (this.#draining) this.#closeConn();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#peerGone) await this.#takeWhatArrived();
-    try {
-      this.#conn.close();
-    } catch {
-      // Already closed.
-    }
+    if (this.#peerGone && !this.#closeNow) await this.#takeWhatArrived();
+    this.#closeConn();
     // A read in flight fails now; its callback (registered first) ends
     // the reader.
     await this.#reading?.then(ignore, ignore);
     this.#end(undefined, false);
     this.#onClosed?.(this.writer);
+  }
+
+  #connClosed = false;
+
+  #closeConn(): void {
+    if (this.#connClosed) return;
+    this.#connClosed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
   }
 
   /**
@@ -195,20 +213,39 @@ class Transport implements ReaderSource, WriteSink {
    * socket, where a pull-mode pump has not read it yet. It goes to the
    * reader first, as asyncio's transport (which reads whenever the socket
    * is readable) would have put it there, and so does how the socket
-   * ended. The connection is dead, so these reads end at once: the socket
-   * has nothing more coming.
+   * ended. A peer that closed or reset makes these reads end at once.
+   *
+   * A peer may also be alive: one that shut down only its reading side
+   * (`shutdown(SHUT_RD)`, which makes our writes fail with `EPIPE` on a
+   * Unix socket) keeps the connection open as long as it likes, and may
+   * still send. Reading then goes on until its end, or until the writer's
+   * owner says it is done: `close()` or `abort()` (`closeNow()`) closes
+   * the socket at once, and the reader keeps what was read before, then
+   * sees EOF. (A server closes a handler's writer when the handler
+   * returns, so the handler bounds it too.)
    */
   async #takeWhatArrived(): Promise<void> {
+    this.#draining = true;
+    try {
+      await this.#drain();
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #drain(): Promise<void> {
     while (this.#reading !== null) await this.#reading.then(ignore, ignore);
     // Into a buffer of its own, then fed: the reader's storage stays free
     // for a cancelled readInto() to give its bytes back to meanwhile.
     const chunk = new Uint8Array(READ_MAX);
-    while (!this.#ended) {
+    while (!this.#ended && !this.#closeNow) {
       let n: number | null;
       try {
         n = await this.#conn.read(chunk);
       } catch (error) {
-        this.#end(error, true);
+        // Closed by closeNow(): an end, not a failure of the connection.
+        if (this.#closeNow) this.#end(undefined, false);
+        else this.#end(error, true);
         return;
       }
       if (n === null) {

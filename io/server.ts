@@ -12,6 +12,14 @@ import { CancelledError } from "../loop/errors.ts";
 import { currentTask, Task } from "../task/task.ts";
 import { connectionStreams, setNoDelay } from "./_socket.ts";
 import { isResourceError, waitOn, withoutStack } from "./_wait.ts";
+import {
+  type FileIdentity,
+  fileIdentity,
+  keepAcrossDrop,
+  markClosing,
+  removeIfSame,
+  restoreAfterDrop,
+} from "./_unix_path.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
@@ -40,6 +48,14 @@ export interface ServerOptions {
   halfClose?: boolean;
   /**
    * A file to remove once the server is closed (a Unix socket's path).
+   *
+   * The file's identity (device and inode, from `Deno.lstat`) is recorded
+   * when the server is created, and the path is removed at close only if
+   * it still names that same file, as CPython 3.13's `cleanup_socket`: a
+   * server that took the path over meanwhile (a restart, a reload) keeps
+   * its socket file. Nothing is removed if the path did not exist when the
+   * server was created. Where the platform reports no inode (`ino` is
+   * `null`), the path is removed without the check.
    *
    * @default {undefined}
    */
@@ -108,6 +124,16 @@ export class Server implements AsyncDisposable {
   readonly #limit: number | undefined;
   readonly #halfClose: boolean;
   readonly #cleanupPath: string | undefined;
+  /** The identity of the file at `#cleanupPath` when the server was made. */
+  readonly #cleanupFile: FileIdentity | null;
+  /** A Unix listener's socket path (Deno removes it when dropping it). */
+  readonly #socketPath: string | null;
+  /** The identity of the file at `#socketPath` when the server was made. */
+  readonly #socketFile: FileIdentity | null;
+  /** The file at `#socketPath` kept across the listener's drop. */
+  #spare: string | null = null;
+  /** Reports the listener dropped to servers starting on its path. */
+  #dropped: (() => void) | null = null;
   readonly #loop: EventLoop;
   readonly #addrs: Deno.Addr[];
   readonly #acceptPauseMs: number;
@@ -154,6 +180,19 @@ export class Server implements AsyncDisposable {
     this.#limit = options?.limit;
     this.#halfClose = options?.halfClose ?? true;
     this.#cleanupPath = options?.cleanupPath;
+    this.#cleanupFile = this.#cleanupPath === undefined
+      ? null
+      : fileIdentity(this.#cleanupPath);
+    const addr = listener.addr;
+    this.#socketPath = addr.transport === "unix" && addr.path !== "" &&
+        !addr.path.startsWith("\0")
+      ? addr.path
+      : null;
+    this.#socketFile = this.#socketPath === null
+      ? null
+      : this.#socketPath === this.#cleanupPath
+      ? this.#cleanupFile
+      : fileIdentity(this.#socketPath);
     const pause = options?.acceptPauseMs ?? 1000;
     if (!(pause >= 0) || !Number.isFinite(pause)) {
       throw new RangeError(
@@ -300,12 +339,36 @@ export class Server implements AsyncDisposable {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
+    const path = this.#socketPath;
+    if (path !== null) {
+      // Deno removes the path when it drops the listener: keep a file that
+      // must stay (a newcomer's, or ours without cleanup) under a second
+      // name until then, and make a server starting on the path wait.
+      this.#spare = keepAcrossDrop(
+        path,
+        this.#socketFile,
+        this.#cleanupPath === path,
+      );
+      this.#dropped = markClosing(path);
+    }
     try {
       this.#listener.close();
     } catch {
       // Already closed.
     }
+    // With no accept pending, the listener is dropped already.
+    if (this.#acceptDone) this.#afterDrop();
     this.#endPause?.();
+  }
+
+  /** Once the listener is dropped: puts back what must stay at its path. */
+  #afterDrop(): void {
+    if (this.#socketPath !== null) {
+      restoreAfterDrop(this.#socketPath, this.#spare);
+    }
+    this.#spare = null;
+    this.#dropped?.();
+    this.#dropped = null;
   }
 
   /**
@@ -507,12 +570,10 @@ export class Server implements AsyncDisposable {
       }
     } finally {
       this.#acceptDone = true;
+      // The last accept has settled: a closed listener is dropped now.
+      if (this.#closing) this.#afterDrop();
       if (this.#cleanupPath !== undefined) {
-        try {
-          Deno.removeSync(this.#cleanupPath);
-        } catch {
-          // Already gone, or no permission: nothing to clean.
-        }
+        removeIfSame(this.#cleanupPath, this.#cleanupFile);
       }
       this.#checkClosed();
     }

@@ -7,6 +7,8 @@
 import { getRunningLoop } from "../loop/mod.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { type ConnectionHandler, Server } from "./server.ts";
+import { closingAt } from "./_unix_path.ts";
+import { hostWait } from "./_wait.ts";
 
 /** Options for {@linkcode startUnixServer}. */
 export interface StartUnixServerOptions {
@@ -28,7 +30,12 @@ export interface StartUnixServerOptions {
   acceptPauseMs?: number;
   /**
    * Remove the socket file once the server is closed (as Python 3.13's
-   * `cleanup_socket`).
+   * `cleanup_socket`): only if the path still names the file this server
+   * bound (same device and inode), so a server that took the path over
+   * meanwhile keeps its file. With `false`, the file stays after the close
+   * (Deno removes a Unix listener's path when it closes it; the server
+   * keeps the file through a hard link beside it, which needs write access
+   * to the directory: without it, the file goes).
    *
    * @default {true}
    */
@@ -47,9 +54,22 @@ export interface StartUnixServerOptions {
  * Like CPython, it does not check that no live server listens there. Any
  * other kind of file is left alone.
  *
- * **Cancellation**: as `startServer`: listening does not wait, and the
- * promise is a library future that is done at once, so `waitFor()` and
- * `gather()` hand the server over. Errors reject it.
+ * Taking a path over from a live server (a restart, a reload) is safe: the
+ * old server, closing, removes the path only if it still names its own
+ * socket file (CPython 3.13 compares the inode the same way), and leaves
+ * the newcomer's. Deno removes a Unix listener's path whenever it closes
+ * the listener, so the old server keeps the newcomer's file through a hard
+ * link beside it (write access to the directory) and puts it back once its
+ * listener is gone; a client connecting in that instant may find no file.
+ * A server of this process still closing at `path` is waited for before
+ * binding, so its listener's end cannot take the new file.
+ *
+ * **Cancellation**: as `startServer`: listening does not wait, except for
+ * a server of this process closing at the same path (until its listener is
+ * gone, a tick); cancelling that wait rejects the promise with the
+ * cancellation and starts nothing. Once listening, the promise is a
+ * library future that is done at once, so `waitFor()` and `gather()` hand
+ * the server over. Errors reject it.
  *
  * @param handler The connection handler.
  * @param options The path, limit, cleanup.
@@ -83,8 +103,18 @@ export function startUnixServer(
 function listen(
   handler: ConnectionHandler,
   options: StartUnixServerOptions,
-): Server {
+): Server | Promise<Server> {
   const loop = getRunningLoop();
+  // A server of this process closing on the path: Deno removes the path
+  // when it drops that listener, so bind only after it has. (Otherwise at
+  // once: the future is done when this returns.)
+  const dropped = closingAt(options.path);
+  if (dropped !== null) {
+    return (async () => {
+      await hostWait(dropped, undefined);
+      return listen(handler, options);
+    })();
+  }
   removeStaleSocket(options.path);
   const listener = Deno.listen({ transport: "unix", path: options.path });
   try {

@@ -24,6 +24,15 @@ export interface WriteSink {
   closeWrite?(): Promise<void> | void;
   /** Releases the sink; may be called while a write is pending. */
   close(): Promise<void> | void;
+  /**
+   * The writer's owner is done with it (`close()` or `abort()` was called):
+   * a `close()` in progress, or one to come, must not wait for the peer.
+   * A socket that, after a write found the peer gone, reads what the peer
+   * sent before it releases the connection stops reading and closes now.
+   * May be called before `close()` and more than once; it must not cut a
+   * graceful close short otherwise (buffered bytes are still sent).
+   */
+  closeNow?(): void;
   /** The peer's address, for sockets. */
   readonly remoteAddr?: Deno.Addr | null;
   /** The local address, for sockets. */
@@ -599,6 +608,7 @@ export class StreamWriter implements AsyncDisposable {
    * ```
    */
   close(): void {
+    this.#sink.closeNow?.();
     if (this.#closing) return;
     this.#closing = true;
     if (!this.#flushing) this.#finishClose();
@@ -628,6 +638,7 @@ export class StreamWriter implements AsyncDisposable {
     this.#closing = true;
     this.#wakeAll(DRAINED);
     this.#finishClose();
+    this.#sink.closeNow?.();
   }
 
   /**
