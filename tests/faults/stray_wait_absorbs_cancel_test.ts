@@ -41,10 +41,34 @@ import {
   createTask,
   run,
   sleep,
+  type Task,
   timeout,
   TimeoutError,
   wait,
 } from "../../task/mod.ts";
+
+/**
+ * How `task` ended (`returned`, `TimeoutError`, `cancelled`), and whether
+ * it was still running after `ms` (then it is cancelled again, which
+ * reaches its `sleep()`).
+ */
+async function outcomeWithin(
+  task: Task<unknown>,
+  ms: number,
+): Promise<[string, boolean]> {
+  const { done } = await wait([task], { timeout: ms });
+  if (done.size === 0) task.cancel();
+  const outcome = await task.then(
+    () => "returned",
+    (e) =>
+      e instanceof TimeoutError
+        ? "TimeoutError"
+        : e instanceof CancelledError
+        ? "cancelled"
+        : String(e),
+  );
+  return [outcome, done.size === 0];
+}
 
 /** Leaves a `q.get()` pending in the running task, as each pitfall does. */
 const leaveStray = {
@@ -90,17 +114,9 @@ for (const [stray, leave] of Object.entries(leaveStray)) {
         });
         await sleep(40); // the task is parked now
         task.cancel();
-        const { done } = await wait([task], { timeout: 5_000 });
-        if (done.size === 0) {
-          ranOn = true;
-          task.cancel(); // cleanup: this one reaches the sleep
-        }
-        const outcome = await task.then(
-          () => "returned",
-          (e) => (e instanceof CancelledError ? "cancelled" : String(e)),
-        );
+        const [outcome, hung] = await outcomeWithin(task, 5_000);
         q.putNowait(0); // ends the stray get(), if still pending
-        return [outcome, ranOn];
+        return [outcome, ranOn || hung];
       });
       assert.equal(ranOn, false, "the task ran on after cancel()");
       assert.equal(outcome, "cancelled");
@@ -121,22 +137,9 @@ for (const [stray, leave] of Object.entries(leaveStray)) {
           ranOn = true;
         })
       );
-      const { done } = await wait([task], { timeout: 5_000 });
-      if (done.size === 0) {
-        ranOn = true;
-        task.cancel(); // cleanup: this one reaches the sleep
-      }
-      const outcome = await task.then(
-        () => "returned",
-        (e) =>
-          e instanceof TimeoutError
-            ? "TimeoutError"
-            : e instanceof CancelledError
-            ? "cancelled"
-            : String(e),
-      );
+      const [outcome, hung] = await outcomeWithin(task, 5_000);
       q.putNowait(0); // ends the stray get(), if still pending
-      return [outcome, ranOn];
+      return [outcome, ranOn || hung];
     });
     assert.equal(ranOn, false, "the block ran on past its deadline");
     assert.equal(outcome, "TimeoutError");

@@ -75,6 +75,36 @@ async function lineWithin(
   }
 }
 
+/**
+ * A test (on Unix, with Python) with a fresh directory for the socket at
+ * `dir/<name>.sock`, removed after.
+ */
+function unixTest(
+  name: string,
+  socket: string,
+  fn: (dir: string, path: string) => Promise<void>,
+): void {
+  Deno.test(
+    name,
+    { ignore: python === null || Deno.build.os === "windows" },
+    async () => {
+      const dir = await Deno.makeTempDir();
+      try {
+        await fn(dir, `${dir}/${socket}.sock`);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+}
+
+/** The Python peer, listening at `path`. */
+async function listeningPeer(path: string) {
+  const peer = spawn(python!, ["-c", PEER, "listen", path]);
+  assert.equal(await peer.line(), "ready");
+  return peer;
+}
+
 function child(mode: string, dir: string, path: string) {
   return spawn(Deno.execPath(), [
     "run",
@@ -88,22 +118,15 @@ function child(mode: string, dir: string, path: string) {
   ]);
 }
 
-Deno.test(
+unixTest(
   "writer.abort() after a write failed because the Unix peer shut down reading closes at once",
-  { ignore: python === null || Deno.build.os === "windows" },
-  async () => {
-    const dir = await Deno.makeTempDir();
-    const path = `${dir}/peer.sock`;
-    try {
-      await using peer = spawn(python!, ["-c", PEER, "listen", path]);
-      assert.equal(await peer.line(), "ready");
-      await using client = child("client", dir, path);
-      assert.equal(await client.line(), "write: BrokenPipe");
-      assert.equal(await client.line(), "aborted");
-      assert.equal(await lineWithin(client, 10_000), "closed");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+  "peer",
+  async (dir, path) => {
+    await using _peer = await listeningPeer(path);
+    await using client = child("client", dir, path);
+    assert.equal(await client.line(), "write: BrokenPipe");
+    assert.equal(await client.line(), "aborted");
+    assert.equal(await lineWithin(client, 10_000), "closed");
   },
 );
 
@@ -114,43 +137,30 @@ Deno.test(
  * the socket closes (the reader then sees EOF). Before the fix, as with
  * `abort()`, `waitClosed()` waited for the peer to hang up.
  */
-Deno.test(
+unixTest(
   "writer.close() after a write failed because the Unix peer shut down reading closes without waiting for the peer",
-  { ignore: python === null || Deno.build.os === "windows" },
-  async () => {
-    const dir = await Deno.makeTempDir();
-    const path = `${dir}/peer.sock`;
-    try {
-      await using peer = spawn(python!, ["-c", PEER, "listen", path]);
-      assert.equal(await peer.line(), "ready");
-      await using client = child("close", dir, path);
-      assert.equal(await client.line(), "write: BrokenPipe");
-      assert.equal(await client.line(), "closing");
-      assert.equal(await lineWithin(client, 10_000), "closed");
-      assert.equal(await lineWithin(client, 10_000), "next: ");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+  "peer",
+  async (dir, path) => {
+    await using _peer = await listeningPeer(path);
+    await using client = child("close", dir, path);
+    assert.equal(await client.line(), "write: BrokenPipe");
+    assert.equal(await client.line(), "closing");
+    assert.equal(await lineWithin(client, 10_000), "closed");
+    assert.equal(await lineWithin(client, 10_000), "next: ");
   },
 );
 
-Deno.test(
+unixTest(
   "server.abortClients() then waitClosed() returns when a Unix client shut down reading and stays",
-  { ignore: python === null || Deno.build.os === "windows" },
-  async () => {
-    const dir = await Deno.makeTempDir();
-    const path = `${dir}/server.sock`;
-    try {
-      await using server = child("server", dir, path);
-      assert.equal(await server.line(), "listening");
-      await using peer = spawn(python!, ["-c", PEER, "connect", path]);
-      assert.equal(await peer.line(), "shut");
-      assert.equal(await server.line(), "write: BrokenPipe");
-      assert.equal(await server.line(), "aborted");
-      assert.equal(await lineWithin(server, 10_000), "closed");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+  "server",
+  async (dir, path) => {
+    await using server = child("server", dir, path);
+    assert.equal(await server.line(), "listening");
+    await using peer = spawn(python!, ["-c", PEER, "connect", path]);
+    assert.equal(await peer.line(), "shut");
+    assert.equal(await server.line(), "write: BrokenPipe");
+    assert.equal(await server.line(), "aborted");
+    assert.equal(await lineWithin(server, 10_000), "closed");
   },
 );
 
@@ -170,28 +180,21 @@ Deno.test(
  * cancellation contract): the `readInto()` ends with `CancelledError` (or
  * returns the 100 bytes) and the next read gets them.
  */
-Deno.test(
+unixTest(
   "readInto() cancelled after its bytes landed, while the closing writer drains the socket, loses nothing",
-  { ignore: python === null || Deno.build.os === "windows" },
-  async () => {
-    const dir = await Deno.makeTempDir();
-    const path = `${dir}/peer.sock`;
-    try {
-      await using peer = spawn(python!, ["-c", PEER, "listen", path]);
-      assert.equal(await peer.line(), "ready");
-      await using client = child("readinto", dir, path);
-      assert.equal(await lineWithin(client, 10_000), "write failed");
-      await peer.closeStdin(); // the peer sends its 100 bytes
-      const ended = await lineWithin(client, 10_000);
-      const next = await lineWithin(client, 10_000);
-      const D = "D".repeat(100);
-      assert.ok(
-        (ended === "readInto: CancelledError" && next === `next: ${D}`) ||
-          ended === "readInto: returned 100",
-        `${ended}; ${next}`,
-      );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+  "peer",
+  async (dir, path) => {
+    await using peer = await listeningPeer(path);
+    await using client = child("readinto", dir, path);
+    assert.equal(await lineWithin(client, 10_000), "write failed");
+    await peer.closeStdin(); // the peer sends its 100 bytes
+    const ended = await lineWithin(client, 10_000);
+    const next = await lineWithin(client, 10_000);
+    const D = "D".repeat(100);
+    assert.ok(
+      (ended === "readInto: CancelledError" && next === `next: ${D}`) ||
+        ended === "readInto: returned 100",
+      `${ended}; ${next}`,
+    );
   },
 );
