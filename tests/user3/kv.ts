@@ -23,6 +23,7 @@
  */
 import {
   Event,
+  LimitOverrunError,
   getRunningLoop,
   Queue,
   QueueFull,
@@ -275,7 +276,21 @@ export class KvServer {
 
   async #handle(reader: StreamReader, writer: StreamWriter): Promise<void> {
     this.stats.connectionsServed++;
-    for await (const raw of reader) {
+    while (true) {
+      let raw: Uint8Array;
+      try {
+        raw = await reader.readLine();
+      } catch (e) {
+        if (!(e instanceof LimitOverrunError)) throw e;
+        // Protocol error: answer, then hang up once the peer is done
+        // sending (closing with unread data would reset the connection and
+        // could destroy the answer).
+        writer.write("ERR line too long\n");
+        await writer.drain();
+        while ((await reader.read(1 << 16)).length > 0);
+        return;
+      }
+      if (raw.length === 0) return; // EOF
       const line = dec.decode(raw).replace(/\r?\n$/, "");
       if (line === "") continue;
       const reply = this.#command(line);

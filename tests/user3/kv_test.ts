@@ -285,3 +285,29 @@ Deno.test({
     });
   },
 });
+
+Deno.test("kv: pipelined commands with a half-close, and an over-long line", async () => {
+  await run(async () => {
+    const kv = await new KvServer().start();
+    const [r, w] = await openConnection({ port: kv.port });
+    const [r2, w2] = await openConnection({ port: kv.port });
+    try {
+      let cmds = "";
+      for (let i = 0; i < 5000; i++) cmds += `SET k${i} v${i}\nGET k${i}\n`;
+      w.write(cmds);
+      w.writeEof();
+      const lines = dec.decode(await r.read(-1)).trim().split("\n");
+      assert.equal(lines.length, 10000);
+      assert.deepEqual(lines.slice(-2), ["OK", "VALUE v4999"]);
+      assert.equal(kv.keyCount, 5000);
+
+      w2.write("SET big " + "z".repeat(100_000) + "\nPING\n");
+      w2.writeEof();
+      assert.equal(dec.decode(await r2.read(-1)), "ERR line too long\n");
+    } finally {
+      await w[Symbol.asyncDispose]();
+      await w2[Symbol.asyncDispose]();
+      await kv.shutdown();
+    }
+  });
+});
