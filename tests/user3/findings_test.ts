@@ -19,7 +19,10 @@ import { createTask, run, sleep, StreamWriter } from "../../mod.ts";
 // ConnectionReset. Severity: low (asyncio parity; doc ambiguity).
 Deno.test("finding: drain() pending when abort() drops the buffer resolves as if flushed", async () => {
   await run(async () => {
-    const w = new StreamWriter({ write: () => new Promise(() => {}), close: () => {} });
+    const w = new StreamWriter({
+      write: () => new Promise(() => {}),
+      close: () => {},
+    });
     w.write(new Uint8Array(1 << 20));
     const pending = createTask(() => w.drain());
     await sleep(0);

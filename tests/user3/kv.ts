@@ -23,8 +23,8 @@
  */
 import {
   Event,
-  LimitOverrunError,
   getRunningLoop,
+  LimitOverrunError,
   Queue,
   QueueFull,
   QueueShutDown,
@@ -34,9 +34,9 @@ import {
   type StreamReader,
   type StreamWriter,
   taskGroup,
-  type TimerHandle,
   timeout,
   TimeoutError,
+  type TimerHandle,
 } from "../../mod.ts";
 
 export type SlowPolicy = "disconnect" | "dropOldest";
@@ -256,7 +256,9 @@ export class KvServer {
         const e = rest[0] === undefined ? undefined : this.#data.get(rest[0]);
         if (!e) return "INT -2";
         if (e.expiresAt === undefined) return "INT -1";
-        return `INT ${Math.max(0, Math.round(e.expiresAt - getRunningLoop().time()))}`;
+        return `INT ${
+          Math.max(0, Math.round(e.expiresAt - getRunningLoop().time()))
+        }`;
       }
       case "PUBLISH": {
         const [channel, ...msg] = rest;

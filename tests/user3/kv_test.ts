@@ -63,7 +63,10 @@ Deno.test("kv: GET/SET/DEL/EXPIRE/TTL, expiry announced on __expired__", async (
       assert.equal(await c.cmd("EXPIRE nope 10"), "INT 0");
       assert.equal(await c.cmd("BOGUS"), "ERR unknown command BOGUS");
 
-      assert.equal(await watcher.cmd("SUBSCRIBE __expired__"), "SUBSCRIBED __expired__");
+      assert.equal(
+        await watcher.cmd("SUBSCRIBE __expired__"),
+        "SUBSCRIBED __expired__",
+      );
       assert.equal(await c.cmd("SET short 1"), "OK");
       assert.equal(await c.cmd("SET long 2"), "OK");
       assert.equal(await c.cmd("SET gone 3"), "OK");
@@ -76,7 +79,10 @@ Deno.test("kv: GET/SET/DEL/EXPIRE/TTL, expiry announced on __expired__", async (
       assert.ok(ttl > 50_000 && ttl <= 60_000, `ttl ${ttl}`);
 
       // Waits on the event, bounded; no sleeping.
-      assert.equal(await waitFor(watcher.line(), 5_000), "MESSAGE __expired__ short");
+      assert.equal(
+        await waitFor(watcher.line(), 5_000),
+        "MESSAGE __expired__ short",
+      );
       assert.equal(await c.cmd("GET short"), "NIL");
       assert.equal(await c.cmd("GET gone"), "VALUE 4");
       assert.equal(await c.cmd("GET long"), "VALUE 2");
@@ -94,7 +100,10 @@ Deno.test("kv: GET/SET/DEL/EXPIRE/TTL, expiry announced on __expired__", async (
 
 Deno.test("kv: a fast subscriber gets everything in order, a slow one is kicked", async () => {
   await run(async () => {
-    const kv = await new KvServer({ subscriberQueue: 4, slowPolicy: "disconnect" }).start();
+    const kv = await new KvServer({
+      subscriberQueue: 4,
+      slowPolicy: "disconnect",
+    }).start();
     const pub = await Client.connect(kv.port);
     const fast = await Client.connect(kv.port);
     const slow = await Client.connect(kv.port);
@@ -119,10 +128,16 @@ Deno.test("kv: a fast subscriber gets everything in order, a slow one is kicked"
       // The slow subscriber never reads: its kernel buffers and then its queue
       // fill up. Bounded: 2000 x 32 KiB.
       while (kv.stats.kicked === 0 && sent < 2000) {
-        receivers.push(Number((await pub.cmd(`PUBLISH news ${sent} ${body}`)).split(" ")[1]));
+        receivers.push(
+          Number((await pub.cmd(`PUBLISH news ${sent} ${body}`)).split(" ")[1]),
+        );
         sent++;
       }
-      assert.equal(kv.stats.kicked, 1, `slow subscriber not kicked after ${sent}`);
+      assert.equal(
+        kv.stats.kicked,
+        1,
+        `slow subscriber not kicked after ${sent}`,
+      );
       assert.equal(kv.subscriberCount("news"), 1);
       // After the kick, only the fast one receives.
       assert.equal(await pub.cmd(`PUBLISH news ${sent++} ${body}`), "INT 1");
@@ -160,7 +175,10 @@ Deno.test("kv: a fast subscriber gets everything in order, a slow one is kicked"
 
 Deno.test("kv: dropOldest keeps the newest, and counts every message", async () => {
   await run(async () => {
-    const kv = await new KvServer({ subscriberQueue: 3, slowPolicy: "dropOldest" }).start();
+    const kv = await new KvServer({
+      subscriberQueue: 3,
+      slowPolicy: "dropOldest",
+    }).start();
     const pub = await Client.connect(kv.port);
     const sub = await Client.connect(kv.port);
     try {
@@ -201,7 +219,9 @@ Deno.test("kv: graceful shutdown drains subscribers, then closes everyone", asyn
     try {
       assert.equal(await sub.cmd("SUBSCRIBE q"), "SUBSCRIBED q");
       assert.equal(await idle.cmd("PING"), "PONG");
-      for (let i = 0; i < 50; i++) assert.equal(await pub.cmd(`PUBLISH q m${i}`), "INT 1");
+      for (let i = 0; i < 50; i++) {
+        assert.equal(await pub.cmd(`PUBLISH q m${i}`), "INT 1");
+      }
       // Shut down while the subscriber has not read anything yet.
       const closing = createTask(() => kv.shutdown(5_000));
       const lines: string[] = [];
@@ -218,7 +238,10 @@ Deno.test("kv: graceful shutdown drains subscribers, then closes everyone", asyn
       assert.equal((await idle.r.read()).length, 0, "idle client sees EOF");
       assert.equal((await pub.r.read()).length, 0, "publisher sees EOF");
       assert.equal(kv.connectionCount, 0);
-      await assert.rejects(openConnection({ port: kv.port }), Deno.errors.ConnectionRefused);
+      await assert.rejects(
+        openConnection({ port: kv.port }),
+        Deno.errors.ConnectionRefused,
+      );
     } finally {
       await pub.close();
       await sub.close();
@@ -265,7 +288,10 @@ Deno.test({
           ["-c", PY_CLIENT, String(kv.port)],
           { stdout: "piped" },
         );
-        assert.equal(dec.decode(await waitFor(py.stdout!.readLine(), 10_000)), "READY\n");
+        assert.equal(
+          dec.decode(await waitFor(py.stdout!.readLine(), 10_000)),
+          "READY\n",
+        );
         assert.equal(await me.cmd("PUBLISH py-chan from deno"), "INT 1");
         const [out] = await waitFor(py.communicate(), 10_000);
         assert.equal(py.returncode, 0);

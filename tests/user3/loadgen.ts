@@ -31,7 +31,14 @@ export interface LoadOptions {
 }
 
 export type AttemptEvent =
-  | { kind: "ok"; id: number; attempt: number; status: number; ms: number; body: string }
+  | {
+    kind: "ok";
+    id: number;
+    attempt: number;
+    status: number;
+    ms: number;
+    body: string;
+  }
   | { kind: "retry"; id: number; attempt: number; reason: string }
   | { kind: "gaveUp"; id: number; attempt: number; reason: string };
 
@@ -61,7 +68,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-async function collect(events: Queue<AttemptEvent>): Promise<Omit<LoadStats, "outcome">> {
+async function collect(
+  events: Queue<AttemptEvent>,
+): Promise<Omit<LoadStats, "outcome">> {
   const stats = {
     ok: 0,
     gaveUp: 0,
@@ -79,7 +88,8 @@ async function collect(events: Queue<AttemptEvent>): Promise<Omit<LoadStats, "ou
       case "ok":
         stats.ok++;
         stats.okIds.push(ev.id);
-        stats.statusCounts[ev.status] = (stats.statusCounts[ev.status] ?? 0) + 1;
+        stats.statusCounts[ev.status] = (stats.statusCounts[ev.status] ?? 0) +
+          1;
         latencies.push(ev.ms);
         break;
       case "retry":
@@ -111,7 +121,9 @@ export async function loadgen(opts: LoadOptions): Promise<LoadStats> {
   const events = new Queue<AttemptEvent>();
   const collector = createTask(() => collect(events), { name: "collector" });
 
-  async function attempt(id: number): Promise<{ status: number; body: string }> {
+  async function attempt(
+    id: number,
+  ): Promise<{ status: number; body: string }> {
     const url = new URL(opts.url);
     url.searchParams.set("id", String(id));
     return await timeout(opts.requestTimeoutMs, async (scope) => {
@@ -129,7 +141,14 @@ export async function loadgen(opts: LoadOptions): Promise<LoadStats> {
       try {
         const { status, body } = await attempt(id);
         if (status < 400) {
-          events.putNowait({ kind: "ok", id, attempt: n, status, ms: performance.now() - t0, body });
+          events.putNowait({
+            kind: "ok",
+            id,
+            attempt: n,
+            status,
+            ms: performance.now() - t0,
+            body,
+          });
           return;
         }
         if (status < 500 && status !== 429) throw new FatalResponse(id, status);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createTask, run, waitFor } from "../../mod.ts";
+import { createTask, run } from "../../mod.ts";
 import { FatalResponse, loadgen, type LoadOptions } from "./loadgen.ts";
 
 /** A test HTTP server whose behaviour per request id is a function. */
@@ -13,7 +13,11 @@ class Target {
   readonly server: Deno.HttpServer<Deno.NetAddr>;
 
   constructor(
-    behave: (id: number, attempt: number, signal: AbortSignal) => Promise<Response> | Response,
+    behave: (
+      id: number,
+      attempt: number,
+      signal: AbortSignal,
+    ) => Promise<Response> | Response,
   ) {
     this.server = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen() {} },
@@ -29,7 +33,9 @@ class Target {
         req.signal.addEventListener("abort", () => {
           if (answered) return;
           this.aborted.push(id);
-          for (const w of this.#abortWaiters) if (this.aborted.length >= w.n) w.resolve();
+          for (const w of this.#abortWaiters) {
+            if (this.aborted.length >= w.n) w.resolve();
+          }
         }, { once: true });
         try {
           return await behave(id, attempt, req.signal);
@@ -59,9 +65,13 @@ class Target {
 /** Never answers; settles (with a 499) once the client went away. */
 function hang(signal: AbortSignal): Promise<Response> {
   return new Promise((resolve) =>
-    signal.addEventListener("abort", () => resolve(new Response("gone", { status: 499 })), {
-      once: true,
-    })
+    signal.addEventListener(
+      "abort",
+      () => resolve(new Response("gone", { status: 499 })),
+      {
+        once: true,
+      },
+    )
   );
 }
 
@@ -96,7 +106,9 @@ Deno.test("loadgen: 503s and timeouts are retried; timed-out fetches are aborted
   // ids % 3 == 0: 503 twice, then OK. ids % 5 == 0: first attempt hangs.
   const target = new Target((id, attempt, signal) => {
     if (id % 5 === 0 && attempt === 0) return hang(signal);
-    if (id % 3 === 0 && attempt < 2) return new Response("busy", { status: 503 });
+    if (id % 3 === 0 && attempt < 2) {
+      return new Response("busy", { status: 503 });
+    }
     return new Response(`ok-${id}`);
   });
   try {
@@ -166,23 +178,45 @@ Deno.test("loadgen: a fatal 400 cancels everything in flight, nothing new starts
     // Only the first 8 ever started; the 7 hanging ones were aborted.
     assert.deepEqual([...target.started].sort((a, b) => a - b), range(8));
     await waitForNative(target.abortsReached(7));
-    assert.deepEqual([...target.aborted].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6]);
+    assert.deepEqual([...target.aborted].sort((a, b) => a - b), [
+      0,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+    ]);
   } finally {
     await target.close();
   }
 });
 
 Deno.test("loadgen: the overall deadline stops everything and keeps the stats", async () => {
-  const target = new Target((id, _a, signal) => id < 5 ? new Response("ok") : hang(signal));
+  const target = new Target((id, _a, signal) =>
+    id < 5 ? new Response("ok") : hang(signal)
+  );
   try {
     const stats = await run(() =>
-      loadgen({ ...base, url: target.url, requests: 20, concurrency: 5, deadlineMs: 300 })
+      loadgen({
+        ...base,
+        url: target.url,
+        requests: 20,
+        concurrency: 5,
+        deadlineMs: 300,
+      })
     );
     assert.equal(stats.outcome, "deadline");
     assert.deepEqual(stats.okIds, [0, 1, 2, 3, 4]);
     assert.deepEqual([...target.started].sort((a, b) => a - b), range(10));
     await waitForNative(target.abortsReached(5));
-    assert.deepEqual([...target.aborted].sort((a, b) => a - b), [5, 6, 7, 8, 9]);
+    assert.deepEqual([...target.aborted].sort((a, b) => a - b), [
+      5,
+      6,
+      7,
+      8,
+      9,
+    ]);
   } finally {
     await target.close();
   }
@@ -192,11 +226,16 @@ Deno.test("loadgen: cancelling the caller aborts the fetches", async () => {
   const target = new Target((_id, _a, signal) => hang(signal));
   try {
     await run(async () => {
-      const t = createTask(() => loadgen({ ...base, url: target.url, requests: 4 }));
-      await waitForNative(new Promise<void>((resolve) => {
-        const check = () => target.inFlight === 4 ? resolve() : setTimeout(check, 1);
-        check();
-      }));
+      const t = createTask(() =>
+        loadgen({ ...base, url: target.url, requests: 4 })
+      );
+      await waitForNative(
+        new Promise<void>((resolve) => {
+          const check = () =>
+            target.inFlight === 4 ? resolve() : setTimeout(check, 1);
+          check();
+        }),
+      );
       t.cancel();
       await assert.rejects(t, (e: Error) => e.name === "CancelledError");
     });

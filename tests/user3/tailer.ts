@@ -67,7 +67,10 @@ function parse(line: string): LogRecord | undefined {
  * Runs the pipeline until the child's stdout ends. `stats` is filled as it
  * goes, so a caller that cancels still sees the counts.
  */
-export async function tail(opts: TailOptions, stats: TailStats = newStats()): Promise<TailStats> {
+export async function tail(
+  opts: TailOptions,
+  stats: TailStats = newStats(),
+): Promise<TailStats> {
   const loop = getRunningLoop();
   const queue = new Queue<LogRecord>(opts.queueSize ?? 64);
   // Records taken out of the queue and not yet handed to the file.
@@ -75,7 +78,11 @@ export async function tail(opts: TailOptions, stats: TailStats = newStats()): Pr
   // A record parsed by the reader whose put() was cancelled.
   let readerHeld: LogRecord | undefined;
 
-  await using file = await openFile(opts.outPath, { write: true, create: true, append: true });
+  await using file = await openFile(opts.outPath, {
+    write: true,
+    create: true,
+    append: true,
+  });
   await using proc = await createSubprocessExec(opts.cmd, opts.args, {
     stdout: "piped",
     stdin: opts.stdin ?? "null",
@@ -166,6 +173,8 @@ if (import.meta.main) {
     console.error("usage: tailer.ts OUT -- CMD ARGS...");
     Deno.exit(2);
   }
-  const stats = await run(() => tail({ cmd, args, outPath, batchSize: 100, flushMs: 200 }));
+  const stats = await run(() =>
+    tail({ cmd, args, outPath, batchSize: 100, flushMs: 200 })
+  );
   console.log(stats);
 }

@@ -5,7 +5,11 @@ import { transform } from "./_transform.ts";
 
 const deno = Deno.execPath();
 
-const rec = (i: number) => ({ seq: i, level: i % 4 === 0 ? "warn" : "info", msg: `m${i}` });
+const rec = (i: number) => ({
+  seq: i,
+  level: i % 4 === 0 ? "warn" : "info",
+  msg: `m${i}`,
+});
 
 /** Emits 25 records, waits for a line on stdin, then 7 more and a bad line. */
 const STEPPED = `
@@ -70,7 +74,12 @@ Deno.test("tailer: flushes by size, then by time, then at EOF; output transforme
       await proc!.stdin!.drain();
       return await waitFor(t, 20_000);
     });
-    assert.deepEqual(flushes, ["size:0-9", "size:10-19", "time:20-24", "eof:25-31"]);
+    assert.deepEqual(flushes, [
+      "size:0-9",
+      "size:10-19",
+      "time:20-24",
+      "eof:25-31",
+    ]);
     assert.equal(stats.read, 32);
     assert.equal(stats.malformed, 1);
     assert.equal(stats.written, 32);
@@ -103,13 +112,23 @@ Deno.test("tailer: cancelling mid-stream writes everything read, once, and kills
       );
       await waitFor(enough.wait(), 20_000);
       t.cancel();
-      await assert.rejects(waitFor(t, 20_000), (e: Error) => e.name === "CancelledError");
+      await assert.rejects(
+        waitFor(t, 20_000),
+        (e: Error) => e.name === "CancelledError",
+      );
     });
     assert.ok(stats.read >= 5);
     assert.equal(stats.written, stats.read, "every record read was written");
-    const lines = (await Deno.readTextFile(outPath)).split("\n").filter(Boolean);
-    assert.deepEqual(lines.map((l) => Number(l.split(" ")[0])), [...Array(stats.read).keys()]);
-    assert.equal(await Deno.readTextFile(outPath), transform([...Array(stats.read).keys()].map(rec)));
+    const lines = (await Deno.readTextFile(outPath)).split("\n").filter(
+      Boolean,
+    );
+    assert.deepEqual(lines.map((l) => Number(l.split(" ")[0])), [
+      ...Array(stats.read).keys(),
+    ]);
+    assert.equal(
+      await Deno.readTextFile(outPath),
+      transform([...Array(stats.read).keys()].map(rec)),
+    );
     assert.equal(proc!.returncode, -9, "the child was killed");
     assert.equal(stats.flushes.at(-1)!.reason, "cancel");
   });
@@ -119,7 +138,13 @@ Deno.test("tailer: a program that does not exist fails fast with NotFound", asyn
   await withTemp(async (outPath) => {
     await assert.rejects(
       run(() =>
-        tail({ cmd: "/nonexistent/program-xyz", args: [], outPath, batchSize: 1, flushMs: 10 })
+        tail({
+          cmd: "/nonexistent/program-xyz",
+          args: [],
+          outPath,
+          batchSize: 1,
+          flushMs: 10,
+        })
       ),
       Deno.errors.NotFound,
     );
