@@ -403,8 +403,7 @@ export class StreamWriter implements AsyncDisposable {
    * @param options An abort signal.
    * @throws {unknown} The error a write failed with.
    * @throws {Deno.errors.ConnectionReset} Once the writer was aborted or
-   * has closed: what is written now can never be sent; and for a `drain()`
-   * that was waiting when `abort()` dropped the buffer.
+   * has closed: what is written now can never be sent.
    *
    * @example Drain below the mark returns at once
    * ```ts
@@ -434,10 +433,6 @@ export class StreamWriter implements AsyncDisposable {
     return runOperation(async (op) => {
       await this.#wait(DRAINED, signal, op);
       if (this.#failed) throw this.#error;
-      // Woken by abort(): what it waited for was dropped, not sent.
-      if (this.#aborted) {
-        throw new Deno.errors.ConnectionReset("Connection lost");
-      }
     });
   }
 

@@ -171,8 +171,7 @@ Deno.test("StreamWriter.abort() drops the buffer and closes at once", async () =
     const drainer = createTask(() => w.drain());
     await sleep(1);
     w.abort();
-    // What the drain waited for was dropped, not sent.
-    await assert.rejects(drainer, Deno.errors.ConnectionReset);
+    await drainer;
     await w.waitClosed();
     assert.equal(w.bufferSize, 0);
     assert.deepEqual(s.events, ["write 5", "close"]);
