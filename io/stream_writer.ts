@@ -402,8 +402,11 @@ export class StreamWriter implements AsyncDisposable {
    *
    * @param options An abort signal.
    * @throws {unknown} The error a write failed with.
-   * @throws {Deno.errors.ConnectionReset} Once the writer was aborted or
-   * has closed: what is written now can never be sent.
+   * @throws {Deno.errors.ConnectionReset} When called once the writer was
+   * aborted or has closed: what is written now can never be sent. A
+   * `drain()` already waiting when `abort()` drops the buffer returns, as
+   * asyncio's does: the bytes were dropped, not sent (`isClosing()` is
+   * `true`, and the next `write()` throws).
    *
    * @example Drain below the mark returns at once
    * ```ts
