@@ -103,10 +103,13 @@ const alsoFrom = new WeakMap<object, CancelScope[]>();
 const consumed = new WeakSet<object>();
 /** The request being fanned out to waits right now. */
 let fanningOut: CancelledError | null = null;
-/** Whether the wait being cancelled by the fan-out may be left behind. */
-let cancellingStray = false;
+/**
+ * Whether the wait being cancelled by the fan-out is older than another it
+ * reaches: the code moved on past it, so the request is not spent on it.
+ */
+let cancellingOlder = false;
 /** Whether that wait was a plain future (whose await throws). */
-let strayWasPlain = false;
+let waitWasPlain = false;
 /** How many scopes hold a pending request, to skip the lookup when none. */
 let pendingCount = 0;
 
@@ -259,8 +262,8 @@ export function rearm(error: CancelledError): void {
  */
 export function noteConsumed(): void {
   if (fanningOut === null) return;
-  if (cancellingStray) strayWasPlain = true;
-  else consumed.add(fanningOut);
+  waitWasPlain = true;
+  if (!cancellingOlder) consumed.add(fanningOut);
 }
 
 /**
@@ -304,12 +307,18 @@ export function cancelFor(scope: CancelScope, wait: Wait): boolean {
 
 /** Runs `cancelWaits` with `request` as the one being fanned out. */
 function fanOut<R>(request: CancelledError, cancelWaits: () => R): R {
+  // Fan-outs nest (cancelling a task a wait awaits fans out its request).
   const previous = fanningOut;
+  const older = cancellingOlder;
+  const plain = waitWasPlain;
   fanningOut = request;
+  cancellingOlder = false;
   try {
     return cancelWaits();
   } finally {
     fanningOut = previous;
+    cancellingOlder = older;
+    waitWasPlain = plain;
   }
 }
 
@@ -363,8 +372,11 @@ export class CancelScope {
   #wait: Wait | null = null;
   /** The root's count of leaf waits ended when `#wait` started. */
   #waitStamp = 0;
-  /** On a root: how many leaf waits of the task have started, and ended. */
-  #starts = 0;
+  /**
+   * On a root: how often the task's code moved on (a leaf wait started, a
+   * nested scope exited), and how many leaf waits ended.
+   */
+  #moves = 0;
   #ends = 0;
   #rare: Rare | null = null;
 
@@ -506,7 +518,7 @@ export class CancelScope {
       this.#waitStamp = stamp;
     } else (this.#state().moreWaits ??= new Map()).set(wait, stamp);
     if (wait[inlineWait] === undefined) {
-      root.#starts++;
+      root.#moves++;
       this.owner?.[waitStarted]();
     }
     if (pendingCount === 0) return;
@@ -586,10 +598,13 @@ export class CancelScope {
     if (this.#rare?.pending === request) return;
     // A new round: what the request reached before does not count now.
     consumed.delete(request);
-    const ends = this.#root().#ends;
+    const stamps = {
+      ends: this.#root().#ends,
+      newest: this.#newest(this, true),
+    };
     const reached = fanOut(
       request,
-      () => this.#cancelWaits(request, this, ends, true),
+      () => this.#cancelWaits(request, this, stamps, true),
     );
     this.#afterFanOut(request, reached);
   }
@@ -609,10 +624,10 @@ export class CancelScope {
     // Given back by several holders (the children of a gather): once.
     if (this.#rare?.pending === request) return false;
     consumed.delete(request);
-    const ends = this.#root().#ends;
+    const stamps = { ends: this.#root().#ends, newest: this.#newest(this) };
     const reached = fanOut(
       request,
-      () => this.#cancelWaits(request, this, ends),
+      () => this.#cancelWaits(request, this, stamps),
     );
     this.#afterFanOut(request, reached);
     return reached === CODE;
@@ -636,13 +651,13 @@ export class CancelScope {
       const owner = this.owner;
       if (owner === null) return;
       const root = this.#root();
-      const starts = root.#starts;
+      const moves = root.#moves;
       this.#state().unseen = request;
       const decide = () => {
         const rare = this.#rare!;
         if (rare.unseen !== request) return;
         rare.unseen = null;
-        if (root.#starts !== starts || this.live() !== this) return;
+        if (root.#moves !== moves || this.live() !== this) return;
         this.#setPending(request);
       };
       // The cancelled waits' callbacks run in the next tick, and the code
@@ -695,6 +710,7 @@ export class CancelScope {
   exit(): void {
     if (this.exited) return;
     this.exited = true;
+    this.#root().#moves++;
     if (this.#rare !== null) this.#rare.unseen = null;
     const pending = this.#rare?.pending ?? null;
     if (pending !== null) {
@@ -824,7 +840,7 @@ export class CancelScope {
   #cancelWaits(
     request: CancelledError,
     top: CancelScope,
-    ends: number,
+    stamps: { ends: number; newest: number },
     activeOnly = false,
   ): number {
     let reached = NONE;
@@ -833,18 +849,22 @@ export class CancelScope {
         const scope = w[inlineWait];
         if (scope instanceof CancelScope && scope.within(top)) continue;
         // A leaf wait started before another of the task ended may be one
-        // the code left behind: only the waits after it are surely awaited.
-        // A plain future left behind spends the request; a task or an
-        // operation gives it back if it ends without being cancelled.
-        const stray = scope === undefined && stamp < ends;
-        cancellingStray = stray;
-        strayWasPlain = false;
+        // the code left behind (a Promise.race's loser) or one it still
+        // awaits (a Promise.allSettled's slow branch): only one started
+        // after the others ended is surely awaited. Older than another it
+        // reaches, the code moved on past it: a plain future then does not
+        // spend the request, which a task or an operation gives back if it
+        // ends without being cancelled.
+        const leaf = scope === undefined;
+        cancellingOlder = leaf && stamp < stamps.newest;
+        waitWasPlain = false;
         try {
           if (w.cancel(request.message)) {
-            reached |= stray && strayWasPlain ? STRAY : CODE;
+            const behind = leaf && stamp < stamps.ends && waitWasPlain;
+            reached |= behind ? STRAY : CODE;
           }
         } finally {
-          cancellingStray = false;
+          cancellingOlder = false;
         }
       }
     }
@@ -852,10 +872,33 @@ export class CancelScope {
     if (children != null) {
       for (const child of [...children]) {
         if (activeOnly && child.exited) continue;
-        reached |= child.#cancelWaits(request, top, ends, activeOnly);
+        reached |= child.#cancelWaits(request, top, stamps, activeOnly);
       }
     }
     return reached === (STRAY | CODE) ? CODE : reached;
+  }
+
+  /**
+   * The stamp of the newest leaf wait pending here and below, as
+   * {@linkcode CancelScope.#cancelWaits} walks them.
+   */
+  #newest(top: CancelScope, activeOnly = false): number {
+    let newest = -1;
+    if (this.#hasWaits()) {
+      for (const [w, stamp] of this.#stampedWaits()) {
+        if (w[inlineWait] === undefined && !w.done() && stamp > newest) {
+          newest = stamp;
+        }
+      }
+    }
+    const children = this.#rare?.children;
+    if (children != null) {
+      for (const child of children) {
+        if (activeOnly && child.exited) continue;
+        newest = Math.max(newest, child.#newest(top, activeOnly));
+      }
+    }
+    return newest;
   }
 
   /** Aborts the signals of this scope and every nested one. */
