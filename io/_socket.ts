@@ -245,7 +245,7 @@ class Transport implements ReaderSource, WriteSink {
       } catch (error) {
         // Closed by closeNow(): an end, not a failure of the connection.
         if (this.#closeNow) this.#end(undefined, false);
-        else this.#end(error, true);
+        else this.#end(error, !raggedEof(this.#conn, error));
         return;
       }
       if (n === null) {
@@ -309,7 +309,7 @@ class Transport implements ReaderSource, WriteSink {
 
   #readFailed(error: unknown): void {
     this.#reading = null;
-    this.#end(error, !this.#closed);
+    this.#end(error, !this.#closed && !raggedEof(this.#conn, error));
   }
 
   /** Ends the reader: EOF, or `error` if `failed`. Once. */
@@ -378,6 +378,23 @@ class Transport implements ReaderSource, WriteSink {
 }
 
 function ignore(): void {}
+
+/**
+ * Whether `error`, from a read of `conn`, is a TLS peer's hang-up without a
+ * `close_notify` alert after the handshake (a "ragged EOF"): the end of the
+ * stream, as asyncio's SSL protocol takes it, not a failure. Deno's rustls
+ * reports it as `UnexpectedEof: peer closed connection without sending TLS
+ * close_notify`; a hang-up during the handshake is an `UnexpectedEof` too,
+ * "unexpected end of file", and stays an error (asyncio fails the handshake).
+ * Peers that end this way are common: Python's `ssl` socket shut down or
+ * closed without `unwrap()`, HTTP/1.0 bodies delimited by the connection's
+ * end, peers that crash (tests/faults/tls_ragged_eof_test.ts).
+ */
+function raggedEof(conn: ConnLike, error: unknown): boolean {
+  return error instanceof Deno.errors.UnexpectedEof &&
+    typeof (conn as { handshake?: unknown }).handshake === "function" &&
+    error.message.includes("close_notify");
+}
 
 /** Turns Nagle's algorithm off on TCP connections (request/response). */
 export function setNoDelay(conn: Deno.Conn): void {

@@ -76,6 +76,20 @@ export async function hostOpen<T>(
   return value;
 }
 
+/**
+ * Calls a synchronous host function that opens a descriptor
+ * (`Deno.listen()`, `Deno.listenDatagram()`, `Deno.Command#spawn()`): a
+ * host error for want of descriptors is thrown without its stack, as
+ * {@linkcode hostWait} rejects with one.
+ */
+export function hostCall<T>(open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    throw isResourceError(error) ? withoutStack(error) : error;
+  }
+}
+
 /** Host errors for want of descriptors or memory. */
 const RESOURCE_CODES = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM"]);
 

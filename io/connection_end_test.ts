@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { run, sleep } from "../task/mod.ts";
 import { openConnection } from "./open_connection.ts";
 import { StreamWriter } from "./stream_writer.ts";
+import { findPython } from "./_test_util.ts";
+
+const python = await findPython();
 
 const dec = new TextDecoder();
 
@@ -68,4 +71,67 @@ Deno.test("drain() on an aborted or closed writer rejects with ConnectionReset, 
     await closed.waitClosed();
     await assert.rejects(closed.drain(), Deno.errors.ConnectionReset);
   });
+});
+
+/**
+ * A TCP server that sends argv[1] bytes, waits until the client's kernel
+ * has acknowledged all of them (`TIOCOUTQ`, the bytes not yet acknowledged,
+ * is 0: they are in the client's socket), then resets the connection
+ * (`SO_LINGER` 0).
+ */
+const RESET_AFTER_DATA = `
+import fcntl, socket, struct, sys, termios, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+print(l.getsockname()[1], flush=True)
+c, _ = l.accept()
+c.sendall(b"z" * int(sys.argv[1]))
+while struct.unpack("i", fcntl.ioctl(c, termios.TIOCOUTQ, b"\\0" * 4))[0]:
+    time.sleep(0.001)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()
+`;
+
+Deno.test({
+  name:
+    "a connection reset after data loses none of it: the reader returns the bytes, then the reset",
+  ignore: python === null || Deno.build.os !== "linux",
+  async fn() {
+    const size = 100_000;
+    const child = new Deno.Command(python!, {
+      args: ["-c", RESET_AFTER_DATA, String(size)],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      text += value;
+    }
+    const got = await run(async () => {
+      const [reader, writer] = await openConnection({ port: Number(text) });
+      const outcome = (p: Promise<Uint8Array>) =>
+        p.then((b) => `${b.length} bytes`, (e: Error) => e.name);
+      try {
+        return [
+          // Waits past the data, which arrives, then the reset.
+          await outcome(reader.readExactly(size + 1)),
+          await outcome(reader.read(2 * size)),
+          await outcome(reader.read(2 * size)),
+        ];
+      } finally {
+        writer.abort();
+        await writer.waitClosed().catch(() => {});
+      }
+    });
+    await lines.cancel();
+    assert.equal((await child.status).code, 0);
+    assert.deepEqual(got, [
+      "ConnectionReset",
+      `${size} bytes`,
+      "ConnectionReset",
+    ]);
+  },
 });

@@ -6,6 +6,7 @@
 
 import { runInScope } from "../task/scope_future.ts";
 import { isLoopback } from "./_net.ts";
+import { hostCall } from "./_wait.ts";
 import { type DatagramAddress, DatagramEndpoint } from "./datagram_endpoint.ts";
 
 /** Options for {@linkcode createDatagramEndpoint}. */
@@ -106,14 +107,16 @@ function bind(options?: CreateDatagramEndpointOptions): DatagramEndpoint {
     (remote === undefined || isLoopback(remote.hostname)
       ? (v6 ? "::1" : "127.0.0.1")
       : (v6 ? "::" : "0.0.0.0"));
-  const conn = listen({
-    transport: "udp",
-    hostname,
-    port: options?.localAddr?.port ?? 0,
-    ...(options?.reuseAddress !== undefined
-      ? { reuseAddress: options?.reuseAddress }
-      : {}),
-  });
+  const conn = hostCall(() =>
+    listen({
+      transport: "udp",
+      hostname,
+      port: options?.localAddr?.port ?? 0,
+      ...(options?.reuseAddress !== undefined
+        ? { reuseAddress: options?.reuseAddress }
+        : {}),
+    })
+  );
   return new DatagramEndpoint(
     conn,
     remote !== undefined ? { remoteAddr: remote } : {},

@@ -7,7 +7,7 @@
 import { checkpoint } from "../loop/cancel_scope.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { mergedStderr } from "./_stdio.ts";
-import { hostWait } from "./_wait.ts";
+import { hostCall, hostWait } from "./_wait.ts";
 import { Process, type ProcessOptions } from "./process.ts";
 
 /** What to connect a standard stream of the child to. */
@@ -142,11 +142,9 @@ export function createSubprocessExec(
   const limit = options?.limit !== undefined ? { limit: options?.limit } : {};
   return runInScope(() => {
     if (stderr === "stdout") return spawnMerged(cmd, args, command, limit);
-    const child = new Deno.Command(cmd, {
-      ...command,
-      args: [...args],
-      stderr,
-    }).spawn();
+    const child = hostCall(() =>
+      new Deno.Command(cmd, { ...command, args: [...args], stderr }).spawn()
+    );
     return new Process(child, limit);
   }, "createSubprocessExec");
 }
@@ -172,11 +170,13 @@ async function spawnMerged(
     );
   }
   const program = cmd instanceof URL ? cmd.pathname : cmd;
-  const child = new Deno.Command("/bin/sh", {
-    ...command,
-    args: ["-c", MERGE, "sh", program, ...args],
-    stderr: "piped",
-  }).spawn();
+  const child = hostCall(() =>
+    new Deno.Command("/bin/sh", {
+      ...command,
+      args: ["-c", MERGE, "sh", program, ...args],
+      stderr: "piped",
+    }).spawn()
+  );
   const options: ProcessOptions & { [mergedStderr]: true } = {
     ...limit,
     [mergedStderr]: true,

@@ -74,6 +74,19 @@
  *   on a full read: nothing tells that the peer went quiet, and it holds a
  *   64 KiB read until the peer sends again. Data a handler does not read
  *   waits in the kernel, which applies TCP's own backpressure.
+ * - A stream that fails (a connection reset, a stream's error) hands out the
+ *   bytes that arrived before the error first: a read throws the error
+ *   only where it would wait for more (`read(n)` returns what is left,
+ *   then throws; `read()` to EOF throws and leaves the bytes for `read(n)`).
+ *   asyncio's `set_exception()` makes every read raise at once, and those
+ *   bytes are lost.
+ * - A TLS peer that hangs up without a `close_notify` alert (Python's `ssl`
+ *   socket closed without `unwrap()`, HTTP/1.0 bodies, peers that crash)
+ *   ends the stream: reads return what it sent, then EOF, as asyncio's SSL
+ *   protocol does. Deno reports it as `UnexpectedEof`, which aio takes as
+ *   EOF; a hang-up during the handshake stays an error. A cut connection
+ *   looks the same, so a protocol that must know its data is complete
+ *   delimits it itself (a length, an end marker).
  * - `writer.startTls()` upgrades the client side only (`Deno.startTls`);
  *   Deno has no server-side upgrade, so a server starts with `tls` instead.
  * - A TLS connection closed before its handshake finished keeps its socket
@@ -93,6 +106,12 @@
  * - A server pauses accepting for `acceptPauseMs` (1 s) when it runs out of
  *   descriptors or memory, as asyncio; peers that reset before accept are
  *   skipped without a report (debug mode reports them).
+ * - Out of descriptors or memory, the functions that open something
+ *   (`openConnection()`, `openFile()`, `startServer()`,
+ *   `createSubprocessExec()`, `createDatagramEndpoint()`...) fail with the
+ *   host's error (`code` `EMFILE`...) whose stack is just `Name: message`:
+ *   Deno 2.9 panics formatting a stack while no descriptor is free, and a
+ *   caller logging the error must not kill the process.
  *
  * @module
  */

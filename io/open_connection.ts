@@ -55,7 +55,9 @@ export interface OpenConnectionOptions {
    */
   limit?: number;
   /**
-   * `true` (or TLS settings) to connect over TLS.
+   * `true` (or TLS settings) to connect over TLS. A server that hangs up
+   * without a TLS `close_notify` alert ends the stream as EOF once its
+   * bytes are read, as in asyncio (Deno reports an `UnexpectedEof`).
    *
    * @default {false}
    */

@@ -40,6 +40,28 @@ Deno.test("readerFromStream() turns a stream error into a read error", async () 
   });
 });
 
+Deno.test("readerFromStream() keeps the bytes read before a stream error: read(n) returns them, then the error", async () => {
+  const got = await run(async () => {
+    let pulls = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue(enc.encode("partial"));
+        else controller.error(new Error("source failed"));
+      },
+    });
+    const reader = readerFromStream(stream);
+    const outcome = (p: Promise<Uint8Array>) =>
+      p.then((b) => dec.decode(b), (e: Error) => e.message);
+    // read() to EOF cannot end well: it throws, and leaves the bytes.
+    return [
+      await outcome(reader.read()),
+      await outcome(reader.read(100)),
+      await outcome(reader.read(100)),
+    ];
+  });
+  assert.deepEqual(got, ["source failed", "partial", "source failed"]);
+});
+
 Deno.test("readerFromStream() with an aborted signal cancels the stream", async () => {
   const reasons: unknown[] = [];
   await run(async () => {

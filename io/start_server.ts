@@ -7,6 +7,7 @@
 import { getRunningLoop } from "../loop/mod.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { type ConnectionHandler, Server } from "./server.ts";
+import { hostCall } from "./_wait.ts";
 
 /** TLS settings of a server. */
 export interface TlsServerOptions {
@@ -49,6 +50,11 @@ export interface StartServerOptions {
   acceptPauseMs?: number;
   /**
    * Serve TLS with this certificate and key.
+   *
+   * A client that hangs up without a TLS `close_notify` alert ends its
+   * stream as EOF once its bytes are read, as in asyncio (Deno reports an
+   * `UnexpectedEof`); one that hangs up during the handshake is a read
+   * error.
    *
    * Deno 2.9 limit: a connection closed before its TLS handshake finished
    * (`abortClients()`, a handler that returns or times out first) keeps its
@@ -114,17 +120,19 @@ function listen(
   const loop = getRunningLoop();
   const hostname = options.hostname ?? "127.0.0.1";
   const tls = options.tls;
-  const listener: Deno.Listener = tls === undefined
-    ? Deno.listen({ hostname, port: options.port })
-    : Deno.listenTls({
-      hostname,
-      port: options.port,
-      cert: tls.cert,
-      key: tls.key,
-      ...(tls.alpnProtocols !== undefined
-        ? { alpnProtocols: tls.alpnProtocols }
-        : {}),
-    });
+  const listener: Deno.Listener = hostCall(() =>
+    tls === undefined
+      ? Deno.listen({ hostname, port: options.port })
+      : Deno.listenTls({
+        hostname,
+        port: options.port,
+        cert: tls.cert,
+        key: tls.key,
+        ...(tls.alpnProtocols !== undefined
+          ? { alpnProtocols: tls.alpnProtocols }
+          : {}),
+      })
+  );
   try {
     return new Server(listener, handler, {
       loop,

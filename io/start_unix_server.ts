@@ -8,7 +8,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { type ConnectionHandler, Server } from "./server.ts";
 import { closingAt } from "./_unix_path.ts";
-import { hostWait } from "./_wait.ts";
+import { hostCall, hostWait } from "./_wait.ts";
 
 /** Options for {@linkcode startUnixServer}. */
 export interface StartUnixServerOptions {
@@ -116,7 +116,9 @@ function listen(
     })();
   }
   removeStaleSocket(options.path);
-  const listener = Deno.listen({ transport: "unix", path: options.path });
+  const listener = hostCall(() =>
+    Deno.listen({ transport: "unix", path: options.path })
+  );
   try {
     return new Server(listener, handler, {
       loop,

@@ -61,6 +61,11 @@ const SHRINK = 4;
  * the next read sees the same data. A pre-aborted signal rejects at once,
  * even if the data is there.
  *
+ * **Errors**: a failed stream (a connection reset: see
+ * {@linkcode StreamReader.setException}) first hands out the bytes that
+ * arrived before the error; a read throws the error only where it would
+ * wait for more.
+ *
  * **Results**: every read returns bytes the reader never changes again.
  * Results of 16 KiB or more are views into the reader's storage (no copy;
  * their `buffer` may be shared with other results); smaller ones are
@@ -331,8 +336,16 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   }
 
   /**
-   * Makes every read from now on throw `error` (a connection reset, for
-   * example), and wakes a waiting read with it.
+   * Ends the stream with `error` (a connection reset, for example): no data
+   * will come any more, and a read that would wait for some throws `error`
+   * instead, at once or, if it waits, when this is called. Bytes buffered
+   * before stay readable: a read the buffer can satisfy returns them, and
+   * `read(n)` and `readInto()` return what is left before the first one
+   * throws. A read that needs more than is buffered (`read()` to EOF,
+   * `readExactly()`, `readUntil()` without the separator) throws and leaves
+   * the bytes in the buffer. (asyncio's `set_exception()` makes every read
+   * raise, and the bytes that arrived before the error are lost.) If both
+   * were set, the error wins over EOF.
    *
    * @param error The error.
    *
@@ -342,8 +355,11 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * import assert from "node:assert/strict";
    *
    * const r = new StreamReader();
+   * r.feedData(new TextEncoder().encode("partial"));
    * r.setException(new Deno.errors.ConnectionReset("reset"));
    * await assert.rejects(r.readLine(), Deno.errors.ConnectionReset);
+   * assert.equal(new TextDecoder().decode(await r.read(100)), "partial");
+   * await assert.rejects(r.read(100), Deno.errors.ConnectionReset);
    * ```
    */
   setException(error: unknown): void {
@@ -407,7 +423,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * @param options An abort signal.
    * @returns The bytes.
    * @throws {Error} If another task is already waiting on this reader.
-   * @throws {unknown} The error set by `setException`.
+   * @throws {unknown} The error set by `setException`, once the buffered
+   * bytes cannot satisfy the read.
    *
    * @example Read what has arrived
    * ```ts
@@ -432,13 +449,17 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   ): Promise<Uint8Array<ArrayBuffer>> {
     const signal = options?.signal;
     signal?.throwIfAborted();
-    this.#throwIfFailed();
     if (n === 0) return EMPTY;
     if (n < 0) {
       while (!this.#eof) await this.#waitForData("read", signal, op);
+      this.#throwIfFailed();
       return this.#take(this.#end - this.#start);
     }
-    if (this.#end === this.#start && !this.#eof) {
+    while (this.#end === this.#start) {
+      if (this.#eof) {
+        this.#throwIfFailed();
+        break;
+      }
       await this.#waitForData("read", signal, op);
     }
     return this.#take(Math.min(n, this.#end - this.#start));
@@ -476,7 +497,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * @returns How many bytes were read into `buffer[0..n)`: `0` at EOF.
    * @throws {TypeError} If `buffer` is not a `Uint8Array`.
    * @throws {Error} If another task is already waiting on this reader.
-   * @throws {unknown} The error set by `setException`.
+   * @throws {unknown} The error set by `setException`, once the buffered
+   * bytes cannot satisfy the read.
    *
    * @example Read into one reused buffer until EOF
    * ```ts
@@ -541,10 +563,12 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     }
     const signal = options?.signal;
     signal?.throwIfAborted();
-    this.#throwIfFailed();
     if (buffer.length === 0) return 0;
     while (this.#end === this.#start) {
-      if (this.#eof) return 0;
+      if (this.#eof) {
+        this.#throwIfFailed();
+        return 0;
+      }
       this.#into = buffer;
       try {
         await this.#waitForData("readInto", signal, op);
@@ -620,7 +644,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * @throws {IncompleteReadError} If the stream ends first; `partial` holds
    * the bytes read (they leave the buffer).
    * @throws {RangeError} If `n` is negative.
-   * @throws {unknown} The error set by `setException`.
+   * @throws {unknown} The error set by `setException`, once the buffered
+   * bytes cannot satisfy the read.
    *
    * @example Exactly four bytes, then an incomplete read
    * ```ts
@@ -657,9 +682,9 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     }
     const signal = options?.signal;
     signal?.throwIfAborted();
-    this.#throwIfFailed();
     while (this.#end - this.#start < n) {
       if (this.#eof) {
+        this.#throwIfFailed();
         throw new IncompleteReadError(
           this.#take(this.#end - this.#start),
           n,
@@ -692,7 +717,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * @throws {IncompleteReadError} If the stream ends first; `partial` holds
    * the bytes read (`expected` is `null`).
    * @throws {RangeError} If a separator is empty or the array is.
-   * @throws {unknown} The error set by `setException`.
+   * @throws {unknown} The error set by `setException`, once the buffered
+   * bytes cannot satisfy the read.
    *
    * @example Read a record
    * ```ts
@@ -733,7 +759,6 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const maxLength = seps[seps.length - 1]!.length;
     const signal = options?.signal;
     signal?.throwIfAborted();
-    this.#throwIfFailed();
     const limit = this.#limit;
     let offset = 0;
     let matchStart = -1;
@@ -758,6 +783,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         }
       }
       if (this.#eof) {
+        this.#throwIfFailed();
         throw new IncompleteReadError(this.#take(buflen), null);
       }
       await this.#waitForData("readUntil", signal, op);
@@ -785,7 +811,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * @param options An abort signal.
    * @returns The line, with its `"\n"`.
    * @throws {LimitOverrunError} If the line is longer than `limit`.
-   * @throws {unknown} The error set by `setException`.
+   * @throws {unknown} The error set by `setException`, once the buffered
+   * bytes cannot satisfy the read.
    *
    * @example Lines and the last partial line
    * ```ts
@@ -880,6 +907,9 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         `Cannot call ${caller}(): another task is already waiting for data on this StreamReader`,
       );
     }
+    // Failed: no more data will come. Thrown here, where the read would
+    // wait, so that the bytes that came before stay readable.
+    this.#throwIfFailed();
     if (this.#paused) {
       // The data asked for does not fit the limit: let the pump go on.
       this.#paused = false;
@@ -895,9 +925,9 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       if (this.#waiter === waiter) this.#waiter = null;
     }
     // Woken with data, then cancelled before resuming: the cancellation
-    // lands here, before any byte leaves the buffer.
+    // lands here, before any byte leaves the buffer. (Woken with data,
+    // then failed: the caller takes the data; its next wait throws.)
     op.checkpoint();
-    this.#throwIfFailed();
   }
 
   #take(n: number): Uint8Array<ArrayBuffer> {

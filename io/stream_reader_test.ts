@@ -398,7 +398,7 @@ Deno.test("StreamReader.readInto() waits for data, reads what arrived, then 0 at
   ]);
 });
 
-Deno.test("StreamReader.readInto() checks its buffer, the signal and the error on entry", async () => {
+Deno.test("StreamReader.readInto() checks its buffer and the signal on entry, and returns the bytes buffered before an error", async () => {
   await run(async () => {
     const r = new StreamReader();
     await assert.rejects(
@@ -421,11 +421,174 @@ Deno.test("StreamReader.readInto() checks its buffer, the signal and the error o
     assert.equal(await r.readInto(new Uint8Array(0)), 0);
     assert.equal(r.bufferSize, 5);
     r.setException(new Deno.errors.ConnectionReset("reset"));
+    // The bytes that came before the error first, then the error.
+    const buf = new Uint8Array(8);
+    assert.equal(await r.readInto(buf), 5);
+    assert.equal(dec.decode(buf.subarray(0, 5)), "ready");
     await assert.rejects(
       r.readInto(new Uint8Array(8)),
       Deno.errors.ConnectionReset,
     );
   });
+});
+
+Deno.test("StreamReader.setException() keeps the bytes buffered before it: read(n) and readInto() return them, then throw", async () => {
+  const got = await run(() => {
+    const r = new StreamReader();
+    r.feedData(enc.encode("abcdefgh"));
+    r.setException(new Deno.errors.ConnectionReset("reset"));
+    const out: string[] = [];
+    const step = async (p: Promise<Uint8Array | number>, buf?: Uint8Array) =>
+      out.push(
+        await p.then(
+          (v) =>
+            typeof v === "number"
+              ? `into ${dec.decode(buf!.subarray(0, v))}`
+              : dec.decode(v),
+          (e: Error) => e.name,
+        ),
+      );
+    return (async () => {
+      await step(r.readExactly(2)); // satisfied by the buffer
+      await step(r.readUntil("d")); // so is this
+      await step(r.read(0));
+      const buf = new Uint8Array(2);
+      await step(r.readInto(buf), buf);
+      await step(r.read(100)); // the rest
+      await step(r.read(100)); // nothing left: the error
+      await step(r.readInto(buf), buf);
+      await step(r.read());
+      return { out, left: r.bufferSize, atEof: r.atEof() };
+    })();
+  }, virtual());
+  assert.deepEqual(got, {
+    out: [
+      "ab",
+      "cd",
+      "",
+      "into ef",
+      "gh",
+      "ConnectionReset",
+      "ConnectionReset",
+      "ConnectionReset",
+    ],
+    left: 0,
+    atEof: false,
+  });
+});
+
+Deno.test("a read that needs more than is buffered throws the error and leaves the bytes for read(n)", async () => {
+  const got = await run(async () => {
+    const r = new StreamReader();
+    r.feedData(enc.encode("no newline yet"));
+    r.setException(new Deno.errors.ConnectionReset("reset"));
+    const names = [];
+    for (
+      const read of [
+        () => r.read(),
+        () => r.readExactly(100),
+        () => r.readUntil("\n"),
+        () => r.readLine(),
+      ]
+    ) {
+      names.push(await read().then(() => "returned", (e: Error) => e.name));
+    }
+    return { names, left: r.bufferSize, rest: dec.decode(await r.read(100)) };
+  }, virtual());
+  assert.deepEqual(got, {
+    names: [
+      "ConnectionReset",
+      "ConnectionReset",
+      "ConnectionReset",
+      "ConnectionReset",
+    ],
+    left: 14,
+    rest: "no newline yet",
+  });
+});
+
+Deno.test("reads waiting when the stream fails throw the error, and the bytes that came before stay readable", async () => {
+  for (
+    const [name, read] of [
+      ["read()", (r: StreamReader) => r.read()],
+      ["readExactly()", (r: StreamReader) => r.readExactly(100)],
+      ["readUntil()", (r: StreamReader) => r.readUntil("\n")],
+      ["readLine()", (r: StreamReader) => r.readLine()],
+    ] as const
+  ) {
+    const got = await run(async () => {
+      const r = new StreamReader();
+      const pending = createTask(() => read(r));
+      await sleep(1);
+      r.feedData(enc.encode("partial"));
+      await sleep(1);
+      r.setException(new Deno.errors.ConnectionReset("reset"));
+      const error = await pending.then(
+        () => "returned",
+        (e) => (e as Error).name,
+      );
+      const rest = dec.decode(await r.read(100));
+      const after = await r.read(100).then(() => "read", (e: Error) => e.name);
+      return { error, rest, after };
+    }, virtual());
+    assert.deepEqual(
+      got,
+      { error: "ConnectionReset", rest: "partial", after: "ConnectionReset" },
+      name,
+    );
+  }
+});
+
+Deno.test("a read woken with data and failed before it resumes returns the data", async () => {
+  const got = await run(async () => {
+    const r = new StreamReader();
+    const pending = createTask(() => r.read(100));
+    const into = new Uint8Array(8);
+    await sleep(1);
+    // Both before the read resumes: the data is its.
+    r.feedData(enc.encode("last"));
+    r.setException(new Deno.errors.ConnectionReset("reset"));
+    const first = dec.decode(await pending);
+    const second = await r.readInto(into).then(String, (e: Error) => e.name);
+    return { first, second };
+  }, virtual());
+  assert.deepEqual(got, { first: "last", second: "ConnectionReset" });
+});
+
+Deno.test("StreamReader.setException() after feedEof(): the error wins over EOF once the buffer cannot satisfy a read", async () => {
+  const got = await run(async () => {
+    const r = new StreamReader();
+    r.feedData(enc.encode("xy"));
+    r.feedEof();
+    r.setException(new Deno.errors.ConnectionReset("reset"));
+    const names = [];
+    for (
+      const read of [
+        () => r.read(),
+        () => r.readExactly(3),
+        () => r.readLine(),
+        () => r.read(1),
+        () => r.read(1),
+        () => r.readInto(new Uint8Array(1)),
+      ]
+    ) {
+      names.push(
+        await read().then(
+          (v) => typeof v === "number" ? String(v) : dec.decode(v),
+          (e: Error) => e.name,
+        ),
+      );
+    }
+    return names;
+  }, virtual());
+  assert.deepEqual(got, [
+    "ConnectionReset",
+    "ConnectionReset",
+    "ConnectionReset",
+    "x",
+    "y",
+    "ConnectionReset",
+  ]);
 });
 
 Deno.test("StreamReader.setException() wakes a waiting readInto() with the error", async () => {

@@ -500,7 +500,9 @@ export class StreamWriter implements AsyncDisposable {
    * (STARTTLS in SMTP, IMAP, PostgreSQL...): what was written before goes
    * out in clear first, then the TLS handshake runs, as the client, and
    * from then on both this writer and the connection's reader go through
-   * TLS. Bytes the reader already holds stay in it.
+   * TLS. Bytes the reader already holds stay in it. A peer that then hangs
+   * up without a TLS `close_notify` alert ends the stream as EOF, as in
+   * asyncio.
    *
    * Deno can only upgrade the client side of a plain TCP connection
    * (`Deno.startTls`), and only while no socket read is in flight: call it
