@@ -1,10 +1,21 @@
 /**
- * The entry point of every Worker of a `WorkerPool`. The pool first sends
- * `{ init: { lock, life } }`, then jobs (`{ id, url, name, args }`). For each
- * job it imports the module (the runtime caches it), calls the export, and
- * posts back `{ id, ok: true, value }` or
+ * The entry point of every Worker of a `WorkerPool`. The pool first posts
+ * `{ init: { lock, life, port } }` on the Worker itself, transferring
+ * `port`, a `MessagePort` of its own; everything else goes over that port:
+ * jobs (`{ id, url, name, args }`) and, back, `{ alive }`, `{ crash }` and
+ * the answers. For each job it imports the module (the runtime caches it),
+ * calls the export, and posts back `{ id, ok: true, value }` or
  * `{ id, ok: false, error: { name, message, stack } }`. One job runs at a
  * time: the pool never sends a second one before the first answered.
+ *
+ * The port lives in this module's scope only, never on `self`: the
+ * Worker's own message channel (`self.postMessage()`, `self.onmessage`)
+ * belongs to the jobs, and the pool neither reads what they post there nor
+ * sends anything there after `init`. So a job that posts progress on
+ * `self`, or a module that sets `self.onmessage` at its top level (a module
+ * written to double as a Worker entry), cannot fake or hide the pool's
+ * messages. This script listens on `self` for `init` only, and stops
+ * listening once it has it, before any job runs.
  *
  * Liveness: on `init` this Worker takes the exclusive Web Lock named `lock`
  * and holds it for the rest of its life, then posts `{ alive: true }`; jobs
@@ -49,6 +60,12 @@ const ID_MASK = 0x7fffffff;
 
 /** @type {Int32Array | null} */
 let life = null;
+/**
+ * The pool's private channel, from `init`. Never put where a job can reach
+ * it: a job that could post on it could forge an answer or a crash.
+ * @type {MessagePort | null}
+ */
+let port = null;
 /** Resolves once this Worker holds its lock (or cannot take one). */
 let ready = Promise.resolve();
 /** Set by a crash, or by `Deno.exit()`/`close()`: start and answer nothing. */
@@ -106,6 +123,15 @@ try {
 }
 
 /**
+ * Posts to the pool, on its private port.
+ *
+ * @param {unknown} message
+ */
+function post(message) {
+  port?.postMessage(message);
+}
+
+/**
  * @param {{ lock: string, life: SharedArrayBuffer }} init
  * @returns {Promise<void>}
  */
@@ -113,16 +139,16 @@ function start(init) {
   life = new Int32Array(init.life);
   const locks = scope.navigator?.locks;
   if (typeof locks?.request !== "function") {
-    scope.postMessage({ alive: false });
+    post({ alive: false });
     return Promise.resolve();
   }
   return new Promise((resolve) => {
     locks.request(init.lock, () => {
-      scope.postMessage({ alive: true });
+      post({ alive: true });
       resolve();
       return new Promise(() => {}); // Held until this Worker ends.
     }).catch(() => {
-      scope.postMessage({ alive: false });
+      post({ alive: false });
       resolve();
     });
   });
@@ -177,7 +203,7 @@ function answer(id, message) {
   if (done || life === null) return;
   Atomics.store(life, ANSWERED, id & ID_MASK);
   try {
-    scope.postMessage(message);
+    post(message);
   } catch (error) {
     Atomics.store(life, ANSWERED, -1);
     throw error;
@@ -187,20 +213,31 @@ function answer(id, message) {
   if (done) Atomics.store(life, ANSWERED, -1);
 }
 
-scope.onmessage = (/** @type {MessageEvent} */ event) => {
-  const data = event.data;
-  if (data.init !== undefined) {
-    ready = start(data.init);
-    return;
-  }
-  ready.then(() => runJob(data));
-};
+/**
+ * Takes `init` from the pool, the first message on `self`, then stops
+ * listening there: `self`'s channel is the jobs' (see the module doc).
+ *
+ * @param {MessageEvent} event
+ */
+function onInit(event) {
+  const init = event.data?.init;
+  if (port !== null || !(init?.port instanceof MessagePort)) return;
+  scope.removeEventListener("message", onInit);
+  port = init.port;
+  ready = start(init);
+  port.onmessage = (/** @type {MessageEvent} */ event) => {
+    const job = event.data;
+    ready.then(() => runJob(job));
+  };
+}
+
+scope.addEventListener("message", onInit);
 
 /** @param {unknown} error */
 function crash(error) {
   if (done) return;
   done = true;
-  scope.postMessage({ crash: describeError(error) });
+  post({ crash: describeError(error) });
 }
 
 scope.addEventListener("error", (/** @type {ErrorEvent} */ event) => {

@@ -17,6 +17,23 @@
  * dropped, and with `terminateOnCancel` its Worker is terminated at once (a
  * new Worker starts when a job needs one).
  *
+ * ## What a job may do with `self`
+ *
+ * The Worker's own message channel belongs to the jobs. The pool talks to
+ * each Worker over a private `MessagePort` that it transfers when the Worker
+ * starts and that no job can reach; after that first message it posts
+ * nothing on the Worker and reads nothing the Worker posts. So a job may
+ * call `self.postMessage()` with any value (progress reports...): the
+ * message is dropped, it cannot fake a result, a crash or the pool's
+ * heartbeat, and it reaches no one (to talk to the main thread, pass a
+ * `MessagePort` among the arguments, or use `RemoteLoop`). A job's module
+ * may set `self.onmessage` or listen for `message` on `self` (a module
+ * written to double as a Worker entry does): it receives nothing from the
+ * pool and takes nothing away from it, and later jobs run on that Worker as
+ * usual. What a job must not do is end its Worker (below); patching the
+ * Worker's globals (`MessagePort.prototype`, `Atomics`...) is out of the
+ * contract.
+ *
  * ## A Worker that dies
  *
  * No job is left pending when its Worker ends. The job it was running fails
@@ -135,6 +152,12 @@ interface Job {
 
 interface PoolWorker {
   readonly worker: Worker;
+  /**
+   * The pool's end of its private channel with the Worker: jobs go out and
+   * answers come back here, never on the Worker's own channel, which its
+   * jobs may use.
+   */
+  readonly port: MessagePort;
   /** The Web Lock it holds while it lives; also its name. */
   readonly lock: string;
   /**
@@ -166,7 +189,7 @@ type ResultMessage =
 
 const WORKER_URL = new URL("./_worker.js", import.meta.url);
 
-// The layout of a Worker's `life` array, shared with _executor_worker.js.
+// The layout of a Worker's `life` array, shared with _worker.js.
 const LIFE_STATE = 0;
 const LIFE_CODE = 1;
 const LIFE_STARTED = 2;
@@ -523,7 +546,7 @@ export class WorkerPool implements AsyncDisposable {
   #start(w: PoolWorker, job: Job): void {
     const transfer = job.args.filter((a) => a instanceof MessagePort);
     try {
-      w.worker.postMessage(
+      w.port.postMessage(
         { id: job.id, url: job.url, name: job.name, args: job.args },
         transfer as Transferable[],
       );
@@ -543,9 +566,13 @@ export class WorkerPool implements AsyncDisposable {
     const worker = new Worker(WORKER_URL, { type: "module", name: lock });
     const life = new Int32Array(new SharedArrayBuffer(16));
     life[LIFE_STARTED] = life[LIFE_ANSWERED] = -1;
-    worker.postMessage({ init: { lock, life: life.buffer } });
+    const { port1: port, port2 } = new MessageChannel();
+    worker.postMessage({ init: { lock, life: life.buffer, port: port2 } }, [
+      port2,
+    ]);
     const w: PoolWorker = {
       worker,
+      port,
       lock,
       life,
       watch: null,
@@ -553,10 +580,12 @@ export class WorkerPool implements AsyncDisposable {
       job: null,
       abandoned: false,
     };
-    worker.onmessage = (event: MessageEvent<ResultMessage>) => {
+    // What a job posts on `self` arrives on `worker` and is not read: the
+    // pool's messages come on `port` only (see the module doc).
+    port.onmessage = (event: MessageEvent<ResultMessage>) => {
       this.#onResult(w, event.data);
     };
-    worker.onmessageerror = () => {
+    port.onmessageerror = () => {
       this.#onResult(w, {
         id: w.job?.id ?? -1,
         ok: false,
@@ -713,8 +742,9 @@ export class WorkerPool implements AsyncDisposable {
     w.watch?.abort();
     w.watch = null;
     w.gone = null;
-    w.worker.onmessage = null;
-    w.worker.onmessageerror = null;
+    w.port.onmessage = null;
+    w.port.onmessageerror = null;
+    w.port.close();
     w.worker.onerror = null;
     w.worker.terminate();
     if (w.job !== null) w.job.worker = null;

@@ -357,6 +357,30 @@ Deno.test("WorkerPool.shutdown() called twice resolves both calls", async () => 
   assert.equal(pool.workerCount, 0);
 });
 
+const SELF = import.meta.resolve("./testdata/self_messages.ts");
+
+Deno.test("What a job posts on self is not read by the pool: no forged answer, crash or heartbeat", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const before = await pool.submit<string>(JOBS, "whoAmI"); // job 0
+  // Job 1 posts answers for id 1 and a crash before its real answer.
+  assert.equal(await pool.submit<string>(SELF, "forge", ["real", 1]), "real");
+  assert.equal(await pool.submit<string>(SELF, "forge", ["again", 2]), "again");
+  assert.equal(await pool.submit<string>(JOBS, "whoAmI"), before);
+  assert.equal(pool.workerCount, 1);
+});
+
+Deno.test("A module that sets self.onmessage receives none of the pool's messages, and later jobs run", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const before = await pool.submit<string>(JOBS, "whoAmI");
+  assert.deepEqual([
+    await pool.submit<number>(SELF, "messagesSeen"),
+    await pool.submit<number>(SELF, "messagesSeen"),
+    await pool.submit<number>(JOBS, "add", [2, 3]),
+    await pool.submit<number>(SELF, "messagesSeen"),
+  ], [0, 0, 5, 0]);
+  assert.equal(await pool.submit<string>(JOBS, "whoAmI"), before);
+});
+
 const DYING = import.meta.resolve("./testdata/dying_jobs.ts");
 
 /** The message of a job whose Worker ended by itself. */

@@ -6,6 +6,7 @@
 
 import { checkpoint } from "../loop/cancel_scope.ts";
 import { runInScope } from "../task/scope_future.ts";
+import { normalizePath, pathFromUrl } from "./_file_path.ts";
 import { mergedStderr } from "./_stdio.ts";
 import { hostCall, hostWait } from "./_wait.ts";
 import { Process, type ProcessOptions } from "./process.ts";
@@ -32,11 +33,17 @@ export interface SubprocessOptions {
    * `"stdout"` (asyncio's `STDOUT`) sends it wherever stdout goes, merged in
    * the order the child wrote (`proc.stderr` is then `null`).
    *
-   * `"stdout"` runs the program through `/bin/sh` (`exec "$@" 2>&1`), so
-   * that one pipe is both of the child's descriptors and the operating
-   * system keeps the order; Deno cannot pass one pipe as two descriptors.
-   * It needs `--allow-run` for `/bin/sh`, and is not available on Windows.
-   * The child is the program itself (same pid: the shell `exec`s it).
+   * `"stdout"` runs the program through `/bin/sh` (`exec "$path" "$@"
+   * 2>&1`), so that one pipe is both of the child's descriptors and the
+   * operating system keeps the order; Deno cannot pass one pipe as two
+   * descriptors. It needs `--allow-run` for `/bin/sh`, and is not available
+   * on Windows. The child is the program itself (same pid: the shell
+   * `exec`s it). The shell finds the program as `Deno.Command` does (a
+   * path must be an executable file; a bare name is looked up in `PATH`,
+   * never as a shell builtin) and a program that cannot be run fails the
+   * call with the error `Deno.Command` throws. One difference: a relative
+   * entry of `PATH` is taken relative to `cwd` (as by CPython and the
+   * shell), where Deno 2.9 checks it against this process's directory.
    *
    * @default {"inherit"}
    */
@@ -86,6 +93,9 @@ export interface SubprocessOptions {
  * @param options Pipes, cwd, env, limit.
  * @returns The running process.
  * @throws {Deno.errors.NotFound} If the program does not exist.
+ * @throws {Deno.errors.PermissionDenied} If it is not an executable file.
+ * @throws {Deno.errors.NotADirectory} If a part of its path is a file.
+ * @throws {TypeError} If `cmd` is a URL but not a `file:` URL.
  * @throws {Error} With `stderr: "stdout"` on Windows.
  *
  * @example Read a child's output line by line
@@ -150,18 +160,129 @@ export function createSubprocessExec(
 }
 
 /**
- * The shell the child goes through when its stderr joins its stdout: if
- * the program is not found it says so on its own stderr (a pipe of ours);
- * else it `exec`s the program with descriptor 2 a copy of 1, which closes
- * that pipe. So an empty pipe at EOF means the program runs.
+ * The shell the child goes through when its stderr joins its stdout
+ * (`sh -c MERGE sh SEARCH PROGRAM ARGS...`). It finds the program as
+ * `Deno.Command` would, without the shell's own lookup (no builtins, no
+ * functions): a name with a slash is a path (relative to the child's
+ * working directory), which must be an executable regular file; a bare
+ * name is looked up in the `PATH` that SEARCH gives (`i`: the shell's own
+ * `$PATH`, `=list`: that list, `n`: none), an empty entry being the working
+ * directory. Then it `exec`s that path with descriptor 2 a copy of 1, which
+ * closes our pipe. Else it writes why on its own stderr (a pipe of ours):
+ * `N` (no such program in `PATH`), `E` (no such file), `D` (a part of the
+ * path is not a directory) or `A` (permission denied), then the working
+ * directory, and exits. So an empty pipe at EOF means the program runs.
+ *
+ * dash's `exec` takes no `--`: a path handed to it never starts with `-`
+ * (see {@linkcode target}).
  */
-const MERGE =
-  'command -v -- "$1" >/dev/null 2>&1 || { printf "not found" >&2; exit 127; }; exec "$@" 2>&1';
+const MERGE = `s=$1 n=$2
+shift 2
+case $n in
+*/*)
+  [ -f "$n" ] && [ -x "$n" ] && exec "$n" "$@" 2>&1
+  if [ -e "$n" ] || [ -d "$n" ]; then c=A
+  else
+    c=E d=\${n%/*}/ q=
+    while [ -n "$d" ]; do
+      p=\${d%%/*} d=\${d#*/} q=$q$p
+      if [ -n "$p" ]; then
+        if [ ! -e "$q" ]; then break
+        elif [ ! -d "$q" ]; then c=D; break
+        elif [ ! -x "$q" ]; then c=A; break
+        fi
+      fi
+      q=$q/
+    done
+  fi
+  printf %s "$c" >&2; pwd -P >&2; exit 126;;
+esac
+case $s in i) r=$PATH: ;; =*) r=\${s#=}: ;; *) r= ;; esac
+while [ -n "$r" ]; do
+  d=\${r%%:*} r=\${r#*:}
+  c=\${d:-.}/$n
+  case $c in -*) c=./$c ;; esac
+  [ -f "$c" ] && [ -x "$c" ] && exec "$c" "$@" 2>&1
+done
+printf N >&2; exit 127`;
+
+/**
+ * The `PATH` a bare program name is looked up in, as `Deno.Command` does:
+ * the `env` option's `PATH` if it has one (with or without `clearEnv`),
+ * else this process's, which the shell inherits unless `clearEnv` (then it
+ * is read here, if `--allow-env` grants it; else the shell's default).
+ */
+function searchPath(command: MergedCommand): string {
+  const given = command.env !== undefined &&
+      Object.hasOwn(command.env, "PATH")
+    ? command.env.PATH
+    : undefined;
+  if (given !== undefined) return `=${given}`;
+  if (
+    Deno.permissions.querySync({ name: "env", variable: "PATH" }).state ===
+      "granted"
+  ) {
+    const own = Deno.env.get("PATH");
+    return own === undefined ? "n" : `=${own}`;
+  }
+  return "i";
+}
+
+/**
+ * What the shell is to run: a bare name as it is; a path normalized as
+ * `Deno.Command` normalizes it (`dir/../prog/` is `prog`), made absolute
+ * against an absolute `cwd`, else relative with a leading `./` (a path
+ * handed to `exec` must not start with `-`).
+ */
+function target(program: string, cwd: string | URL | undefined): string {
+  if (!program.includes("/")) return program;
+  if (program.startsWith("/")) return normalizePath(program);
+  const dir = cwd === undefined ? undefined : pathFromUrl(cwd);
+  return dir?.startsWith("/")
+    ? normalizePath(`${dir}/${program}`)
+    : `./${normalizePath(program)}`;
+}
+
+/**
+ * The error `Deno.Command` throws for a program that cannot be run, from
+ * the shell's report (`MERGE`): same class, same message.
+ */
+function spawnError(program: string, path: string, report: string): Error {
+  const code = report[0];
+  if (code === "N") {
+    return new Deno.errors.NotFound(
+      `Failed to spawn '${program}': entity not found`,
+    );
+  }
+  const shellCwd = report.slice(1).replace(/\n$/, "");
+  const absolute = path.startsWith("/")
+    ? path
+    : normalizePath(`${shellCwd}/${path}`);
+  const failed = `Failed to spawn '${absolute}'`;
+  switch (code) {
+    case "E":
+      return new Deno.errors.NotFound(
+        `${failed}: No such file or directory (os error 2)`,
+      );
+    case "D":
+      return new Deno.errors.NotADirectory(
+        `${failed}: Not a directory (os error 20)`,
+      );
+    case "A":
+      return new Deno.errors.PermissionDenied(
+        `${failed}: Permission denied (os error 13)`,
+      );
+    default:
+      return new Error(`${failed}: /bin/sh said ${JSON.stringify(report)}`);
+  }
+}
+
+type MergedCommand = Omit<Deno.CommandOptions, "args" | "stderr">;
 
 async function spawnMerged(
   cmd: string | URL,
   args: readonly string[],
-  command: Omit<Deno.CommandOptions, "args" | "stderr">,
+  command: MergedCommand,
   limit: { limit?: number },
 ): Promise<Process> {
   if (Deno.build.os === "windows") {
@@ -169,11 +290,12 @@ async function spawnMerged(
       'Cannot use stderr: "stdout" on Windows: it needs /bin/sh; pipe stderr and read both',
     );
   }
-  const program = cmd instanceof URL ? cmd.pathname : cmd;
+  const program = pathFromUrl(cmd);
+  const path = target(program, command.cwd);
   const child = hostCall(() =>
     new Deno.Command("/bin/sh", {
       ...command,
-      args: ["-c", MERGE, "sh", program, ...args],
+      args: ["-c", MERGE, "sh", searchPath(command), path, ...args],
       stderr: "piped",
     }).spawn()
   );
@@ -195,10 +317,9 @@ async function spawnMerged(
     throw error;
   }
   if (status !== "") {
-    await child.status;
-    throw new Deno.errors.NotFound(
-      `Failed to spawn '${program}': not found (stderr: "stdout" looks it up through /bin/sh)`,
-    );
+    // The shell has reported and is exiting: reap it, close our pipes.
+    await new Process(child, options)[Symbol.asyncDispose]();
+    throw spawnError(program, path, status);
   }
   return new Process(child, options);
 }

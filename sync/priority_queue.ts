@@ -28,7 +28,8 @@ import {
  *
  * A `compare` that throws (the default one does on symbols, for one) makes
  * that put or get throw and leaves the queue as it was: no item is lost or
- * comes out twice.
+ * comes out twice. A waiting `put()` whose item it cannot place when a get
+ * makes room fails with that error, and the room goes to the next putter.
  *
  * @typeParam T The item type.
  *

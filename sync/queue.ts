@@ -269,7 +269,13 @@ export class Queue<T> implements AsyncIterable<T> {
     const signal = options?.signal;
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
-    if (this.#items().length > 0) return Promise.resolve(this.#take());
+    if (this.#items().length > 0) {
+      try {
+        return Promise.resolve(this.#take());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (this.#shutdown) return Promise.reject(new QueueShutDown());
     return waitIn(this.#getters, getRunningLoop(), signal);
   }
@@ -478,11 +484,19 @@ export class Queue<T> implements AsyncIterable<T> {
   #take(): T {
     const items = this.#items();
     const item = items.take();
-    const putter = this.#putters.shift();
-    if (putter !== null) {
+    // The room goes to the first waiting putter whose item the store takes
+    // (a comparator can throw): that put() fails, as its putNowait() would.
+    for (let putter = this.#putters.shift(); putter !== null;) {
+      try {
+        items.push(putter.payload as T);
+      } catch (error) {
+        putter.setException(error);
+        putter = this.#putters.shift();
+        continue;
+      }
       this.#unfinished++;
-      items.push(putter.payload as T);
       putter.setResult(undefined);
+      break;
     }
     return item;
   }

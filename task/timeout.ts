@@ -245,7 +245,9 @@ export class Timeout {
     this.#state = EXPIRED;
     const passOn = this.#scope!.ownCancellation(error);
     return passOn === null
-      ? new TimeoutError("Timed out", { cause: this.#scope!.causeOf(error) })
+      ? new TimeoutError(`Timed out: ${this.#scope!.label}`, {
+        cause: this.#scope!.causeOf(error),
+      })
       : passOn;
   }
 
@@ -359,8 +361,11 @@ export function timeoutAt<T>(
   return runTimeout(when, fn, `timeoutAt(${when})`, "timeoutAt()");
 }
 
-/** Runs `fn` in a new timeout scope, as the scope's future. */
-function runTimeout<T>(
+/**
+ * Runs `fn` in a new timeout scope, as the scope's future; `label` names
+ * the scope in task trees and in its `TimeoutError`.
+ */
+export function runTimeout<T>(
   when: number | null,
   fn: (scope: Timeout) => T | PromiseLike<T>,
   label: string,

@@ -27,7 +27,7 @@ import { TimeoutError } from "./errors.ts";
 import { Future } from "../loop/future.ts";
 import { newScope, runInScope } from "./scope_future.ts";
 import { currentTask, Task } from "./task.ts";
-import { timeout } from "./timeout.ts";
+import { runTimeout } from "./timeout.ts";
 
 /**
  * Waits for `aw` for at most `timeoutMs` milliseconds and returns its
@@ -111,7 +111,8 @@ export function waitFor<T>(
       newScope(`waitFor(${timeoutMs})`),
     );
   }
-  return timeout(timeoutMs, () => inner);
+  const when = timeoutMs === null ? null : inner.getLoop().time() + timeoutMs;
+  return runTimeout(when, () => inner, `waitFor(${timeoutMs})`, "waitFor()");
 }
 
 function ignore(): void {}
@@ -153,7 +154,9 @@ async function expireNow<T>(inner: Future<T>, scope: CancelScope): Promise<T> {
   // first), or one of the task was pending or requested meanwhile.
   const passOn = scope.ownCancellation(cancelled);
   if (passOn !== null) throw passOn;
-  throw new TimeoutError("Timed out", { cause: scope.causeOf(cancelled) });
+  throw new TimeoutError(`Timed out: ${scope.label}`, {
+    cause: scope.causeOf(cancelled),
+  });
 }
 
 /** A future that completes (with nothing) once `future` is done. */

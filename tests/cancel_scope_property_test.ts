@@ -670,6 +670,11 @@ interface Ctx {
   path: string;
   /** In code the task started and did not await (a host callback). */
   stray?: boolean;
+  /**
+   * One flag per enclosing `Promise.race`/`all`, set once it settled: the
+   * branch is then code the task left behind.
+   */
+  left?: { behind: boolean }[];
 }
 
 /** Outside cancels, as `<top index>:<epoch>`. */
@@ -908,6 +913,10 @@ class Run {
       );
     }
     if (this.#beforeRearm.has(e as object)) return;
+    // Code left behind by a settled race or all: the library does not spend
+    // a cancellation on its waits (they are older than the code's), so it
+    // may be raised again where the code went on.
+    if (ctx.left?.some((f) => f.behind) === true) return;
     // Stray code met the request in the fan-out the group's failure
     // re-armed: when it surfaces there does not date the delivery.
     const tag = this.#serials.get(serial);
@@ -1496,9 +1505,12 @@ class Run {
     ctx: Ctx,
   ): Promise<void> {
     const sinks = branches.map((): Sink => new Set());
+    const flag = { behind: false };
+    const left = kind === "allSettled" ? ctx.left : [...ctx.left ?? [], flag];
     const ps = branches.map((b, i) =>
-      "raw" in b ? this.raw(b.raw, ctx) : this.exec(b.node, {
+      "raw" in b ? this.raw(b.raw, { ...ctx, left }) : this.exec(b.node, {
         ...ctx,
+        left,
         sinks: [...ctx.sinks, sinks[i]!],
         path: `${ctx.path}/${kind}[${i}]`,
       })
@@ -1508,6 +1520,8 @@ class Run {
       : kind === "race"
       ? Promise.race(ps)
       : Promise.allSettled(ps);
+    const leave = () => void (flag.behind = true);
+    combined.then(leave, leave);
     // Once every branch has settled: the cancellations the combinator
     // dropped were caught, unless one of the same cancel propagates.
     this.inFlight++;

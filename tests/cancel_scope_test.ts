@@ -939,3 +939,21 @@ Deno.test("a cancellation that finds only a get() a Promise.race left behind rea
     assert.equal(q.qsize(), 1, "the left-behind get() was cancelled");
   });
 });
+
+Deno.test("a TimeoutError names the deadline that expired", async () => {
+  await vrun(async () => {
+    const q = new Queue<number>();
+    await assert.rejects(waitFor(q.get(), 10), {
+      name: "TimeoutError",
+      message: "Timed out: waitFor(10)",
+    });
+    await assert.rejects(waitFor(q.get(), 0), {
+      name: "TimeoutError",
+      message: "Timed out: waitFor(0)",
+    });
+    await assert.rejects(timeout(5, () => q.get()), {
+      name: "TimeoutError",
+      message: "Timed out: timeout(5)",
+    });
+  });
+});

@@ -29,12 +29,16 @@ export function exhaustMemory(): number {
 /**
  * Answers `value`, then ends the Worker with `Deno.exit(code)` before it
  * reads another message, while the pool may already have sent it the next
- * job: that job never started.
+ * job: that job never started. (The answer goes on the pool's private
+ * `MessagePort`, out of a job's reach; this hooks every port's
+ * `postMessage` to end right after it.)
  */
 export function exitAfterAnswer<T>(value: T, code: number): T {
-  const post = scope.postMessage;
-  scope.postMessage = (...args: unknown[]) => {
-    post.apply(scope, args);
+  const proto = MessagePort.prototype;
+  const post = proto.postMessage;
+  proto.postMessage = function (this: MessagePort, ...args: unknown[]) {
+    proto.postMessage = post;
+    (post as (...a: unknown[]) => void).apply(this, args);
     queueMicrotask(() => Deno.exit(code));
   };
   return value;
