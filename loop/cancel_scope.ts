@@ -808,8 +808,8 @@ export class CancelScope {
 
   /** The task's root scope (this one, for a root). */
   #root(): CancelScope {
-    const up = this.#owner;
-    return up instanceof CancelScope ? up : this;
+    // A nested scope's owner is always its root.
+    return this.parent === null ? this : this.#owner as CancelScope;
   }
 
   #hasWaits(): boolean {
