@@ -397,8 +397,7 @@ export class CancelScope {
     if (parent === null) {
       this.#owner = owner;
     } else {
-      const up = parent.#owner;
-      this.#owner = up instanceof CancelScope ? up : parent;
+      this.#owner = parent.#root();
     }
     if (parent !== null) {
       const rare = parent.#state();
@@ -420,8 +419,7 @@ export class CancelScope {
    * the task is done (work left over from it belongs to no task).
    */
   get owner(): ScopeOwner | null {
-    let owner = this.#owner;
-    if (owner instanceof CancelScope) owner = owner.#owner;
+    const owner = this.#root().#owner;
     return owner === RELEASED ? null : owner as ScopeOwner | null;
   }
 
@@ -490,9 +488,8 @@ export class CancelScope {
    */
   live(): CancelScope | null {
     if (!this.exited) {
-      let owner = this.#owner;
-      if (owner instanceof CancelScope) owner = owner.#owner;
-      return (owner as ScopeOwner | null)?.done() ? null : this;
+      const owner = this.#root().#owner as ScopeOwner | null;
+      return owner?.done() ? null : this;
     }
     return this.parent === null ? null : this.parent.live();
   }
