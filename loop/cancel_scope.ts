@@ -342,14 +342,18 @@ interface Rare {
   /** The scope's own cancellation (its deadline), which nothing takes back. */
   own: CancelledError | null;
   /**
-   * A request that reached only waits the code may have left behind; it
-   * becomes pending unless the code goes on in the meantime.
+   * A request that reached only plain futures, which the code may have
+   * left behind; it becomes pending unless the code goes on meanwhile.
    */
   unseen: CancelledError | null;
 }
 
-/** What a fan-out reached: nothing, only waits left behind, or code. */
-const NONE = 0, STRAY = 1, CODE = 2;
+/**
+ * What a fan-out reached: nothing; only plain futures (whose await throws,
+ * if anything awaits them still); or a task or an operation, which gives
+ * the request back if it ends without being cancelled.
+ */
+const NONE = 0, FUTURES = 1, CODE = 2;
 
 /**
  * A node of the scope tree of one task (or of code outside tasks, with no
@@ -595,13 +599,10 @@ export class CancelScope {
     if (this.#rare?.pending === request) return;
     // A new round: what the request reached before does not count now.
     consumed.delete(request);
-    const stamps = {
-      ends: this.#root().#ends,
-      newest: this.#newest(this, true),
-    };
+    const newest = this.#newest(this, true);
     const reached = fanOut(
       request,
-      () => this.#cancelWaits(request, this, stamps, true),
+      () => this.#cancelWaits(request, this, newest, true),
     );
     this.#afterFanOut(request, reached);
   }
@@ -621,30 +622,30 @@ export class CancelScope {
     // Given back by several holders (the children of a gather): once.
     if (this.#rare?.pending === request) return false;
     consumed.delete(request);
-    const stamps = { ends: this.#root().#ends, newest: this.#newest(this) };
+    const newest = this.#newest(this);
     const reached = fanOut(
       request,
-      () => this.#cancelWaits(request, this, stamps),
+      () => this.#cancelWaits(request, this, newest),
     );
     this.#afterFanOut(request, reached);
-    return reached === CODE;
+    return reached !== NONE;
   }
 
   /**
    * After a fan-out: a request that reached no wait stays pending for the
-   * next one. One that reached only waits the code may have left behind (a
-   * `get()` that lost a `Promise.race`, a branch of a `Promise.all` that
-   * failed) may have reached nobody: if the task's code does not go on
-   * before the next tick (it catches the error and starts a wait, or ends),
-   * it is parked elsewhere (on a host promise), and the request is pending
-   * for its next wait.
+   * next one. One that reached only plain futures may have reached nobody:
+   * the code may have left them behind (a `get()` that lost a
+   * `Promise.race` to a host promise, a branch of a `Promise.all` that
+   * failed) and be parked elsewhere. If the task's code does not go on
+   * within two ticks (start a wait, leave a scope, end), the request is
+   * pending for its next wait.
    *
    * @param request The request.
    * @param reached What the fan-out reached.
    */
   #afterFanOut(request: CancelledError, reached: number): void {
     if (reached === NONE) this.#setPending(request);
-    else if (reached === STRAY) {
+    else if (reached === FUTURES) {
       const owner = this.owner;
       if (owner === null) return;
       const root = this.#root();
@@ -837,7 +838,7 @@ export class CancelScope {
   #cancelWaits(
     request: CancelledError,
     top: CancelScope,
-    stamps: { ends: number; newest: number },
+    newest: number,
     activeOnly = false,
   ): number {
     let reached = NONE;
@@ -845,20 +846,17 @@ export class CancelScope {
       for (const [w, stamp] of this.#stampedWaits()) {
         const scope = w[inlineWait];
         if (scope instanceof CancelScope && scope.within(top)) continue;
-        // A leaf wait started before another of the task ended may be one
-        // the code left behind (a Promise.race's loser) or one it still
-        // awaits (a Promise.allSettled's slow branch): only one started
-        // after the others ended is surely awaited. Older than another it
-        // reaches, the code moved on past it: a plain future then does not
-        // spend the request, which a task or an operation gives back if it
-        // ends without being cancelled.
+        // A leaf wait older than another the request reaches (started
+        // before another of the task's waits ended) is one the code moved
+        // on from: a plain future then does not spend the request, which a
+        // task or an operation gives back if it ends without being
+        // cancelled.
         const leaf = scope === undefined;
-        cancellingOlder = leaf && stamp < stamps.newest;
+        cancellingOlder = leaf && stamp < newest;
         waitWasPlain = false;
         try {
           if (w.cancel(request.message)) {
-            const behind = leaf && stamp < stamps.ends && waitWasPlain;
-            reached |= behind ? STRAY : CODE;
+            reached |= leaf && waitWasPlain ? FUTURES : CODE;
           }
         } finally {
           cancellingOlder = false;
@@ -869,10 +867,10 @@ export class CancelScope {
     if (children != null) {
       for (const child of [...children]) {
         if (activeOnly && child.exited) continue;
-        reached |= child.#cancelWaits(request, top, stamps, activeOnly);
+        reached |= child.#cancelWaits(request, top, newest, activeOnly);
       }
     }
-    return reached === (STRAY | CODE) ? CODE : reached;
+    return reached === (FUTURES | CODE) ? CODE : reached;
   }
 
   /**
