@@ -85,6 +85,7 @@ interface JobEntry {
   spec: Required<Omit<JobSpec, "run">> & Pick<JobSpec, "run">;
   timer?: TimerHandle;
   retryTimer?: TimerHandle;
+  waitingRetry?: Occurrence;
   busy: boolean; // an occurrence is queued, waiting for a retry, or running
   running?: Task<void>;
   cancelled: boolean;
@@ -207,7 +208,19 @@ export class Scheduler {
     this.jobs.delete(id);
     entry.cancelled = true;
     entry.timer?.cancel();
-    entry.retryTimer?.cancel();
+    if (entry.retryTimer) {
+      // Waiting for a retry: that occurrence ends here.
+      entry.retryTimer.cancel();
+      entry.retryTimer = undefined;
+      const occ = entry.waitingRetry!;
+      this.#report({
+        id,
+        dueAt: occ.dueAt,
+        outcome: "cancelled",
+        starts: occ.starts,
+      });
+      return "scheduled";
+    }
     if (entry.running) {
       entry.running.cancel(`job ${id} cancelled`);
       return "running";
@@ -285,8 +298,10 @@ export class Scheduler {
       const base = job.spec.backoffMs * 2 ** (occ.attempt - 1);
       const delay = base + Math.floor(this.#random() * job.spec.backoffMs);
       occ.attempt++;
+      job.waitingRetry = occ;
       job.retryTimer = loop.callLater(delay, () => {
         job.retryTimer = undefined;
+        job.waitingRetry = undefined;
         this.#enqueue(occ);
       });
       return;

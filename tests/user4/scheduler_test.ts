@@ -186,6 +186,52 @@ Deno.test("scheduler: cancelling a running job by id stops it at once and for go
   assert.equal(byId(reports, "beat").length, 12);
 });
 
+Deno.test("scheduler: a job cancelled while it waits for a retry, or while queued, still gets its one report", async () => {
+  const reports = await run(async () => {
+    const s = new Scheduler({ workers: 1, random: () => 0 });
+    s.add({
+      id: "failing",
+      everyMs: HOUR,
+      retries: 5,
+      backoffMs: 10 * MIN,
+      run: async () => {
+        throw new Error("nope");
+      },
+    });
+    // Holds the only worker from 2h to 2h30, so "queued" waits in line.
+    s.add({
+      id: "hog",
+      everyMs: 2 * HOUR,
+      priority: 0,
+      timeoutMs: HOUR,
+      run: () => sleep(30 * MIN),
+    });
+    s.add({
+      id: "queued",
+      everyMs: 2 * HOUR,
+      priority: 1,
+      run: async () => {},
+    });
+    s.start();
+    await sleep(HOUR + 5 * MIN); // failing: attempt 1 failed at 1h, retry due 1h10
+    assert.equal(s.cancel("failing"), "scheduled");
+    await sleep(HOUR); // 2h05: hog runs, queued waits in the queue
+    assert.equal(s.queued, 1);
+    assert.equal(s.cancel("queued"), "scheduled");
+    await s.untilReports(3);
+    await s.stop();
+    return s.reports;
+  }, { clock: new VirtualClock() });
+  assert.deepEqual(
+    reports.map((r) => [r.id, r.outcome, r.starts.length, r.endedAt / MIN]),
+    [
+      ["failing", "cancelled", 1, 65],
+      ["hog", "ok", 1, 150],
+      ["queued", "cancelled", 0, 150],
+    ],
+  );
+});
+
 Deno.test("scheduler: control socket lists, runs and cancels jobs by id; stop closes everything", async () => {
   const started = new Event();
   const cleanedUp = new Event();
