@@ -720,7 +720,8 @@ export class CancelScope {
 
   /**
    * How a scope that cancelled itself ends with `error`: `null` when the
-   * error is its own cancellation and nothing enclosing asked to cancel
+   * error is its own cancellation (or an `AggregateError` of nothing else,
+   * from a `Promise.any`) and nothing enclosing asked to cancel
    * meanwhile (the caller converts or swallows it); the outer request when
    * one did (it is delivered now, by being thrown); else `error` itself.
    *
@@ -728,7 +729,7 @@ export class CancelScope {
    * @returns `null`, or the error to throw.
    */
   ownCancellation(error: unknown): unknown {
-    if (!isCancelledError(error) || !cancelledBy(error, this)) return error;
+    if (!this.#isOwn(error)) return error;
     const outer = this.outer;
     if (outer === null) return null;
     const source = sources.get(outer);
@@ -736,6 +737,23 @@ export class CancelScope {
       for (let s = this.parent; s !== null; s = s.parent) s.withdraw(source);
     }
     return outer;
+  }
+
+  /**
+   * Whether `error` is this scope's cancellation, alone or as every error
+   * of an `AggregateError` (a `Promise.any` whose branches all met it).
+   */
+  #isOwn(error: unknown): boolean {
+    if (isCancelledError(error)) return cancelledBy(error, this);
+    try {
+      if (!(error instanceof AggregateError)) return false;
+      const errors: unknown[] = error.errors;
+      return errors.length > 0 &&
+        errors.every((e) => isCancelledError(e) && cancelledBy(e, this));
+    } catch {
+      // A revoked proxy, a hostile `errors` getter: not ours.
+      return false;
+    }
   }
 
   /**

@@ -957,3 +957,23 @@ Deno.test("a TimeoutError names the deadline that expired", async () => {
     });
   });
 });
+
+Deno.test("a deadline that ends a Promise.any of library waits is a TimeoutError, not an AggregateError", async () => {
+  await vrun(async () => {
+    const q1 = new Queue<number>();
+    const q2 = new Queue<number>();
+    const error = await timeout(10, () => Promise.any([q1.get(), q2.get()]))
+      .catch((e) => e);
+    assert.ok(error instanceof TimeoutError, String(error));
+    assert.equal(now(), 10);
+    // An AggregateError with a failure of its own is the code's, as it is.
+    const mixed = await timeout(
+      10,
+      () => Promise.any([q1.get(), Promise.reject(new Error("boom"))]),
+    ).catch((e) => e);
+    assert.ok(mixed instanceof AggregateError, String(mixed));
+    q1.putNowait(1);
+    q2.putNowait(2);
+    assert.equal(q1.qsize() + q2.qsize(), 2, "the cancelled gets took nothing");
+  });
+});
