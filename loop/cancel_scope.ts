@@ -112,6 +112,8 @@ let cancellingOlder = false;
 let waitWasPlain = false;
 /** How many scopes hold a pending request, to skip the lookup when none. */
 let pendingCount = 0;
+/** How many scopes hold an unseen request (see `CancelScope.#afterFanOut`). */
+let unseenCount = 0;
 
 /**
  * A `CancelledError` for a request from `source` (untagged when `null`).
@@ -343,9 +345,11 @@ interface Rare {
   own: CancelledError | null;
   /**
    * A request that reached only plain futures, which the code may have
-   * left behind; it becomes pending unless the code goes on meanwhile.
+   * left behind; see `CancelScope.#afterFanOut`.
    */
   unseen: CancelledError | null;
+  /** Whether the code can be reacting to `unseen` now. */
+  seeing: boolean;
 }
 
 /**
@@ -521,6 +525,7 @@ export class CancelScope {
     if (wait[inlineWait] === undefined) {
       root.#moves++;
       this.owner?.[waitStarted]();
+      if (unseenCount > 0 && this.#meetUnseen(wait)) return;
     }
     if (pendingCount === 0) return;
     const request = this.#outermostPending();
@@ -648,20 +653,66 @@ export class CancelScope {
     else if (reached === FUTURES) {
       const owner = this.owner;
       if (owner === null) return;
+      const rare = this.#state();
+      if (rare.unseen === null) unseenCount++;
+      rare.unseen = request;
+      rare.seeing = false;
+      const loop = owner.getLoop();
       const root = this.#root();
-      const moves = root.#moves;
-      this.#state().unseen = request;
-      const decide = () => {
-        const rare = this.#rare!;
+      let moves = 0;
+      // The cancelled futures reject in the next tick, after which their
+      // awaiting code runs, before the tick after it: what the task's code
+      // does in that window is its reaction.
+      const close = () => {
         if (rare.unseen !== request) return;
-        rare.unseen = null;
+        this.#clearUnseen();
         if (root.#moves !== moves || this.live() !== this) return;
         this.#setPending(request);
       };
-      // The cancelled waits' callbacks run in the next tick, and the code
-      // they resume runs to its next wait before the tick after it.
-      const loop = owner.getLoop();
-      loop.callSoon(() => loop.callSoon(decide));
+      loop.callSoon(() => {
+        if (rare.unseen !== request) return;
+        rare.seeing = true;
+        moves = root.#moves;
+        loop.callSoon(close);
+      });
+    }
+  }
+
+  /**
+   * A leaf wait starts while an enclosing scope holds an unseen request:
+   * started as the code reacts to it, the request was seen; started
+   * before (the code resumed from a host promise), it is the code's next
+   * wait, and the request is delivered to it.
+   *
+   * @returns Whether the request was delivered to `wait`.
+   */
+  #meetUnseen(wait: Wait): boolean {
+    // Code running in a scope that has exited was left behind by its block
+    // (a Promise.all branch): its waits are not the code's next one.
+    for (let s = currentScope(); s !== undefined && s !== this;) {
+      if (s.exited) return false;
+      const up = s.parent;
+      if (up === null) break;
+      s = up;
+    }
+    for (let s: CancelScope | null = this; s !== null; s = s.parent) {
+      const rare = s.#rare;
+      const request = rare?.unseen ?? null;
+      if (request === null) continue;
+      const seeing = rare!.seeing;
+      s.#clearUnseen();
+      if (seeing) return false;
+      fanOut(request, () => wait.cancel(request.message));
+      return true;
+    }
+    return false;
+  }
+
+  #clearUnseen(): void {
+    const rare = this.#rare;
+    if (rare !== null && rare.unseen !== null) {
+      rare.unseen = null;
+      unseenCount--;
     }
   }
 
@@ -679,7 +730,7 @@ export class CancelScope {
       this.#clearPending();
     }
     if (rare.unseen !== null && sources.get(rare.unseen) === source) {
-      rare.unseen = null;
+      this.#clearUnseen();
     }
   }
 
@@ -709,7 +760,7 @@ export class CancelScope {
     if (this.exited) return;
     this.exited = true;
     this.#root().#moves++;
-    if (this.#rare !== null) this.#rare.unseen = null;
+    this.#clearUnseen();
     const pending = this.#rare?.pending ?? null;
     if (pending !== null) {
       this.#clearPending();
@@ -803,6 +854,7 @@ export class CancelScope {
       abortReason: null,
       own: null,
       unseen: null,
+      seeing: false,
     };
   }
 

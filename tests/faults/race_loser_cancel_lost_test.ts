@@ -1,0 +1,70 @@
+/**
+ * `task.cancel()` is lost when the only library wait it finds is a
+ * `Promise.race` loser and the host promise the task's code is parked on
+ * settles right after: the task runs on to the end and returns.
+ *
+ * Measured, deterministic on the virtual clock: the task races `q.get()`
+ * (an empty queue) against a host promise that wins, so the `get()` is left
+ * behind. Its code then awaits a host promise (`gate`, standing for a
+ * `fetch`, a `Deno.stat()`, a `crypto.subtle` digest, a real
+ * `setTimeout(0)`), then `sleep(10)`, then returns "ran on". The driver
+ * calls `t.cancel()` while the code is parked on `gate` and opens the gate
+ * at once (the host reply arrives just after the cancel). The task then
+ * sleeps 10 ms and resolves with "ran on": no `CancelledError` anywhere.
+ * With the real clock, the same loop (race once, then `await host();
+ * await sleep(0)` for 1.5 s) ran to its end after `cancel()` in 4/15
+ * (`setTimeout(0)`), 8/15 (`Deno.stat`) and 8/15 (`crypto.subtle.digest`)
+ * trials.
+ *
+ * Why (loop/cancel_scope.ts): the fan-out reaches only the loser (a plain
+ * leaf wait older than the last wait end: `STRAY`), so `#afterFanOut()`
+ * parks the request in `unseen` and decides two ticks later: if the root's
+ * `#moves` changed meanwhile, "the code went on" and the request is
+ * dropped. But `#moves` also changes when the code, which never saw the
+ * error (the loser's rejection goes nowhere), starts its next library wait
+ * (`addWait()` bumps `#moves`; it looks only at `pending`, not `unseen`),
+ * so that wait is not cancelled and the request is gone.
+ *
+ * Expected (README, Cancellation table: `task.cancel()` cancels "every wait
+ * of the task"; "If nothing is pending, the next wait started there is
+ * cancelled"; Pitfalls: a cancellation that finds only left-behind waits
+ * "stays pending for the code's next library wait"; `Task.cancel()`: "a
+ * `CancelledError` is thrown at its next wait"; the module doc of
+ * cancel_scope.ts: "a cancelled task never runs on as if nothing
+ * happened"): the `sleep(10)` throws `CancelledError` and the task ends
+ * cancelled. asyncio's task.cancel() is never dropped this way.
+ *
+ * Fixed: a leaf wait the task starts before the cancelled futures'
+ * rejections are dispatched (code resumed by a host promise, which never
+ * saw the error) gets the unseen request.
+ */
+import assert from "node:assert/strict";
+import { VirtualClock } from "../../loop/mod.ts";
+import { Queue } from "../../sync/mod.ts";
+import { createTask, run, sleep } from "../../task/mod.ts";
+
+Deno.test("task.cancel() reaching only a Promise.race loser is not lost when the code's host wait ends at once", async () => {
+  const outcome = await run(async () => {
+    const q = new Queue<number>();
+    const gate = Promise.withResolvers<void>();
+    const parked = Promise.withResolvers<void>();
+    const t = createTask(async () => {
+      // The host side wins; the get() is left behind, still pending.
+      await Promise.race([q.get(), Promise.resolve("host")]);
+      parked.resolve();
+      await gate.promise; // a host wait: fetch(), Deno.stat()...
+      await sleep(10);
+      return "ran on";
+    });
+    await parked.promise;
+    await sleep(1); // the task is parked on `gate`
+    t.cancel();
+    gate.resolve(); // the host reply comes right after the cancel
+    try {
+      return `returned ${await t}`;
+    } catch (error) {
+      return `threw ${(error as Error).name}`;
+    }
+  }, { clock: new VirtualClock(), handleSigint: false });
+  assert.equal(outcome, "threw CancelledError");
+});
