@@ -167,7 +167,10 @@ export function createSubprocessExec(
  * working directory), which must be an executable regular file; a bare
  * name is looked up in the `PATH` that SEARCH gives (`i`: the shell's own
  * `$PATH`, `=list`: that list, `n`: none), an empty entry being the working
- * directory. Then it `exec`s that path with descriptor 2 a copy of 1, which
+ * directory. A script whose `#!` interpreter is missing fails there as the
+ * kernel's `ENOENT` makes `Deno.Command` fail (a failed `exec` would be
+ * too late: stderr is then already our stdout, and the shell's message and
+ * its 127 would look like the program's). Then it `exec`s that path with descriptor 2 a copy of 1, which
  * closes our pipe. Else it writes why on its own stderr (a pipe of ours):
  * `N` (no such program in `PATH`), `E` (no such file), `D` (a part of the
  * path is not a directory) or `A` (permission denied), then the working
@@ -176,11 +179,20 @@ export function createSubprocessExec(
  * dash's `exec` takes no `--`: a path handed to it never starts with `-`
  * (see {@linkcode target}).
  */
-const MERGE = `s=$1 n=$2
+const MERGE = `i() {
+  case $(dd if="$1" bs=2 count=1 2>/dev/null) in
+  '#!') IFS= read -r l < "$1"; l=\${l#??}; l=\${l#"\${l%%[! 	]*}"}; l=\${l%%[ 	]*}
+    [ -f "$l" ] && [ -x "$l" ];;
+  esac
+}
+s=$1 n=$2
 shift 2
 case $n in
 */*)
-  [ -f "$n" ] && [ -x "$n" ] && exec "$n" "$@" 2>&1
+  if [ -f "$n" ] && [ -x "$n" ]; then
+    i "$n" && exec "$n" "$@" 2>&1
+    printf E >&2; pwd -P >&2; exit 127
+  fi
   if [ -e "$n" ] || [ -d "$n" ]; then c=A
   else
     c=E d=\${n%/*}/ q=
@@ -202,7 +214,7 @@ while [ -n "$r" ]; do
   d=\${r%%:*} r=\${r#*:}
   c=\${d:-.}/$n
   case $c in -*) c=./$c ;; esac
-  [ -f "$c" ] && [ -x "$c" ] && exec "$c" "$@" 2>&1
+  [ -f "$c" ] && [ -x "$c" ] && i "$c" && exec "$c" "$@" 2>&1
 done
 printf N >&2; exit 127`;
 
