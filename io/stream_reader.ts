@@ -569,6 +569,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         this.#throwIfFailed();
         return 0;
       }
+      // Checked before `#into` is touched: it belongs to the waiting one.
+      this.#checkAlone("readInto");
       this.#into = buffer;
       try {
         await this.#waitForData("readInto", signal, op);
@@ -897,16 +899,21 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     }
   }
 
-  async #waitForData(
-    caller: string,
-    signal: AbortSignal | undefined,
-    op: Operation,
-  ): Promise<void> {
+  /** One read at a time waits for data. */
+  #checkAlone(caller: string): void {
     if (this.#waiter !== null || this.#handed !== 0) {
       throw new Error(
         `Cannot call ${caller}(): another task is already waiting for data on this StreamReader`,
       );
     }
+  }
+
+  async #waitForData(
+    caller: string,
+    signal: AbortSignal | undefined,
+    op: Operation,
+  ): Promise<void> {
+    this.#checkAlone(caller);
     // Failed: no more data will come. Thrown here, where the read would
     // wait, so that the bytes that came before stay readable.
     this.#throwIfFailed();
