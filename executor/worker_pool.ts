@@ -545,6 +545,12 @@ export class WorkerPool implements AsyncDisposable {
 
   #start(w: PoolWorker, job: Job): void {
     const transfer = job.args.filter((a) => a instanceof MessagePort);
+    // Running before the copy: cloning the arguments runs their getters,
+    // which may abort this job or submit another.
+    job.state = RUNNING;
+    job.worker = w;
+    w.job = job;
+    w.abandoned = false;
     try {
       w.port.postMessage(
         { id: job.id, url: job.url, name: job.name, args: job.args },
@@ -552,13 +558,14 @@ export class WorkerPool implements AsyncDisposable {
       );
     } catch (error) {
       // The arguments cannot be cloned: the Worker stays idle.
-      this.#settle(job, false, error);
-      return;
+      if (w.job === job) {
+        w.job = null;
+        job.worker = null;
+      }
+      // A getter may have settled it (its signal aborted) meanwhile.
+      if ((job.state as number) !== SETTLED) this.#settle(job, false, error);
+      this.#dispatch();
     }
-    job.state = RUNNING;
-    job.worker = w;
-    w.job = job;
-    w.abandoned = false;
   }
 
   #spawn(): PoolWorker {
