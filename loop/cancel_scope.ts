@@ -41,7 +41,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { EventLoop } from "./event_loop.ts";
+import { type EventLoop, inTick } from "./event_loop.ts";
 import { CancelledError } from "./errors.ts";
 
 /** Tells the owning task that one of its leaf waits began. */
@@ -659,10 +659,10 @@ export class CancelScope {
       rare.seeing = false;
       const loop = owner.getLoop();
       const root = this.#root();
-      let moves = 0;
+      const moves = root.#moves;
       // The cancelled futures reject in the next tick, after which their
-      // awaiting code runs, before the tick after it: what the task's code
-      // does in that window is its reaction.
+      // awaiting code runs, before the tick after it. What the task's code
+      // does in the loop's ticks until then may be its reaction.
       const close = () => {
         if (rare.unseen !== request) return;
         this.#clearUnseen();
@@ -672,7 +672,6 @@ export class CancelScope {
       loop.callSoon(() => {
         if (rare.unseen !== request) return;
         rare.seeing = true;
-        moves = root.#moves;
         loop.callSoon(close);
       });
     }
@@ -695,17 +694,28 @@ export class CancelScope {
       if (up === null) break;
       s = up;
     }
-    for (let s: CancelScope | null = this; s !== null; s = s.parent) {
-      const rare = s.#rare;
-      const request = rare?.unseen ?? null;
-      if (request === null) continue;
-      const seeing = rare!.seeing;
-      s.#clearUnseen();
-      if (seeing) return false;
-      fanOut(request, () => wait.cancel(request.message));
-      return true;
+    const holder = this.#unseenHolder();
+    if (holder === null) return false;
+    const rare = holder.#rare!;
+    const request = rare.unseen!;
+    if (rare.seeing) {
+      holder.#clearUnseen();
+      return false;
     }
-    return false;
+    // Before the window, code the loop resumed (another branch woken by a
+    // library wait) may be code that will see the cancelled futures: its
+    // move counts as a reaction. Code a host promise resumed, outside the
+    // loop's ticks, surely has not seen them: this is its next wait.
+    if (this.owner?.getLoop()[inTick]() !== false) return false;
+    holder.#clearUnseen();
+    fanOut(request, () => wait.cancel(request.message));
+    return true;
+  }
+
+  /** This scope or the nearest enclosing one that holds an unseen request. */
+  #unseenHolder(): CancelScope | null {
+    if ((this.#rare?.unseen ?? null) !== null) return this;
+    return this.parent === null ? null : this.parent.#unseenHolder();
   }
 
   #clearUnseen(): void {

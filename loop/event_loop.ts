@@ -70,6 +70,11 @@ export const stepBegin: unique symbol = Symbol("aio.stepBegin");
 export const stepEnd: unique symbol = Symbol("aio.stepEnd");
 /** Whether the loop still waits for a step: `loop[stepLive](token)`. */
 export const stepLive: unique symbol = Symbol("aio.stepLive");
+/**
+ * Whether the loop is running a tick (its callbacks, then the steps of the
+ * tasks they resumed), not waiting for the host: `loop[inTick]()`.
+ */
+export const inTick: unique symbol = Symbol("aio.inTick");
 /** Registers a function `close()` calls: `loop[onClose](listener)`. */
 export const onClose: unique symbol = Symbol("aio.onClose");
 
@@ -173,6 +178,8 @@ export class EventLoop implements Disposable {
    * waits for them only a few hops.
    */
   #softStepping = 0;
+  /** Whether a tick runs now; see {@linkcode inTick}. */
+  #ticking = false;
   #softEpoch = 0;
   /** In debug mode, the tasks resumed this tick, to name a slow step. */
   #steppedTasks: object[] = [];
@@ -424,11 +431,13 @@ export class EventLoop implements Disposable {
       let ticks = 0;
       let lastYield = performance.now();
       for (;;) {
+        this.#ticking = true;
         this.#runOnce();
         if (this.#stepping + this.#softStepping > 0) {
           if (this.#debug) await this.#settleStepsTimed();
           else await this.#settleSteps();
         }
+        this.#ticking = false;
         if (this.#stopping) break;
         if (this.#ready.length === 0) {
           await this.#idle();
@@ -442,6 +451,7 @@ export class EventLoop implements Disposable {
         }
       }
     } finally {
+      this.#ticking = false;
       this.#stopping = false;
       this.#running = false;
       setRunning(null);
@@ -840,6 +850,15 @@ export class EventLoop implements Disposable {
    * on them rather than running): the loop then waits only a few hops.
    * @returns A token to pass to the matching `[stepEnd]`.
    */
+  /**
+   * @ignore Whether a tick is running; see {@linkcode inTick}.
+   *
+   * @returns `true` while the loop runs callbacks and resumed tasks' steps.
+   */
+  [inTick](): boolean {
+    return this.#ticking;
+  }
+
   [stepBegin](task?: object, soft = false): number {
     if (this.#debug && task !== undefined) this.#steppedTasks.push(task);
     if (soft) {
