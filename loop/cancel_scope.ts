@@ -698,18 +698,19 @@ export class CancelScope {
     if (holder === null) return false;
     const rare = holder.#rare!;
     const request = rare.unseen!;
-    if (rare.seeing) {
+    // Code a host promise resumed, outside the loop's ticks, has not seen
+    // the cancelled futures' rejections (they reach code inside ticks):
+    // this is its next wait.
+    if (this.owner?.getLoop()[inTick]() === false) {
       holder.#clearUnseen();
-      return false;
+      fanOut(request, () => wait.cancel(request.message));
+      return true;
     }
-    // Before the window, code the loop resumed (another branch woken by a
-    // library wait) may be code that will see the cancelled futures: its
-    // move counts as a reaction. Code a host promise resumed, outside the
-    // loop's ticks, surely has not seen them: this is its next wait.
-    if (this.owner?.getLoop()[inTick]() !== false) return false;
-    holder.#clearUnseen();
-    fanOut(request, () => wait.cancel(request.message));
-    return true;
+    // Inside the ticks once the rejections are out, the code reacts to
+    // them; before, code the loop resumed (another branch woken by a
+    // library wait) may yet see them: its move counts as a reaction.
+    if (rare.seeing) holder.#clearUnseen();
+    return false;
   }
 
   /** This scope or the nearest enclosing one that holds an unseen request. */

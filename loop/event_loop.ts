@@ -990,7 +990,10 @@ export class EventLoop implements Disposable {
       if (hops < MAX_HOPS) {
         await undefined;
       } else {
+        // Host events run in this macrotask: not part of the tick.
+        this.#ticking = false;
         await macrotask();
+        this.#ticking = true;
         // The microtask queue drained: whoever still steps waits on the host.
         this.#stepping = this.#softStepping = 0;
         this.#stepEpoch++;
