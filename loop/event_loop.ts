@@ -842,15 +842,6 @@ export class EventLoop implements Disposable {
   }
 
   /**
-   * @ignore Called by the task module when a task starts a step. See the module
-   * doc: the next tick waits until the step ends.
-   *
-   * @param task The task, named in debug mode if its step is slow.
-   * @param soft Whether the task has other waits pending (it may be parked
-   * on them rather than running): the loop then waits only a few hops.
-   * @returns A token to pass to the matching `[stepEnd]`.
-   */
-  /**
    * @ignore Whether a tick is running; see {@linkcode inTick}.
    *
    * @returns `true` while the loop runs callbacks and resumed tasks' steps.
@@ -859,6 +850,15 @@ export class EventLoop implements Disposable {
     return this.#ticking;
   }
 
+  /**
+   * @ignore Called by the task module when a task starts a step. See the module
+   * doc: the next tick waits until the step ends.
+   *
+   * @param task The task, named in debug mode if its step is slow.
+   * @param soft Whether the task has other waits pending (it may be parked
+   * on them rather than running): the loop then waits only a few hops.
+   * @returns A token to pass to the matching `[stepEnd]`.
+   */
   [stepBegin](task?: object, soft = false): number {
     if (this.#debug && task !== undefined) this.#steppedTasks.push(task);
     if (soft) {
