@@ -24,6 +24,15 @@
  * for the waits pending there or the next one. So a cancelled task never
  * runs on as if nothing happened because what it awaited finished anyway.
  *
+ * A request that reaches only plain futures may have reached no code: a
+ * `Promise.race` leaves its loser pending, and nothing awaits it any more.
+ * Such a request is held as *unseen*: a wait the task starts from code a
+ * host promise resumed (outside the loop's ticks) gets it; a move of the
+ * task's code in the ticks the futures' rejections take to reach their
+ * awaiters (a wait started, a scope left, the end) is its reaction; without
+ * one, the request is pending for the next wait. A wait older than another
+ * the request reaches (the code moved past it) does not spend it.
+ *
  * A scope (like a task) holds one undelivered request. When a second one
  * finds no wait either, the two merge, as two `cancel()` calls merge in
  * asyncio, and the one kept is the one that must not be lost: the request
@@ -641,9 +650,10 @@ export class CancelScope {
    * next one. One that reached only plain futures may have reached nobody:
    * the code may have left them behind (a `get()` that lost a
    * `Promise.race` to a host promise, a branch of a `Promise.all` that
-   * failed) and be parked elsewhere. If the task's code does not go on
-   * within two ticks (start a wait, leave a scope, end), the request is
-   * pending for its next wait.
+   * failed) and be parked elsewhere: it is held as unseen (see the module
+   * doc and {@linkcode CancelScope.#meetUnseen}). If the task's code does
+   * not go on within two ticks (start a wait, leave a scope, end), the
+   * request is pending for its next wait.
    *
    * @param request The request.
    * @param reached What the fan-out reached.

@@ -35,7 +35,10 @@
  * for a task group) cancels every wait pending in it and in its nested
  * scopes, aborts their signals, or, if none is pending, the next wait
  * started there. Sibling scopes of the same task are untouched. A
- * cancellation is delivered once; a timeout turns only its own into
+ * cancellation is delivered once (one that reaches only futures the code
+ * may have left behind, such as a `Promise.race` loser, goes to the code's
+ * next wait unless the code reacts at once: README, Pitfalls); a timeout
+ * turns only its own into
  * `TimeoutError`. Hand `scope.signal` or {@linkcode currentSignal} to
  * native calls such as `fetch` so they stop too.
  *
