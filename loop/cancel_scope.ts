@@ -209,6 +209,21 @@ export function currentScope(): CancelScope | undefined {
 }
 
 /**
+ * Whether the running code was left behind by a block that has exited (a
+ * branch a failed `Promise.all` left running), up to `live`, the scope its
+ * waits register with: its moves are not the code's.
+ */
+function leftBehind(live: CancelScope): boolean {
+  for (let s = currentScope(); s !== undefined && s !== live;) {
+    if (s.exited) return true;
+    const up = s.parent;
+    if (up === null) break;
+    s = up;
+  }
+  return false;
+}
+
+/**
  * A checkpoint of the running code: if a cancellation is pending on its
  * scope or an enclosing one, it is delivered here (thrown), as at a wait
  * started now. Code that was woken with a resource it has not taken yet
@@ -532,9 +547,12 @@ export class CancelScope {
       this.#waitStamp = stamp;
     } else (this.#state().moreWaits ??= new Map()).set(wait, stamp);
     if (wait[inlineWait] === undefined) {
-      root.#moves++;
       this.owner?.[waitStarted]();
-      if (unseenCount > 0 && this.#meetUnseen(wait)) return;
+      if (unseenCount === 0) root.#moves++;
+      else if (!leftBehind(this)) {
+        root.#moves++;
+        if (this.#meetUnseen(wait)) return;
+      }
     }
     if (pendingCount === 0) return;
     const request = this.#outermostPending();
@@ -696,14 +714,6 @@ export class CancelScope {
    * @returns Whether the request was delivered to `wait`.
    */
   #meetUnseen(wait: Wait): boolean {
-    // Code running in a scope that has exited was left behind by its block
-    // (a Promise.all branch): its waits are not the code's next one.
-    for (let s = currentScope(); s !== undefined && s !== this;) {
-      if (s.exited) return false;
-      const up = s.parent;
-      if (up === null) break;
-      s = up;
-    }
     const holder = this.#unseenHolder();
     if (holder === null) return false;
     const rare = holder.#rare!;
@@ -780,7 +790,9 @@ export class CancelScope {
   exit(): void {
     if (this.exited) return;
     this.exited = true;
-    this.#root().#moves++;
+    // Left in a tick, the code's move; left from code a host promise
+    // resumed, not a reaction to a cancellation (see #meetUnseen).
+    if (this.owner?.getLoop()[inTick]() === true) this.#root().#moves++;
     this.#clearUnseen();
     const pending = this.#rare?.pending ?? null;
     if (pending !== null) {

@@ -990,10 +990,9 @@ export class EventLoop implements Disposable {
       if (hops < MAX_HOPS) {
         await undefined;
       } else {
-        // Host events run in this macrotask: not part of the tick.
-        this.#ticking = false;
+        // Host events may run in this macrotask, but so does the rest of
+        // a long step: it stays part of the tick.
         await macrotask();
-        this.#ticking = true;
         // The microtask queue drained: whoever still steps waits on the host.
         this.#stepping = this.#softStepping = 0;
         this.#stepEpoch++;
