@@ -106,3 +106,39 @@ export function denoScript(
     ],
   };
 }
+
+/** What a child run by {@linkcode underFdLimit} did. */
+export interface FdLimitRun {
+  code: number;
+  lines: string[];
+  panicked: boolean;
+}
+
+/**
+ * Runs `deno run --quiet <flags> <script> <args>` under `ulimit -n 64`:
+ * its exit code, the lines it printed, and whether Deno panicked.
+ */
+export async function underFdLimit(
+  flags: string,
+  script: string,
+  args: string[],
+): Promise<FdLimitRun> {
+  const params = args.map((_, i) => `"$${i + 2}"`).join(" ");
+  const command =
+    `ulimit -n 64 && exec "$0" run --quiet ${flags} "$1" ${params}`;
+  await using child = spawn("/bin/sh", [
+    "-c",
+    command,
+    Deno.execPath(),
+    script,
+    ...args,
+  ]);
+  const lines: string[] = [];
+  try {
+    for (;;) lines.push(await child.line());
+  } catch {
+    // Ended.
+  }
+  const { code, stderr } = await child.exit();
+  return { code, lines, panicked: stderr.includes("Deno has panicked") };
+}

@@ -22,29 +22,16 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn } from "./_util.ts";
+import { underFdLimit } from "./_util.ts";
 
 const script = new URL("./_emfile_open.ts", import.meta.url).pathname;
 
-async function underLimitOnce(mode: string) {
-  const command = `ulimit -n 64 && exec "$0" run --quiet ` +
-    `--allow-read=${script} --allow-net=127.0.0.1 "$1" "$2" "$3"`;
-  await using child = spawn("/bin/sh", [
-    "-c",
-    command,
-    Deno.execPath(),
+function underLimitOnce(mode: string) {
+  return underFdLimit(
+    `--allow-read=${script} --allow-net=127.0.0.1`,
     script,
-    mode,
-    script,
-  ]);
-  const lines: string[] = [];
-  try {
-    for (;;) lines.push(await child.line());
-  } catch {
-    // Ended.
-  }
-  const { code, stderr } = await child.exit();
-  return { code, lines, panicked: stderr.includes("Deno has panicked") };
+    [mode, script],
+  );
 }
 
 /** Five runs of the child: the first that goes wrong, else the last. */

@@ -32,33 +32,20 @@
  * EMFILE that the caller can log, and the child prints `done`.
  */
 import assert from "node:assert/strict";
-import { spawn } from "./_util.ts";
+import { underFdLimit } from "./_util.ts";
 
 const script = new URL("./_emfile_openers.ts", import.meta.url).pathname;
 
 async function underLimitOnce(mode: string) {
   const sock = `/tmp/aio-faults-emfile-${crypto.randomUUID()}.sock`;
-  const command = `ulimit -n 64 && exec "$0" run --quiet --unstable-net ` +
-    `--allow-read --allow-write=${sock} --allow-net --allow-run=true,/bin/sh ` +
-    `"$1" "$2" "$3" "$4"`;
-  await using child = spawn("/bin/sh", [
-    "-c",
-    command,
-    Deno.execPath(),
+  const got = await underFdLimit(
+    `--unstable-net --allow-read --allow-write=${sock} --allow-net ` +
+      `--allow-run=true,/bin/sh`,
     script,
-    mode,
-    script,
-    sock,
-  ]);
-  const lines: string[] = [];
-  try {
-    for (;;) lines.push(await child.line());
-  } catch {
-    // Ended.
-  }
-  const { code, stderr } = await child.exit();
+    [mode, script, sock],
+  );
   await Deno.remove(sock).catch(() => {});
-  return { code, lines, panicked: stderr.includes("Deno has panicked") };
+  return got;
 }
 
 for (

@@ -42,12 +42,14 @@ import assert from "node:assert/strict";
 import { PriorityQueue } from "@aio/asyncio/sync";
 import { createTask, run, sleep, waitFor } from "@aio/asyncio/task";
 
+/** Numbers in order; "bad" cannot be compared. */
+function compare(a: unknown, b: unknown): number {
+  if (a === "bad" || b === "bad") throw new TypeError("cannot compare");
+  return (a as number) - (b as number);
+}
+
 Deno.test("a comparator that throws during get()'s hand-over loses no item and leaves no putter hanging", async () => {
   const got = await run(async () => {
-    const compare = (a: unknown, b: unknown): number => {
-      if (a === "bad" || b === "bad") throw new TypeError("cannot compare");
-      return (a as number) - (b as number);
-    };
     const q = new PriorityQueue<unknown>(2, compare);
     q.putNowait(1);
     q.putNowait(2);
@@ -82,10 +84,6 @@ Deno.test("a comparator that throws during get()'s hand-over loses no item and l
 
 Deno.test("after a hand-over the comparator refused, join() counts only the items there", async () => {
   await run(async () => {
-    const compare = (a: unknown, b: unknown): number => {
-      if (a === "bad" || b === "bad") throw new TypeError("cannot compare");
-      return (a as number) - (b as number);
-    };
     const q = new PriorityQueue<unknown>(2, compare);
     q.putNowait(1);
     q.putNowait(2);
