@@ -706,10 +706,11 @@ export class CancelScope {
   }
 
   /**
-   * A leaf wait starts while an enclosing scope holds an unseen request:
-   * started as the code reacts to it, the request was seen; started
-   * before (the code resumed from a host promise), it is the code's next
-   * wait, and the request is delivered to it.
+   * A leaf wait starts while an enclosing scope holds an unseen request.
+   * Started from code a host promise resumed (outside the loop's ticks),
+   * the code has not seen the request: this is its next wait, and the
+   * request is delivered to it. Started inside the ticks, it is a move of
+   * the code: its reaction, once the rejections are out.
    *
    * @returns Whether the request was delivered to `wait`.
    */
