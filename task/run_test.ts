@@ -11,6 +11,20 @@ import { createTask, run, sleep } from "./mod.ts";
 import { describeValue } from "../loop/describe_value.ts";
 import { hostileValues } from "../loop/_test_util.ts";
 
+/** What `fn` resolves to, and the lines it printed with `console.error`. */
+async function printedWhile<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; printed: string[] }> {
+  const printed: string[] = [];
+  const original = console.error;
+  console.error = (...a: unknown[]) => printed.push(a.join(" "));
+  try {
+    return { result: await fn(), printed };
+  } finally {
+    console.error = original;
+  }
+}
+
 Deno.test("run() returns main's result and closes its loop", async () => {
   let loop: EventLoop | undefined;
   const result = await run(async () => {
@@ -110,21 +124,15 @@ Deno.test("run() returns main's result when a callback throws any value", async 
 
 Deno.test("run() returns main's result when the default handler prints any thrown value", async () => {
   for (const [label, value] of hostileValues()) {
-    const printed: string[] = [];
-    const original = console.error;
-    console.error = (...a: unknown[]) => printed.push(a.join(" "));
-    let result: string;
-    try {
-      result = await run(async () => {
+    const { result, printed } = await printedWhile(() =>
+      run(async () => {
         getRunningLoop().callSoon(function hostile() {
           throw value;
         });
         await sleep(0);
         return "main result";
-      }, { clock: new VirtualClock(), handleSigint: false });
-    } finally {
-      console.error = original;
-    }
+      }, { clock: new VirtualClock(), handleSigint: false })
+    );
     assert.equal(result, "main result", label);
     assert.deepEqual(printed, [
       `Exception in callback Handle(hostile)\nhandle: Handle(hostile)\n${
@@ -136,12 +144,8 @@ Deno.test("run() returns main's result when the default handler prints any throw
 
 Deno.test("run() returns main's result when a custom exception handler throws any value", async () => {
   for (const [label, value] of hostileValues()) {
-    const printed: string[] = [];
-    const original = console.error;
-    console.error = (...a: unknown[]) => printed.push(a.join(" "));
-    let result: string;
-    try {
-      result = await run(async () => {
+    const { result, printed } = await printedWhile(() =>
+      run(async () => {
         getRunningLoop().setExceptionHandler(() => {
           throw value;
         });
@@ -150,10 +154,8 @@ Deno.test("run() returns main's result when a custom exception handler throws an
         });
         await sleep(0);
         return "main result";
-      }, { clock: new VirtualClock(), handleSigint: false });
-    } finally {
-      console.error = original;
-    }
+      }, { clock: new VirtualClock(), handleSigint: false })
+    );
     assert.equal(result, "main result", label);
     assert.equal(printed.length, 1, label);
     assert.match(printed[0]!, /^Unhandled error in exception handler\n/);
@@ -164,19 +166,13 @@ Deno.test("run() returns main's result when a custom exception handler throws an
 
 Deno.test("run() returns main's result when a future left behind failed with any value", async () => {
   for (const [label, value] of hostileValues()) {
-    const printed: string[] = [];
-    const original = console.error;
-    console.error = (...a: unknown[]) => printed.push(a.join(" "));
-    let result: string;
-    try {
-      result = await run(async () => {
+    const { result, printed } = await printedWhile(() =>
+      run(async () => {
         getRunningLoop().createFuture().setException(value);
         await sleep(0);
         return "main result";
-      }, { clock: new VirtualClock(), handleSigint: false });
-    } finally {
-      console.error = original;
-    }
+      }, { clock: new VirtualClock(), handleSigint: false })
+    );
     assert.equal(result, "main result", label);
     assert.equal(printed.length, 1, label);
   }
