@@ -142,3 +142,48 @@ export async function underFdLimit(
   const { code, stderr } = await child.exit();
   return { code, lines, panicked: stderr.includes("Deno has panicked") };
 }
+
+/**
+ * Connects `clients` times to `port`, `concurrency` at a time; each reads
+ * the 3-byte greeting, then hangs up. Returns what each got: the greeting,
+ * `"refused"` or `"reset"`.
+ */
+export async function greetAll(
+  port: number,
+  clients: number,
+  concurrency: number,
+): Promise<string[]> {
+  const greet = async (): Promise<string> => {
+    let conn: Deno.Conn;
+    try {
+      conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    } catch {
+      return "refused";
+    }
+    try {
+      const buf = new Uint8Array(3);
+      let got = 0;
+      while (got < 3) {
+        const n = await conn.read(buf.subarray(got));
+        if (n === null) break;
+        got += n;
+      }
+      return new TextDecoder().decode(buf.subarray(0, got));
+    } catch {
+      return "reset";
+    } finally {
+      conn.close();
+    }
+  };
+  const greetings: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(clients, concurrency) }, async () => {
+      while (next < clients) {
+        next++;
+        greetings.push(await greet());
+      }
+    }),
+  );
+  return greetings;
+}

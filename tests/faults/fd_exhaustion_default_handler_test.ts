@@ -19,7 +19,7 @@
  */
 
 import assert from "node:assert/strict";
-import { denoScript, spawn } from "./_util.ts";
+import { denoScript, greetAll, spawn } from "./_util.ts";
 
 const CLIENTS = 150;
 const LIMIT = 80;
@@ -33,8 +33,8 @@ Deno.test(
   async () => {
     const server = denoScript(
       ["--allow-net=127.0.0.1"],
-      "_emfile_default_server.ts",
-      [String(CLIENTS), String(PAUSE_MS)],
+      "_emfile_server.ts",
+      [String(CLIENTS), String(PAUSE_MS), "default"],
     );
     await using child = spawn("sh", [
       "-c",
@@ -46,38 +46,7 @@ Deno.test(
     // As in fd_exhaustion_test.ts: more clients at once than the server has
     // descriptors for; each reads the greeting, then hangs up. A client
     // whose server died sees EOF or a refused connection.
-    const greet = async (): Promise<string> => {
-      let conn: Deno.Conn;
-      try {
-        conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      } catch {
-        return "refused";
-      }
-      try {
-        const buf = new Uint8Array(3);
-        let got = 0;
-        while (got < 3) {
-          const n = await conn.read(buf.subarray(got));
-          if (n === null) break;
-          got += n;
-        }
-        return new TextDecoder().decode(buf.subarray(0, got));
-      } catch {
-        return "reset";
-      } finally {
-        conn.close();
-      }
-    };
-    const greetings: string[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (next < CLIENTS) {
-          next++;
-          greetings.push(await greet());
-        }
-      }),
-    );
+    const greetings = await greetAll(port, CLIENTS, CLIENTS);
     await child.closeStdin();
     const { code, stderr } = await child.exit();
     assert.doesNotMatch(stderr, /panicked/, stderr.slice(0, 2_000));

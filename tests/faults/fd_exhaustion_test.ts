@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { denoScript, figure, size, spawn } from "./_util.ts";
+import { denoScript, figure, greetAll, size, spawn } from "./_util.ts";
 
 const CLIENTS = size(150, 2_000);
 const LIMIT = 80;
@@ -14,7 +14,7 @@ Deno.test(
     const server = denoScript(
       ["--allow-net=127.0.0.1"],
       "_emfile_server.ts",
-      [String(CLIENTS), String(PAUSE_MS)],
+      [String(CLIENTS), String(PAUSE_MS), "collect"],
     );
     await using child = spawn("sh", [
       "-c",
@@ -27,31 +27,7 @@ Deno.test(
     // no more than its listen backlog holds (511): a connection the full
     // backlog drops would wait for ever, whatever the server does. Each
     // reads the greeting, then hangs up, which frees a descriptor.
-    const greet = async (): Promise<string> => {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-      try {
-        const buf = new Uint8Array(3);
-        let got = 0;
-        while (got < 3) {
-          const n = await conn.read(buf.subarray(got));
-          if (n === null) break;
-          got += n;
-        }
-        return new TextDecoder().decode(buf.subarray(0, got));
-      } finally {
-        conn.close();
-      }
-    };
-    const greetings: string[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(CLIENTS, 300) }, async () => {
-        while (next < CLIENTS) {
-          next++;
-          greetings.push(await greet());
-        }
-      }),
-    );
+    const greetings = await greetAll(port, CLIENTS, 300);
     const result = JSON.parse(await child.line()) as {
       served: number;
       reports: string[];
