@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { run, sleep } from "../task/mod.ts";
 import { openConnection } from "./open_connection.ts";
 import { StreamWriter } from "./stream_writer.ts";
-import { findPython } from "./_test_util.ts";
+import { findPython, startPeer } from "./_test_util.ts";
 
 const python = await findPython();
 
@@ -89,6 +89,7 @@ while struct.unpack("i", fcntl.ioctl(c, termios.TIOCOUTQ, b"\\0" * 4))[0]:
     time.sleep(0.001)
 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 c.close()
+print("reset", flush=True)
 `;
 
 Deno.test({
@@ -97,21 +98,13 @@ Deno.test({
   ignore: python === null || Deno.build.os !== "linux",
   async fn() {
     const size = 100_000;
-    const child = new Deno.Command(python!, {
-      args: ["-c", RESET_AFTER_DATA, String(size)],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const lines = child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await lines.read();
-      if (done) break;
-      text += value;
-    }
+    await using peer = await startPeer(python!, [
+      "-c",
+      RESET_AFTER_DATA,
+      String(size),
+    ]);
     const got = await run(async () => {
-      const [reader, writer] = await openConnection({ port: Number(text) });
+      const [reader, writer] = await openConnection({ port: peer.port });
       const outcome = (p: Promise<Uint8Array>) =>
         p.then((b) => `${b.length} bytes`, (e: Error) => e.name);
       try {
@@ -126,8 +119,7 @@ Deno.test({
         await writer.waitClosed().catch(() => {});
       }
     });
-    await lines.cancel();
-    assert.equal((await child.status).code, 0);
+    assert.deepEqual(await peer.finished(), ["reset"]);
     assert.deepEqual(got, [
       "ConnectionReset",
       `${size} bytes`,

@@ -30,7 +30,7 @@ import assert from "node:assert/strict";
 import { openConnection, startServer } from "@aio/asyncio/io";
 import { run } from "@aio/asyncio/task";
 import { Future, getRunningLoop } from "@aio/asyncio/loop";
-import { findPython } from "../../io/_test_util.ts";
+import { findPython, startPeer } from "../../io/_test_util.ts";
 
 const python = await findPython();
 const CERT = new URL("../../io/testdata/cert.pem", import.meta.url);
@@ -120,20 +120,14 @@ Deno.test({
     "a TLS openConnection() reads to the end of a server that sends no close_notify",
   ignore: python === null,
   async fn() {
-    const child = new Deno.Command(python!, {
-      args: ["-c", SERVER, CERT.pathname, KEY.pathname, String(SIZE)],
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const lines = child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await lines.read();
-      if (done) break;
-      text += value;
-    }
-    const port = Number(text.trim());
+    await using peer = await startPeer(python!, [
+      "-c",
+      SERVER,
+      CERT.pathname,
+      KEY.pathname,
+      String(SIZE),
+    ]);
+    const port = peer.port;
     const got = await run(async () => {
       const [reader, writer] = await openConnection({
         hostname: "localhost",
@@ -147,8 +141,7 @@ Deno.test({
         await writer.waitClosed().catch(() => {});
       }
     });
-    await lines.cancel();
-    await child.status;
+    await peer.finished();
     assert.equal(got, `read ${SIZE}`);
   },
 });
