@@ -10,6 +10,13 @@ import { describeValue } from "./describe_value.ts";
 // deno-lint-ignore no-explicit-any
 type Callback = (...args: any[]) => unknown;
 
+// Markers in a handle's argument fields. Private objects, so no argument a
+// caller passes can be mistaken for one.
+const NO_ARGS = {};
+const ONE_ARG = {};
+const MANY_ARGS = {};
+const CANCELLED = {};
+
 /**
  * A callback scheduled on an event loop. Cancelling it before it runs means
  * it never runs.
@@ -31,14 +38,13 @@ type Callback = (...args: any[]) => unknown;
  * ```
  */
 export class Handle {
+  // Three fields, not six: a million handles queued at once are a million
+  // objects the young generation copies. The arguments are encoded in
+  // `#a0` and `#rest` (see the markers below); `#rest === CANCELLED` is the
+  // cancelled state.
   #callback: Callback | null;
-  // Up to two arguments live in fields, so the rest array that carried them
-  // dies young instead of surviving in the ready queue with the handle.
-  #argc: number;
   #a0: unknown;
-  #a1: unknown;
-  #args: readonly unknown[] | null;
-  #cancelled = false;
+  #rest: unknown;
 
   /**
    * @ignore Wraps `callback` and its arguments; the loop makes handles.
@@ -59,14 +65,22 @@ export class Handle {
    */
   constructor(callback: Callback, args: readonly unknown[]) {
     this.#callback = callback;
-    const argc = args.length;
-    this.#argc = argc;
-    if (argc <= 2) {
-      this.#a0 = args[0];
-      this.#a1 = args[1];
-      this.#args = null;
-    } else {
-      this.#args = args;
+    switch (args.length) {
+      case 0:
+        this.#a0 = undefined;
+        this.#rest = NO_ARGS;
+        break;
+      case 1:
+        this.#a0 = args[0];
+        this.#rest = ONE_ARG;
+        break;
+      case 2:
+        this.#a0 = args[0];
+        this.#rest = args[1];
+        break;
+      default:
+        this.#a0 = MANY_ARGS;
+        this.#rest = args;
     }
   }
 
@@ -86,11 +100,11 @@ export class Handle {
    * ```
    */
   cancel(): void {
-    if (this.#cancelled) return;
-    this.#cancelled = true;
+    if (this.#rest === CANCELLED) return;
     // Drop the references so a cancelled handle keeps nothing alive.
     this.#callback = null;
-    this.#a0 = this.#a1 = this.#args = null;
+    this.#a0 = undefined;
+    this.#rest = CANCELLED;
   }
 
   /**
@@ -108,7 +122,7 @@ export class Handle {
    * ```
    */
   cancelled(): boolean {
-    return this.#cancelled;
+    return this.#rest === CANCELLED;
   }
 
   /**
@@ -159,22 +173,14 @@ export class Handle {
     const cb = this.#callback;
     if (cb === null) return;
     const a0 = this.#a0;
-    const a1 = this.#a1;
-    const args = this.#args;
-    this.#a0 = this.#a1 = this.#args = null;
-    switch (this.#argc) {
-      case 0:
-        cb();
-        break;
-      case 1:
-        cb(a0);
-        break;
-      case 2:
-        cb(a0, a1);
-        break;
-      default:
-        cb(...args!);
-    }
+    const rest = this.#rest;
+    // The callback stays, for reports; the arguments go.
+    this.#a0 = undefined;
+    this.#rest = NO_ARGS;
+    if (rest === NO_ARGS) cb();
+    else if (rest === ONE_ARG) cb(a0);
+    else if (a0 === MANY_ARGS) cb(...(rest as unknown[]));
+    else cb(a0, rest);
   }
 
   /**
@@ -202,7 +208,7 @@ export class Handle {
       // A subclass with a hostile `name`.
     }
     return `${kind}(${this.callbackName}${
-      this.#cancelled ? ", cancelled" : ""
+      this.#rest === CANCELLED ? ", cancelled" : ""
     })`;
   }
 }
