@@ -3,6 +3,8 @@
  *
  * - `aio`: `loop.callSoon(cb, i)` `n` times inside `run()`.
  * - `raw`: the floor, a plain array queue drained in one pass.
+ * - `floor`: the contract's floor (`_floor.ts`): one cancellable handle per
+ *   call in an array queue, as `callSoon()` must return one.
  *
  * Run: `deno run bench/callbacks.ts aio n=1000000`
  *
@@ -10,6 +12,7 @@
  */
 
 import { getRunningLoop, run } from "@aio/asyncio";
+import { FloorHandle } from "./_floor.ts";
 import { check, main, param, unknownImpl } from "./_util.ts";
 
 async function measure(
@@ -43,6 +46,15 @@ async function measure(
       args.push(i);
     }
     for (let i = 0; i < queue.length; i++) queue[i]!(args[i]!);
+    ms = performance.now() - t0;
+  } else if (impl === "floor") {
+    const t0 = performance.now();
+    const queue: FloorHandle[] = [];
+    for (let i = 0; i < n; i++) queue.push(new FloorHandle(cb, i));
+    for (let i = 0; i < queue.length; i++) {
+      const handle = queue[i]!;
+      if (handle.callback !== null) handle.callback(handle.arg);
+    }
     ms = performance.now() - t0;
   } else {
     unknownImpl(impl);

@@ -8,6 +8,8 @@
  *   ring-buffer FIFO of waiters), one microtask yield inside (`await` of a
  *   shared resolved promise: `await null` would allocate one each time).
  * - `async-mutex`: `npm:async-mutex`'s `Mutex`, the same yield inside.
+ * - `floor`: the contract's floor (`_floor.ts`): the same FIFO lock handing
+ *   itself over through the next loop pass, `sleep(0)` inside.
  *
  * Run: `deno run bench/lock.ts aio tasks=100 rounds=1000`
  *
@@ -18,6 +20,7 @@ import { gather, run, sleep } from "@aio/asyncio";
 import { Lock } from "@aio/asyncio/sync";
 import { Mutex } from "async-mutex";
 import { Fifo, RESOLVED } from "./_fifo.ts";
+import { FloorLoop, Wait } from "./_floor.ts";
 import { check, main, param, unknownImpl } from "./_util.ts";
 
 /**
@@ -41,6 +44,33 @@ class RawLock {
     const next = this.#waiters.shift();
     // Handed over: the lock stays locked for the next holder.
     if (next !== undefined) next();
+    else this.#locked = false;
+  }
+}
+
+/** {@linkcode RawLock} under the contract: a woken waiter resumes next pass. */
+class FloorLock {
+  #locked = false;
+  readonly #loop: FloorLoop;
+  readonly #waiters = new Fifo<Wait>();
+
+  constructor(loop: FloorLoop) {
+    this.#loop = loop;
+  }
+
+  acquire(): PromiseLike<void> | Wait {
+    if (!this.#locked) {
+      this.#locked = true;
+      return RESOLVED;
+    }
+    const wait = new Wait(this.#loop);
+    this.#waiters.push(wait);
+    return wait;
+  }
+
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next !== undefined) this.#loop.wake(next);
     else this.#locked = false;
   }
 }
@@ -88,6 +118,26 @@ async function measure(
       }
     };
     await Promise.all(Array.from({ length: tasks }, () => worker()));
+    ms = performance.now() - t0;
+  } else if (impl === "floor") {
+    const loop = new FloorLoop();
+    const t0 = performance.now();
+    const lock = new FloorLock(loop);
+    const worker = async (): Promise<void> => {
+      for (let j = 0; j < rounds; j++) {
+        await lock.acquire();
+        try {
+          const seen = counter;
+          await loop.sleep0();
+          counter = seen + 1;
+        } finally {
+          lock.release();
+        }
+      }
+    };
+    await loop.run(
+      Promise.all(Array.from({ length: tasks }, () => loop.spawn(worker))),
+    );
     ms = performance.now() - t0;
   } else if (impl === "async-mutex") {
     const t0 = performance.now();

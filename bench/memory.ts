@@ -4,6 +4,8 @@
  *
  * - `aio`: `n` tasks from `createTask()` awaiting `Event.wait()`.
  * - `raw`: the floor, `n` pending async functions awaiting one promise.
+ * - `floor`: the contract's floor (`_floor.ts`): `n` tasks, each in its own
+ *   context frame, awaiting a wait of their own.
  *
  * Heap used (`Deno.memoryUsage().heapUsed`) after a full GC, before and
  * after the tasks are blocked, divided by `n`. Needs
@@ -16,6 +18,7 @@
 
 import { createTask, gather, run, sleep, type Task } from "@aio/asyncio";
 import { Event } from "@aio/asyncio/sync";
+import { FloorLoop, Wait } from "./_floor.ts";
 import { check, main, param, unknownImpl } from "./_util.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -64,6 +67,25 @@ async function measure(
     bytes = (after - before) / n;
     gate.resolve();
     results = await Promise.all(pending);
+  } else if (impl === "floor") {
+    const loop = new FloorLoop();
+    const waits: Wait[] = [];
+    const body = async (i: number): Promise<number> => {
+      const wait = new Wait(loop);
+      waits.push(wait);
+      await wait;
+      return i;
+    };
+    const pending: Promise<number>[] = new Array(n);
+    const before = heapUsed();
+    for (let i = 0; i < n; i++) pending[i] = loop.spawn(() => body(i));
+    await null;
+    await null;
+    check(waits.length === n, "a task did not wait");
+    const after = heapUsed();
+    bytes = (after - before) / n;
+    for (const wait of waits) loop.wake(wait);
+    results = await loop.run(Promise.all(pending));
   } else {
     unknownImpl(impl);
   }

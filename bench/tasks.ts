@@ -14,6 +14,7 @@
 
 import { gather, run, sleep } from "@aio/asyncio";
 import { RESOLVED } from "./_fifo.ts";
+import { FloorLoop } from "./_floor.ts";
 import { check, main, param, unknownImpl } from "./_util.ts";
 
 async function measure(
@@ -41,6 +42,19 @@ async function measure(
       return i;
     };
     results = await Promise.all(Array.from({ length: n }, (_, i) => body(i)));
+    ms = performance.now() - t0;
+  } else if (impl === "floor") {
+    const loop = new FloorLoop();
+    const t0 = performance.now();
+    const body = async (i: number): Promise<number> => {
+      await loop.sleep0();
+      return i;
+    };
+    results = await loop.run(
+      Promise.all(
+        Array.from({ length: n }, (_, i) => loop.spawn(() => body(i))),
+      ),
+    );
     ms = performance.now() - t0;
   } else {
     unknownImpl(impl);
