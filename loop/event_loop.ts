@@ -124,6 +124,7 @@ export type ExceptionHandler = (
 
 /** Hops of the loop's driver before it falls back to a macrotask. */
 const MAX_HOPS = 64;
+const SETTLED: Promise<void> = Promise.resolve();
 /** Hops the loop waits for tasks woken while they had other waits pending. */
 const SOFT_HOPS = 16;
 /** Busy time after which the loop yields to the host, in milliseconds. */
@@ -433,9 +434,17 @@ export class EventLoop implements Disposable {
       for (;;) {
         this.#ticking = true;
         this.#runOnce();
-        if (this.#stepping + this.#softStepping > 0) {
-          if (this.#debug) await this.#settleStepsTimed();
-          else await this.#settleSteps();
+        if (this.#debug) {
+          if (this.#stepping + this.#softStepping > 0) {
+            await this.#settleStepsTimed();
+          }
+        } else {
+          // Inline, not a call of #settleSteps(): awaiting an async call
+          // costs a promise, a generator and one more microtask per tick.
+          for (let hops = 0, hop; (hop = this.#settleHop(hops)) !== null;) {
+            await hop;
+            hops++;
+          }
         }
         this.#ticking = false;
         if (this.#stopping) break;
@@ -979,26 +988,38 @@ export class EventLoop implements Disposable {
   }
 
   async #settleSteps(): Promise<void> {
-    for (let hops = 0; this.#stepping + this.#softStepping > 0; hops++) {
-      if (this.#stepping === 0 && hops >= SOFT_HOPS) {
-        // Only tasks woken while other waits of theirs are pending (parked
-        // in Promise.all, say) are left: they are parked, not stepping.
-        this.#softStepping = 0;
-        this.#softEpoch++;
-        return;
-      }
-      if (hops < MAX_HOPS) {
-        await undefined;
-      } else {
-        // Host events may run in this macrotask, but so does the rest of
-        // a long step: it stays part of the tick.
-        await macrotask();
-        // The microtask queue drained: whoever still steps waits on the host.
-        this.#stepping = this.#softStepping = 0;
-        this.#stepEpoch++;
-        this.#softEpoch++;
-      }
+    for (let hops = 0, hop; (hop = this.#settleHop(hops)) !== null;) {
+      await hop;
+      hops++;
     }
+  }
+
+  /**
+   * What a tick awaits before it looks again at the tasks it resumed:
+   * `null` once they have all parked (or wait on the host).
+   */
+  #settleHop(hops: number): Promise<void> | null {
+    if (this.#stepping + this.#softStepping === 0) return null;
+    if (this.#stepping === 0 && hops >= SOFT_HOPS) {
+      // Only tasks woken while other waits of theirs are pending (parked
+      // in Promise.all, say) are left: they are parked, not stepping.
+      this.#softStepping = 0;
+      this.#softEpoch++;
+      return null;
+    }
+    // A microtask hop: a shared settled promise, nothing allocated.
+    if (hops < MAX_HOPS) return SETTLED;
+    return this.#settleOnHost();
+  }
+
+  async #settleOnHost(): Promise<void> {
+    // Host events may run in this macrotask, but so does the rest of a long
+    // step: it stays part of the tick.
+    await macrotask();
+    // The microtask queue drained: whoever still steps waits on the host.
+    this.#stepping = this.#softStepping = 0;
+    this.#stepEpoch++;
+    this.#softEpoch++;
   }
 
   async #idle(): Promise<void> {
