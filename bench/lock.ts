@@ -52,16 +52,24 @@ class RawLock {
 class FloorLock {
   #locked = false;
   readonly #loop: FloorLoop;
-  readonly #waiters = new Fifo<Wait>();
+  readonly #native: boolean;
+  readonly #waiters = new Fifo<Wait | (() => void)>();
 
-  constructor(loop: FloorLoop) {
+  /** `native`: its waits are native promises (`floor-native`). */
+  constructor(loop: FloorLoop, native: boolean) {
     this.#loop = loop;
+    this.#native = native;
   }
 
   acquire(): PromiseLike<void> | Wait {
     if (!this.#locked) {
       this.#locked = true;
       return RESOLVED;
+    }
+    if (this.#native) {
+      const { promise, resume } = this.#loop.nativeWait();
+      this.#waiters.push(resume);
+      return promise;
     }
     const wait = new Wait(this.#loop);
     this.#waiters.push(wait);
@@ -70,8 +78,9 @@ class FloorLock {
 
   release(): void {
     const next = this.#waiters.shift();
-    if (next !== undefined) this.#loop.wake(next);
-    else this.#locked = false;
+    if (next === undefined) this.#locked = false;
+    else if (typeof next === "function") this.#loop.wakeNative(next);
+    else this.#loop.wake(next);
   }
 }
 
@@ -119,16 +128,17 @@ async function measure(
     };
     await Promise.all(Array.from({ length: tasks }, () => worker()));
     ms = performance.now() - t0;
-  } else if (impl === "floor") {
+  } else if (impl === "floor" || impl === "floor-native") {
     const loop = new FloorLoop();
+    const native = impl === "floor-native";
     const t0 = performance.now();
-    const lock = new FloorLock(loop);
+    const lock = new FloorLock(loop, native);
     const worker = async (): Promise<void> => {
       for (let j = 0; j < rounds; j++) {
         await lock.acquire();
         try {
           const seen = counter;
-          await loop.sleep0();
+          await (native ? loop.nativeSleep0() : loop.sleep0());
           counter = seen + 1;
         } finally {
           lock.release();

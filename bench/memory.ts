@@ -67,13 +67,20 @@ async function measure(
     bytes = (after - before) / n;
     gate.resolve();
     results = await Promise.all(pending);
-  } else if (impl === "floor") {
+  } else if (impl === "floor" || impl === "floor-native") {
     const loop = new FloorLoop();
-    const waits: Wait[] = [];
+    const native = impl === "floor-native";
+    const waits: (Wait | (() => void))[] = [];
     const body = async (i: number): Promise<number> => {
-      const wait = new Wait(loop);
-      waits.push(wait);
-      await wait;
+      if (native) {
+        const { promise, resume } = loop.nativeWait();
+        waits.push(resume);
+        await promise;
+      } else {
+        const wait = new Wait(loop);
+        waits.push(wait);
+        await wait;
+      }
       return i;
     };
     const pending: Promise<number>[] = new Array(n);
@@ -84,7 +91,10 @@ async function measure(
     check(waits.length === n, "a task did not wait");
     const after = heapUsed();
     bytes = (after - before) / n;
-    for (const wait of waits) loop.wake(wait);
+    for (const wait of waits) {
+      if (typeof wait === "function") loop.wakeNative(wait);
+      else loop.wake(wait);
+    }
     results = await loop.run(Promise.all(pending));
   } else {
     unknownImpl(impl);

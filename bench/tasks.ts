@@ -43,11 +43,12 @@ async function measure(
     };
     results = await Promise.all(Array.from({ length: n }, (_, i) => body(i)));
     ms = performance.now() - t0;
-  } else if (impl === "floor") {
+  } else if (impl === "floor" || impl === "floor-native") {
     const loop = new FloorLoop();
+    const native = impl === "floor-native";
     const t0 = performance.now();
     const body = async (i: number): Promise<number> => {
-      await loop.sleep0();
+      await (native ? loop.nativeSleep0() : loop.sleep0());
       return i;
     };
     results = await loop.run(
