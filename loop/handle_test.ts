@@ -48,3 +48,39 @@ Deno.test("Handle.toString() survives a subclass with a hostile name", () => {
   function work(): void {}
   assert.equal(String(new Odd(work, [])), "Handle(work)");
 });
+
+Deno.test("Handle passes exactly the arguments it was given, whatever they are", () => {
+  const calls: unknown[][] = [];
+  const record = (...args: unknown[]): void => {
+    calls.push(args);
+  };
+  // Counts matter (a default parameter, `arguments.length`), and so do
+  // values that look like the handle's own markers: undefined, null, arrays,
+  // empty objects.
+  const cases: unknown[][] = [
+    [],
+    [undefined],
+    [null],
+    [{}],
+    [[1, 2]],
+    [undefined, undefined],
+    [1, [2, 3]],
+    [{}, {}],
+    [1, 2, 3],
+    [undefined, undefined, undefined, undefined],
+  ];
+  for (const args of cases) new Handle(record, args).run();
+  assert.deepEqual(calls, cases);
+});
+
+Deno.test("Handle.cancel() after run() marks it cancelled, and it never runs again", () => {
+  const calls: unknown[][] = [];
+  const h = new Handle((...args: unknown[]) => calls.push(args), [1, 2]);
+  h.run();
+  assert.equal(h.cancelled(), false);
+  h.cancel();
+  assert.equal(h.cancelled(), true);
+  h.run();
+  assert.deepEqual(calls, [[1, 2]]);
+  assert.equal(String(h), "Handle(<anonymous>, cancelled)");
+});
