@@ -25,7 +25,7 @@
  */
 
 import assert from "node:assert/strict";
-import { Future } from "../../loop/mod.ts";
+import type { Future } from "../../loop/mod.ts";
 import { createTask, getRunningLoop, run, sleep } from "../../mod.ts";
 
 async function parse(x: number): Promise<number> {
