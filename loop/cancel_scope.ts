@@ -74,8 +74,11 @@ const RELEASED: ScopeOwner = {
 export interface ScopeOwner {
   getLoop(): EventLoop;
   done(): boolean;
-  /** A leaf wait began: the task has reached a wait (its step ends). */
-  [waitStarted](): void;
+  /**
+   * A leaf wait began: the task has reached a wait, and its step ends; or,
+   * if the code may go on (`parks` false: a `catch()`), turns soft.
+   */
+  [waitStarted](parks: boolean): void;
   /** A leaf wait ended: the task will run again (its step begins). */
   [waitEnded](): void;
 }
@@ -538,8 +541,9 @@ export class CancelScope {
    * and is no longer pending.
    *
    * @param wait The wait.
+   * @param parks Whether the task's code parks on it (see `Future.catch`).
    */
-  addWait(wait: Wait): void {
+  addWait(wait: Wait, parks = true): void {
     const root = this.#root();
     const stamp = root.#ends;
     if (this.#wait === null) {
@@ -547,7 +551,7 @@ export class CancelScope {
       this.#waitStamp = stamp;
     } else (this.#state().moreWaits ??= new Map()).set(wait, stamp);
     if (wait[inlineWait] === undefined) {
-      this.owner?.[waitStarted]();
+      this.owner?.[waitStarted](parks);
       if (unseenCount === 0) root.#moves++;
       else if (!leftBehind(this)) {
         root.#moves++;

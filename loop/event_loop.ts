@@ -126,7 +126,7 @@ export type ExceptionHandler = (
 const MAX_HOPS = 64;
 const SETTLED: Promise<void> = Promise.resolve();
 /** Hops the loop waits for tasks woken while they had other waits pending. */
-const SOFT_HOPS = 16;
+const SOFT_HOPS = 64;
 /** Busy time after which the loop yields to the host, in milliseconds. */
 const YIELD_EVERY_MS = 4;
 /** Purge cancelled timers once they are this many and half the heap. */

@@ -373,7 +373,7 @@ export class Future<T> implements Promise<T> {
    * scope, so that cancelling the scope cancels this future. Returns the
    * error to reject the await with when the wait is a mistake.
    */
-  #register(scope: CancelScope): Error | null {
+  #register(scope: CancelScope, parks: boolean): Error | null {
     const live = scope.live();
     if (live === null) return null;
     const owner = live.owner;
@@ -395,7 +395,7 @@ export class Future<T> implements Promise<T> {
     else if (!Array.isArray(scopes)) this.#scopes = [scopes, live];
     else if (scopes.includes(live)) return null;
     else scopes.push(live);
-    live.addWait(this);
+    live.addWait(this, parks);
     return null;
   }
 
@@ -545,6 +545,20 @@ export class Future<T> implements Promise<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    return this.#then(onFulfilled, onRejected, true);
+  }
+
+  /**
+   * `then()`, and whether the caller parks on it: `await` and the promise
+   * combinators call `then()` as the task's code parks; `catch()` and
+   * `finally()` are called by code that often goes on (`child.catch(() =>
+   * {})` marks a child handled), so they only make the task's step soft.
+   */
+  #then<R1, R2>(
+    onFulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
+    onRejected: ((reason: unknown) => R2 | PromiseLike<R2>) | null | undefined,
+    parks: boolean,
+  ): Promise<R1 | R2> {
     switch (this.#state) {
       case FULFILLED:
         return Promise.resolve(this.#value as T).then(onFulfilled, onRejected);
@@ -573,7 +587,7 @@ export class Future<T> implements Promise<T> {
     }
     const scope = scopeContext.getStore();
     if (scope !== undefined) {
-      const misuse = this.#register(scope);
+      const misuse = this.#register(scope, parks);
       if (misuse !== null) {
         return Promise.reject(misuse).then(onFulfilled, onRejected);
       }
@@ -603,7 +617,7 @@ export class Future<T> implements Promise<T> {
   catch<R = never>(
     onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
   ): Promise<T | R> {
-    return this.then(undefined, onRejected);
+    return this.#then(undefined, onRejected, false);
   }
 
   /**
@@ -627,7 +641,9 @@ export class Future<T> implements Promise<T> {
    * ```
    */
   finally(onFinally?: (() => void) | null): Promise<T> {
-    return this.then().finally(onFinally);
+    return this.#then<T, never>(undefined, undefined, false).finally(
+      onFinally,
+    );
   }
 
   /**

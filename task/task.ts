@@ -573,10 +573,19 @@ export class Task<T> extends Future<T> {
     return `Task(${describeValue(this.name)}, ${state})`;
   }
 
-  /** @ignore The task's code started a wait on a library future. */
-  [waitStarted](): void {
+  /**
+   * @ignore The task's code started a wait on a library future. If the
+   * code may go on (`parks` false), the step turns soft instead of ending:
+   * the loop then waits for it only a few hops, as when it may be parked.
+   */
+  [waitStarted](parks: boolean): void {
     this.#waits++;
-    this.#endStep();
+    if (parks) {
+      this.#endStep();
+    } else if (this.#step !== -1 && (this.#step & 1) === 0) {
+      this.#endStep();
+      this.#step = this.getLoop()[stepBegin](this, true);
+    }
   }
 
   /**
