@@ -7,7 +7,7 @@
  * The contract, as far as these workloads touch it:
  * - each task runs in its own async-context frame, so that `currentTask()`
  *   and cancel scopes follow native awaits: one `AsyncLocalStorage.run` per
- *   task;
+ *   task (its store a task id: the frame is the cost, not the store);
  * - the library sees each wait start (to tie it to the scope of the code
  *   that waits): a wait is a thenable, awaited through its `then()`;
  * - exact ticks, as asyncio's: a woken wait resumes in the loop's next pass,
@@ -17,6 +17,13 @@
  * Nothing else: no futures, cancellation, scopes, error paths, debug mode
  * or reports. A ratio of aio over this floor is what aio's own code costs;
  * this floor over raw Deno is what the contract costs.
+ *
+ * Lean where the contract allows: a wait that is woken when it is awaited
+ * (`sleep(0)`, an event's waiters) is one shared thenable whose `then()`
+ * queues V8's resolve function, so a wait allocates nothing of its own; the
+ * loop queues resolve functions, in two arrays it swaps; and the last task
+ * of a pass to park starts the next pass from its `then()`, so the loop
+ * does not poll with `await`.
  *
  * The `floor-native` implementations price the contract change proposed in
  * issue 13: waits are native promises that register with their task when
@@ -29,111 +36,135 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 
 /** The frame each task runs in: the floor of the scope context. */
-const taskContext = new AsyncLocalStorage<object>();
+const taskContext = new AsyncLocalStorage<number>();
 
-/** A pending wait, resumed by the loop's next pass once woken. */
+/** What `await` passes a thenable's `then()`: it resumes the task. */
+export type Resume = (value?: undefined) => void;
+
+/**
+ * A wait queued before it is awaited, such as a lock's waiter (served in
+ * the order `acquire()` was called): it may be woken before its `then()`.
+ */
 export class Wait {
   #loop: FloorLoop;
-  #resume: ((value: undefined) => void) | null = null;
+  #resume: Resume | null = null;
+  #woken = false;
 
   constructor(loop: FloorLoop) {
     this.#loop = loop;
   }
 
   /** Called by `await`: the task parks here. */
-  then(resume: (value: undefined) => void): void {
-    this.#resume = resume;
+  then(resume: Resume): void {
+    if (this.#woken) this.#loop.resumeNext(resume);
+    else this.#resume = resume;
     this.#loop.parked();
   }
 
-  /** Called by the loop's pass. */
-  resume(): void {
-    const resume = this.#resume;
-    this.#resume = null;
-    resume!(undefined);
+  /** Resumes the waiting task in the loop's next pass. */
+  wake(): void {
+    if (this.#resume !== null) this.#loop.resumeNext(this.#resume);
+    else this.#woken = true;
+  }
+}
+
+/** `sleep(0)`: one thenable per loop, woken as it is awaited. */
+class Sleep0 {
+  #loop: FloorLoop;
+
+  constructor(loop: FloorLoop) {
+    this.#loop = loop;
+  }
+
+  then(resume: Resume): void {
+    this.#loop.resumeNext(resume);
+    this.#loop.parked();
   }
 }
 
 /** A loop of passes over the woken waits (see the module doc). */
 export class FloorLoop {
-  #ready: (Wait | (() => void))[] = [];
+  #ready: Resume[] = [];
+  #spare: Resume[] = [];
   /** Tasks resumed or started that have not parked yet. */
   #stepping = 0;
-  readonly #parked = (): void => {
-    this.#stepping--;
-  };
+  #ids = 0;
+  #running = false;
+  #idle = 0;
+  #fail: ((error: Error) => void) | null = null;
+  readonly #sleep0 = new Sleep0(this);
+  readonly #parked = (): void => this.parked();
+  readonly #recheck = (): void => this.#pass();
 
-  /** A task's step ended at a wait. */
+  /** A task's step ended at a wait (or the task ended). */
   parked(): void {
-    this.#stepping--;
+    if (--this.#stepping === 0 && this.#running) this.#pass();
   }
 
-  /** Resumes `wait` in the next pass. */
-  wake(wait: Wait): void {
-    this.#ready.push(wait);
+  /** Resumes a parked task in the next pass. */
+  resumeNext(resume: Resume): void {
+    this.#ready.push(resume);
   }
 
   /** `sleep(0)`: a wait woken at once, resumed by the next pass. */
-  sleep0(): Wait {
-    const wait = new Wait(this);
-    this.#ready.push(wait);
-    return wait;
+  sleep0(): PromiseLike<void> {
+    return this.#sleep0 as unknown as PromiseLike<void>;
   }
 
   /**
-   * A native wait: the task parks on it as it is made (the proposal), and
-   * `wakeNative(resume)` resumes it in the next pass.
+   * A native wait: the task parks on it as it is made (the proposal); its
+   * resolver goes to `waiters`, and `resumeNext(resolver)` resumes it.
    */
-  nativeWait(): { promise: Promise<void>; resume: () => void } {
-    this.#stepping--;
-    let resume!: () => void;
-    const promise = new Promise<void>((r) => (resume = r));
-    return { promise, resume };
-  }
-
-  /** Resumes a native wait in the next pass. */
-  wakeNative(resume: () => void): void {
-    this.#ready.push(resume);
+  nativeWait(waiters: { push(resume: Resume): void }): Promise<void> {
+    const promise = new Promise<void>((resolve) => waiters.push(resolve));
+    this.parked();
+    return promise;
   }
 
   /** `sleep(0)` as a native wait. */
   nativeSleep0(): Promise<void> {
-    const { promise, resume } = this.nativeWait();
-    this.#ready.push(resume);
-    return promise;
+    return this.nativeWait(this.#ready);
   }
 
   /** Starts `fn` as a task in a frame of its own. */
   spawn<T>(fn: () => Promise<T>): Promise<T> {
     this.#stepping++;
-    const done = taskContext.run({}, fn);
+    const done = taskContext.run(++this.#ids, fn);
     done.then(this.#parked, this.#parked);
     return done;
   }
 
-  /** Runs passes until `until` settles; returns its value. */
-  async run<T>(until: Promise<T>): Promise<T> {
-    let settled = false;
-    until.then(() => (settled = true), () => (settled = true));
-    for (let idle = 0; idle < 8;) {
-      while (this.#stepping > 0) await undefined;
-      if (settled) return await until;
-      const ready = this.#ready;
-      if (ready.length === 0) {
-        idle++;
-        await undefined;
-        continue;
-      }
-      idle = 0;
-      this.#ready = [];
-      this.#stepping += ready.length;
-      for (let i = 0; i < ready.length; i++) {
-        const wait = ready[i]!;
-        if (typeof wait === "function") wait();
-        else wait.resume();
-      }
+  /** Starts a pass, once every task has parked. */
+  #pass(): void {
+    if (!this.#running) return;
+    const ready = this.#ready;
+    if (ready.length === 0) {
+      // Idle: `until` should settle within a few microtasks.
+      if (++this.#idle > 8) {
+        this.#fail!(
+          new Error("FloorLoop: nothing is ready and nothing settles"),
+        );
+      } else queueMicrotask(this.#recheck);
+      return;
     }
-    throw new Error("FloorLoop: nothing is ready and nothing settles");
+    this.#idle = 0;
+    this.#ready = this.#spare;
+    this.#stepping += ready.length;
+    for (let i = 0; i < ready.length; i++) ready[i]!();
+    ready.length = 0;
+    this.#spare = ready;
+  }
+
+  /** Runs passes until `until` settles; returns its value. */
+  run<T>(until: Promise<T>): Promise<T> {
+    const failed = new Promise<never>((_, reject) => (this.#fail = reject));
+    const stop = (): void => {
+      this.#running = false;
+    };
+    until.then(stop, stop);
+    this.#running = true;
+    if (this.#stepping === 0) this.#pass();
+    return Promise.race([until, failed]);
   }
 }
 

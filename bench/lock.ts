@@ -20,7 +20,7 @@ import { gather, run, sleep } from "@aio/asyncio";
 import { Lock } from "@aio/asyncio/sync";
 import { Mutex } from "async-mutex";
 import { Fifo, RESOLVED } from "./_fifo.ts";
-import { FloorLoop, Wait } from "./_floor.ts";
+import { FloorLoop, type Resume, Wait } from "./_floor.ts";
 import { check, main, param, unknownImpl } from "./_util.ts";
 
 /**
@@ -53,7 +53,7 @@ class FloorLock {
   #locked = false;
   readonly #loop: FloorLoop;
   readonly #native: boolean;
-  readonly #waiters = new Fifo<Wait | (() => void)>();
+  readonly #waiters = new Fifo<Wait | Resume>();
 
   /** `native`: its waits are native promises (`floor-native`). */
   constructor(loop: FloorLoop, native: boolean) {
@@ -66,11 +66,8 @@ class FloorLock {
       this.#locked = true;
       return RESOLVED;
     }
-    if (this.#native) {
-      const { promise, resume } = this.#loop.nativeWait();
-      this.#waiters.push(resume);
-      return promise;
-    }
+    // Queued now, so waiters are served in the order they called acquire().
+    if (this.#native) return this.#loop.nativeWait(this.#waiters);
     const wait = new Wait(this.#loop);
     this.#waiters.push(wait);
     return wait;
@@ -79,8 +76,8 @@ class FloorLock {
   release(): void {
     const next = this.#waiters.shift();
     if (next === undefined) this.#locked = false;
-    else if (typeof next === "function") this.#loop.wakeNative(next);
-    else this.#loop.wake(next);
+    else if (typeof next === "function") this.#loop.resumeNext(next);
+    else next.wake();
   }
 }
 

@@ -5,7 +5,7 @@
  * - `aio`: `n` tasks from `createTask()` awaiting `Event.wait()`.
  * - `raw`: the floor, `n` pending async functions awaiting one promise.
  * - `floor`: the contract's floor (`_floor.ts`): `n` tasks, each in its own
- *   context frame, awaiting a wait of their own.
+ *   context frame, awaiting one event whose `then()` queues each waiter.
  *
  * Heap used (`Deno.memoryUsage().heapUsed`) after a full GC, before and
  * after the tasks are blocked, divided by `n`. Needs
@@ -18,7 +18,7 @@
 
 import { createTask, gather, run, sleep, type Task } from "@aio/asyncio";
 import { Event } from "@aio/asyncio/sync";
-import { FloorLoop, Wait } from "./_floor.ts";
+import { FloorLoop, type Resume } from "./_floor.ts";
 import { check, main, param, unknownImpl } from "./_util.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -70,17 +70,17 @@ async function measure(
   } else if (impl === "floor" || impl === "floor-native") {
     const loop = new FloorLoop();
     const native = impl === "floor-native";
-    const waits: (Wait | (() => void))[] = [];
+    // One event: each waiter's resolve function in its list, queued as its
+    // task parks (thenable) or makes the wait (native).
+    const waiters: Resume[] = [];
+    const event = {
+      then(resume: Resume): void {
+        waiters.push(resume);
+        loop.parked();
+      },
+    } as unknown as PromiseLike<void>;
     const body = async (i: number): Promise<number> => {
-      if (native) {
-        const { promise, resume } = loop.nativeWait();
-        waits.push(resume);
-        await promise;
-      } else {
-        const wait = new Wait(loop);
-        waits.push(wait);
-        await wait;
-      }
+      await (native ? loop.nativeWait(waiters) : event);
       return i;
     };
     const pending: Promise<number>[] = new Array(n);
@@ -88,13 +88,10 @@ async function measure(
     for (let i = 0; i < n; i++) pending[i] = loop.spawn(() => body(i));
     await null;
     await null;
-    check(waits.length === n, "a task did not wait");
+    check(waiters.length === n, "a task did not park");
     const after = heapUsed();
     bytes = (after - before) / n;
-    for (const wait of waits) {
-      if (typeof wait === "function") loop.wakeNative(wait);
-      else loop.wake(wait);
-    }
+    for (const resume of waiters) loop.resumeNext(resume);
     results = await loop.run(Promise.all(pending));
   } else {
     unknownImpl(impl);
