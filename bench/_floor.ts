@@ -58,7 +58,7 @@ export class Wait {
   then(resume: Resume): void {
     if (this.#woken) this.#loop.resumeNext(resume);
     else this.#resume = resume;
-    this.#loop.parked();
+    this.#loop.waitStarted();
   }
 
   /** Resumes the waiting task in the loop's next pass. */
@@ -78,7 +78,7 @@ class Sleep0 {
 
   then(resume: Resume): void {
     this.#loop.resumeNext(resume);
-    this.#loop.parked();
+    this.#loop.waitStarted();
   }
 }
 
@@ -95,6 +95,19 @@ export class FloorLoop {
   readonly #sleep0 = new Sleep0(this);
   readonly #parked = (): void => this.parked();
   readonly #recheck = (): void => this.#pass();
+
+  /**
+   * A wait starts: it is tied to the task whose frame is current (the
+   * lookup aio makes to register a wait with its scope), and the task
+   * parks.
+   */
+  waitStarted(): void {
+    this.#waiting = taskContext.getStore();
+    this.parked();
+  }
+
+  /** The task of the last wait that started. */
+  #waiting: number | undefined;
 
   /** A task's step ended at a wait (or the task ended). */
   parked(): void {
@@ -117,7 +130,7 @@ export class FloorLoop {
    */
   nativeWait(waiters: { push(resume: Resume): void }): Promise<void> {
     const promise = new Promise<void>((resolve) => waiters.push(resolve));
-    this.parked();
+    this.waitStarted();
     return promise;
   }
 
