@@ -176,7 +176,7 @@ export class EventLoop implements Disposable {
   /**
    * Tasks resumed while other waits of theirs are still pending: they may
    * be parked on those (in `Promise.all`) rather than running, so the loop
-   * waits for them only a few hops.
+   * waits for them at most `SOFT_HOPS`, with no macrotask fallback.
    */
   #softStepping = 0;
   /** Whether a tick runs now; see {@linkcode inTick}. */
@@ -865,7 +865,7 @@ export class EventLoop implements Disposable {
    *
    * @param task The task, named in debug mode if its step is slow.
    * @param soft Whether the task has other waits pending (it may be parked
-   * on them rather than running): the loop then waits only a few hops.
+   * on them rather than running): the loop then waits at most `SOFT_HOPS`.
    * @returns A token to pass to the matching `[stepEnd]`.
    */
   [stepBegin](task?: object, soft = false): number {

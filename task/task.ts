@@ -576,7 +576,7 @@ export class Task<T> extends Future<T> {
   /**
    * @ignore The task's code started a wait on a library future. If the
    * code may go on (`parks` false), the step turns soft instead of ending:
-   * the loop then waits for it only a few hops, as when it may be parked.
+   * the loop then waits for it at most 64 hops, as when it may be parked.
    */
   [waitStarted](parks: boolean): void {
     this.#waits++;
@@ -591,7 +591,8 @@ export class Task<T> extends Future<T> {
   /**
    * @ignore A wait of the task's code ended: the code goes on, unless it
    * is parked on other waits still pending (in `Promise.all`, say); the
-   * loop cannot tell, so it waits for such a step only a few hops.
+   * loop cannot tell, so it waits for such a step at most 64 hops, with no
+   * macrotask fallback.
    */
   [waitEnded](): void {
     this.#waits--;

@@ -1,27 +1,20 @@
 /**
  * A task with another library wait pending (it attached `.catch()` to a
- * child task, or left a `Promise.race` loser behind) has its every later
- * step overtaken by the next ticks once the step takes more than a few
- * native awaits.
+ * child task, or left a `Promise.race` loser behind) keeps each of its
+ * steps whole: no other task's step, no later tick, runs between the
+ * step's start and its next wait (attack round 6).
  *
- * `Task[waitEnded]` starts a *soft* step whenever the task still has a
- * pending wait (`#waits > 0`), and the loop waits for soft steps only 16
- * microtask hops (`SOFT_HOPS` in `loop/event_loop.ts`), on the guess that
- * the task is parked in `Promise.all`. But `child.catch(() => {})` (the
- * usual way to mark a promise handled) registers a wait in the parent for
- * the child's whole life, and a race loser stays pending for good: while it
- * does, every step of the task is soft, even though the task's code runs.
- * A step of ten small async helper calls (about 30 hops) is then
- * overtaken: the next ticks' callbacks and other tasks' steps run in the
- * middle of it. Measured below: `B0, A0 start, B1, B2, B3, B4, A0 end`
- * (`.catch()`) and `B0, B1, A0 start, B2, B3, A0 end` (race loser); c64951d
- * (one microtask more per tick) fails both too, by fewer ticks. In
- * scratch runs the cut-off was 13 hops on main, 14 on c64951d.
+ * Found: `Task[waitEnded]` starts a *soft* step whenever the task still has
+ * a pending wait, and the loop waited for soft steps only 16 microtask hops,
+ * so a step of ten small async helper calls (about 30 hops) was overtaken:
+ * `B0, A0 start, B1, B2, B3, B4, A0 end`. Worse for `.catch()`: the call
+ * itself ended the step (a `then()` from a task is taken as parking), so
+ * the code ran on outside any step. Now soft steps get 64 hops, and
+ * `catch()`/`finally()` turn the step soft instead of ending it.
  *
- * Expected (README, "How it differs from asyncio": "A task resumed in tick
- * N runs to its next wait before tick N+1 starts, as in asyncio"; CPython
- * prints `A0 start, A0 end, B0, A1 start, ...` for the same program): no
- * other task's step between a step's start and end.
+ * README, "How it differs from asyncio": "A task resumed in tick N runs to
+ * its next wait before tick N+1 starts, as in asyncio"; CPython prints
+ * `A0 start, A0 end, B0, A1 start, ...` for the same program.
  */
 
 import assert from "node:assert/strict";
