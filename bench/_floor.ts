@@ -39,7 +39,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 const taskContext = new AsyncLocalStorage<number>();
 
 /** What `await` passes a thenable's `then()`: it resumes the task. */
-export type Resume = (value?: undefined) => void;
+export type Resume = (value?: unknown) => void;
 
 /**
  * A wait queued before it is awaited, such as a lock's waiter (served in
@@ -49,6 +49,7 @@ export class Wait {
   #loop: FloorLoop;
   #resume: Resume | null = null;
   #woken = false;
+  #value: unknown = undefined;
 
   constructor(loop: FloorLoop) {
     this.#loop = loop;
@@ -56,15 +57,18 @@ export class Wait {
 
   /** Called by `await`: the task parks here. */
   then(resume: Resume): void {
-    if (this.#woken) this.#loop.resumeNext(resume);
+    if (this.#woken) this.#loop.resumeNext(resume, this.#value);
     else this.#resume = resume;
     this.#loop.waitStarted();
   }
 
-  /** Resumes the waiting task in the loop's next pass. */
-  wake(): void {
-    if (this.#resume !== null) this.#loop.resumeNext(this.#resume);
-    else this.#woken = true;
+  /** Resumes the waiting task in the loop's next pass, with `value`. */
+  wake(value?: unknown): void {
+    if (this.#resume !== null) this.#loop.resumeNext(this.#resume, value);
+    else {
+      this.#woken = true;
+      this.#value = value;
+    }
   }
 }
 
@@ -84,8 +88,11 @@ class Sleep0 {
 
 /** A loop of passes over the woken waits (see the module doc). */
 export class FloorLoop {
+  /** The tasks to resume in the next pass, and the values they get. */
   #ready: Resume[] = [];
+  #values: unknown[] = [];
   #spare: Resume[] = [];
+  #spareValues: unknown[] = [];
   /** Tasks resumed or started that have not parked yet. */
   #stepping = 0;
   #ids = 0;
@@ -95,6 +102,8 @@ export class FloorLoop {
   readonly #sleep0 = new Sleep0(this);
   readonly #parked = (): void => this.parked();
   readonly #recheck = (): void => this.#pass();
+  /** `nativeWait()`'s queue for `sleep(0)`: the next pass. */
+  readonly #next = { push: (resume: Resume): void => this.resumeNext(resume) };
 
   /**
    * A wait starts: it is tied to the task whose frame is current (the
@@ -114,9 +123,10 @@ export class FloorLoop {
     if (--this.#stepping === 0 && this.#running) this.#pass();
   }
 
-  /** Resumes a parked task in the next pass. */
-  resumeNext(resume: Resume): void {
+  /** Resumes a parked task in the next pass, with `value`. */
+  resumeNext(resume: Resume, value?: unknown): void {
     this.#ready.push(resume);
+    this.#values.push(value);
   }
 
   /** `sleep(0)`: a wait woken at once, resumed by the next pass. */
@@ -128,15 +138,17 @@ export class FloorLoop {
    * A native wait: the task parks on it as it is made (the proposal); its
    * resolver goes to `waiters`, and `resumeNext(resolver)` resumes it.
    */
-  nativeWait(waiters: { push(resume: Resume): void }): Promise<void> {
-    const promise = new Promise<void>((resolve) => waiters.push(resolve));
+  nativeWait<T = void>(waiters: { push(resume: Resume): void }): Promise<T> {
+    const promise = new Promise<T>((resolve) =>
+      waiters.push(resolve as Resume)
+    );
     this.waitStarted();
     return promise;
   }
 
   /** `sleep(0)` as a native wait. */
   nativeSleep0(): Promise<void> {
-    return this.nativeWait(this.#ready);
+    return this.nativeWait(this.#next);
   }
 
   /** Starts `fn` as a task in a frame of its own. */
@@ -161,11 +173,15 @@ export class FloorLoop {
       return;
     }
     this.#idle = 0;
+    const values = this.#values;
     this.#ready = this.#spare;
+    this.#values = this.#spareValues;
     this.#stepping += ready.length;
-    for (let i = 0; i < ready.length; i++) ready[i]!();
+    for (let i = 0; i < ready.length; i++) ready[i]!(values[i]);
     ready.length = 0;
+    values.length = 0;
     this.#spare = ready;
+    this.#spareValues = values;
   }
 
   /** Runs passes until `until` settles; returns its value. */

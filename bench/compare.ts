@@ -92,7 +92,7 @@ const WORKLOADS: Workload[] = [
     name: "roundtrip",
     full: { n: 100_000 },
     quick: { n: 2_000 },
-    variants: [],
+    variants: ["floor", "floor-native"],
     denoFlags: [],
   },
   {
