@@ -869,7 +869,13 @@ export class EventLoop implements Disposable {
    * @returns A token to pass to the matching `[stepEnd]`.
    */
   [stepBegin](task?: object, soft = false): number {
-    if (this.#debug && task !== undefined) this.#steppedTasks.push(task);
+    if (
+      this.#debug && task !== undefined && !this.#steppedTasks.includes(task)
+    ) {
+      // A task's step may turn soft, or a second branch of it wake: named
+      // once in a slow-step report.
+      this.#steppedTasks.push(task);
+    }
     if (soft) {
       this.#softStepping++;
       return this.#softEpoch * 2 + 1;

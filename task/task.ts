@@ -168,6 +168,13 @@ export class Task<T> extends Future<T> {
   #step = -1;
   /** Leaf waits pending in the task's scopes. */
   #waits = 0;
+  /**
+   * Waits that ended in the current step whose code has not parked again:
+   * each may have resumed a branch of the task's code (two branches of a
+   * `Promise.all` woken in one tick), so the step lasts until as many
+   * waits started.
+   */
+  #open = 0;
   /** Where the task was created, in debug mode. */
   readonly #createdAt: string | undefined;
   /** The task that created this one, if any. */
@@ -574,17 +581,27 @@ export class Task<T> extends Future<T> {
   }
 
   /**
-   * @ignore The task's code started a wait on a library future. If the
-   * code may go on (`parks` false), the step turns soft instead of ending:
-   * the loop then waits for it at most 64 hops, as when it may be parked.
+   * @ignore The task's code started a wait on a library future. The step
+   * ends once every wait that ended in it has been followed by a wait that
+   * parks. Until then, or if the code may go on (`parks` false: a
+   * `catch()`), the step is soft: the loop waits for it at most 64 hops,
+   * as when the task may be parked.
    */
   [waitStarted](parks: boolean): void {
     this.#waits++;
-    if (parks) {
+    if (this.#step === -1) return;
+    const loop = this.getLoop();
+    if (!loop[stepLive](this.#step)) {
+      // The loop gave up on this step (it took the task as parked on the
+      // host): the code runs outside the loop's ticks.
+      this.#step = -1;
+      this.#open = 0;
+      return;
+    }
+    if (parks && --this.#open <= 0) {
       this.#endStep();
-    } else if (this.#step !== -1 && (this.#step & 1) === 0) {
-      this.#endStep();
-      this.#step = this.getLoop()[stepBegin](this, true);
+    } else if ((this.#step & 1) === 0) {
+      this.#restep(true);
     }
   }
 
@@ -600,17 +617,26 @@ export class Task<T> extends Future<T> {
     const soft = this.#waits > 0;
     const loop = this.getLoop();
     if (this.#step === -1 || !loop[stepLive](this.#step)) {
+      this.#open = 1;
       this.#step = loop[stepBegin](this, soft);
-    } else if ((this.#step & 1) === 1 && !soft) {
-      this.#endStep();
-      this.#step = loop[stepBegin](this, false);
+    } else {
+      this.#open++;
+      if ((this.#step & 1) === 1 && !soft) this.#restep(false);
     }
+  }
+
+  /** The step goes on, turned soft or hard. */
+  #restep(soft: boolean): void {
+    const loop = this.getLoop();
+    loop[stepEnd](this.#step);
+    this.#step = loop[stepBegin](this, soft);
   }
 
   #endStep(): void {
     if (this.#step !== -1) {
       this.getLoop()[stepEnd](this.#step);
       this.#step = -1;
+      this.#open = 0;
     }
   }
 
@@ -636,6 +662,7 @@ export class Task<T> extends Future<T> {
       // counts as stepping: the loop lets a settled promise's reaction run
       // before the next tick (one pending on the host parks after 64 hops).
       task.#listening = true;
+      task.#open = 1;
       task.#step = task.getLoop()[stepBegin](task);
       target.then((v) => task.#succeed(v), (e) => task.#fail(e));
       if (task.#root.pending) task.getLoop().callSoon(abandonTask, task);
@@ -647,6 +674,7 @@ export class Task<T> extends Future<T> {
       return;
     }
     task.#target = null;
+    task.#open = 1;
     task.#step = task.getLoop()[stepBegin](task);
     scopeContext.run(task.#root, runFirstStep, task, target);
   }
