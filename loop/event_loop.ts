@@ -124,8 +124,12 @@ export type ExceptionHandler = (
 
 /** Hops of the loop's driver before it falls back to a macrotask. */
 const MAX_HOPS = 64;
+/** What a tick awaits for one microtask hop: nothing allocated per hop. */
 const SETTLED: Promise<void> = Promise.resolve();
-/** Hops the loop waits for tasks woken while they had other waits pending. */
+/**
+ * Hops the loop waits for soft steps (tasks that may be parked on other
+ * waits of theirs): a hard step's budget, but with no macrotask after it.
+ */
 const SOFT_HOPS = 64;
 /** Busy time after which the loop yields to the host, in milliseconds. */
 const YIELD_EVERY_MS = 4;
