@@ -99,9 +99,20 @@ export class FloorLoop {
   #running = false;
   #idle = 0;
   #fail: ((error: Error) => void) | null = null;
+  /** Tasks may wait on the host (sockets): nothing ready is not a hang. */
+  readonly #io: boolean;
+  /** Idle, with tasks parked on the host: the next wake starts a pass. */
+  #asleep = false;
   readonly #sleep0 = new Sleep0(this);
   readonly #parked = (): void => this.parked();
-  readonly #recheck = (): void => this.#pass();
+  readonly #recheck = (): void => {
+    if (this.#stepping === 0) this.#pass();
+  };
+
+  /** `io`: tasks wait on the host too, so the loop may sit idle. */
+  constructor(options?: { io?: boolean }) {
+    this.#io = options?.io === true;
+  }
   /** `nativeWait()`'s queue for `sleep(0)`: the next pass. */
   readonly #next = { push: (resume: Resume): void => this.resumeNext(resume) };
 
@@ -127,6 +138,11 @@ export class FloorLoop {
   resumeNext(resume: Resume, value?: unknown): void {
     this.#ready.push(resume);
     this.#values.push(value);
+    if (this.#asleep) {
+      // Woken by the host while idle, as aio's loop is by a callSoon().
+      this.#asleep = false;
+      queueMicrotask(this.#recheck);
+    }
   }
 
   /** `sleep(0)`: a wait woken at once, resumed by the next pass. */
@@ -164,6 +180,10 @@ export class FloorLoop {
     if (!this.#running) return;
     const ready = this.#ready;
     if (ready.length === 0) {
+      if (this.#io) {
+        this.#asleep = true;
+        return;
+      }
       // Idle: `until` should settle within a few microtasks.
       if (++this.#idle > 8) {
         this.#fail!(

@@ -113,7 +113,7 @@ const WORKLOADS: Workload[] = [
     name: "echo",
     full: { clients: 50, rounds: 2_000 },
     quick: { clients: 5, rounds: 50 },
-    variants: [],
+    variants: ["floor"],
     denoFlags: ["--allow-net=127.0.0.1"],
   },
   {

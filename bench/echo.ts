@@ -8,6 +8,9 @@
  *   `readExactly()` in the clients).
  * - `raw`: the floor, `Deno.listen()`/`Deno.connect()` and the sockets'
  *   own `read()`/`write()`, `TCP_NODELAY` on both ends as the library sets it.
+ * - `floor`: the contract's floor (`_floor.ts`): the raw sockets, each read
+ *   resuming its task in the loop's next pass, writes not waited for (as a
+ *   `StreamWriter`'s below its high-water mark), copied as `write()` copies.
  *
  * Run: `deno run --allow-net=127.0.0.1 bench/echo.ts aio clients=50 rounds=2000`
  *
@@ -16,6 +19,7 @@
 
 import { run } from "@aio/asyncio";
 import { openConnection, startServer } from "@aio/asyncio/io";
+import { FloorLoop, Wait } from "./_floor.ts";
 import { check, main, param, unknownImpl } from "./_util.ts";
 
 const SIZE = 100;
@@ -145,6 +149,86 @@ async function measure(
     ms = performance.now() - t0;
     listener.close();
     await accepting;
+  } else if (impl === "floor") {
+    const loop = new FloorLoop({ io: true });
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    // A socket read whose completion resumes the task in the loop's next
+    // pass, as a wait on a StreamReader does.
+    const read = (
+      conn: Deno.Conn,
+      buf: Uint8Array,
+    ): PromiseLike<number | null> => {
+      const wait = new Wait(loop);
+      conn.read(buf).then((n) => wait.wake(n), () => wait.wake(null));
+      return wait as unknown as PromiseLike<number | null>;
+    };
+    // A write the task does not wait for, as a StreamWriter's below its
+    // high-water mark; one is in flight at a time in this protocol.
+    const writeAll = async (conn: Deno.Conn, data: Uint8Array) => {
+      let off = 0;
+      while (off < data.length) {
+        off += await conn.write(off === 0 ? data : data.subarray(off));
+      }
+    };
+    const serve = async (conn: Deno.TcpConn): Promise<void> => {
+      conn.setNoDelay(true);
+      const buf = new Uint8Array(4096);
+      const out = new Uint8Array(4096);
+      try {
+        for (;;) {
+          const got = await read(conn, buf);
+          if (got === null) break;
+          // Copied, as StreamWriter.write() copies: `buf` takes the next read.
+          out.set(buf.subarray(0, got));
+          void writeAll(conn, out.subarray(0, got));
+        }
+      } finally {
+        conn.close();
+      }
+    };
+    const accepting = (async () => {
+      const served: Promise<void>[] = [];
+      for await (const conn of listener) {
+        served.push(loop.spawn(() => serve(conn)));
+      }
+      await Promise.all(served);
+    })();
+    const t0 = performance.now();
+    const client = async (c: number): Promise<void> => {
+      const conn = await Deno.connect({
+        hostname: "127.0.0.1",
+        port: (listener.addr as Deno.NetAddr).port,
+      });
+      conn.setNoDelay(true);
+      const back = new Uint8Array(SIZE);
+      const pattern = template(c);
+      try {
+        for (let k = 0; k < rounds; k++) {
+          const sent = message(pattern, k);
+          void writeAll(conn, sent);
+          let got = 0;
+          while (got < SIZE) {
+            const r = await read(conn, got === 0 ? back : back.subarray(got));
+            if (r === null) check(false, `client ${c}: EOF in round ${k}`);
+            got += r;
+          }
+          if (!same(sent, back)) check(false, `client ${c} round ${k}`);
+          matched++;
+        }
+      } finally {
+        conn.close();
+      }
+    };
+    let elapsed = 0;
+    await loop.run((async () => {
+      await Promise.all(
+        Array.from({ length: clients }, (_, c) => loop.spawn(() => client(c))),
+      );
+      elapsed = performance.now() - t0;
+      listener.close();
+      await accepting;
+    })());
+    ms = elapsed;
   } else {
     unknownImpl(impl);
   }
