@@ -44,6 +44,99 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** One end of a socket, as the `raw` and `floor` columns read and write. */
+interface Endpoint {
+  read(buf: Uint8Array): PromiseLike<number | null>;
+  /** Sends `data`, whose bytes the caller may reuse once this returns or resolves. */
+  write(data: Uint8Array): Promise<void> | void;
+}
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  let off = 0;
+  // A view only for the rare partial write.
+  while (off < data.length) {
+    off += await conn.write(off === 0 ? data : data.subarray(off));
+  }
+}
+
+/** The platform's floor: the socket's own `read()`/`write()`. */
+function rawEnd(conn: Deno.Conn): Endpoint {
+  return {
+    read: (buf) => conn.read(buf),
+    write: (data) => writeAll(conn, data),
+  };
+}
+
+/**
+ * The echo workload on bare sockets (`Deno.listen()`/`Deno.connect()`,
+ * `TCP_NODELAY` on both ends as the library sets it), each end read and
+ * written through `end`, each server and client started through `spawn`.
+ *
+ * @returns The time the round trips took, and how many echoes matched.
+ */
+async function socketEcho(
+  clients: number,
+  rounds: number,
+  end: (conn: Deno.Conn) => Endpoint,
+  spawn: (fn: () => Promise<void>) => Promise<void>,
+): Promise<[number, number]> {
+  let matched = 0;
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serve = async (conn: Deno.TcpConn): Promise<void> => {
+    conn.setNoDelay(true);
+    const io = end(conn);
+    const buf = new Uint8Array(4096);
+    try {
+      for (;;) {
+        const got = await io.read(buf);
+        if (got === null) break;
+        await io.write(buf.subarray(0, got));
+      }
+    } finally {
+      conn.close();
+    }
+  };
+  const accepting = (async () => {
+    const served: Promise<void>[] = [];
+    for await (const conn of listener) served.push(spawn(() => serve(conn)));
+    await Promise.all(served);
+  })();
+  const t0 = performance.now();
+  const client = async (c: number): Promise<void> => {
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: (listener.addr as Deno.NetAddr).port,
+    });
+    conn.setNoDelay(true);
+    const io = end(conn);
+    const back = new Uint8Array(SIZE);
+    const pattern = template(c);
+    try {
+      for (let k = 0; k < rounds; k++) {
+        const sent = message(pattern, k);
+        await io.write(sent);
+        let got = 0;
+        while (got < SIZE) {
+          const r = await io.read(got === 0 ? back : back.subarray(got));
+          if (r === null) check(false, `client ${c}: EOF in round ${k}`);
+          got += r;
+        }
+        if (!same(sent, back)) check(false, `client ${c} round ${k}`);
+        matched++;
+      }
+    } finally {
+      conn.close();
+    }
+  };
+  await Promise.all(
+    Array.from({ length: clients }, (_, c) => spawn(() => client(c))),
+  );
+  const ms = performance.now() - t0;
+  listener.close();
+  await accepting;
+  return [ms, matched];
+}
+
 async function measure(
   impl: string,
   params: Record<string, number>,
@@ -95,140 +188,34 @@ async function measure(
       return elapsed;
     }, { handleSigint: false });
   } else if (impl === "raw") {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const serve = async (conn: Deno.TcpConn): Promise<void> => {
-      conn.setNoDelay(true);
-      const buf = new Uint8Array(4096);
-      try {
-        for (;;) {
-          const got = await conn.read(buf);
-          if (got === null) break;
-          let off = 0;
-          while (off < got) off += await conn.write(buf.subarray(off, got));
-        }
-      } finally {
-        conn.close();
-      }
-    };
-    const accepting = (async () => {
-      const served: Promise<void>[] = [];
-      for await (const conn of listener) served.push(serve(conn));
-      await Promise.all(served);
-    })();
-    const t0 = performance.now();
-    const client = async (c: number): Promise<void> => {
-      const conn = await Deno.connect({
-        hostname: "127.0.0.1",
-        port: (listener.addr as Deno.NetAddr).port,
-      });
-      conn.setNoDelay(true);
-      const back = new Uint8Array(SIZE);
-      const pattern = template(c);
-      try {
-        for (let k = 0; k < rounds; k++) {
-          const sent = message(pattern, k);
-          let off = 0;
-          // Views only for the rare partial write or read.
-          while (off < SIZE) {
-            off += await conn.write(off === 0 ? sent : sent.subarray(off));
-          }
-          let got = 0;
-          while (got < SIZE) {
-            const r = await conn.read(got === 0 ? back : back.subarray(got));
-            if (r === null) check(false, `client ${c}: EOF in round ${k}`);
-            got += r;
-          }
-          if (!same(sent, back)) check(false, `client ${c} round ${k}`);
-          matched++;
-        }
-      } finally {
-        conn.close();
-      }
-    };
-    await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
-    ms = performance.now() - t0;
-    listener.close();
-    await accepting;
+    let sent = 0;
+    [ms, sent] = await socketEcho(clients, rounds, rawEnd, (fn) => fn());
+    matched += sent;
   } else if (impl === "floor") {
     const loop = new FloorLoop({ io: true });
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     // A socket read whose completion resumes the task in the loop's next
-    // pass, as a wait on a StreamReader does.
-    const read = (
-      conn: Deno.Conn,
-      buf: Uint8Array,
-    ): PromiseLike<number | null> => {
-      const wait = new Wait(loop);
-      conn.read(buf).then((n) => wait.wake(n), () => wait.wake(null));
-      return wait as unknown as PromiseLike<number | null>;
-    };
-    // A write the task does not wait for, as a StreamWriter's below its
-    // high-water mark; one is in flight at a time in this protocol.
-    const writeAll = async (conn: Deno.Conn, data: Uint8Array) => {
-      let off = 0;
-      while (off < data.length) {
-        off += await conn.write(off === 0 ? data : data.subarray(off));
-      }
-    };
-    const serve = async (conn: Deno.TcpConn): Promise<void> => {
-      conn.setNoDelay(true);
-      const buf = new Uint8Array(4096);
+    // pass, as a wait on a StreamReader does; a write the task does not wait
+    // for, copied, as a StreamWriter's below its high-water mark (one is in
+    // flight at a time in this protocol).
+    const floorEnd = (conn: Deno.Conn): Endpoint => {
       const out = new Uint8Array(4096);
-      try {
-        for (;;) {
-          const got = await read(conn, buf);
-          if (got === null) break;
-          // Copied, as StreamWriter.write() copies: `buf` takes the next read.
-          out.set(buf.subarray(0, got));
-          void writeAll(conn, out.subarray(0, got));
-        }
-      } finally {
-        conn.close();
-      }
+      return {
+        read: (buf) => {
+          const wait = new Wait(loop);
+          conn.read(buf).then((n) => wait.wake(n), () => wait.wake(null));
+          return wait as unknown as PromiseLike<number | null>;
+        },
+        write: (data) => {
+          out.set(data);
+          void writeAll(conn, out.subarray(0, data.length));
+        },
+      };
     };
-    const accepting = (async () => {
-      const served: Promise<void>[] = [];
-      for await (const conn of listener) {
-        served.push(loop.spawn(() => serve(conn)));
-      }
-      await Promise.all(served);
-    })();
-    const t0 = performance.now();
-    const client = async (c: number): Promise<void> => {
-      const conn = await Deno.connect({
-        hostname: "127.0.0.1",
-        port: (listener.addr as Deno.NetAddr).port,
-      });
-      conn.setNoDelay(true);
-      const back = new Uint8Array(SIZE);
-      const pattern = template(c);
-      try {
-        for (let k = 0; k < rounds; k++) {
-          const sent = message(pattern, k);
-          void writeAll(conn, sent);
-          let got = 0;
-          while (got < SIZE) {
-            const r = await read(conn, got === 0 ? back : back.subarray(got));
-            if (r === null) check(false, `client ${c}: EOF in round ${k}`);
-            got += r;
-          }
-          if (!same(sent, back)) check(false, `client ${c} round ${k}`);
-          matched++;
-        }
-      } finally {
-        conn.close();
-      }
-    };
-    let elapsed = 0;
-    await loop.run((async () => {
-      await Promise.all(
-        Array.from({ length: clients }, (_, c) => loop.spawn(() => client(c))),
-      );
-      elapsed = performance.now() - t0;
-      listener.close();
-      await accepting;
-    })());
-    ms = elapsed;
+    let sent = 0;
+    [ms, sent] = await loop.run(
+      socketEcho(clients, rounds, floorEnd, (fn) => loop.spawn(fn)),
+    );
+    matched += sent;
   } else {
     unknownImpl(impl);
   }
