@@ -75,8 +75,9 @@ export interface ScopeOwner {
   getLoop(): EventLoop;
   done(): boolean;
   /**
-   * A leaf wait began: the task has reached a wait, and its step ends; or,
-   * if the code may go on (`parks` false: a `catch()`), turns soft.
+   * A leaf wait began: the task's code may have parked (its step may end);
+   * `parks` is false for a `catch()` or `finally()`, after which the code
+   * usually goes on.
    */
   [waitStarted](parks: boolean): void;
   /** A leaf wait ended: the task will run again (its step begins). */
