@@ -39,6 +39,7 @@ import {
   type ReaderSource,
   reserve,
   waiting,
+  writeFailure,
 } from "./_source.ts";
 import { StreamReader } from "./stream_reader.ts";
 import {
@@ -100,8 +101,6 @@ class Transport implements ReaderSource, WriteSink {
   #conn: ConnLike;
   readonly #onClosed: ((writer: StreamWriter) => void) | undefined;
   #closed = false;
-  /** A write failed because the peer closed or reset the connection. */
-  #peerGone = false;
   /** The writer's owner closed or aborted it: no reading before closing. */
   #closeNow = false;
   /** `close()` is reading what the peer sent (`#takeWhatArrived`). */
@@ -159,22 +158,9 @@ class Transport implements ReaderSource, WriteSink {
     this.#readMore();
   }
 
-  async write(chunk: Uint8Array): Promise<void> {
-    let at = 0;
-    try {
-      while (at < chunk.length) {
-        at += await this.#conn.write(at === 0 ? chunk : chunk.subarray(at));
-      }
-    } catch (error) {
-      if (
-        error instanceof Deno.errors.BrokenPipe ||
-        error instanceof Deno.errors.ConnectionReset ||
-        error instanceof Deno.errors.ConnectionAborted
-      ) {
-        this.#peerGone = true;
-      }
-      throw error;
-    }
+  write(chunk: Uint8Array): Promise<number> {
+    // A short write resolves with its count: the writer writes the rest.
+    return this.#conn.write(chunk);
   }
 
   closeNow(): void {
@@ -186,7 +172,9 @@ class Transport implements ReaderSource, WriteSink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#peerGone && !this.#closeNow) await this.#takeWhatArrived();
+    if (!this.#closeNow && peerGone(this.writer[writeFailure])) {
+      await this.#takeWhatArrived();
+    }
     this.#closeConn();
     // A read in flight fails now; its callback (registered first) ends
     // the reader.
@@ -378,6 +366,13 @@ class Transport implements ReaderSource, WriteSink {
 }
 
 function ignore(): void {}
+
+/** Whether a write failed with `error` because the peer closed or reset. */
+function peerGone(error: unknown): boolean {
+  return error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionReset ||
+    error instanceof Deno.errors.ConnectionAborted;
+}
 
 /**
  * Whether `error`, from a read of `conn`, is a TLS peer's hang-up without a

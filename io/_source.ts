@@ -1,6 +1,7 @@
 /**
- * The private link between a `StreamReader` and what feeds it (a socket
- * pump, a `ReadableStream` pump, a file): flow control both ways.
+ * The private links between the streams and what is under them: a
+ * `StreamReader` and what feeds it (a socket pump, a `ReadableStream` pump,
+ * a file), flow control both ways; a `StreamWriter` and its socket.
  */
 
 /** What feeds a reader. */
@@ -39,3 +40,9 @@ export const commit: unique symbol = Symbol("aio.commit");
  * source reads for it; with nobody waiting it need not read at all).
  */
 export const waiting: unique symbol = Symbol("aio.waiting");
+/**
+ * `writer[writeFailure]`: the error a write to the writer's sink failed
+ * with, or `undefined` (a socket closing after its peer went away reads what
+ * the peer sent before).
+ */
+export const writeFailure: unique symbol = Symbol("aio.writeFailure");

@@ -451,7 +451,15 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     signal?.throwIfAborted();
     if (n === 0) return EMPTY;
     if (n < 0) {
-      while (!this.#eof) await this.#waitForData("read", signal, op);
+      while (!this.#eof) {
+        const waiter = this.#startWait("read", signal, op);
+        try {
+          await op.current;
+        } finally {
+          this.#waitEnded(waiter, op);
+        }
+        op.checkpoint();
+      }
       this.#throwIfFailed();
       return this.#take(this.#end - this.#start);
     }
@@ -460,7 +468,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         this.#throwIfFailed();
         break;
       }
-      await this.#waitForData("read", signal, op);
+      const waiter = this.#startWait("read", signal, op);
+      try {
+        await op.current;
+      } finally {
+        this.#waitEnded(waiter, op);
+      }
+      op.checkpoint();
     }
     return this.#take(Math.min(n, this.#end - this.#start));
   }
@@ -573,7 +587,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       this.#checkAlone("readInto");
       this.#into = buffer;
       try {
-        await this.#waitForData("readInto", signal, op);
+        const waiter = this.#startWait("readInto", signal, op);
+        try {
+          await op.current;
+        } finally {
+          this.#waitEnded(waiter, op);
+        }
+        op.checkpoint();
       } catch (error) {
         // Woken with bytes in `buffer`, then cancelled (or failed) before
         // it resumed: they go back to the reader.
@@ -692,7 +712,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
           n,
         );
       }
-      await this.#waitForData("readExactly", signal, op);
+      const waiter = this.#startWait("readExactly", signal, op);
+      try {
+        await op.current;
+      } finally {
+        this.#waitEnded(waiter, op);
+      }
+      op.checkpoint();
     }
     return this.#take(n);
   }
@@ -788,7 +814,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         this.#throwIfFailed();
         throw new IncompleteReadError(this.#take(buflen), null);
       }
-      await this.#waitForData("readUntil", signal, op);
+      const waiter = this.#startWait("readUntil", signal, op);
+      try {
+        await op.current;
+      } finally {
+        this.#waitEnded(waiter, op);
+      }
+      op.checkpoint();
     }
     if (matchStart > limit) {
       throw new LimitOverrunError(
@@ -908,11 +940,17 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     }
   }
 
-  async #waitForData(
+  /**
+   * Starts a wait for data: the caller awaits `op.current`, then calls
+   * {@linkcode StreamReader.#waitEnded} in a `finally` and
+   * `op.checkpoint()`. Not an async function: a read that waits is one
+   * frame and one promise less (the callers await in their own frame).
+   */
+  #startWait(
     caller: string,
     signal: AbortSignal | undefined,
     op: Operation,
-  ): Promise<void> {
+  ): Future<void> {
     this.#checkAlone(caller);
     // Failed: no more data will come. Thrown here, where the read would
     // wait, so that the bytes that came before stay readable.
@@ -925,16 +963,19 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const waiter = new Future<void>(getRunningLoop());
     this.#waiter = waiter;
     this.#source?.pull?.();
-    try {
-      await (op.current = waitOn(waiter, signal));
-    } finally {
-      op.current = null;
-      if (this.#waiter === waiter) this.#waiter = null;
-    }
-    // Woken with data, then cancelled before resuming: the cancellation
-    // lands here, before any byte leaves the buffer. (Woken with data,
-    // then failed: the caller takes the data; its next wait throws.)
-    op.checkpoint();
+    op.current = waitOn(waiter, signal);
+    return waiter;
+  }
+
+  /**
+   * The wait of `waiter` ended (woken, cancelled or aborted). Woken with
+   * data, then cancelled before resuming, the caller's `op.checkpoint()`
+   * throws next, before any byte leaves the buffer. (Woken with data, then
+   * failed: the caller takes the data; its next wait throws.)
+   */
+  #waitEnded(waiter: Future<void>, op: Operation): void {
+    op.current = null;
+    if (this.#waiter === waiter) this.#waiter = null;
   }
 
   #take(n: number): Uint8Array<ArrayBuffer> {

@@ -11,6 +11,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
 import { concat, encoder, hostWait, waitOn } from "./_wait.ts";
+import { writeFailure } from "./_source.ts";
 
 /**
  * Where a {@linkcode StreamWriter} writes: the transport under it. The
@@ -18,8 +19,13 @@ import { concat, encoder, hostWait, waitOn } from "./_wait.ts";
  * it to put a writer over anything else.
  */
 export interface WriteSink {
-  /** Writes all of `chunk`; the promise settles once it is written. */
-  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Writes `chunk`, or the start of it: the promise settles once that is
+   * written, with nothing (all of `chunk` was) or with how many bytes were
+   * (a short write, as a socket's `write()` resolves); the writer then
+   * writes the rest.
+   */
+  write(chunk: Uint8Array): Promise<void | number>;
   /** Closes the write side only (half-close), if the sink supports it. */
   closeWrite?(): Promise<void> | void;
   /** Releases the sink; may be called while a write is pending. */
@@ -141,6 +147,20 @@ function giveStage(buffer: ArrayBufferLike): void {
   if (pool !== undefined && pool.free.length < pool.max) {
     pool.free.push(new Uint8Array(buffer));
   }
+}
+
+/**
+ * The count of bytes a sink's `write()` of `left` bytes resolved with,
+ * checked: a sink that reports nothing written, or more than it was given,
+ * would make the writer loop forever or lose bytes.
+ */
+function writtenCount(n: number, left: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > left) {
+    throw new RangeError(
+      `WriteSink.write() of ${left} bytes resolved with ${n}: expected nothing (all written) or a count from 1 to ${left}`,
+    );
+  }
+  return n;
 }
 
 /** A settled promise, shared by the waits that need not wait. */
@@ -271,6 +291,11 @@ export class StreamWriter implements AsyncDisposable {
    */
   get localAddr(): Deno.Addr | null {
     return this.#sink.localAddr ?? null;
+  }
+
+  /** @ignore The error a write to the sink failed with, else `undefined`. */
+  get [writeFailure](): unknown {
+    return this.#failed ? this.#error : undefined;
   }
 
   /**
@@ -768,56 +793,122 @@ export class StreamWriter implements AsyncDisposable {
     this.#tailUsed = 0;
   }
 
-  async #flush(): Promise<void> {
+  /**
+   * Sends the next chunk, or ends the flush. Callbacks, not an async loop:
+   * a write costs two closures and a promise, not a suspended frame.
+   */
+  #flush(): void {
     this.#flushing = true;
-    const sink = this.#sink;
-    try {
-      for (;;) {
-        const queue = this.#queue;
-        let chunk: Uint8Array;
-        if (queue === null || queue.length === 0) {
-          // The staging buffer goes out as it is: the queue is for chunks
-          // that pile up behind it.
-          const tail = this.#tail;
-          if (tail === null || this.#tailUsed === 0) break;
-          chunk = tail.subarray(0, this.#tailUsed);
-          this.#tail = null;
-          this.#tailUsed = 0;
-        } else {
-          chunk = queue.shift()!;
-        }
-        if (
-          !this.#reuse && queue !== null && queue.length > 0 &&
-          chunk.length < GATHER
-        ) {
-          const parts = [chunk];
-          let size = chunk.length;
-          while (
-            queue.length > 0 && size + queue.peekFront()!.length <= GATHER
-          ) {
-            const next = queue.shift()!;
-            parts.push(next);
-            size += next.length;
-          }
-          chunk = concat(parts);
-        }
-        await sink.write(chunk);
-        if (this.#failed || this.#aborted) break;
-        this.#size -= chunk.length;
-        if (this.#reuse) giveStage(chunk.buffer);
-        if (this.#size <= this.#low) this.#wakeAll(DRAINED);
-      }
-      if (this.#eofRequested && !this.#eofSent && !this.#failed) {
-        this.#eofSent = true;
-        await sink.closeWrite!();
-      }
-    } catch (error) {
-      this.#fail(error);
+    const chunk = this.#nextChunk();
+    if (chunk !== null) this.#send(chunk, 0);
+    else this.#flushEnd();
+  }
+
+  /** The next chunk to send, or `null` once everything went. */
+  #nextChunk(): Uint8Array | null {
+    const queue = this.#queue;
+    let chunk: Uint8Array;
+    if (queue === null || queue.length === 0) {
+      // The staging buffer goes out as it is: the queue is for chunks
+      // that pile up behind it.
+      const tail = this.#tail;
+      if (tail === null || this.#tailUsed === 0) return null;
+      chunk = tail.subarray(0, this.#tailUsed);
+      this.#tail = null;
+      this.#tailUsed = 0;
+    } else {
+      chunk = queue.shift()!;
     }
+    if (
+      !this.#reuse && queue !== null && queue.length > 0 &&
+      chunk.length < GATHER
+    ) {
+      const parts = [chunk];
+      let size = chunk.length;
+      while (queue.length > 0 && size + queue.peekFront()!.length <= GATHER) {
+        const next = queue.shift()!;
+        parts.push(next);
+        size += next.length;
+      }
+      chunk = concat(parts);
+    }
+    return chunk;
+  }
+
+  /** Writes `chunk` from byte `at` on. */
+  #send(chunk: Uint8Array, at: number): void {
+    let sent: Promise<void | number>;
+    try {
+      sent = this.#sink.write(at === 0 ? chunk : chunk.subarray(at));
+      // A sink written in plain JS may return a value, or a thenable.
+      if (!(sent instanceof Promise)) sent = Promise.resolve(sent);
+    } catch (error) {
+      this.#flushFailed(error);
+      return;
+    }
+    sent.then(
+      (n) => this.#sent(chunk, at, n),
+      (error) => this.#flushFailed(error),
+    );
+  }
+
+  /**
+   * The sink wrote `n` bytes of `chunk` from `at` on (all the rest if `n`
+   * is not a number): a socket's write() may take only the start of it.
+   */
+  #sent(chunk: Uint8Array, at: number, n: void | number): void {
+    if (typeof n === "number") {
+      try {
+        at += writtenCount(n, chunk.length - at);
+      } catch (error) {
+        this.#flushFailed(error);
+        return;
+      }
+      if (at < chunk.length && !this.#aborted) {
+        this.#send(chunk, at);
+        return;
+      }
+    }
+    if (this.#failed || this.#aborted) {
+      this.#flushEnd();
+      return;
+    }
+    this.#size -= chunk.length;
+    if (this.#reuse) giveStage(chunk.buffer);
+    if (this.#size <= this.#low) this.#wakeAll(DRAINED);
+    this.#flush();
+  }
+
+  /** Everything went: the EOF asked for goes out, then the flush ends. */
+  #flushEnd(): void {
+    if (!this.#eofRequested || this.#eofSent || this.#failed) {
+      this.#flushDone();
+      return;
+    }
+    this.#eofSent = true;
+    let closing: Promise<void> | void;
+    try {
+      closing = this.#sink.closeWrite!();
+    } catch (error) {
+      this.#flushFailed(error);
+      return;
+    }
+    Promise.resolve(closing).then(
+      () => this.#flushDone(),
+      (error) => this.#flushFailed(error),
+    );
+  }
+
+  #flushFailed(error: unknown): void {
+    this.#fail(error);
+    this.#flushDone();
+  }
+
+  #flushDone(): void {
     this.#flushing = false;
     this.#bigTail = false;
     this.#wakeAll(FLUSHED);
-    if (this.#closing && !this.#closed) await this.#finishClose();
+    if (this.#closing && !this.#closed) this.#finishClose();
   }
 
   #fail(error: unknown): void {

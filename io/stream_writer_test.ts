@@ -263,3 +263,77 @@ Deno.test("StreamWriter over a chunk-consuming sink coalesces writes and reuses 
     assert.ok(Math.max(...writes) <= 64 * 1024);
   }, virtual());
 });
+
+Deno.test("a sink's short write resolves with its count: the writer writes the rest, in order", async () => {
+  const calls: number[] = [];
+  const out: number[] = [];
+  const sink: WriteSink = {
+    // Takes at most 3 bytes per call, as a socket with a full buffer does.
+    write: (chunk) => {
+      calls.push(chunk.length);
+      const n = Math.min(3, chunk.length);
+      out.push(...chunk.subarray(0, n));
+      return Promise.resolve(n);
+    },
+    close: () => {},
+  };
+  await run(async () => {
+    const w = new StreamWriter(sink, { highWaterMark: 4, lowWaterMark: 0 });
+    w.write(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+    await w.drain();
+    assert.equal(w.bufferSize, 0);
+    w.write(new Uint8Array([9, 10]));
+    w.close();
+    await w.waitClosed();
+  }, virtual());
+  assert.deepEqual(out, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(calls, [8, 5, 2, 2]);
+});
+
+Deno.test("a sink whose write resolves with an impossible count fails the writer with a RangeError that names it", async () => {
+  for (const bad of [0, 9, 1.5, NaN, -1]) {
+    await run(async () => {
+      const w = new StreamWriter({
+        write: () => Promise.resolve(bad),
+        close: () => {},
+      }, { highWaterMark: 0 });
+      w.write(new Uint8Array(8));
+      await assert.rejects(
+        w.drain(),
+        (e: unknown) =>
+          e instanceof RangeError &&
+          e.message.includes(`of 8 bytes resolved with ${bad}`),
+      );
+      assert.equal(w.isClosing(), true);
+      assert.throws(() => w.write("x"), RangeError);
+      await w.waitClosed();
+    }, virtual());
+  }
+});
+
+Deno.test("a sink written in plain JS may return nothing, or a thenable, from write()", async () => {
+  const got: string[] = [];
+  await run(async () => {
+    const plain = new StreamWriter({
+      write: ((chunk: Uint8Array) => void got.push(dec.decode(chunk))) as never,
+      close: () => {},
+    });
+    plain.write("a");
+    await plain.drain();
+    plain.close();
+    await plain.waitClosed();
+    const thenable = new StreamWriter({
+      write: ((chunk: Uint8Array) => ({
+        then(ok: (n: number) => void) {
+          got.push(dec.decode(chunk));
+          ok(chunk.length);
+        },
+      })) as never,
+      close: () => {},
+    });
+    thenable.write("bc");
+    thenable.close();
+    await thenable.waitClosed();
+  }, virtual());
+  assert.deepEqual(got, ["a", "bc"]);
+});
