@@ -37,14 +37,14 @@ export interface StreamReaderOptions {
 }
 
 const EMPTY = new Uint8Array(0);
-/** Reads of at least this many bytes return views instead of copies. */
-const VIEW_MIN = 16 * 1024;
-/** Storage allocated at a time once views were handed out. */
-const STORAGE = 256 * 1024;
 /**
- * An empty buffer more than this many times larger than a reservation (or
- * any that results are views of) is dropped for one of the reservation's
- * size.
+ * Reads of at least this many bytes may take the reader's storage with
+ * them instead of a copy.
+ */
+const VIEW_MIN = 16 * 1024;
+/**
+ * An empty buffer more than this many times larger than a reservation is
+ * dropped for one of the reservation's size.
  */
 const SHRINK = 4;
 
@@ -67,9 +67,11 @@ const SHRINK = 4;
  * wait for more.
  *
  * **Results**: every read returns bytes the reader never changes again.
- * Results of 16 KiB or more are views into the reader's storage (no copy;
- * their `buffer` may be shared with other results); smaller ones are
- * copies. {@linkcode StreamReader.readInto} reads into a buffer of yours
+ * A result of 16 KiB or more that leaves fewer bytes than itself in the
+ * buffer takes the reader's storage with it (no copy; its `buffer` may be
+ * larger than it: mind `byteOffset`); other results are copies. No result
+ * shares memory with the reader or with another result: transferring its
+ * `buffer` (a byte stream's `enqueue()` does) affects nothing else. {@linkcode StreamReader.readInto} reads into a buffer of yours
  * instead (nothing allocated per read; on a socket, with the reader's
  * buffer empty, the socket reads straight into it).
  *
@@ -103,8 +105,6 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   #waiter: Future<void> | null = null;
   #source: ReaderSource | null = null;
   #paused = false;
-  /** Whether views of `#buf` were handed out (its bytes must not change). */
-  #viewed = false;
   /** Whether a pump is reading into the end of `#buf`. */
   #reserved = false;
   /** The buffer of the `readInto()` waiting, if one is. */
@@ -190,16 +190,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const length = this.#buf.length;
     if (
       this.#end === this.#start &&
-      (this.#viewed || length > SHRINK * n || length < n)
+      (length > SHRINK * n || length < n)
     ) {
       // Empty: start over with storage of the size asked for, so that an
       // idle connection (a read waiting) holds that read's buffer, not the
-      // storage of its last burst. Storage that results are views of
-      // cannot be written again: the read would take its free end, and keep
-      // all of it alive for as long as the peer stays quiet.
+      // storage of its last burst.
       this.#buf = new Uint8Array(n);
       this.#start = this.#end = 0;
-      this.#viewed = false;
     } else if (this.#end + n > this.#buf.length) {
       this.#makeRoom(n);
     }
@@ -624,14 +621,9 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const start = this.#start;
     const used = this.#end - start;
     if (used === 0 && !this.#reserved) {
-      if (this.#viewed) {
-        // Earlier results are views of this storage: never write it again.
-        this.#buf = new Uint8Array(Math.max(4096, n));
-        this.#viewed = false;
-      }
       this.#start = this.#end = 0;
       this.#append(data);
-    } else if (!this.#viewed && start >= n) {
+    } else if (start >= n) {
       this.#buf.set(data, start - n);
       this.#start = start - n;
     } else if (!this.#reserved) {
@@ -641,7 +633,6 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       this.#buf = next;
       this.#start = 0;
       this.#end = used + n;
-      this.#viewed = false;
     } else {
       // Unreachable: no read waits while bytes are handed (the next one
       // throws), so no pump reads into the reader's buffer meanwhile.
@@ -980,27 +971,39 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
 
   #take(n: number): Uint8Array<ArrayBuffer> {
     if (n === 0) return EMPTY;
+    const buf = this.#buf;
     const start = this.#start;
-    let out: Uint8Array<ArrayBuffer>;
-    if (n >= VIEW_MIN) {
-      // Zero-copy: a view of bytes this reader never writes again.
-      out = this.#buf.subarray(start, start + n);
-      this.#viewed = true;
-    } else {
-      out = this.#buf.slice(start, start + n);
+    const end = start + n;
+    const left = this.#end - end;
+    if (n < VIEW_MIN || left >= n || this.#reserved) {
+      this.#consume(n);
+      return buf.slice(start, end);
     }
-    this.#consume(n);
-    return out;
+    // No copy of the result: it takes the storage with it, and the fewer
+    // bytes left (none, often) move to storage of their own. So no result
+    // shares memory with the reader or with another result: a caller may
+    // transfer a result's buffer (a byte stream's enqueue() does) and the
+    // reader loses nothing.
+    this.#buf = left === 0 ? EMPTY : buf.slice(end, this.#end);
+    this.#start = 0;
+    this.#end = left;
+    this.#consumed();
+    return buf.subarray(start, end);
   }
 
   /** Drops the first `n` buffered bytes (they were returned). */
   #consume(n: number): void {
     const start = this.#start;
-    if (start + n === this.#end && !this.#viewed && !this.#reserved) {
+    if (start + n === this.#end && !this.#reserved) {
       this.#start = this.#end = 0;
     } else {
       this.#start = start + n;
     }
+    this.#consumed();
+  }
+
+  /** Bytes left the buffer: the pump may go on. */
+  #consumed(): void {
     if (this.#paused && this.#end - this.#start <= this.#limit) {
       this.#paused = false;
       this.#source?.resume();
@@ -1010,17 +1013,14 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   #makeRoom(n: number): void {
     const used = this.#end - this.#start;
     const buf = this.#buf;
-    if (!this.#viewed && used + n <= buf.length) {
+    if (used + n <= buf.length) {
       buf.copyWithin(0, this.#start, this.#end);
     } else {
-      // Views may point into `buf`: move to new storage, sized so that
-      // large reads share one allocation.
-      let size = this.#viewed ? STORAGE : Math.max(buf.length * 2, 4096);
+      let size = Math.max(buf.length * 2, 4096);
       while (size < used + n) size *= 2;
       const next = new Uint8Array(size);
       next.set(buf.subarray(this.#start, this.#end));
       this.#buf = next;
-      this.#viewed = false;
     }
     this.#start = 0;
     this.#end = used;

@@ -877,10 +877,10 @@ Deno.test("readInto() loses no byte under any chunking, lending and cancellation
   );
 });
 
-Deno.test("StreamReader gives back the storage its results are views of when an empty reader reserves for a read", async () => {
-  // A bulk transfer leaves its storage (256 KiB) with its front handed out
-  // as views. A read waiting on a quiet connection then holds the
-  // reservation only, not that storage.
+Deno.test("StreamReader hands its storage over with a large result, and an empty reader reserves storage of the read's size", async () => {
+  // A bulk transfer's last read takes the storage with it (no copy). A
+  // read waiting on a quiet connection then holds the reservation only,
+  // not that storage.
   const r = new StreamReader({ limit: 1 << 20 });
   const fill = (n: number) => {
     r[reserve](n).fill(7);
@@ -889,9 +889,9 @@ Deno.test("StreamReader gives back the storage its results are views of when an 
   fill(65536);
   fill(65536);
   assert.equal((await r.read(65536)).length, 65536);
-  fill(65536); // Moves to new storage: views point into the old one.
+  fill(65536);
   const burst = await r.read(131072);
-  assert.equal(burst.buffer.byteLength, 256 * 1024);
+  assert.equal(burst.byteLength, 131072);
   assert.equal(r.bufferSize, 0);
   const region = r[reserve](65536);
   r[commit](0);
@@ -912,4 +912,45 @@ Deno.test("reads are typed Uint8Array<ArrayBuffer>, as Deno's own, so Response, 
     assert.equal(await new Blob([rest]).text(), "def");
     assert.equal((await crypto.subtle.digest("SHA-256", rest)).byteLength, 32);
   });
+});
+
+Deno.test("a caller may transfer a result's buffer: the reader and the other results lose nothing", async () => {
+  // A byte stream's enqueue() transfers (detaches) the chunk's buffer.
+  const transfer = (chunk: Uint8Array) =>
+    new ReadableStream({
+      type: "bytes",
+      start(c) {
+        c.enqueue(chunk as Uint8Array<ArrayBuffer>);
+        c.close();
+      },
+    });
+  const cases: [number, number][] = [
+    [40000, 30000],
+    [40000, 20000],
+    [100000, 17000],
+    [70000, 70000],
+  ];
+  for (const [total, size] of cases) {
+    const r = new StreamReader({ limit: 1 << 20 });
+    r.feedData(Uint8Array.from({ length: total }, (_, i) => i % 251));
+    r.feedEof();
+    const kept: [Uint8Array, number][] = [];
+    let at = 0;
+    for (let i = 0;; i++) {
+      const got = await r.read(size);
+      if (got.length === 0) break;
+      assert.ok(got.every((b, j) => b === (at + j) % 251), `read at ${at}`);
+      if (i % 2 === 0) {
+        transfer(got);
+        assert.equal(got.length, 0, "the transfer detached the result");
+      } else {
+        kept.push([got, at]);
+      }
+      at += size > total - at ? total - at : size;
+    }
+    assert.equal(at, total);
+    for (const [got, from] of kept) {
+      assert.ok(got.every((b, j) => b === (from + j) % 251), `kept at ${from}`);
+    }
+  }
 });
