@@ -419,6 +419,8 @@ export class StreamWriter implements AsyncDisposable {
   /**
    * Waits while more than `highWaterMark` bytes are buffered, until the
    * buffer is down to `lowWaterMark`. Returns at once below the mark.
+   * Bytes leave the buffer once the sink took them (for a socket, the
+   * kernel), not once the peer read them: a reply is the only proof of that.
    *
    * **Cancellation**: cancelling the waiting task (or aborting `signal`)
    * ends the wait with `CancelledError` (or `signal.reason`); nothing

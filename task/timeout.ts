@@ -283,6 +283,12 @@ function onTimeout(scope: Timeout): void {
  * enclosing timeout) while `fn` runs, or still pending when it starts,
  * propagates as `CancelledError`, even if this deadline passed too.
  *
+ * **After the deadline** `timeout()` still waits for `fn` to end: its
+ * `finally` blocks, and a task it awaits finishing its own cancellation. So
+ * cleanup stuck on a native promise holds the caller past the deadline, as
+ * `waitFor` does. To stop waiting at the deadline and leave a task running,
+ * time out a shield of it: `timeout(ms, () => shield(task))`.
+ *
  * @typeParam T The result type.
  * @param ms The limit in milliseconds, or `null` for none.
  * @param fn The work; receives the scope.
