@@ -163,6 +163,21 @@ function writtenCount(n: number, left: number): number {
   return n;
 }
 
+/** The marks of `options`, defaults filled in, checked. */
+function waterMarks(
+  options: StreamWriterOptions | undefined,
+  caller: string,
+): [high: number, low: number] {
+  const high = options?.highWaterMark ?? 64 * 1024;
+  const low = options?.lowWaterMark ?? Math.floor(high / 4);
+  if (!(high >= 0) || !(low >= 0) || low > high) {
+    throw new RangeError(
+      `Cannot ${caller}: need 0 <= lowWaterMark <= highWaterMark, got ${low} and ${high}`,
+    );
+  }
+  return [high, low];
+}
+
 /** A settled promise, shared by the waits that need not wait. */
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -202,8 +217,8 @@ const RESOLVED: Promise<void> = Promise.resolve();
  */
 export class StreamWriter implements AsyncDisposable {
   readonly #sink: WriteSink;
-  readonly #high: number;
-  readonly #low: number;
+  #high: number;
+  #low: number;
   /** Chunks to send after the one in flight; made when first needed. */
   #queue: Deque<Uint8Array> | null = null;
   readonly #reuse: boolean;
@@ -246,17 +261,39 @@ export class StreamWriter implements AsyncDisposable {
    * ```
    */
   constructor(sink: WriteSink, options?: StreamWriterOptions) {
-    const high = options?.highWaterMark ?? 64 * 1024;
-    const low = options?.lowWaterMark ?? Math.floor(high / 4);
-    if (!(high >= 0) || !(low >= 0) || low > high) {
-      throw new RangeError(
-        `Cannot create StreamWriter: need 0 <= lowWaterMark <= highWaterMark, got ${low} and ${high}`,
-      );
-    }
+    [this.#high, this.#low] = waterMarks(options, "create StreamWriter");
     this.#sink = sink;
     this.#reuse = sink.consumesChunks === true;
-    this.#high = high;
-    this.#low = low;
+  }
+
+  /**
+   * Sets the water marks, as asyncio's `set_write_buffer_limits()` (the
+   * writers of `startServer()` and `openConnection()` start with the
+   * defaults). A `drain()` waiting returns at once if the buffer is already
+   * at or below the new low mark.
+   *
+   * @param options The marks; as for the constructor, a mark not given
+   * takes its default.
+   * @throws {RangeError} If the marks are negative or `low > high`.
+   *
+   * @example A smaller buffer for one connection
+   * ```ts
+   * import { StreamWriter } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const w = new StreamWriter({ write: () => new Promise(() => {}), close: () => {} });
+   * w.setWriteBufferLimits({ highWaterMark: 4, lowWaterMark: 0 });
+   * w.write("hello");
+   * assert.equal(w.bufferSize, 5); // over the mark: drain() would wait
+   * w.abort();
+   * ```
+   */
+  setWriteBufferLimits(options?: StreamWriterOptions): void {
+    [this.#high, this.#low] = waterMarks(
+      options,
+      "call setWriteBufferLimits()",
+    );
+    if (this.#size <= this.#low) this.#wakeAll(DRAINED);
   }
 
   /**

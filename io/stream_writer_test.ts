@@ -337,3 +337,33 @@ Deno.test("a sink written in plain JS may return nothing, or a thenable, from wr
   }, virtual());
   assert.deepEqual(got, ["a", "bc"]);
 });
+
+Deno.test("setWriteBufferLimits() moves the marks: a waiting drain() returns once the buffer is at or below the new low mark", async () => {
+  await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink, { highWaterMark: 4, lowWaterMark: 0 });
+    w.write("0123456789");
+    const events: string[] = [];
+    const draining = createTask(async () => {
+      await w.drain();
+      events.push("drained");
+    });
+    await sleep(1);
+    assert.deepEqual(events, []);
+    w.setWriteBufferLimits({ highWaterMark: 100, lowWaterMark: 20 });
+    await sleep(1);
+    assert.deepEqual(events, ["drained"]);
+    await draining;
+    assert.throws(
+      () => w.setWriteBufferLimits({ highWaterMark: 1, lowWaterMark: 2 }),
+      /setWriteBufferLimits\(\): need 0 <= lowWaterMark <= highWaterMark, got 2 and 1/,
+    );
+    assert.throws(
+      () => w.setWriteBufferLimits({ highWaterMark: NaN }),
+      RangeError,
+    );
+    // The marks are unchanged by a refused call: 10 bytes are within 100.
+    await w.drain();
+    w.abort();
+  }, virtual());
+});
