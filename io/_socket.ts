@@ -40,6 +40,7 @@ import {
   reserve,
   waiting,
   writeFailure,
+  writeSome,
 } from "./_source.ts";
 import { StreamReader } from "./stream_reader.ts";
 import {
@@ -158,9 +159,20 @@ class Transport implements ReaderSource, WriteSink {
     this.#readMore();
   }
 
-  write(chunk: Uint8Array): Promise<number> {
-    // A short write resolves with its count: the writer writes the rest.
+  write(chunk: Uint8Array): Promise<void> {
+    return this.#writeAll(chunk);
+  }
+
+  /** A short write resolves with its count: the writer writes the rest. */
+  [writeSome](chunk: Uint8Array): Promise<number> {
     return this.#conn.write(chunk);
+  }
+
+  async #writeAll(chunk: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < chunk.length) {
+      at += await this.#conn.write(at === 0 ? chunk : chunk.subarray(at));
+    }
   }
 
   closeNow(): void {

@@ -46,3 +46,10 @@ export const waiting: unique symbol = Symbol("aio.waiting");
  * the peer sent before).
  */
 export const writeFailure: unique symbol = Symbol("aio.writeFailure");
+/**
+ * `sink[writeSome](chunk)`: writes the start of `chunk` and resolves with
+ * how many bytes went, as a socket's own `write()` does. A writer uses it
+ * instead of `write()` when its sink has it (the sockets do): the partial
+ * writes are then the writer's loop, not an async function per write.
+ */
+export const writeSome: unique symbol = Symbol("aio.writeSome");

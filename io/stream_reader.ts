@@ -36,17 +36,18 @@ export interface StreamReaderOptions {
   limit?: number;
 }
 
-const EMPTY = new Uint8Array(0);
 /**
- * Reads of at least this many bytes may take the reader's storage with
- * them instead of a copy.
+ * The storage of a reader that has none: never handed out, so nobody can
+ * detach it (zero-length results are new arrays, for the same reason).
+ */
+const NO_STORAGE = new Uint8Array(0);
+/**
+ * Reads of at least this many bytes, and of at least `TAKE_MIN` of the
+ * reader's storage, may take the storage with them instead of a copy.
  */
 const VIEW_MIN = 16 * 1024;
-/**
- * An empty buffer more than this many times larger than a reservation is
- * dropped for one of the reservation's size.
- */
-const SHRINK = 4;
+/** See {@linkcode VIEW_MIN}. */
+const TAKE_MIN = 0.75;
 
 /**
  * A buffered reader of bytes, as asyncio's `StreamReader`. A pump (or your
@@ -67,11 +68,13 @@ const SHRINK = 4;
  * wait for more.
  *
  * **Results**: every read returns bytes the reader never changes again.
- * A result of 16 KiB or more that leaves fewer bytes than itself in the
- * buffer takes the reader's storage with it (no copy; its `buffer` may be
- * larger than it: mind `byteOffset`); other results are copies. No result
- * shares memory with the reader or with another result: transferring its
- * `buffer` (a byte stream's `enqueue()` does) affects nothing else. {@linkcode StreamReader.readInto} reads into a buffer of yours
+ * A result of 16 KiB or more that fills most of the reader's storage and
+ * leaves fewer bytes than itself in the buffer takes the storage with it
+ * (no copy; its `buffer` may be a little larger than it: mind
+ * `byteOffset`); other results are copies. No result shares memory with
+ * the reader or with another result: transferring its `buffer` (a byte
+ * stream's `enqueue()` does) affects nothing else.
+ * {@linkcode StreamReader.readInto} reads into a buffer of yours
  * instead (nothing allocated per read; on a socket, with the reader's
  * buffer empty, the socket reads straight into it).
  *
@@ -96,7 +99,7 @@ const SHRINK = 4;
  */
 export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   readonly #limit: number;
-  #buf: Uint8Array<ArrayBuffer> = EMPTY;
+  #buf: Uint8Array<ArrayBuffer> = NO_STORAGE;
   #start = 0;
   #end = 0;
   #eof = false;
@@ -188,10 +191,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    */
   [reserve](n: number): Uint8Array<ArrayBuffer> {
     const length = this.#buf.length;
-    if (
-      this.#end === this.#start &&
-      (length > SHRINK * n || length < n)
-    ) {
+    if (this.#end === this.#start && length !== n) {
       // Empty: start over with storage of the size asked for, so that an
       // idle connection (a read waiting) holds that read's buffer, not the
       // storage of its last burst.
@@ -446,7 +446,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   ): Promise<Uint8Array<ArrayBuffer>> {
     const signal = options?.signal;
     signal?.throwIfAborted();
-    if (n === 0) return EMPTY;
+    if (n === 0) return new Uint8Array(0);
     if (n < 0) {
       while (!this.#eof) {
         const waiter = this.#startWait("read", signal, op);
@@ -970,21 +970,24 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   }
 
   #take(n: number): Uint8Array<ArrayBuffer> {
-    if (n === 0) return EMPTY;
+    if (n === 0) return new Uint8Array(0);
     const buf = this.#buf;
     const start = this.#start;
     const end = start + n;
     const left = this.#end - end;
-    if (n < VIEW_MIN || left >= n || this.#reserved) {
+    if (
+      n < VIEW_MIN || left >= n || n < buf.length * TAKE_MIN || this.#reserved
+    ) {
       this.#consume(n);
       return buf.slice(start, end);
     }
-    // No copy of the result: it takes the storage with it, and the fewer
-    // bytes left (none, often) move to storage of their own. So no result
-    // shares memory with the reader or with another result: a caller may
-    // transfer a result's buffer (a byte stream's enqueue() does) and the
-    // reader loses nothing.
-    this.#buf = left === 0 ? EMPTY : buf.slice(end, this.#end);
+    // No copy of the result: it takes the storage with it (it fills most of
+    // it, so a result kept for long holds little more than its size), and
+    // the fewer bytes left (none, often) move to storage of their own. So
+    // no result shares memory with the reader or with another result: a
+    // caller may transfer a result's buffer (a byte stream's enqueue() does)
+    // and the reader loses nothing.
+    this.#buf = left === 0 ? NO_STORAGE : buf.slice(end, this.#end);
     this.#start = 0;
     this.#end = left;
     this.#consumed();

@@ -11,7 +11,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
 import { concat, encoder, hostWait, waitOn } from "./_wait.ts";
-import { writeFailure } from "./_source.ts";
+import { writeFailure, writeSome } from "./_source.ts";
 
 /**
  * Where a {@linkcode StreamWriter} writes: the transport under it. The
@@ -19,13 +19,8 @@ import { writeFailure } from "./_source.ts";
  * it to put a writer over anything else.
  */
 export interface WriteSink {
-  /**
-   * Writes `chunk`, or the start of it: the promise settles once that is
-   * written, with nothing (all of `chunk` was) or with how many bytes were
-   * (a short write, as a socket's `write()` resolves); the writer then
-   * writes the rest.
-   */
-  write(chunk: Uint8Array): Promise<void | number>;
+  /** Writes all of `chunk`; the promise settles once it is written. */
+  write(chunk: Uint8Array): Promise<void>;
   /** Closes the write side only (half-close), if the sink supports it. */
   closeWrite?(): Promise<void> | void;
   /** Releases the sink; may be called while a write is pending. */
@@ -149,18 +144,43 @@ function giveStage(buffer: ArrayBufferLike): void {
   }
 }
 
+/** A sink that can write the start of a chunk (the sockets). */
+interface PartialSink {
+  [writeSome](chunk: Uint8Array): Promise<number>;
+}
+
 /**
- * The count of bytes a sink's `write()` of `left` bytes resolved with,
- * checked: a sink that reports nothing written, or more than it was given,
- * would make the writer loop forever or lose bytes.
+ * The count of bytes a sink's `[writeSome]()` of `left` bytes resolved
+ * with, checked: a count of nothing, or more than it was given, would make
+ * the writer loop forever or lose bytes.
  */
-function writtenCount(n: number, left: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > left) {
+function writtenCount(n: unknown, left: number): number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > left) {
     throw new RangeError(
-      `WriteSink.write() of ${left} bytes resolved with ${n}: expected nothing (all written) or a count from 1 to ${left}`,
+      `A write of ${left} bytes resolved with ${
+        String(n)
+      }: expected a count from 1 to ${left}`,
     );
   }
   return n;
+}
+
+// The intrinsics, as the writer found them: a sink's promise whose own
+// `then` calls back twice (or a patched `Promise.resolve`) must not make a
+// chunk count twice.
+const promiseThen = Promise.prototype.then;
+const promiseResolve = Promise.resolve.bind(Promise);
+
+/**
+ * Calls `onSettled` or `onFailed` once, when `value` settles: a promise, a
+ * thenable or a plain value a sink's method returned.
+ */
+function whenSettled<T>(
+  value: T | PromiseLike<T>,
+  onSettled: (value: T) => void,
+  onFailed: (error: unknown) => void,
+): void {
+  promiseThen.call(promiseResolve(value), onSettled, onFailed);
 }
 
 /** The marks of `options`, defaults filled in, checked. */
@@ -222,6 +242,8 @@ export class StreamWriter implements AsyncDisposable {
   /** Chunks to send after the one in flight; made when first needed. */
   #queue: Deque<Uint8Array> | null = null;
   readonly #reuse: boolean;
+  /** The sink writes the start of a chunk (`[writeSome]`), a socket. */
+  readonly #partial: PartialSink | null;
   /** The staging buffer small writes are copied into (reusing sinks). */
   #tail: Uint8Array | null = null;
   /** The last staging buffer filled up: take large ones until idle. */
@@ -264,6 +286,10 @@ export class StreamWriter implements AsyncDisposable {
     [this.#high, this.#low] = waterMarks(options, "create StreamWriter");
     this.#sink = sink;
     this.#reuse = sink.consumesChunks === true;
+    this.#partial = typeof (sink as Partial<PartialSink>)[writeSome] ===
+        "function"
+      ? sink as WriteSink & PartialSink
+      : null;
   }
 
   /**
@@ -527,7 +553,8 @@ export class StreamWriter implements AsyncDisposable {
    * Closes the write side after the buffered bytes are sent (a TCP
    * half-close): the peer reads EOF, and this side can still read.
    *
-   * @throws {Error} If the sink cannot half-close.
+   * @throws {Error} If the sink cannot half-close, or `startTls()` is in
+   * progress.
    *
    * @example Half-close
    * ```ts
@@ -555,6 +582,12 @@ export class StreamWriter implements AsyncDisposable {
       throw new Error("Cannot call writeEof(): this stream cannot half-close");
     }
     if (this.#closing || this.#eofRequested) return;
+    if (this.#upgrading) {
+      // Half-closed in clear text, the upgrade could never finish.
+      throw new Error(
+        "Cannot call writeEof(): startTls() is in progress; await it, then call writeEof()",
+      );
+    }
     this.#eofRequested = true;
     if (!this.#flushing) this.#flush();
   }
@@ -876,27 +909,30 @@ export class StreamWriter implements AsyncDisposable {
 
   /** Writes `chunk` from byte `at` on. */
   #send(chunk: Uint8Array, at: number): void {
-    let sent: Promise<void | number>;
+    const part = at === 0 ? chunk : chunk.subarray(at);
+    const partial = this.#partial;
+    let sent: Promise<unknown>;
     try {
-      sent = this.#sink.write(at === 0 ? chunk : chunk.subarray(at));
-      // A sink written in plain JS may return a value, or a thenable.
-      if (!(sent instanceof Promise)) sent = Promise.resolve(sent);
+      sent = partial !== null
+        ? partial[writeSome](part)
+        : this.#sink.write(part);
     } catch (error) {
       this.#flushFailed(error);
       return;
     }
-    sent.then(
+    whenSettled(
+      sent,
       (n) => this.#sent(chunk, at, n),
       (error) => this.#flushFailed(error),
     );
   }
 
   /**
-   * The sink wrote `n` bytes of `chunk` from `at` on (all the rest if `n`
-   * is not a number): a socket's write() may take only the start of it.
+   * The sink wrote `chunk` from `at` on: all of it (`write()`), or `n`
+   * bytes (`[writeSome]()`, which may take only the start).
    */
-  #sent(chunk: Uint8Array, at: number, n: void | number): void {
-    if (typeof n === "number") {
+  #sent(chunk: Uint8Array, at: number, n: unknown): void {
+    if (this.#partial !== null) {
       try {
         at += writtenCount(n, chunk.length - at);
       } catch (error) {
@@ -932,7 +968,8 @@ export class StreamWriter implements AsyncDisposable {
       this.#flushFailed(error);
       return;
     }
-    Promise.resolve(closing).then(
+    whenSettled(
+      closing,
       () => this.#flushDone(),
       (error) => this.#flushFailed(error),
     );

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { CancelledError, createTask, run, sleep } from "../task/mod.ts";
 import { VirtualClock } from "../loop/mod.ts";
 import { StreamWriter, type WriteSink } from "./stream_writer.ts";
+import { writeSome } from "./_source.ts";
 
 const dec = new TextDecoder();
 const virtual = () => ({ clock: new VirtualClock() });
@@ -264,12 +265,13 @@ Deno.test("StreamWriter over a chunk-consuming sink coalesces writes and reuses 
   }, virtual());
 });
 
-Deno.test("a sink's short write resolves with its count: the writer writes the rest, in order", async () => {
+Deno.test("a socket's short write: the writer writes the rest, in order", async () => {
   const calls: number[] = [];
   const out: number[] = [];
-  const sink: WriteSink = {
+  const sink = {
+    write: () => Promise.reject(new Error("write() is not used")),
     // Takes at most 3 bytes per call, as a socket with a full buffer does.
-    write: (chunk) => {
+    [writeSome]: (chunk: Uint8Array) => {
       calls.push(chunk.length);
       const n = Math.min(3, chunk.length);
       out.push(...chunk.subarray(0, n));
@@ -290,25 +292,48 @@ Deno.test("a sink's short write resolves with its count: the writer writes the r
   assert.deepEqual(calls, [8, 5, 2, 2]);
 });
 
-Deno.test("a sink whose write resolves with an impossible count fails the writer with a RangeError that names it", async () => {
-  for (const bad of [0, 9, 1.5, NaN, -1]) {
+Deno.test("a short write's impossible count fails the writer with a RangeError that names it", async () => {
+  for (const bad of [0, 9, 1.5, NaN, -1, 1n, "1", undefined]) {
     await run(async () => {
       const w = new StreamWriter({
-        write: () => Promise.resolve(bad),
+        write: () => Promise.resolve(),
+        [writeSome]: () => Promise.resolve(bad),
         close: () => {},
-      }, { highWaterMark: 0 });
+      } as never, { highWaterMark: 0 });
       w.write(new Uint8Array(8));
       await assert.rejects(
         w.drain(),
         (e: unknown) =>
           e instanceof RangeError &&
-          e.message.includes(`of 8 bytes resolved with ${bad}`),
+          e.message.includes(`of 8 bytes resolved with ${String(bad)}`),
       );
       assert.equal(w.isClosing(), true);
       assert.throws(() => w.write("x"), RangeError);
       await w.waitClosed();
     }, virtual());
   }
+});
+
+Deno.test("what a sink's write() resolves with is ignored: a chunk is written once, whole", async () => {
+  const chunks: Uint8Array[] = [];
+  await run(async () => {
+    // push() resolves with the array's length, which is no count of bytes.
+    const w = new StreamWriter({
+      write: async (chunk) => void chunks.push(chunk.slice()),
+      close: () => {},
+    });
+    const counting = new StreamWriter({
+      write: (async (chunk: Uint8Array) => chunks.push(chunk.slice())) as never,
+      close: () => {},
+    });
+    w.write("abc");
+    await w.drain();
+    counting.write("defg");
+    counting.close();
+    w.close();
+    await Promise.all([w.waitClosed(), counting.waitClosed()]);
+  }, virtual());
+  assert.deepEqual(chunks.map((c) => dec.decode(c)), ["abc", "defg"]);
 });
 
 Deno.test("a sink written in plain JS may return nothing, or a thenable, from write()", async () => {
