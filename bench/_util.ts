@@ -6,8 +6,9 @@
  * `deno run <perms> bench/<workload>.ts <impl> key=value...`: it runs a
  * warm-up pass at a tenth of the size (or, for a workload whose tenth runs
  * its hot path too few times, full-size warm-up passes), then the measured
- * pass, and prints one JSON line with the measured pass's figures. Each pass checks its own result
- * and a failed check exits non-zero, so a fast wrong run cannot pass.
+ * pass, and prints one JSON line with the measured pass's figures. Each
+ * pass checks its own result and a failed check exits non-zero, so a fast
+ * wrong run cannot pass.
  *
  * @module
  */
@@ -70,10 +71,10 @@ export type Measure = (
  *
  * V8 optimises a function fully only after some thousands of calls. A tenth
  * of most workloads runs its hot path 10,000 times or more; a tenth of
- * `bulk` (32 MiB in 64 KiB reads) runs it 52 times, which measures the
- * library's cold start instead. Such a workload passes `fullWarmups`: that
- * many full-size warm-up passes instead of the tenth, for every
- * implementation alike.
+ * `bulk` (4 of its 32 MiB, in reads of 64 KiB or less) runs it some 64
+ * times, which measures the library's cold start instead. Such a workload
+ * passes `fullWarmups`: that many full-size warm-up passes instead of the
+ * tenth, for every implementation alike.
  *
  * @param measure One pass.
  * @param scaled The parameters the warm-up divides by 10.

@@ -11,8 +11,8 @@
  *
  * - `aio`: `startServer()` and `openConnection()`; the sender
  *   `write()`s and `drain()`s, the server's handler reads with
- *   `reader.read(65536)` (a new array per read; large ones are views of
- *   the reader's storage).
+ *   `reader.read(65536)` (new bytes per read: a full one takes the
+ *   reader's storage, no copy).
  * - `aio-readinto`: the same, the handler reading with
  *   `reader.readInto(buf)` into one reused 64 KiB buffer (the socket reads
  *   straight into it while the reader's buffer is empty).
@@ -26,8 +26,8 @@
  *   the caller keeps): the same sockets, reading into a new 64 KiB array
  *   per read.
  *
- * Warm-up: four full-size passes (2,048 reads at 32 MiB) for every
- * implementation, not the usual tenth (52 reads, before V8 has optimised
+ * Warm-up: four full-size passes (at least 2,048 reads at 32 MiB) for every
+ * implementation, not the usual tenth (some 64 reads, before V8 has optimised
  * anything: `main()` in `_util.ts`).
  *
  * Run: `deno run --allow-net=127.0.0.1 bench/bulk.ts aio mib=32`

@@ -159,18 +159,14 @@ class Transport implements ReaderSource, WriteSink {
     this.#readMore();
   }
 
-  write(chunk: Uint8Array): Promise<void> {
-    return this.#writeAll(chunk);
-  }
-
   /** A short write resolves with its count: the writer writes the rest. */
   [writeSome](chunk: Uint8Array): Promise<number> {
     return this.#conn.write(chunk);
   }
 
-  async #writeAll(chunk: Uint8Array): Promise<void> {
-    let at = 0;
-    while (at < chunk.length) {
+  /** `WriteSink`'s own; the writer calls `[writeSome]()` instead. */
+  async write(chunk: Uint8Array): Promise<void> {
+    for (let at = 0; at < chunk.length;) {
       at += await this.#conn.write(at === 0 ? chunk : chunk.subarray(at));
     }
   }

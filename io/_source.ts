@@ -53,3 +53,8 @@ export const writeFailure: unique symbol = Symbol("aio.writeFailure");
  * writes are then the writer's loop, not an async function per write.
  */
 export const writeSome: unique symbol = Symbol("aio.writeSome");
+
+/** A sink that can write the start of a chunk: see {@linkcode writeSome}. */
+export interface ShortWriteSink {
+  [writeSome](chunk: Uint8Array): Promise<number>;
+}

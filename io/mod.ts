@@ -57,8 +57,8 @@
  * - `readLine()` throws `LimitOverrunError` (asyncio: `ValueError`) after
  *   dropping the over-long line, as asyncio does.
  * - Large reads (16 KiB or more) may hand the reader's storage over instead
- *   of copying it; the reader never changes bytes it returned, and no two
- *   results share memory.
+ *   of copying it (mind `byteOffset`); the reader never changes bytes it
+ *   returned, and no two results share memory.
  * - `reader.readInto(buffer)` reads into a buffer of yours (asyncio's
  *   streams have no `readinto()`); on a socket, with the reader's buffer
  *   empty, the socket reads straight into it. Deno cannot cancel a socket

@@ -42,12 +42,15 @@ export interface StreamReaderOptions {
  */
 const NO_STORAGE = new Uint8Array(0);
 /**
- * Reads of at least this many bytes, and of at least `TAKE_MIN` of the
- * reader's storage, may take the storage with them instead of a copy.
+ * A result takes the reader's storage with it, instead of a copy, only if
+ * it is at least this many bytes...
  */
-const VIEW_MIN = 16 * 1024;
-/** See {@linkcode VIEW_MIN}. */
-const TAKE_MIN = 0.75;
+const HAND_OVER_MIN_BYTES = 16 * 1024;
+/**
+ * ...and fills at least this much of the storage (so that a result kept
+ * for long holds at most a third more than its size).
+ */
+const HAND_OVER_MIN_FILL = 0.75;
 
 /**
  * A buffered reader of bytes, as asyncio's `StreamReader`. A pump (or your
@@ -69,11 +72,12 @@ const TAKE_MIN = 0.75;
  *
  * **Results**: every read returns bytes the reader never changes again.
  * A result of 16 KiB or more that fills most of the reader's storage and
- * leaves fewer bytes than itself in the buffer takes the storage with it
- * (no copy; its `buffer` may be a little larger than it: mind
- * `byteOffset`); other results are copies. No result shares memory with
- * the reader or with another result: transferring its `buffer` (a byte
- * stream's `enqueue()` does) affects nothing else.
+ * leaves fewer bytes than itself in the buffer takes the storage with it:
+ * no copy, but its `buffer` may be up to a third larger and hold other
+ * bytes of the stream around it, so use the view (`byteOffset`, `length`),
+ * not the whole `buffer`. Other results are copies. No result shares
+ * memory with the reader or with another result: transferring its
+ * `buffer` (a byte stream's `enqueue()` does) affects nothing else.
  * {@linkcode StreamReader.readInto} reads into a buffer of yours
  * instead (nothing allocated per read; on a socket, with the reader's
  * buffer empty, the socket reads straight into it).
@@ -936,6 +940,10 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * {@linkcode StreamReader.#waitEnded} in a `finally` and
    * `op.checkpoint()`. Not an async function: a read that waits is one
    * frame and one promise less (the callers await in their own frame).
+   * Every reading method (read, readInto, readExactly, readUntil) repeats
+   * that sequence; one that left out the checkpoint would take bytes after
+   * a cancellation (`stream_reader_test.ts` cancels each kind after its
+   * wake).
    */
   #startWait(
     caller: string,
@@ -976,7 +984,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const end = start + n;
     const left = this.#end - end;
     if (
-      n < VIEW_MIN || left >= n || n < buf.length * TAKE_MIN || this.#reserved
+      n < HAND_OVER_MIN_BYTES || n < buf.length * HAND_OVER_MIN_FILL ||
+      left >= n || this.#reserved
     ) {
       this.#consume(n);
       return buf.slice(start, end);

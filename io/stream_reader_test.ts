@@ -954,3 +954,28 @@ Deno.test("a caller may transfer a result's buffer: the reader and the other res
     }
   }
 });
+
+Deno.test("every kind of read woken with data, then cancelled before it resumed, takes no byte", async () => {
+  const kinds: [string, (r: StreamReader) => Promise<unknown>][] = [
+    ["read", (r) => r.read(100)],
+    ["read to EOF", (r) => r.read()],
+    ["readExactly", (r) => r.readExactly(3)],
+    ["readUntil", (r) => r.readUntil("c")],
+    ["readLine", (r) => r.readLine()],
+    ["readInto", (r) => r.readInto(new Uint8Array(8))],
+  ];
+  for (const [kind, read] of kinds) {
+    const got = await run(async () => {
+      const r = new StreamReader();
+      const woken = createTask(() => read(r));
+      await sleep(1);
+      r.feedData(enc.encode("abc\n"));
+      if (kind === "read to EOF") r.feedEof();
+      woken.cancel();
+      const outcome = await woken.then(() => "finished", errorName);
+      r.feedEof();
+      return [outcome, dec.decode(await r.read())];
+    }, virtual());
+    assert.deepEqual(got, ["CancelledError", "abc\n"], kind);
+  }
+});

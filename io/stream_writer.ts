@@ -11,7 +11,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
 import { concat, encoder, hostWait, waitOn } from "./_wait.ts";
-import { writeFailure, writeSome } from "./_source.ts";
+import { type ShortWriteSink, writeFailure, writeSome } from "./_source.ts";
 
 /**
  * Where a {@linkcode StreamWriter} writes: the transport under it. The
@@ -19,7 +19,10 @@ import { writeFailure, writeSome } from "./_source.ts";
  * it to put a writer over anything else.
  */
 export interface WriteSink {
-  /** Writes all of `chunk`; the promise settles once it is written. */
+  /**
+   * Writes all of `chunk`; the promise settles once it is written (what it
+   * resolves with is ignored).
+   */
   write(chunk: Uint8Array): Promise<void>;
   /** Closes the write side only (half-close), if the sink supports it. */
   closeWrite?(): Promise<void> | void;
@@ -100,7 +103,7 @@ export interface StreamWriterOptions {
   /**
    * `drain()` waits while more than this many bytes are buffered.
    *
-   * @default {65536}
+   * @default {65536, or 4 * lowWaterMark if only that is given}
    */
   highWaterMark?: number;
   /**
@@ -144,11 +147,6 @@ function giveStage(buffer: ArrayBufferLike): void {
   }
 }
 
-/** A sink that can write the start of a chunk (the sockets). */
-interface PartialSink {
-  [writeSome](chunk: Uint8Array): Promise<number>;
-}
-
 /**
  * The count of bytes a sink's `[writeSome]()` of `left` bytes resolved
  * with, checked: a count of nothing, or more than it was given, would make
@@ -172,15 +170,15 @@ const promiseThen = Promise.prototype.then;
 const promiseResolve = Promise.resolve.bind(Promise);
 
 /**
- * Calls `onSettled` or `onFailed` once, when `value` settles: a promise, a
+ * Calls `onFulfilled` or `onFailed` once, when `value` settles: a promise, a
  * thenable or a plain value a sink's method returned.
  */
 function whenSettled<T>(
   value: T | PromiseLike<T>,
-  onSettled: (value: T) => void,
+  onFulfilled: (value: T) => void,
   onFailed: (error: unknown) => void,
 ): void {
-  promiseThen.call(promiseResolve(value), onSettled, onFailed);
+  promiseThen.call(promiseResolve(value), onFulfilled, onFailed);
 }
 
 /** The marks of `options`, defaults filled in, checked. */
@@ -188,8 +186,12 @@ function waterMarks(
   options: StreamWriterOptions | undefined,
   caller: string,
 ): [high: number, low: number] {
-  const high = options?.highWaterMark ?? 64 * 1024;
-  const low = options?.lowWaterMark ?? Math.floor(high / 4);
+  // asyncio's defaults: 64 KiB, or four times the low mark if only that is
+  // given; the low mark a quarter of the high one.
+  const lowGiven = options?.lowWaterMark;
+  const high = options?.highWaterMark ??
+    (lowGiven !== undefined ? 4 * lowGiven : 64 * 1024);
+  const low = lowGiven ?? Math.floor(high / 4);
   if (!(high >= 0) || !(low >= 0) || low > high) {
     throw new RangeError(
       `Cannot ${caller}: need 0 <= lowWaterMark <= highWaterMark, got ${low} and ${high}`,
@@ -211,7 +213,8 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * bytes are buffered; a writer whose peer stops reading stops growing as
  * soon as its writer drains after each write.
  *
- * Bytes in flight to the sink count as buffered until the sink took them.
+ * Bytes in flight to the sink count as buffered until the sink took them
+ * (a socket may take the start of a chunk first).
  *
  * @example Write, drain, close
  * ```ts
@@ -243,7 +246,7 @@ export class StreamWriter implements AsyncDisposable {
   #queue: Deque<Uint8Array> | null = null;
   readonly #reuse: boolean;
   /** The sink writes the start of a chunk (`[writeSome]`), a socket. */
-  readonly #partial: PartialSink | null;
+  readonly #shortWrites: ShortWriteSink | null;
   /** The staging buffer small writes are copied into (reusing sinks). */
   #tail: Uint8Array | null = null;
   /** The last staging buffer filled up: take large ones until idle. */
@@ -286,9 +289,9 @@ export class StreamWriter implements AsyncDisposable {
     [this.#high, this.#low] = waterMarks(options, "create StreamWriter");
     this.#sink = sink;
     this.#reuse = sink.consumesChunks === true;
-    this.#partial = typeof (sink as Partial<PartialSink>)[writeSome] ===
+    this.#shortWrites = typeof (sink as Partial<ShortWriteSink>)[writeSome] ===
         "function"
-      ? sink as WriteSink & PartialSink
+      ? sink as WriteSink & ShortWriteSink
       : null;
   }
 
@@ -910,11 +913,11 @@ export class StreamWriter implements AsyncDisposable {
   /** Writes `chunk` from byte `at` on. */
   #send(chunk: Uint8Array, at: number): void {
     const part = at === 0 ? chunk : chunk.subarray(at);
-    const partial = this.#partial;
+    const shortWrites = this.#shortWrites;
     let sent: Promise<unknown>;
     try {
-      sent = partial !== null
-        ? partial[writeSome](part)
+      sent = shortWrites !== null
+        ? shortWrites[writeSome](part)
         : this.#sink.write(part);
     } catch (error) {
       this.#flushFailed(error);
@@ -929,34 +932,38 @@ export class StreamWriter implements AsyncDisposable {
 
   /**
    * The sink wrote `chunk` from `at` on: all of it (`write()`), or `n`
-   * bytes (`[writeSome]()`, which may take only the start).
+   * bytes (`[writeSome]()`, which may take only the start). Bytes stop
+   * counting as buffered as the sink takes them. (A failed write ends the
+   * flush in `#flushFailed`; an abort zeroed the count.)
    */
   #sent(chunk: Uint8Array, at: number, n: unknown): void {
-    if (this.#partial !== null) {
+    if (this.#aborted) {
+      this.#flushEnd();
+      return;
+    }
+    let taken = chunk.length - at;
+    if (this.#shortWrites !== null) {
       try {
-        at += writtenCount(n, chunk.length - at);
+        taken = writtenCount(n, taken);
       } catch (error) {
         this.#flushFailed(error);
         return;
       }
-      if (at < chunk.length && !this.#aborted) {
-        this.#send(chunk, at);
-        return;
-      }
     }
-    if (this.#failed || this.#aborted) {
-      this.#flushEnd();
+    this.#size -= taken;
+    if (this.#size <= this.#low) this.#wakeAll(DRAINED);
+    if (at + taken < chunk.length) {
+      this.#send(chunk, at + taken);
       return;
     }
-    this.#size -= chunk.length;
     if (this.#reuse) giveStage(chunk.buffer);
-    if (this.#size <= this.#low) this.#wakeAll(DRAINED);
     this.#flush();
   }
 
   /** Everything went: the EOF asked for goes out, then the flush ends. */
   #flushEnd(): void {
-    if (!this.#eofRequested || this.#eofSent || this.#failed) {
+    // Not after an abort: the sink is closed (or closing) by then.
+    if (!this.#eofRequested || this.#eofSent || this.#aborted) {
       this.#flushDone();
       return;
     }

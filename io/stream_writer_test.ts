@@ -392,3 +392,68 @@ Deno.test("setWriteBufferLimits() moves the marks: a waiting drain() returns onc
     w.abort();
   }, virtual());
 });
+
+Deno.test("abort() after writeEof() never half-closes the sink, even when the write in flight settles later", async () => {
+  await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink);
+    w.write("x");
+    w.writeEof();
+    w.abort();
+    s.release(); // the write in flight settles after the abort
+    await w.waitClosed();
+    await sleep(1);
+    assert.deepEqual(s.events, ["write 1", "close"]);
+  }, virtual());
+});
+
+Deno.test("water marks default as asyncio's: a low mark alone makes the high one four times it", async () => {
+  await run(async () => {
+    const s = gatedSink();
+    const w = new StreamWriter(s.sink, { lowWaterMark: 4 });
+    w.write("0123456789abcdef"); // 16 bytes: at the high mark, not over it
+    await w.drain();
+    w.write("g");
+    let drained = false;
+    const draining = createTask(async () => {
+      await w.drain();
+      drained = true;
+    });
+    await sleep(1);
+    assert.equal(drained, false);
+    w.setWriteBufferLimits({ lowWaterMark: 1 << 20 }); // high: 4 MiB
+    await draining;
+    assert.equal(drained, true);
+    w.abort();
+  }, virtual());
+});
+
+Deno.test("during a socket's short writes, bytes stop counting as buffered as it takes them", async () => {
+  const sizes: number[] = [];
+  const gates: (() => void)[] = [];
+  await run(async () => {
+    const sink = {
+      write: () => Promise.reject(new Error("write() is not used")),
+      [writeSome]: (chunk: Uint8Array) =>
+        new Promise<number>((resolve) => {
+          gates.push(() => {
+            resolve(Math.min(4, chunk.length));
+            sizes.push(w.bufferSize);
+          });
+        }),
+      close: () => {},
+    };
+    const w: StreamWriter = new StreamWriter(sink);
+    w.write(new Uint8Array(10));
+    for (let i = 0; i < 3; i++) {
+      while (gates.length === 0) await sleep(1);
+      gates.shift()!();
+      await sleep(1);
+      sizes.push(w.bufferSize);
+    }
+    w.close();
+    await w.waitClosed();
+  }, virtual());
+  // Before and after each of the three writes (4, 4, then 2 bytes).
+  assert.deepEqual(sizes, [10, 6, 6, 2, 2, 0]);
+});
