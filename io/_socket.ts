@@ -104,6 +104,8 @@ class Transport implements ReaderSource, WriteSink {
   #closed = false;
   /** The writer's owner closed or aborted it: no reading before closing. */
   #closeNow = false;
+  /** The reader holds more than its limit. */
+  #overLimit = false;
   /** `close()` is reading what the peer sent (`#takeWhatArrived`). */
   #draining = false;
   /** EOF or an error: no more reads. */
@@ -147,11 +149,14 @@ class Transport implements ReaderSource, WriteSink {
   }
 
   pause(): void {
-    // Nothing to stop: the pump reads only for a waiting read, which wants
-    // the bytes however full the buffer is.
+    // The pump reads only for a waiting read, which wants the bytes however
+    // full the buffer is; only the reading of a closing connection
+    // (`#drain`) stops.
+    this.#overLimit = true;
   }
 
   resume(): void {
+    this.#overLimit = false;
     this.#readMore();
   }
 
@@ -214,11 +219,13 @@ class Transport implements ReaderSource, WriteSink {
    * A peer may also be alive: one that shut down only its reading side
    * (`shutdown(SHUT_RD)`, which makes our writes fail with `EPIPE` on a
    * Unix socket) keeps the connection open as long as it likes, and may
-   * still send. Reading then goes on until its end, or until the writer's
-   * owner says it is done: `close()` or `abort()` (`closeNow()`) closes
-   * the socket at once, and the reader keeps what was read before, then
-   * sees EOF. (A server closes a handler's writer when the handler
-   * returns, so the handler bounds it too.)
+   * still send. Reading then goes on until its end, until the reader holds
+   * more than its limit (nobody may be reading it: a peer that keeps
+   * sending must not fill the memory), or until the writer's owner says it
+   * is done: `close()` or `abort()` (`closeNow()`) closes the socket at
+   * once. Either way the reader keeps what was read before, then sees EOF.
+   * (A server closes a handler's writer when the handler returns, so the
+   * handler bounds it too.)
    */
   async #takeWhatArrived(): Promise<void> {
     this.#draining = true;
@@ -234,7 +241,7 @@ class Transport implements ReaderSource, WriteSink {
     // Into a buffer of its own, then fed: the reader's storage stays free
     // for a cancelled readInto() to give its bytes back to meanwhile.
     const chunk = new Uint8Array(READ_MAX);
-    while (!this.#ended && !this.#closeNow) {
+    while (!this.#ended && !this.#closeNow && !this.#overLimit) {
       let n: number | null;
       try {
         n = await this.#conn.read(chunk);

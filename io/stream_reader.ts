@@ -51,6 +51,11 @@ const HAND_OVER_MIN_BYTES = 16 * 1024;
  * for long holds at most a third more than its size).
  */
 const HAND_OVER_MIN_FILL = 0.75;
+/**
+ * Storage more than this many times larger than what a pump's read needs
+ * (the bytes buffered and the read) is dropped for storage of that size.
+ */
+const SHRINK = 4;
 
 /**
  * A buffered reader of bytes, as asyncio's `StreamReader`. A pump (or your
@@ -195,13 +200,18 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    */
   [reserve](n: number): Uint8Array<ArrayBuffer> {
     const length = this.#buf.length;
-    if (this.#end === this.#start && length !== n) {
+    const used = this.#end - this.#start;
+    if (used === 0 && length !== n) {
       // Empty: start over with storage of the size asked for, so that an
       // idle connection (a read waiting) holds that read's buffer, not the
       // storage of its last burst.
       this.#buf = new Uint8Array(n);
       this.#start = this.#end = 0;
-    } else if (this.#end + n > this.#buf.length) {
+    } else if (length > SHRINK * (used + n)) {
+      // A few bytes left of a burst (the start of the next frame): they
+      // move to storage of their size and the read's, for the same reason.
+      this.#moveTo(used + n);
+    } else if (this.#end + n > length) {
       this.#makeRoom(n);
     }
     this.#reserved = true;
@@ -1027,13 +1037,21 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const buf = this.#buf;
     if (used + n <= buf.length) {
       buf.copyWithin(0, this.#start, this.#end);
-    } else {
-      let size = Math.max(buf.length * 2, 4096);
-      while (size < used + n) size *= 2;
-      const next = new Uint8Array(size);
-      next.set(buf.subarray(this.#start, this.#end));
-      this.#buf = next;
+      this.#start = 0;
+      this.#end = used;
+      return;
     }
+    let size = Math.max(buf.length * 2, 4096);
+    while (size < used + n) size *= 2;
+    this.#moveTo(size);
+  }
+
+  /** Moves the buffered bytes to the start of new storage of `size` bytes. */
+  #moveTo(size: number): void {
+    const used = this.#end - this.#start;
+    const next = new Uint8Array(size);
+    next.set(this.#buf.subarray(this.#start, this.#end));
+    this.#buf = next;
     this.#start = 0;
     this.#end = used;
   }

@@ -419,16 +419,20 @@ export class StreamWriter implements AsyncDisposable {
         "Cannot write: startTls() is in progress; await it, then write",
       );
     }
-    const n = typeof data === "string" ? -1 : data.length;
-    if (n === 0 || data === "") return;
+    // Text is encoded first, and then goes as bytes do: gathered with the
+    // writes around it while the sink is busy.
+    const text = typeof data === "string";
+    const bytes = text ? encoder.encode(data) : data;
+    const n = bytes.length;
+    if (n === 0) return;
     const tail = this.#tail;
-    if (tail !== null && n > 0 && this.#tailUsed + n <= tail.length) {
+    if (tail !== null && this.#tailUsed + n <= tail.length) {
       // Writes made while the sink is busy are sent together.
-      tail.set(data as Uint8Array, this.#tailUsed);
+      tail.set(bytes, this.#tailUsed);
       this.#tailUsed += n;
       this.#size += n;
     } else if (
-      this.#reuse && n > 0 &&
+      this.#reuse &&
       (n <= SMALL_STAGE ||
         (n <= STAGE &&
           (n >= STAGE / 4 || this.#flushing || this.#bigTail)))
@@ -443,20 +447,17 @@ export class StreamWriter implements AsyncDisposable {
       const stage = takeStage(
         this.#bigTail || n > SMALL_STAGE ? STAGE : SMALL_STAGE,
       );
-      stage.set(data as Uint8Array, 0);
+      stage.set(bytes, 0);
       this.#tail = stage;
       this.#tailUsed = n;
       this.#size += n;
     } else {
-      // Text, or a mid-sized write to an idle sink: a copy of its size
-      // (many connections doing this at once would drain the pool of
-      // large buffers, and allocate 64 KiB each).
-      const bytes = typeof data === "string"
-        ? encoder.encode(data)
-        : data.slice();
+      // A mid-sized write to an idle sink: a copy of its size (many
+      // connections doing this at once would drain the pool of large
+      // buffers, and allocate 64 KiB each); encoded text is one already.
       this.#seal();
-      (this.#queue ??= new Deque()).push(bytes);
-      this.#size += bytes.length;
+      (this.#queue ??= new Deque()).push(text ? bytes : bytes.slice());
+      this.#size += n;
     }
     if (!this.#flushing) this.#flush();
   }
@@ -988,6 +989,8 @@ export class StreamWriter implements AsyncDisposable {
   }
 
   #flushDone(): void {
+    // A burst's queue grew with it: an idle writer keeps none.
+    if (this.#queue?.length === 0) this.#queue = null;
     this.#flushing = false;
     this.#bigTail = false;
     this.#wakeAll(FLUSHED);
