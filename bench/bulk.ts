@@ -22,9 +22,10 @@
  *   `reader.read(65536)`.
  * - `raw`: the floor, `Deno.listen()`/`Deno.connect()`, the sockets' own
  *   `write()` and `read(buf)` into one reused 64 KiB buffer.
- * - `floor`: the floor of `read(n)`'s contract (each result is new bytes
- *   the caller keeps): the same sockets, reading into a new 64 KiB array
- *   per read.
+ * - `floor`: the floor of the streams' contract: the same sockets, reading
+ *   into a new 64 KiB array per read (each `read(n)` result is new bytes the
+ *   caller keeps), the sender copying each chunk before it writes it (a
+ *   `write()` copies what it is given, so the caller may reuse it).
  *
  * Warm-up: four full-size passes (at least 2,048 reads at 32 MiB) for every
  * implementation, not the usual tenth (some 64 reads, before V8 has optimised
@@ -180,9 +181,15 @@ async function measure(
       port: (listener.addr as Deno.NetAddr).port,
     });
     conn.setNoDelay(true);
+    const stage = new Uint8Array(CHUNK);
     t0 = performance.now();
     for (let k = 0; k < chunks; k++) {
-      const chunk = chunkAt(k);
+      let chunk = chunkAt(k);
+      if (fresh) {
+        // write() copies what it is given, as StreamWriter's does.
+        stage.set(chunk);
+        chunk = stage;
+      }
       let off = 0;
       while (off < CHUNK) {
         off += await conn.write(off === 0 ? chunk : chunk.subarray(off));

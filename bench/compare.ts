@@ -846,8 +846,9 @@ target beyond the floor cannot be met without changing the contract. The
 native-waits column prices the change proposed in issue 13's note: the same
 floor with waits that are native promises, tied to their task when made
 (\`floor-native\`), so that \`await\` takes V8's fast path. Bulk's floor is
-\`read(n)\`'s contract (each result is new bytes the caller keeps): the raw
-sockets reading into a new 64 KiB array per read.
+the streams' contract: the raw sockets reading into a new 64 KiB array per
+read (each \`read(n)\` result is new bytes the caller keeps), the sender
+copying each chunk before writing it (\`write()\` copies what it is given).
 
 ${floors}
 `
