@@ -219,11 +219,12 @@ class Transport implements ReaderSource, WriteSink {
    * A peer may also be alive: one that shut down only its reading side
    * (`shutdown(SHUT_RD)`, which makes our writes fail with `EPIPE` on a
    * Unix socket) keeps the connection open as long as it likes, and may
-   * still send. Reading then goes on until its end, until the reader holds
-   * more than its limit (nobody may be reading it: a peer that keeps
-   * sending must not fill the memory), or until the writer's owner says it
-   * is done: `close()` or `abort()` (`closeNow()`) closes the socket at
-   * once. Either way the reader keeps what was read before, then sees EOF.
+   * still send. Reading then goes on until its end (then EOF), until the
+   * writer's owner says it is done (`close()` or `abort()`, `closeNow()`,
+   * closes the socket at once; then EOF), or until the reader holds more
+   * than its limit: nobody may be reading it, and a peer that keeps sending
+   * must not fill the memory; the reader then fails with the write's error
+   * once it has handed out what it holds, since more may have been cut.
    * (A server closes a handler's writer when the handler returns, so the
    * handler bounds it too.)
    */
@@ -260,6 +261,13 @@ class Transport implements ReaderSource, WriteSink {
       } catch {
         return; // the reader ended meanwhile: nobody reads any more
       }
+    }
+    if (this.#overLimit && !this.#ended && !this.#closeNow) {
+      // Stopped at the limit, with more perhaps still in the socket: the
+      // reader hands out what it holds, then fails as the write did (as
+      // asyncio's reader gets the connection's error), not a clean EOF
+      // that would pass a cut answer for a whole one.
+      this.#end(this.writer[writeFailure], true);
     }
   }
 
