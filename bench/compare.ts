@@ -114,7 +114,7 @@ const WORKLOADS: Workload[] = [
     name: "echo",
     full: { clients: 50, rounds: 2_000 },
     quick: { clients: 5, rounds: 50 },
-    variants: ["floor"],
+    variants: ["aio-readinto", "floor"],
     denoFlags: ["--allow-net=127.0.0.1"],
   },
   {
@@ -273,6 +273,18 @@ function rows(size: "full" | "quick"): Row[] {
       label: `echo (${count(p("echo"))} round trips), per s`,
       short: "echo",
       workload: "echo",
+      value: rate,
+      format: formatRate,
+      higherIsBetter: true,
+      targetRaw: 0.9,
+      targetPy: 1,
+      chart: true,
+    },
+    {
+      label: "echo, readInto() one buffer (asyncio: read())",
+      short: "echo readInto",
+      workload: "echo",
+      impl: "aio-readinto",
       value: rate,
       format: formatRate,
       higherIsBetter: true,
@@ -845,10 +857,11 @@ what the contract costs; aio/floor is what aio's own code costs on top. A
 target beyond the floor cannot be met without changing the contract. The
 native-waits column prices the change proposed in issue 13's note: the same
 floor with waits that are native promises, tied to their task when made
-(\`floor-native\`), so that \`await\` takes V8's fast path. Bulk's floor is
-the streams' contract: the raw sockets reading into a new 64 KiB array per
-read (each \`read(n)\` result is new bytes the caller keeps), the sender
-copying each chunk before writing it (\`write()\` copies what it is given).
+(\`floor-native\`), so that \`await\` takes V8's fast path. The streams'
+floors (echo, bulk) keep their contract on raw sockets: a new array per read
+(a \`read()\` result is new bytes the caller keeps), a copy per write
+(\`write()\` copies what it is given); the \`readInto()\` rows have no such
+cost, and compare with raw Deno.
 
 ${floors}
 `
@@ -860,7 +873,7 @@ ${floors}
 ## What each column runs
 
 - **aio**: this library, inside \`run()\` (\`bench/<workload>.ts aio\`); the
-  bulk readInto() row runs \`bench/bulk.ts aio-readinto\`.
+  echo and bulk readInto() rows run \`bench/<workload>.ts aio-readinto\`.
 - **raw Deno**: the floor of the platform, the least code a good engineer
   would write for the same work (\`bench/<workload>.ts raw\`): an array queue
   drained in one pass (callbacks); async functions each awaiting a shared
@@ -876,8 +889,8 @@ ${floors}
 - **asyncio**: CPython's asyncio with its default event loop
   (\`bench/py/<workload>.py\`), the same parameters and the same checks.
   asyncio's \`StreamReader\` has no \`readinto()\` (its zero-copy path is a
-  \`BufferedProtocol\`, below the streams), so both bulk rows compare with its
-  \`read(n)\`.
+  \`BufferedProtocol\`, below the streams), so the readInto() rows compare
+  with its \`read()\`.
 
 Every implementation checks its own result (all callbacks ran in order, every
 message arrived in order, every round trip came back with its own message at

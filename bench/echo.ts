@@ -6,11 +6,16 @@
  * - `aio`: `startServer()` and `openConnection()`, streams on both ends
  *   (`read()`/`write()`/`drain()` in the server, `write()`/`drain()`/
  *   `readExactly()` in the clients).
+ * - `aio-readinto`: the same, every end reading with `readInto()` into one
+ *   buffer of its own (the server echoes the bytes it read; a client reads
+ *   until its reply buffer is full): no array allocated per read.
  * - `raw`: the floor, `Deno.listen()`/`Deno.connect()` and the sockets'
  *   own `read()`/`write()`, `TCP_NODELAY` on both ends as the library sets it.
  * - `floor`: the contract's floor (`_floor.ts`): the raw sockets, each read
- *   resuming its task in the loop's next pass, writes not waited for (as a
- *   `StreamWriter`'s below its high-water mark), copied as `write()` copies.
+ *   resuming its task in the loop's next pass and making a new array of the
+ *   bytes it read (a `read()` result is new bytes the caller keeps), writes
+ *   not waited for (as a `StreamWriter`'s below its high-water mark), copied
+ *   as `write()` copies.
  *
  * Run: `deno run --allow-net=127.0.0.1 bench/echo.ts aio clients=50 rounds=2000`
  *
@@ -145,14 +150,22 @@ async function measure(
   const rounds = param(params, "rounds");
   let matched = 0;
   let ms: number;
-  if (impl === "aio") {
+  if (impl === "aio" || impl === "aio-readinto") {
+    const into = impl === "aio-readinto";
     ms = await run(async () => {
       const server = await startServer(async (reader, writer) => {
         try {
+          const buf = new Uint8Array(4096);
           for (;;) {
-            const data = await reader.read(4096);
-            if (data.length === 0) break;
-            writer.write(data);
+            if (into) {
+              const n = await reader.readInto(buf);
+              if (n === 0) break;
+              writer.write(buf.subarray(0, n));
+            } else {
+              const data = await reader.read(4096);
+              if (data.length === 0) break;
+              writer.write(data);
+            }
             await writer.drain();
           }
         } finally {
@@ -167,12 +180,22 @@ async function measure(
           port: server.port,
         });
         const pattern = template(c);
+        const reply = new Uint8Array(SIZE);
         try {
           for (let k = 0; k < rounds; k++) {
             const sent = message(pattern, k);
             writer.write(sent);
             await writer.drain();
-            const back = await reader.readExactly(SIZE);
+            let back = reply;
+            if (into) {
+              for (let got = 0; got < SIZE;) {
+                const n = await reader.readInto(reply.subarray(got));
+                if (n === 0) check(false, `client ${c}: EOF in round ${k}`);
+                got += n;
+              }
+            } else {
+              back = await reader.readExactly(SIZE);
+            }
             if (!same(sent, back)) check(false, `client ${c} round ${k}`);
             matched++;
           }
@@ -194,15 +217,20 @@ async function measure(
   } else if (impl === "floor") {
     const loop = new FloorLoop({ io: true });
     // A socket read whose completion resumes the task in the loop's next
-    // pass, as a wait on a StreamReader does; a write the task does not wait
-    // for, copied, as a StreamWriter's below its high-water mark (one is in
-    // flight at a time in this protocol).
+    // pass, as a wait on a StreamReader does, with the new array a read()
+    // returns; a write the task does not wait for, copied, as a
+    // StreamWriter's below its high-water mark (one is in flight at a time
+    // in this protocol).
+    let result: Uint8Array | null = null;
     const floorEnd = (conn: Deno.Conn): Endpoint => {
       const out = new Uint8Array(4096);
       return {
         read: (buf) => {
           const wait = new Wait(loop);
-          conn.read(buf).then((n) => wait.wake(n), () => wait.wake(null));
+          conn.read(buf).then((n) => {
+            if (n !== null) result = buf.slice(0, n);
+            wait.wake(n);
+          }, () => wait.wake(null));
           return wait as unknown as PromiseLike<number | null>;
         },
         write: (data) => {
@@ -216,6 +244,7 @@ async function measure(
       socketEcho(clients, rounds, floorEnd, (fn) => loop.spawn(fn)),
     );
     matched += sent;
+    check(result !== null, "no read made an array");
   } else {
     unknownImpl(impl);
   }
