@@ -11,6 +11,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
 import { concat, encoder, hostWait, waitOn } from "./_wait.ts";
+import { describeValue } from "../loop/describe_value.ts";
 import { type ShortWriteSink, writeFailure, writeSome } from "./_source.ts";
 
 /**
@@ -389,6 +390,7 @@ export class StreamWriter implements AsyncDisposable {
    * @param data The bytes or text.
    * @throws {Error} If the writer is closing, `writeEof()` was called, or
    * `startTls()` is in progress.
+   * @throws {TypeError} If `data` is neither a `Uint8Array` nor a string.
    * @throws {unknown} The error a previous write failed with (a reset
    * connection, for example).
    *
@@ -422,6 +424,13 @@ export class StreamWriter implements AsyncDisposable {
     // Text is encoded first, and then goes as bytes do: gathered with the
     // writes around it while the sink is busy.
     const text = typeof data === "string";
+    if (!text && !(data instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot write: data must be a Uint8Array or a string, got ${
+          describeValue(data)
+        }`,
+      );
+    }
     const bytes = text ? encoder.encode(data) : data;
     const n = bytes.length;
     if (n === 0) return;

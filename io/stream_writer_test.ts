@@ -457,3 +457,37 @@ Deno.test("during a socket's short writes, bytes stop counting as buffered as it
   // Before and after each of the three writes (4, 4, then 2 bytes).
   assert.deepEqual(sizes, [10, 6, 6, 2, 2, 0]);
 });
+
+Deno.test("write() refuses what is neither bytes nor text, naming it, and the writer goes on", async () => {
+  const got: string[] = [];
+  await run(async () => {
+    const w = new StreamWriter({
+      write: async (chunk) => void got.push(dec.decode(chunk)),
+      close: () => {},
+    });
+    for (
+      const bad of [
+        42,
+        null,
+        {},
+        [1, 2],
+        new Uint16Array([1]),
+        new ArrayBuffer(2),
+      ]
+    ) {
+      assert.throws(
+        () => w.write(bad as never),
+        (e: unknown) =>
+          e instanceof TypeError &&
+          e.message.startsWith(
+            "Cannot write: data must be a Uint8Array or a string, got ",
+          ),
+      );
+    }
+    assert.equal(w.bufferSize, 0);
+    w.write("ok");
+    w.close();
+    await w.waitClosed();
+  }, virtual());
+  assert.deepEqual(got, ["ok"]);
+});
