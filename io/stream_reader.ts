@@ -266,6 +266,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    *
    * @param data The bytes.
    * @throws {Error} If `feedEof()` was called.
+   * @throws {TypeError} If `data` is not a `Uint8Array`.
    *
    * @example Feed and read
    * ```ts
@@ -278,6 +279,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * ```
    */
   feedData(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot call feedData(): data must be a Uint8Array, got ${
+          describeValue(data)
+        }`,
+      );
+    }
     if (this.#eof) {
       throw new Error("Cannot call feedData(): feedEof() was called");
     }
@@ -433,6 +441,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * @param n The most bytes to read, or `-1` for all.
    * @param options An abort signal.
    * @returns The bytes.
+   * @throws {RangeError} If `n` is not an integer.
    * @throws {Error} If another task is already waiting on this reader.
    * @throws {unknown} The error set by `setException`, once the buffered
    * bytes cannot satisfy the read.
@@ -458,6 +467,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     options: SignalOptions | undefined,
     op: Operation,
   ): Promise<Uint8Array<ArrayBuffer>> {
+    if (!Number.isInteger(n)) {
+      throw new RangeError(
+        `Cannot call read(): n must be an integer (negative for all), got ${
+          describeValue(n)
+        }`,
+      );
+    }
     const signal = options?.signal;
     signal?.throwIfAborted();
     if (n === 0) return new Uint8Array(0);

@@ -979,3 +979,33 @@ Deno.test("every kind of read woken with data, then cancelled before it resumed,
     assert.deepEqual(got, ["CancelledError", "abc\n"], kind);
   }
 });
+
+Deno.test("feedData() and read(n) refuse bad input with an error that names it, and the reader's state stays whole", async () => {
+  await run(async () => {
+    const r = new StreamReader();
+    r.feedData(enc.encode("abcd"));
+    for (const bad of [42, null, "abc", [1, 2], new Uint16Array([1])]) {
+      assert.throws(
+        () => r.feedData(bad as never),
+        (e: unknown) =>
+          e instanceof TypeError &&
+          e.message.startsWith(
+            "Cannot call feedData(): data must be a Uint8Array, got ",
+          ),
+      );
+    }
+    for (const bad of [1.5, NaN, Infinity, "3"]) {
+      await assert.rejects(
+        r.read(bad as never),
+        (e: unknown) =>
+          e instanceof RangeError &&
+          e.message.startsWith(
+            "Cannot call read(): n must be an integer (negative for all), got ",
+          ),
+      );
+    }
+    assert.equal(r.bufferSize, 4);
+    r.feedEof();
+    assert.equal(dec.decode(await r.read(-2)), "abcd");
+  }, virtual());
+});
