@@ -193,7 +193,10 @@ function waterMarks(
   const high = options?.highWaterMark ??
     (lowGiven !== undefined ? 4 * lowGiven : 64 * 1024);
   const low = lowGiven ?? Math.floor(high / 4);
-  if (!(high >= 0) || !(low >= 0) || low > high) {
+  if (
+    typeof high !== "number" || typeof low !== "number" || !(high >= 0) ||
+    !(low >= 0) || low > high
+  ) {
     throw new RangeError(
       `Cannot ${caller}: need 0 <= lowWaterMark <= highWaterMark, got ${low} and ${high}`,
     );

@@ -387,6 +387,10 @@ Deno.test("setWriteBufferLimits() moves the marks: a waiting drain() returns onc
       () => w.setWriteBufferLimits({ highWaterMark: NaN }),
       RangeError,
     );
+    assert.throws(
+      () => w.setWriteBufferLimits({ highWaterMark: "5" as never }),
+      RangeError,
+    );
     // The marks are unchanged by a refused call: 10 bytes are within 100.
     await w.drain();
     w.abort();
