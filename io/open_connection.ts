@@ -9,7 +9,7 @@ import { checkpoint } from "../loop/cancel_scope.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { connectionStreams, setNoDelay } from "./_socket.ts";
 import { hostOpen, hostWait } from "./_wait.ts";
-import type { StreamReader } from "./stream_reader.ts";
+import { checkLimit, type StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
 /** TLS settings of a client connection. */
@@ -115,6 +115,7 @@ export function openConnection(
 async function connect(
   options: OpenConnectionOptions,
 ): Promise<[StreamReader, StreamWriter]> {
+  checkLimit(options.limit, "call openConnection()");
   const signal = options.signal;
   signal?.throwIfAborted();
   const hostname = options.hostname ?? "127.0.0.1";

@@ -7,7 +7,7 @@
 import { runInScope } from "../task/scope_future.ts";
 import { connectionStreams } from "./_socket.ts";
 import { hostOpen } from "./_wait.ts";
-import type { StreamReader } from "./stream_reader.ts";
+import { checkLimit, type StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
 /** Options for {@linkcode openUnixConnection}. */
@@ -71,6 +71,7 @@ async function connect(
   path: string,
   options?: OpenUnixConnectionOptions,
 ): Promise<[StreamReader, StreamWriter]> {
+  checkLimit(options?.limit, "call openUnixConnection()");
   const signal = options?.signal;
   signal?.throwIfAborted();
   const conn = await hostOpen(

@@ -20,8 +20,29 @@ import {
   removeIfSame,
   restoreAfterDrop,
 } from "./_unix_path.ts";
-import type { StreamReader } from "./stream_reader.ts";
+import { checkLimit, type StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
+import { describeValue } from "../loop/describe_value.ts";
+
+/**
+ * Checks what `startServer()` and `startUnixServer()` are given before they
+ * listen: a bad handler or limit fails the call, not each connection (whose
+ * client would wait for an answer that never comes).
+ */
+export function checkServerOptions(
+  handler: unknown,
+  limit: unknown,
+  action: string,
+): void {
+  if (typeof handler !== "function") {
+    throw new TypeError(
+      `Cannot ${action}: handler must be a function, got ${
+        describeValue(handler)
+      }`,
+    );
+  }
+  checkLimit(limit, action);
+}
 
 /**
  * A connection handler: called once per connection, in its own task, with
@@ -175,6 +196,7 @@ export class Server implements AsyncDisposable {
     handler: ConnectionHandler,
     options?: ServerOptions,
   ) {
+    checkServerOptions(handler, options?.limit, "create Server");
     this.#listener = listener;
     this.#handler = handler;
     this.#limit = options?.limit;

@@ -6,7 +6,11 @@
 
 import { getRunningLoop } from "../loop/mod.ts";
 import { runInScope } from "../task/scope_future.ts";
-import { type ConnectionHandler, Server } from "./server.ts";
+import {
+  checkServerOptions,
+  type ConnectionHandler,
+  Server,
+} from "./server.ts";
 import { hostCall } from "./_wait.ts";
 
 /** TLS settings of a server. */
@@ -117,6 +121,7 @@ function listen(
   handler: ConnectionHandler,
   options: StartServerOptions,
 ): Server {
+  checkServerOptions(handler, options.limit, "call startServer()");
   const loop = getRunningLoop();
   const hostname = options.hostname ?? "127.0.0.1";
   const tls = options.tls;

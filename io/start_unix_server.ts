@@ -6,7 +6,11 @@
 
 import { getRunningLoop } from "../loop/mod.ts";
 import { runInScope } from "../task/scope_future.ts";
-import { type ConnectionHandler, Server } from "./server.ts";
+import {
+  checkServerOptions,
+  type ConnectionHandler,
+  Server,
+} from "./server.ts";
 import { closingAt } from "./_unix_path.ts";
 import { hostCall, hostWait } from "./_wait.ts";
 
@@ -104,6 +108,7 @@ function listen(
   handler: ConnectionHandler,
   options: StartUnixServerOptions,
 ): Server | Promise<Server> {
+  checkServerOptions(handler, options.limit, "call startUnixServer()");
   const loop = getRunningLoop();
   // A server of this process closing on the path: Deno removes the path
   // when it drops that listener, so bind only after it has. (Otherwise at

@@ -146,11 +146,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    */
   constructor(options?: StreamReaderOptions) {
     const limit = options?.limit ?? DEFAULT_LIMIT;
-    if (!Number.isInteger(limit) || limit <= 0) {
-      throw new RangeError(
-        `Cannot create StreamReader: limit must be a positive integer, got ${limit}`,
-      );
-    }
+    checkLimit(limit, "create StreamReader");
     this.#limit = limit;
   }
 
@@ -1090,6 +1086,22 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
 
 const NEWLINE = new Uint8Array([10]);
 const NEWLINES: readonly Uint8Array[] = [NEWLINE];
+
+/**
+ * Checks a reader's `limit`, for the calls that make readers later too (a
+ * server, a connection): a bad one fails the call, not each connection.
+ */
+export function checkLimit(limit: unknown, action: string): void {
+  if (
+    limit !== undefined && (!Number.isInteger(limit) || (limit as number) <= 0)
+  ) {
+    throw new RangeError(
+      `Cannot ${action}: limit must be a positive integer, got ${
+        describeValue(limit)
+      }`,
+    );
+  }
+}
 
 /** A separator for {@linkcode StreamReader.readUntil}: text (UTF-8) or bytes. */
 export type Separator = string | Uint8Array;
