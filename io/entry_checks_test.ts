@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { run } from "../task/mod.ts";
+import { getRunningLoop } from "../loop/mod.ts";
 import {
   openConnection,
   openUnixConnection,
@@ -53,4 +54,66 @@ Deno.test("the entries that make readers later refuse a bad limit or handler at 
       listener.close();
     }
   });
+});
+
+Deno.test("a connection the server cannot set up is closed and reported, and the server goes on accepting", async () => {
+  const events: string[] = [];
+  const addr = { transport: "tcp", hostname: "127.0.0.1", port: 1 } as const;
+  const fakeConn = (name: string, hostile: boolean) => {
+    const conn = {
+      localAddr: addr,
+      remoteAddr: addr,
+      read: () => Promise.resolve(null),
+      write: (p: Uint8Array) => Promise.resolve(p.length),
+      close: () => void events.push(`close ${name}`),
+      setNoDelay: () => {},
+    };
+    if (hostile) {
+      Object.defineProperty(conn, "closeWrite", {
+        get() {
+          throw new Error("hostile getter");
+        },
+      });
+    } else {
+      Object.assign(conn, { closeWrite: () => Promise.resolve() });
+    }
+    return conn;
+  };
+  const queue = [fakeConn("bad", true), fakeConn("good", false)];
+  let stop: () => void = () => {};
+  const listener = {
+    addr,
+    accept: () =>
+      queue.length > 0
+        ? Promise.resolve(queue.shift()!)
+        : new Promise((_, reject) => {
+          stop = () => reject(new Deno.errors.BadResource("closed"));
+        }),
+    close: () => stop(),
+    [Symbol.asyncIterator]() {
+      throw new Error("not used");
+    },
+  } as unknown as Deno.Listener;
+  await run(async () => {
+    getRunningLoop().setExceptionHandler((_loop, context) => {
+      events.push(`reported ${context.message}: ${context.exception}`);
+    });
+    const handled = Promise.withResolvers<void>();
+    const server = new Server(listener, async (_reader, writer) => {
+      events.push("handler");
+      writer.close();
+      await writer.waitClosed();
+      handled.resolve();
+    });
+    await handled.promise;
+    server.close();
+    await server.waitClosed();
+  });
+  assert.equal(events[0], "close bad");
+  assert.match(
+    events[1]!,
+    /^reported Cannot serve a connection of Server\(127\.0\.0\.1:1\): Error: hostile getter$/,
+  );
+  assert.ok(events.includes("handler"));
+  assert.ok(events.includes("close good"));
 });

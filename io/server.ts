@@ -588,7 +588,21 @@ export class Server implements AsyncDisposable {
           conn.close();
           continue;
         }
-        this.#serve(conn);
+        try {
+          this.#serve(conn);
+        } catch (error) {
+          // A connection that cannot be set up is closed, and the server
+          // goes on accepting.
+          try {
+            conn.close();
+          } catch {
+            // Already closed.
+          }
+          this.#loop.callExceptionHandler({
+            message: `Cannot serve a connection of ${this}`,
+            exception: error,
+          });
+        }
       }
     } finally {
       this.#acceptDone = true;
