@@ -7,6 +7,7 @@
 
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { type Operation, runOperation } from "../task/operation.ts";
+import { sleep } from "../task/sleep.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
@@ -204,6 +205,12 @@ function waterMarks(
   return [high, low];
 }
 
+/**
+ * Bytes written between two waits of `drain()` after which it waits one
+ * tick even below the mark (see `drain()`).
+ */
+const YIELD_BYTES = 1024 * 1024;
+
 /** A settled promise, shared by the waits that need not wait. */
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -257,6 +264,8 @@ export class StreamWriter implements AsyncDisposable {
   #bigTail = false;
   #tailUsed = 0;
   #size = 0;
+  /** Bytes written since `drain()` last waited. */
+  #unyielded = 0;
   #flushing = false;
   #closing = false;
   #closed = false;
@@ -437,6 +446,7 @@ export class StreamWriter implements AsyncDisposable {
     const bytes = text ? encoder.encode(data) : data;
     const n = bytes.length;
     if (n === 0) return;
+    this.#unyielded += n;
     const tail = this.#tail;
     if (tail !== null && this.#tailUsed + n <= tail.length) {
       // Writes made while the sink is busy are sent together.
@@ -497,7 +507,10 @@ export class StreamWriter implements AsyncDisposable {
 
   /**
    * Waits while more than `highWaterMark` bytes are buffered, until the
-   * buffer is down to `lowWaterMark`. Returns at once below the mark.
+   * buffer is down to `lowWaterMark`. Returns at once below the mark,
+   * except once per MiB written without a wait: then it waits one tick, so
+   * that a write-and-drain loop to a peer that keeps up (asyncio's loop
+   * would starve) lets the loop's other tasks and timers run.
    * Bytes leave the buffer once the sink took them (for a socket, the
    * kernel), not once the peer read them: a reply is the only proof of that.
    *
@@ -538,7 +551,16 @@ export class StreamWriter implements AsyncDisposable {
       // As asyncio's: the bytes of a write made now could never be sent.
       return Promise.reject(new Deno.errors.ConnectionReset("Connection lost"));
     }
-    if (this.#size <= this.#high) return RESOLVED;
+    if (this.#size <= this.#high) {
+      if (this.#unyielded < YIELD_BYTES) return RESOLVED;
+      // A sink that keeps up (a fast peer over TLS, whose writes settle at
+      // once) would never make a write-and-drain loop wait: its task would
+      // run on and starve the loop's other tasks and timers. So once per
+      // YIELD_BYTES written without a wait, drain() waits one tick.
+      this.#unyielded = 0;
+      return sleep(0, signal === undefined ? undefined : { signal });
+    }
+    this.#unyielded = 0;
     return runOperation(async (op) => {
       await this.#wait(DRAINED, signal, op);
       if (this.#failed) throw this.#error;

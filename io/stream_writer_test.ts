@@ -495,3 +495,33 @@ Deno.test("write() refuses what is neither bytes nor text, naming it, and the wr
   }, virtual());
   assert.deepEqual(got, ["ok"]);
 });
+
+Deno.test("a write-and-drain loop to a sink that keeps up lets the loop's other tasks run, once per MiB", async () => {
+  const got = await run(async () => {
+    const w = new StreamWriter({ write: () => Promise.resolve(), close() {} });
+    const chunk = new Uint8Array(100);
+    let done = false;
+    const ticks: number[] = [];
+    let written = 0;
+    const ticker = createTask(async () => {
+      while (!done) {
+        await sleep(0);
+        ticks.push(written);
+      }
+    });
+    await sleep(0); // the ticker is parked
+    for (let i = 0; i < 32_000; i++) {
+      w.write(chunk);
+      written += chunk.length;
+      await w.drain();
+    }
+    done = true;
+    await ticker;
+    w.close();
+    await w.waitClosed();
+    return ticks;
+  }, virtual());
+  // 3.2 MB written: the ticker ran between each MiB of them.
+  assert.ok(got.length >= 3, `the other task ran ${got.length} times`);
+  assert.ok(got[0]! <= 1024 * 1024 + 100, `first ran after ${got[0]} bytes`);
+});
