@@ -1,7 +1,7 @@
 // The KV server over real loopback TCP (real clock: real I/O is involved).
 import assert from "node:assert/strict";
 import { createTask, run, sleep, waitFor } from "@aio/asyncio/task";
-import { startKvServer } from "./kv_server.ts";
+import { type KvServer, serve, startKvServer } from "./kv_server.ts";
 import { KvConn, KvPool } from "./kv_client.ts";
 
 const opts = {
@@ -346,5 +346,35 @@ Deno.test({
     assert.equal(out.rc, "0");
     assert.equal(out.report.length, N);
     assert.equal(out.report.at(-1), `report line ${N} ✓`);
+  },
+});
+
+Deno.test({
+  name:
+    "net: cancelling the serving task (SIGINT) still finishes in-flight commands",
+  ...opts,
+  fn: async () => {
+    const out = await run(async () => {
+      let kv: KvServer | undefined;
+      const main = createTask(() => serve({}, (k) => kv = k));
+      await until(() => kv !== undefined, "server start");
+      const c = await KvConn.open(kv!.port);
+      try {
+        c.writer.write("DEBUG SLEEP 300\n");
+        await until(() => kv!.core.stats.commands >= 1, "command start");
+        main.cancel();
+        const err = await main.then(() => null, (e) => e as Error);
+        return {
+          err: err?.name,
+          lines: await readAll(c, 10),
+          serving: kv!.server.isServing(),
+        };
+      } finally {
+        await c.close();
+      }
+    });
+    assert.equal(out.err, "CancelledError");
+    assert.deepEqual(out.lines, ["+OK", "-ERR shutting down"]);
+    assert.equal(out.serving, false);
   },
 });

@@ -34,7 +34,13 @@ import {
   TimeoutError,
   waitFor,
 } from "@aio/asyncio/task";
-import { Queue, QueueFull, QueueShutDown, Semaphore } from "@aio/asyncio/sync";
+import {
+  Event,
+  Queue,
+  QueueFull,
+  QueueShutDown,
+  Semaphore,
+} from "@aio/asyncio/sync";
 
 export interface KvOptions {
   /** Idle timeout per connection waiting for a command (ms). */
@@ -356,4 +362,29 @@ export async function startKvServer(opts: KvOptions = {}): Promise<KvServer> {
       return closing;
     },
   };
+}
+
+/**
+ * The program's main: serves until its task is cancelled (SIGINT under
+ * `run()`), then shuts down gracefully inside a `shield`, so in-flight
+ * commands finish even though the task was cancelled.
+ */
+export async function serve(
+  opts: KvOptions,
+  onReady: (kv: KvServer) => void,
+): Promise<void> {
+  const kv = await startKvServer(opts);
+  onReady(kv);
+  try {
+    await new Event().wait(); // forever, until cancelled
+  } finally {
+    const done = shield(kv.shutdown());
+    while (!done.done()) {
+      try {
+        await done;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+      }
+    }
+  }
 }
