@@ -378,13 +378,17 @@ export async function serve(
   try {
     await new Event().wait(); // forever, until cancelled
   } finally {
-    const done = shield(kv.shutdown());
-    while (!done.done()) {
-      try {
-        await done;
-      } catch (e) {
-        if (!(e instanceof CancelledError)) throw e;
-      }
+    await untilDone(shield(kv.shutdown()));
+  }
+}
+
+/** Awaits a shielded future until it is done, through cancellations. */
+async function untilDone(done: { done(): boolean } & PromiseLike<void>) {
+  while (!done.done()) {
+    try {
+      await done;
+    } catch (e) {
+      if (!(e instanceof CancelledError)) throw e;
     }
   }
 }
