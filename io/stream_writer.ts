@@ -513,6 +513,9 @@ export class StreamWriter implements AsyncDisposable {
    * would starve) lets the loop's other tasks and timers run.
    * Bytes leave the buffer once the sink took them (for a socket, the
    * kernel), not once the peer read them: a reply is the only proof of that.
+   * A peer that stops reading until its answers are read (a server that
+   * answers pipelined requests as it reads them) makes both sides wait:
+   * read its answers in another task while this one writes and drains.
    *
    * **Cancellation**: cancelling the waiting task (or aborting `signal`)
    * ends the wait with `CancelledError` (or `signal.reason`); nothing
