@@ -22,8 +22,7 @@
  * few KiB.
  *
  * Fixed: a short read drops the pump's read size to 256 bytes, and an
- * empty reader gives back oversized storage (and any that results are
- * views of) when it reserves for a read. One case stays a documented
+ * empty reader reserves storage of exactly the read's size. One case stays a documented
  * limit, checked here too: after a transfer that ends exactly on a full
  * read (256 + 4,096 + 65,536 bytes, all in the kernel before the server
  * reads), nothing tells the pump that the peer went quiet, and the next
