@@ -10,6 +10,7 @@ import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { operationFuture } from "./operation.ts";
 import { Task } from "./task.ts";
+import { isThenable } from "./_thenable.ts";
 
 /**
  * What the combinators accept: a `Future` or `Task`, a promise, or an async
@@ -29,13 +30,6 @@ export type Awaitable<T> =
 export type AwaitedOf<A> = A extends (signal: AbortSignal) => infer R
   ? Awaited<R>
   : Awaited<A>;
-
-/** Whether `value` has a callable `then`. */
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<unknown>).then === "function";
-}
 
 /** Whether `value` is something the combinators accept. */
 export function isAwaitable(value: unknown): boolean {

@@ -25,6 +25,7 @@ import {
   isCancelledError,
 } from "../loop/cancel_scope.ts";
 import { Future } from "../loop/future.ts";
+import { isThenable } from "./_thenable.ts";
 
 const FULFILLED = 1;
 const REJECTED = 2;
@@ -167,10 +168,4 @@ function finish<T>(
   } else {
     future[settleNow](state, value);
   }
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<T>).then === "function";
 }

@@ -52,6 +52,7 @@ import {
   waitStarted,
 } from "../loop/cancel_scope.ts";
 import { tasksOf } from "./_tasks.ts";
+import { adopted, isThenable } from "./_thenable.ts";
 
 /**
  * What a task runs: an async function that receives the task's signal, or a
@@ -664,7 +665,13 @@ export class Task<T> extends Future<T> {
       task.#listening = true;
       task.#open = 1;
       task.#step = task.getLoop()[stepBegin](task);
-      target.then((v) => task.#succeed(v), (e) => task.#fail(e));
+      try {
+        adopted(target).then((v) => task.#succeed(v), (e) => task.#fail(e));
+      } catch (error) {
+        // A native promise or a future whose own `then` was replaced.
+        task.#fail(error);
+        return;
+      }
       if (task.#root.pending) task.getLoop().callSoon(abandonTask, task);
       return;
     }
@@ -744,7 +751,11 @@ function runFirstStep<T>(
   if (isThenable(result)) {
     // Registered inside the task's context, so the shared handlers find the
     // task there: no closure per task.
-    result.then(succeedCurrent, failCurrent);
+    try {
+      adopted(result).then(succeedCurrent, failCurrent);
+    } catch (error) {
+      failTask(task, error);
+    }
   } else {
     succeedTask(task, result);
   }
@@ -756,12 +767,6 @@ function succeedCurrent(value: unknown): void {
 
 function failCurrent(error: unknown): void {
   failTask(scopeContext.getStore()!.owner as AnyTask, error);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 function ignore(): void {}

@@ -5,7 +5,8 @@
  */
 
 import { getRunningLoop, type TimerHandle } from "../loop/mod.ts";
-import { describe, isThenable, retrieve, toFuture } from "./awaitable.ts";
+import { describe, retrieve, toFuture } from "./awaitable.ts";
+import { isThenable } from "./_thenable.ts";
 import { isCancelledError } from "../loop/cancel_scope.ts";
 import { failed, Future } from "../loop/future.ts";
 
