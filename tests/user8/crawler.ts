@@ -80,6 +80,10 @@ export interface CrawlOptions {
   progressEveryMs?: number;
   onProgress?: (p: Progress) => void;
   onEvent?: (e: CrawlEvent) => void;
+  /** A job run on each page's body (say, an indexer process). */
+  index?: (body: string) => Promise<string>;
+  /** Index jobs running at once at most. */
+  maxJobs?: number;
 }
 
 export interface PageResult {
@@ -88,6 +92,8 @@ export interface PageResult {
   bytes: number;
   links: string[];
   attempts: number;
+  /** What `index` returned. */
+  digest?: string;
 }
 
 export interface CrawlReport {
@@ -116,6 +122,8 @@ export async function crawl(options: CrawlOptions): Promise<CrawlReport> {
     progressEveryMs = 100,
     onProgress,
     onEvent,
+    index,
+    maxJobs = 2,
   } = options;
   const loop = getRunningLoop();
   const t0 = loop.time();
@@ -127,6 +135,7 @@ export async function crawl(options: CrawlOptions): Promise<CrawlReport> {
   const disallowed: string[] = [];
   const queue = new Queue<string>();
   const permits = new Semaphore(maxInFlight);
+  const jobs = new Semaphore(maxJobs);
   const finished = new Event();
   let inFlight = 0;
   let peakInFlight = 0;
@@ -184,14 +193,23 @@ export async function crawl(options: CrawlOptions): Promise<CrawlReport> {
         }
         const { text, bytes } = await readBody(url, res, scope.signal);
         const links = [...text.matchAll(LINK)].map((m) => m[1]!);
-        return { url, status: res.status, bytes, links, attempts: attempt };
+        return {
+          url,
+          status: res.status,
+          bytes,
+          links,
+          attempts: attempt,
+          text,
+        };
       });
     } finally {
       inFlight--;
     }
   };
 
-  const fetchWithRetry = async (url: string): Promise<PageResult> => {
+  const fetchWithRetry = async (
+    url: string,
+  ): Promise<PageResult & { text: string }> => {
     for (let attempt = 1;; attempt++) {
       try {
         return await fetchOnce(url, attempt);
@@ -214,7 +232,12 @@ export async function crawl(options: CrawlOptions): Promise<CrawlReport> {
         break;
       }
       try {
-        const page = await fetchWithRetry(url);
+        const { text, ...page }: PageResult & { text?: string } =
+          await fetchWithRetry(url);
+        if (index) {
+          using _job = await jobs.lock();
+          page.digest = await index(text!);
+        }
         pages.set(url, page);
         onEvent?.({ kind: "page", url, at: now() });
         for (const link of page.links) enqueue(link, url);
