@@ -12,7 +12,11 @@ import type { WriteSink } from "./stream_writer.ts";
 export interface Pump {
   /** Settles once the pump stopped (EOF, error or cancel). */
   readonly done: Promise<void>;
-  /** Cancels the stream; the reader then sees EOF. */
+  /**
+   * Cancels the stream with `reason`. Unless the stream ended first, the
+   * reader then fails with `reason` if one is given (a stop asked for by
+   * the reader's user: what it read was cut short), else sees EOF.
+   */
   cancel(reason?: unknown): Promise<void>;
 }
 
@@ -24,6 +28,14 @@ export function pumpReadable(
   const source = readable.getReader();
   let paused = false;
   let cancelled = false;
+  let cancelReason: unknown = undefined;
+  const end = (): void => {
+    if (cancelled && cancelReason !== undefined) {
+      reader.setException(cancelReason);
+    } else {
+      reader.feedEof();
+    }
+  };
   let resume: (() => void) | null = null;
   const wake = (): void => {
     const r = resume;
@@ -50,10 +62,10 @@ export function pumpReadable(
         if (done) break;
         if (value.length > 0) reader.feedData(value);
       }
-      reader.feedEof();
+      end();
     } catch (error) {
       try {
-        if (cancelled) reader.feedEof();
+        if (cancelled) end();
         else reader.setException(error);
       } catch {
         // The loop is gone.
@@ -71,6 +83,7 @@ export function pumpReadable(
     cancel: async (reason?: unknown) => {
       if (!cancelled) {
         cancelled = true;
+        cancelReason = reason;
         wake();
         try {
           await source.cancel(reason);

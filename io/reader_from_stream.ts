@@ -18,7 +18,9 @@ export interface ReaderFromStreamOptions {
   limit?: number;
   /**
    * Aborting it cancels the stream (with the signal's reason); the reader
-   * then sees EOF after what is buffered.
+   * then fails with that reason once what is buffered is read, as a
+   * `fetch` body read after an abort does: a stream cut short never passes
+   * for a whole one. (A stream that had ended by then ends as it did.)
    */
   signal?: AbortSignal;
 }

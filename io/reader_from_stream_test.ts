@@ -73,9 +73,46 @@ Deno.test("readerFromStream() with an aborted signal cancels the stream", async 
     const controller = new AbortController();
     const reader = readerFromStream(stream, { signal: controller.signal });
     controller.abort("stop");
-    assert.equal((await reader.read()).length, 0);
+    await assert.rejects(reader.read(), (e) => e === "stop");
   });
   assert.deepEqual(reasons, ["stop"]);
+});
+
+// User port 8: a fetch body aborted mid-way read as a complete one (EOF).
+Deno.test("readerFromStream() aborted mid-stream gives what it buffered, then fails with the reason", async () => {
+  const got = await run(async () => {
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(enc.encode("first "));
+      },
+    });
+    const controller = new AbortController();
+    const reader = readerFromStream(stream, { signal: controller.signal });
+    const first = dec.decode(await reader.read(100));
+    controller.abort(new RangeError("deadline"));
+    return [
+      first,
+      await reader.read(100).then(
+        (b) => `read ${b.length} bytes`,
+        (e) => `${e.name}: ${e.message}`,
+      ),
+      reader.exception()?.constructor.name,
+    ];
+  });
+  assert.deepEqual(got, ["first ", "RangeError: deadline", "RangeError"]);
+});
+
+Deno.test("readerFromStream() aborted after its stream ended reads to a clean EOF", async () => {
+  const got = await run(async () => {
+    const controller = new AbortController();
+    const reader = readerFromStream(new Response("whole").body!, {
+      signal: controller.signal,
+    });
+    const body = dec.decode(await reader.read());
+    controller.abort();
+    return [body, (await reader.read()).length, reader.exception()];
+  });
+  assert.deepEqual(got, ["whole", 0, undefined]);
 });
 
 Deno.test("writerFromStream() writes, then closes the stream", async () => {
