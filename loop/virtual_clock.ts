@@ -20,6 +20,12 @@ import type { Clock } from "./clock.ts";
  * A clock that only moves when told to, or when an idle loop jumps it to its
  * next timer.
  *
+ * "Idle" means nothing of the loop's is ready to run: host work in flight (a
+ * socket read, a `fetch`, a native `setTimeout`, a child process) does not
+ * hold the clock back, so a deadline around such work fires at once. Use it
+ * for code whose waits are the library's (sleeps, timeouts, queues, locks),
+ * and the real clock for tests that do I/O.
+ *
  * @example An hour passes at once
  * ```ts
  * import { EventLoop, VirtualClock } from "@aio/asyncio/loop";

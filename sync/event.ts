@@ -77,6 +77,11 @@ export class Event {
    * Sets the event and wakes every waiter. Setting a set event does
    * nothing.
    *
+   * The waiters resume in the loop's next tick, as in asyncio, not at once:
+   * other tasks go on until their next wait first (a worker may take one
+   * more job from a queue). Code that must stop at once checks `isSet()`
+   * after its own waits.
+   *
    * @example Set
    * ```ts
    * import { Event } from "@aio/asyncio/sync";

@@ -173,6 +173,7 @@ class Completions<T> implements IterableIterator<Promise<T>> {
     if (signal?.aborted) throw signal.reason;
     while (this.#readyHead === this.#ready.length) {
       const waiter = new Future<void>(this.#loop);
+      waiter.label = "asCompleted";
       this.#waiters.add(waiter);
       const onAbort = (): void => {
         if (!waiter.done()) waiter.cancel();

@@ -263,6 +263,7 @@ function gatherAll(
     children.push(child);
   }
   const outer = new GatheringFuture<unknown[]>(loop, children);
+  outer.label = "gather";
   const total = unique.length;
   let finished = 0;
 

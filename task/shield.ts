@@ -51,6 +51,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   const inner = toFuture(loopOf([aw]), aw, "shield()");
   if (inner.done()) return inner;
   const outer = new Future<T>(inner.getLoop());
+  outer.label = "shield";
   const onInnerDone = (f: Future<T>): void => {
     if (outer.cancelled()) {
       if (!f.cancelled()) f.exception();

@@ -3,12 +3,16 @@ import { EventLoop, VirtualClock } from "../loop/mod.ts";
 import { run } from "./mod.ts";
 import { runInExecutor } from "../executor/mod.ts";
 import {
+  asCompleted,
   createTask,
   formatTaskTree,
   Future,
+  gather,
   printTaskTree,
+  shield,
   sleep,
   type Task,
+  wait,
 } from "./mod.ts";
 
 Deno.test("formatTaskTree() shows parents and children with state, age and what they await", async () => {
@@ -38,6 +42,38 @@ Deno.test("formatTaskTree() shows parents and children with state, age and what 
       '    └── b (waiting, age 25 ms) awaits task "a"',
     ].join("\n"),
   );
+});
+
+// User port 8: a task in wait() awaited "Future(pending)".
+Deno.test("formatTaskTree() names the waits of the combinators", async () => {
+  const tree = await run(async () => {
+    const long = createTask(() => sleep(1000), { name: "long" });
+    const waiters = [
+      createTask(() => wait([long], { returnWhen: "FIRST_COMPLETED" }), {
+        name: "wait",
+      }),
+      createTask(() => gather(long), { name: "gather" }),
+      createTask(async () => {
+        for (const f of asCompleted([long])) await f;
+      }, { name: "asCompleted" }),
+      createTask(() => shield(long), { name: "shield" }),
+    ];
+    await sleep(1);
+    const tree = formatTaskTree();
+    for (const t of waiters) t.cancel();
+    await sleep(0);
+    long.cancel();
+    await gather(...waiters, long).catch(() => {});
+    return tree.split("\n").filter((line) => !line.includes("long"));
+  }, { clock: new VirtualClock() });
+  assert.deepEqual(tree, [
+    "Task tree at 1 ms (6 tasks)",
+    "└── main (running, age 1 ms)",
+    "    ├── wait (waiting, age 1 ms) awaits wait(FIRST_COMPLETED)",
+    "    ├── gather (waiting, age 1 ms) awaits gather",
+    "    ├── asCompleted (waiting, age 1 ms) awaits asCompleted",
+    "    └── shield (waiting, age 1 ms) awaits shield",
+  ]);
 });
 
 Deno.test("formatTaskTree() tells a task on a host promise and a cancelling task apart", async () => {

@@ -138,6 +138,7 @@ export async function wait<T extends PromiseLike<unknown>>(
   }
 
   const waiter = new Future<void>(loop);
+  waiter.label = `wait(${returnWhen})`;
   let handle: TimerHandle | null = null;
   const timeout = options?.timeout;
   if (timeout !== undefined && timeout !== null) {
