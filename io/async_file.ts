@@ -7,6 +7,7 @@
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
+import { describeValue } from "../loop/describe_value.ts";
 import { attachSource } from "./_source.ts";
 import { encoder, hostWait } from "./_wait.ts";
 import { StreamReader } from "./stream_reader.ts";
@@ -20,11 +21,28 @@ export interface AsyncFileOptions {
    */
   limit?: number;
   /**
-   * Bytes per read from the file.
+   * Bytes per read from the file: a positive integer.
    *
    * @default {65536}
    */
   chunkSize?: number;
+}
+
+/**
+ * Checks `chunkSize` for `openFile()` too, before it opens anything: a
+ * chunk of no bytes would read nothing, and every read would wait for ever.
+ */
+export function checkChunkSize(chunkSize: unknown, action: string): void {
+  if (
+    chunkSize !== undefined &&
+    (!Number.isInteger(chunkSize) || (chunkSize as number) <= 0)
+  ) {
+    throw new RangeError(
+      `Cannot ${action}: chunkSize must be a positive integer, got ${
+        describeValue(chunkSize)
+      }`,
+    );
+  }
 }
 
 const noop = (): void => {};
@@ -80,6 +98,8 @@ export class AsyncFile
    *
    * @param file The file; the `AsyncFile` owns it and closes it.
    * @param options Line limit and chunk size.
+   * @throws {RangeError} If `limit` or `chunkSize` is not a positive
+   * integer.
    *
    * @example Wrap a file
    * ```ts
@@ -94,6 +114,7 @@ export class AsyncFile
    * ```
    */
   constructor(file: Deno.FsFile, options?: AsyncFileOptions) {
+    checkChunkSize(options?.chunkSize, "create AsyncFile");
     this.#file = file;
     this.#limit = options?.limit;
     this.#chunk = new Uint8Array(options?.chunkSize ?? 64 * 1024);
@@ -130,7 +151,8 @@ export class AsyncFile
    * @param n The most bytes, or `-1` for all.
    * @param options An abort signal.
    * @returns The bytes.
-   * @throws {Error} If the file is closed.
+   * @throws {Error} If the file is closed, before the call or while it
+   * waits for the file.
    *
    * @example Read in pieces
    * ```ts
@@ -175,7 +197,8 @@ export class AsyncFile
    * @param options An abort signal.
    * @returns The line.
    * @throws {LimitOverrunError} If a line is longer than `limit`.
-   * @throws {Error} If the file is closed.
+   * @throws {Error} If the file is closed, before the call or while it
+   * waits for the file.
    *
    * @example First line
    * ```ts
@@ -311,6 +334,8 @@ export class AsyncFile
    * @param whence From the start (default), the current position or the end.
    * @param options An abort signal.
    * @returns The new position from the start.
+   * @throws {TypeError} If `offset` is not a number.
+   * @throws {RangeError} If `offset` is not an integer (`NaN`, `1.5`).
    * @throws {Error} If the file is closed.
    *
    * @example Seek back
@@ -338,6 +363,7 @@ export class AsyncFile
   ): Promise<number> {
     const signal = options?.signal;
     signal?.throwIfAborted();
+    checkOffset(offset);
     this.#checkOpen("seek");
     await this.#settle(signal);
     const buffered = this.#reader.bufferSize;
@@ -382,7 +408,8 @@ export class AsyncFile
   }
 
   /**
-   * Closes the file once any operation in flight ends. Idempotent.
+   * Closes the file once any operation in flight ends. Idempotent. A read
+   * waiting for the file rejects, as a read after `close()` does.
    *
    * @example Close twice
    * ```ts
@@ -451,7 +478,15 @@ export class AsyncFile
   }
 
   #pull(reader: StreamReader): void {
-    if (this.#closed || this.#pulling || reader !== this.#reader) return;
+    if (this.#pulling || reader !== this.#reader) return;
+    if (this.#closed) {
+      // A read that began before close() asks for more: nothing will ever
+      // feed it again, so it fails rather than wait for ever.
+      reader.setException(
+        new Error("Cannot finish the read: file is closed"),
+      );
+      return;
+    }
     const inflight = this.#inflight;
     if (inflight !== null) {
       // A write or seek is finishing: read after it.
@@ -492,5 +527,24 @@ export class AsyncFile
     if (this.#closed) {
       throw new Error(`Cannot call ${caller}(): file is closed`);
     }
+  }
+}
+
+/**
+ * Checks a seek's offset: Deno takes `NaN` as 0 and truncates `1.5`, so a
+ * computed offset gone wrong would move the position quietly.
+ */
+function checkOffset(offset: unknown): void {
+  if (typeof offset !== "number") {
+    throw new TypeError(
+      `Cannot call seek(): offset must be a number, got ${
+        describeValue(offset)
+      }`,
+    );
+  }
+  if (!Number.isInteger(offset)) {
+    throw new RangeError(
+      `Cannot call seek(): offset must be an integer, got ${offset}`,
+    );
   }
 }

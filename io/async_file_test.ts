@@ -134,3 +134,60 @@ Deno.test("openFile() of a missing file throws NotFound", async () => {
     );
   });
 });
+
+Deno.test("AsyncFile.seek() refuses an offset that is not an integer, naming it, and keeps the position", async () => {
+  await withTempFile("0123456789", async (path) => {
+    const got = await run(async () => {
+      await using f = await openFile(path);
+      await f.read(4);
+      for (const offset of [NaN, Infinity, 1.5]) {
+        await assert.rejects(
+          f.seek(offset),
+          new RangeError(
+            `Cannot call seek(): offset must be an integer, got ${offset}`,
+          ),
+        );
+      }
+      await assert.rejects(
+        f.seek("3" as unknown as number),
+        /^TypeError: Cannot call seek\(\): offset must be a number, got 3$/,
+      );
+      return dec.decode(await f.read(2));
+    });
+    assert.equal(got, "45");
+  });
+});
+
+Deno.test("openFile() refuses a chunkSize or limit that is not a positive integer, naming it", async () => {
+  await withTempFile("x", async (path) => {
+    await run(async () => {
+      for (const chunkSize of [0, -1, 1.5, NaN]) {
+        await assert.rejects(
+          openFile(path, { chunkSize }),
+          new RangeError(
+            `Cannot call openFile(): chunkSize must be a positive integer, got ${chunkSize}`,
+          ),
+        );
+      }
+      await assert.rejects(
+        openFile(path, { limit: 0 }),
+        /^RangeError: Cannot call openFile\(\): limit must be a positive integer, got 0$/,
+      );
+    });
+  });
+});
+
+Deno.test("a read waiting for the file when it is closed rejects: file is closed", async () => {
+  await withTempFile("x".repeat(100), async (path) => {
+    await run(async () => {
+      const f = await openFile(path, { chunkSize: 16 });
+      const reading = createTask(() => f.read());
+      await sleep(0); // the read waits for its first chunk
+      f.close();
+      await assert.rejects(
+        reading,
+        new Error("Cannot finish the read: file is closed"),
+      );
+    });
+  });
+});

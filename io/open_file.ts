@@ -5,7 +5,12 @@
  */
 
 import { runInScope } from "../task/scope_future.ts";
-import { AsyncFile, type AsyncFileOptions } from "./async_file.ts";
+import {
+  AsyncFile,
+  type AsyncFileOptions,
+  checkChunkSize,
+} from "./async_file.ts";
+import { checkLimit } from "./stream_reader.ts";
 import { hostOpen } from "./_wait.ts";
 
 /** Options for {@linkcode openFile}: Deno's open flags, and more. */
@@ -33,6 +38,8 @@ export interface OpenFileOptions extends Deno.OpenOptions, AsyncFileOptions {
  * @returns The open file.
  * @throws {Deno.errors.NotFound} If the file does not exist (and `create`
  * is not set).
+ * @throws {RangeError} If `limit` or `chunkSize` is not a positive integer
+ * (before anything is opened).
  *
  * @example Create and write
  * ```ts
@@ -62,6 +69,10 @@ async function open(
 ): Promise<AsyncFile> {
   const { signal, limit, chunkSize, ...flags } = options ?? {};
   signal?.throwIfAborted();
+  // Checked before the open: the file would be open by the time the
+  // AsyncFile refused them.
+  checkLimit(limit, "call openFile()");
+  checkChunkSize(chunkSize, "call openFile()");
   const openOptions: Deno.OpenOptions = { ...flags };
   if (
     !flags.read && !flags.write && !flags.append && !flags.create &&
