@@ -5,7 +5,7 @@
  */
 
 import { runInScope } from "../task/scope_future.ts";
-import { isLoopback } from "./_net.ts";
+import { checkAddress, checkPort, isLoopback } from "./_net.ts";
 import { hostCall } from "./_wait.ts";
 import { type DatagramAddress, DatagramEndpoint } from "./datagram_endpoint.ts";
 
@@ -61,6 +61,10 @@ type ListenDatagram = (
  * @returns The endpoint.
  * @throws {Error} Without `--unstable-net`.
  * @throws {Deno.errors.AddrInUse} If the local address is taken.
+ * @throws {TypeError} If `remoteAddr` is not `{ hostname, port }` with a
+ * string hostname and a numeric port, or a port is not a number.
+ * @throws {RangeError} If a port of `localAddr` or `remoteAddr` is not an
+ * integer from 0 to 65535 (nothing is bound).
  *
  * @example An echo over UDP
  * ```ts
@@ -102,6 +106,10 @@ function bind(options?: CreateDatagramEndpointOptions): DatagramEndpoint {
     );
   }
   const remote = options?.remoteAddr;
+  const action = "call createDatagramEndpoint()";
+  if (remote !== undefined) checkAddress(remote, "remoteAddr", action);
+  const port = options?.localAddr?.port ?? 0;
+  checkPort(port, "localAddr.port", action);
   const v6 = remote?.hostname.includes(":") ?? false;
   const hostname = options?.localAddr?.hostname ??
     (remote === undefined || isLoopback(remote.hostname)
@@ -111,7 +119,7 @@ function bind(options?: CreateDatagramEndpointOptions): DatagramEndpoint {
     listen({
       transport: "udp",
       hostname,
-      port: options?.localAddr?.port ?? 0,
+      port,
       ...(options?.reuseAddress !== undefined
         ? { reuseAddress: options?.reuseAddress }
         : {}),

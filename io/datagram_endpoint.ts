@@ -10,7 +10,13 @@ import { type Operation, runOperation } from "../task/operation.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
-import { isIpLiteral } from "./_net.ts";
+import { describeValue } from "../loop/describe_value.ts";
+import {
+  addressKey,
+  checkAddress,
+  IPV6_LOOPBACK,
+  isIpLiteral,
+} from "./_net.ts";
 import { encoder, hostWait, waitOn } from "./_wait.ts";
 
 /** A datagram received, and who sent it. */
@@ -35,7 +41,8 @@ export interface DatagramEndpointOptions {
    * The peer of a "connected" endpoint: `send()` without an address goes
    * there, and datagrams from anyone else are dropped (as a connected
    * socket's would be by the kernel; by port only when `hostname` is a name
-   * rather than an IP address).
+   * rather than an IP address). An IP address is compared as an address,
+   * however it is spelled (`::1` is `0:0:0:0:0:0:0:1`).
    *
    * @default {undefined}
    */
@@ -88,6 +95,10 @@ export class DatagramEndpoint
    *
    * @param conn A datagram connection (`Deno.listenDatagram`, UDP).
    * @param options The peer, for a connected endpoint.
+   * @throws {TypeError} If `remoteAddr` is not `{ hostname, port }` with a
+   * string hostname and a numeric port.
+   * @throws {RangeError} If the port of `remoteAddr` is not an integer from
+   * 0 to 65535.
    *
    * @example Wrap a Deno datagram connection
    * ```ts
@@ -104,6 +115,10 @@ export class DatagramEndpoint
    * ```
    */
   constructor(conn: Deno.DatagramConn, options?: DatagramEndpointOptions) {
+    const remote = options?.remoteAddr;
+    if (remote !== undefined) {
+      checkAddress(remote, "remoteAddr", "create DatagramEndpoint");
+    }
     this.#conn = conn;
     this.#remote = options?.remoteAddr ?? null;
   }
@@ -161,8 +176,11 @@ export class DatagramEndpoint
    * @param data The payload, at most 65,507 bytes over IPv4.
    * @param addr Where to; optional on a connected endpoint.
    * @param options An abort signal.
-   * @throws {TypeError} If there is no address to send to.
-   * @throws {RangeError} If a connected endpoint is given another address.
+   * @throws {TypeError} If there is no address to send to, if `data` is
+   * neither a Uint8Array nor a string, or if `addr` is not
+   * `{ hostname, port }` with a string hostname and a numeric port.
+   * @throws {RangeError} If the port is not an integer from 0 to 65535
+   * (nothing is sent), or a connected endpoint is given another address.
    * @throws {Error} If the endpoint is closed.
    *
    * @example Reply to the sender
@@ -193,6 +211,14 @@ export class DatagramEndpoint
     if (this.#closed) {
       throw new Error("Cannot call send(): DatagramEndpoint is closed");
     }
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot call send(): data must be a Uint8Array or a string, got ${
+          describeValue(data)
+        }`,
+      );
+    }
+    if (addr !== undefined) checkAddress(addr, "addr", "call send()");
     const remote = this.#remote;
     if (addr !== undefined && remote !== null && !sameAddr(remote, addr)) {
       throw new RangeError(
@@ -492,13 +518,21 @@ function closedError(): Error {
   return new Error("Cannot receive: DatagramEndpoint is closed");
 }
 
-/** Whether `addr` is `remote` (by port alone if `remote` names a host). */
+/**
+ * Whether `addr` is `remote` (by port alone if `remote` names a host). The
+ * addresses are compared, not their spellings: Deno reports `::1` for a
+ * peer the caller may have named `0:0:0:0:0:0:0:1`, as a kernel's
+ * `connect()` would.
+ */
 function sameAddr(remote: DatagramAddress, addr: DatagramAddress): boolean {
   if (remote.port !== addr.port) return false;
   const host = remote.hostname;
   if (host === addr.hostname) return true;
   if (host === "localhost") {
-    return addr.hostname === "127.0.0.1" || addr.hostname === "::1";
+    const key = addressKey(addr.hostname);
+    return key === "127.0.0.1" || key === IPV6_LOOPBACK;
   }
-  return !isIpLiteral(host);
+  if (!isIpLiteral(host)) return true;
+  const key = addressKey(host);
+  return key !== null && key === addressKey(addr.hostname);
 }

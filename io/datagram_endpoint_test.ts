@@ -2,11 +2,22 @@ import assert from "node:assert/strict";
 import { CancelledError, createTask, run, sleep } from "../task/mod.ts";
 import { findPython, startPeer } from "./_test_util.ts";
 import { createDatagramEndpoint } from "./create_datagram_endpoint.ts";
+import { DatagramEndpoint } from "./datagram_endpoint.ts";
 
 const dec = new TextDecoder();
 const text = (b: Uint8Array) => dec.decode(b);
 const python = await findPython();
 const peerScript = new URL("./testdata/udp_peer.py", import.meta.url).pathname;
+
+/** Whether a UDP socket can bind IPv6 here. */
+function hasIpv6(): boolean {
+  try {
+    Deno.listenDatagram({ transport: "udp", hostname: "::", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 Deno.test(
   "DatagramEndpoint sends to a CPython asyncio UDP server and receives its replies in order",
@@ -81,6 +92,26 @@ Deno.test("a connected DatagramEndpoint sends to its peer and drops datagrams fr
   assert.deepEqual(got, ["HELLO", true]);
 });
 
+Deno.test(
+  "a DatagramEndpoint bound to :: and connected to 127.0.0.1 takes the peer's replies, reported as ::ffff:127.0.0.1",
+  { ignore: !hasIpv6() },
+  async () => {
+    const got = await run(async () => {
+      await using server = await createDatagramEndpoint();
+      await using client = await createDatagramEndpoint({
+        localAddr: { hostname: "::" },
+        remoteAddr: server.localAddr,
+      });
+      await client.send("hello");
+      const { data, addr } = await server.recv();
+      await server.send(data, addr);
+      const reply = await client.recv();
+      return [text(reply.data), reply.addr.hostname];
+    });
+    assert.deepEqual(got, ["hello", "::ffff:127.0.0.1"]);
+  },
+);
+
 Deno.test("DatagramEndpoint.recv() cancelled while waiting loses no datagram", async () => {
   const got = await run(async () => {
     await using ep = await createDatagramEndpoint();
@@ -153,6 +184,78 @@ Deno.test("DatagramEndpoint.send() needs an address unless connected, and no oth
       connected.send("x", { hostname: "127.0.0.1", port: 9 }),
       RangeError,
     );
+  });
+});
+
+Deno.test("DatagramEndpoint.send() refuses a bad port, address or data, naming it, and sends nothing", async () => {
+  await run(async () => {
+    await using ep = await createDatagramEndpoint();
+    const to = (port: unknown) => ({ hostname: "127.0.0.1", port }) as never;
+    for (const port of [70000, -1, 1.5, NaN]) {
+      await assert.rejects(
+        ep.send("x", to(port)),
+        new RangeError(
+          `Cannot call send(): addr.port must be an integer from 0 to 65535, got ${port}`,
+        ),
+      );
+    }
+    await assert.rejects(
+      ep.send("x", to("80")),
+      /^TypeError: Cannot call send\(\): addr\.port must be a number, got 80$/,
+    );
+    await assert.rejects(
+      ep.send("x", "127.0.0.1:80" as never),
+      /^TypeError: Cannot call send\(\): addr must be \{ hostname, port \}, got 127\.0\.0\.1:80$/,
+    );
+    await assert.rejects(
+      ep.send("x", { port: 80 } as never),
+      /^TypeError: Cannot call send\(\): addr\.hostname must be a string, got undefined$/,
+    );
+    for (const data of [[1, 2], new ArrayBuffer(2), null]) {
+      await assert.rejects(
+        ep.send(data as never, ep.localAddr),
+        /^TypeError: Cannot call send\(\): data must be a Uint8Array or a string, got /,
+      );
+    }
+    await ep.send("good", ep.localAddr);
+    assert.equal(text((await ep.recv()).data), "good");
+  });
+});
+
+Deno.test("createDatagramEndpoint() refuses a bad port in localAddr or remoteAddr, naming it, and binds nothing", async () => {
+  await run(async () => {
+    await assert.rejects(
+      createDatagramEndpoint({
+        remoteAddr: { hostname: "127.0.0.1", port: 70000 },
+      }),
+      new RangeError(
+        "Cannot call createDatagramEndpoint(): remoteAddr.port must be an integer from 0 to 65535, got 70000",
+      ),
+    );
+    await assert.rejects(
+      createDatagramEndpoint({ localAddr: { port: 2.5 } }),
+      new RangeError(
+        "Cannot call createDatagramEndpoint(): localAddr.port must be an integer from 0 to 65535, got 2.5",
+      ),
+    );
+    const conn = Deno.listenDatagram({
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: 0,
+    });
+    try {
+      assert.throws(
+        () =>
+          new DatagramEndpoint(conn, {
+            remoteAddr: { hostname: "127.0.0.1", port: -1 },
+          }),
+        new RangeError(
+          "Cannot create DatagramEndpoint: remoteAddr.port must be an integer from 0 to 65535, got -1",
+        ),
+      );
+    } finally {
+      conn.close();
+    }
   });
 });
 
