@@ -9,6 +9,7 @@ import type { SignalOptions } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
+import { describeValue } from "../loop/describe_value.ts";
 import { createTask, type Task } from "../task/task.ts";
 import { wait } from "../task/wait.ts";
 import { isCancelledError, outerRequest } from "../loop/cancel_scope.ts";
@@ -331,6 +332,8 @@ export class Process implements AsyncDisposable {
    * Sends `signal` to the child (if it still runs).
    *
    * @param signal The signal.
+   * @throws {TypeError} If Deno does not know `signal` here (`"SIGFOO"`,
+   * `"sigterm"`, `"TERM"`), while the child runs.
    *
    * @example Kill a sleeper
    * ```ts
@@ -350,8 +353,19 @@ export class Process implements AsyncDisposable {
     if (this.#returncode !== null) return;
     try {
       this.#child.kill(signal);
-    } catch {
-      // It exited meanwhile.
+    } catch (error) {
+      if (exitedMeanwhile(error)) return;
+      // Deno refuses a name it does not know with a TypeError: the signal
+      // was not sent, and the caller must hear of it.
+      if (error instanceof TypeError) {
+        throw new TypeError(
+          `Cannot call kill(): ${
+            describeValue(signal)
+          } is not a signal Deno knows on ${Deno.build.os}`,
+          { cause: error },
+        );
+      }
+      throw error;
     }
   }
 
@@ -459,4 +473,16 @@ async function endTasks(
   return isCancelledError(error)
     ? outerRequest(error, interrupted)
     : interrupted;
+}
+
+/**
+ * Whether `Deno.ChildProcess#kill()` failed because the child is gone
+ * though its exit was not reported yet: Deno knows it ended (`TypeError:
+ * Child process has already terminated`), or reaped it just before the
+ * signal (`NotFound`, ESRCH).
+ */
+function exitedMeanwhile(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound ||
+    (error instanceof TypeError &&
+      error.message === "Child process has already terminated");
 }

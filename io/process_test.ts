@@ -85,6 +85,30 @@ Deno.test("Process.wait() with killOnCancel kills the child when the wait times 
   assert.equal(code, -9);
 });
 
+Deno.test(
+  "Process.kill() with a signal Deno does not know throws a TypeError naming it, and the child runs on",
+  { ignore: Deno.build.os === "windows" },
+  async () => {
+    const got = await run(async () => {
+      await using proc = await createSubprocessExec("sleep", ["30"]);
+      assert.throws(
+        () => proc.kill("SIGFOO" as Deno.Signal),
+        (e: Error) =>
+          e instanceof TypeError &&
+          e.message ===
+            `Cannot call kill(): SIGFOO is not a signal Deno knows on ${Deno.build.os}` &&
+          (e.cause as Error).message === "Invalid signal: SIGFOO",
+      );
+      const alive = proc.returncode;
+      proc.terminate();
+      const code = await proc.wait();
+      proc.kill(); // It exited: a no-op.
+      return [alive, code];
+    });
+    assert.deepEqual(got, [null, -15]);
+  },
+);
+
 Deno.test("Process.communicate() with input but no stdin pipe throws", async () => {
   await run(async () => {
     await using proc = await createSubprocessExec("true", []);
