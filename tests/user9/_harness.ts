@@ -15,6 +15,7 @@ function pyCommand(file: string, args: string[]): Deno.Command {
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
+    env: { PYTHONDONTWRITEBYTECODE: "1" },
   });
 }
 
