@@ -19,6 +19,7 @@ import {
 } from "./cancel_scope.ts";
 import { type CancelledError, InvalidStateError } from "./errors.ts";
 import { trackUnretrieved, untrackUnretrieved } from "./_unretrieved.ts";
+import { listen, unlisten } from "./_abort_listeners.ts";
 
 // The protocol between `Future` and the futures built on it (`Task`, scope
 // futures, `sleep`): symbol-keyed methods, exported from this file but from
@@ -102,8 +103,8 @@ export class Future<T> implements Promise<T> {
   /** The scopes whose code awaits this future (it is one of their waits). */
   #scopes: CancelScope | CancelScope[] | null = null;
   #label: string | undefined = undefined;
-  /** The signal this future listens to, and its listener; see abortOn(). */
-  #abort: { signal: AbortSignal; onAbort: () => void } | null = null;
+  /** The signal this future listens to; see abortOn(). */
+  #abort: AbortSignal | null = null;
 
   /**
    * Creates a pending future bound to `loop`.
@@ -368,35 +369,36 @@ export class Future<T> implements Promise<T> {
     return true;
   }
 
-  /**
-   * The wait on this future starts in `scope`'s code: register with the
-   * scope, so that cancelling the scope cancels this future. Returns the
-   * error to reject the await with when the wait is a mistake.
-   */
-  #register(scope: CancelScope, parks: boolean): Error | null {
-    const live = scope.live();
-    if (live === null) return null;
+  /** The error to refuse a wait from `live`'s code with, if it is one. */
+  #misuse(live: CancelScope): Error | null {
     const owner = live.owner;
-    if (owner !== null) {
-      if (owner === (this as unknown)) {
-        return new Error(
-          `Cannot await ${this} inside itself: a task cannot await on itself`,
-        );
-      }
-      if (owner.getLoop() !== this.#loop) {
-        return new Error(
-          `Cannot await ${this} from ${owner}: it is attached to a different event loop`,
-        );
-      }
+    if (owner === null) return null;
+    if (owner === (this as unknown)) {
+      return new Error(
+        `Cannot await ${this} inside itself: a task cannot await on itself`,
+      );
     }
+    if (owner.getLoop() !== this.#loop) {
+      return new Error(
+        `Cannot await ${this} from ${owner}: it is attached to a different event loop`,
+      );
+    }
+    return null;
+  }
+
+  /**
+   * The wait on this future starts in `live`'s code (a scope still
+   * active): register with it, so that cancelling the scope cancels this
+   * future.
+   */
+  #register(live: CancelScope, parks: boolean): void {
     const scopes = this.#scopes;
     if (scopes === null) this.#scopes = live;
-    else if (scopes === live) return null;
+    else if (scopes === live) return;
     else if (!Array.isArray(scopes)) this.#scopes = [scopes, live];
-    else if (scopes.includes(live)) return null;
+    else if (scopes.includes(live)) return;
     else scopes.push(live);
     live.addWait(this, parks);
-    return null;
   }
 
   /**
@@ -506,11 +508,8 @@ export class Future<T> implements Promise<T> {
       this.setException(signal.reason);
       return this;
     }
-    const onAbort = (): void => {
-      if (this.#state === PENDING) this.setException(signal.reason);
-    };
-    this.#abort = { signal, onAbort };
-    signal.addEventListener("abort", onAbort, { once: true });
+    this.#abort = signal;
+    listen(signal, this);
     return this;
   }
 
@@ -576,6 +575,15 @@ export class Future<T> implements Promise<T> {
         new Error(`Cannot await ${this}: its event loop is closed`),
       ).then(onFulfilled, onRejected);
     }
+    const scope = scopeContext.getStore()?.live() ?? null;
+    if (scope !== null) {
+      // Refused before anything is made: a refused wait leaves no promise
+      // of ours behind to reject unheard when this future fails.
+      const misuse = this.#misuse(scope);
+      if (misuse !== null) {
+        return Promise.reject(misuse).then(onFulfilled, onRejected);
+      }
+    }
     let promise = this.#promise;
     if (promise === null) {
       promise = new Promise<T>((resolve, reject) => {
@@ -585,13 +593,7 @@ export class Future<T> implements Promise<T> {
       this.#promise = promise;
       this.#addCallback(wakeWaiters);
     }
-    const scope = scopeContext.getStore();
-    if (scope !== undefined) {
-      const misuse = this.#register(scope, parks);
-      if (misuse !== null) {
-        return Promise.reject(misuse).then(onFulfilled, onRejected);
-      }
-    }
+    if (scope !== null) this.#register(scope, parks);
     return promise.then(onFulfilled, onRejected);
   }
 
@@ -785,8 +787,7 @@ export class Future<T> implements Promise<T> {
   }
 
   #dropAbort(): void {
-    const { signal, onAbort } = this.#abort!;
-    signal.removeEventListener("abort", onAbort);
+    unlisten(this.#abort!, this);
     this.#abort = null;
   }
 

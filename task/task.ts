@@ -744,21 +744,18 @@ function runFirstStep<T>(
   let result;
   try {
     result = fn.length > 0 ? fn(task.signal) : (fn as () => T)();
+    if (isThenable(result)) {
+      // Registered inside the task's context, so the shared handlers find
+      // the task there: no closure per task. (The `then` getter may throw,
+      // as may a promise's own `then`.)
+      adopted(result).then(succeedCurrent, failCurrent);
+      return;
+    }
   } catch (error) {
     failTask(task, error);
     return;
   }
-  if (isThenable(result)) {
-    // Registered inside the task's context, so the shared handlers find the
-    // task there: no closure per task.
-    try {
-      adopted(result).then(succeedCurrent, failCurrent);
-    } catch (error) {
-      failTask(task, error);
-    }
-  } else {
-    succeedTask(task, result);
-  }
+  succeedTask(task, result);
 }
 
 function succeedCurrent(value: unknown): void {
