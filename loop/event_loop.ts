@@ -124,6 +124,8 @@ export type ExceptionHandler = (
 
 /** Hops of the loop's driver before it falls back to a macrotask. */
 const MAX_HOPS = 64;
+/** The longest host timer: 2^31 - 1 ms (about 24.8 days). */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
 /** What a tick awaits for one microtask hop: nothing allocated per hop. */
 const SETTLED: Promise<void> = Promise.resolve();
 /**
@@ -266,6 +268,7 @@ export class EventLoop implements Disposable {
     ...args: A
   ): Handle {
     if (this.#closed) this.#throwClosed("callSoon");
+    if (typeof callback !== "function") notAFunction("callSoon", callback);
     const handle = new Handle(callback as Callback, args);
     this.#ready.push(handle);
     if (this.#wake !== null) this.#wakeUp();
@@ -922,6 +925,7 @@ export class EventLoop implements Disposable {
     args: unknown[],
   ): TimerHandle {
     if (this.#closed) this.#throwClosed(caller);
+    if (typeof callback !== "function") notAFunction(caller, callback);
     const timer = new TimerHandle(
       when,
       this.#timerSeq++,
@@ -1039,6 +1043,8 @@ export class EventLoop implements Disposable {
       this.#cancelledTimers--;
       next = this.#timers.peek();
     }
+    // An infinite deadline is no deadline: nothing to arm, or to jump to.
+    if (next !== undefined && next.deadline === Infinity) next = undefined;
     if (this.#virtual && next !== undefined) {
       // Let completed host I/O in first; if nothing arrived, jump.
       await macrotask();
@@ -1056,7 +1062,12 @@ export class EventLoop implements Disposable {
     await new Promise<void>((resolve) => {
       this.#wake = resolve;
       if (delay >= 0) {
-        timer = setTimeout(() => this.#wakeUp(), Math.ceil(delay));
+        // The host fires a longer timer at once (after 1 ms, with a
+        // warning); a far deadline is met by re-arming when it fires.
+        timer = setTimeout(
+          () => this.#wakeUp(),
+          Math.min(Math.ceil(delay), MAX_HOST_DELAY),
+        );
       }
     });
     if (timer !== undefined) clearTimeout(timer);
@@ -1085,4 +1096,12 @@ export class EventLoop implements Disposable {
   #throwClosed(caller: string): never {
     throw new Error(`Cannot call ${caller}(): event loop is closed`);
   }
+}
+
+function notAFunction(caller: string, callback: unknown): never {
+  throw new TypeError(
+    `Cannot call ${caller}(): callback must be a function, got ${
+      describeValue(callback)
+    }`,
+  );
 }

@@ -24,11 +24,20 @@
  *
  * Fixed: `then()` checks for a misuse before it makes anything, and
  * registers the wait after. (A 0 ms host timer lets the host look for
- * unhandled rejections: it does so as each macrotask ends.)
+ * unhandled rejections: it does so as each macrotask ends. The virtual
+ * clock's 5 ms pass only once the loop is idle, so the task is done by
+ * then.)
  */
 
 import assert from "node:assert/strict";
-import { createTask, currentTask, run, sleep, type Task } from "../../mod.ts";
+import {
+  createTask,
+  currentTask,
+  run,
+  sleep,
+  type Task,
+  VirtualClock,
+} from "../../mod.ts";
 
 /** Runs `body`, collecting the host's unhandled rejections meanwhile. */
 async function unhandledDuring(body: () => Promise<void>): Promise<string[]> {
@@ -63,7 +72,7 @@ Deno.test("a task that awaited itself by mistake, then failed, leaves no unhandl
       });
       await sleep(5);
       failure = String(t.exception());
-    })
+    }, { clock: new VirtualClock() })
   );
   assert.match(caught, /cannot await on itself/);
   assert.equal(failure, "Error: boom");
@@ -84,7 +93,7 @@ Deno.test("a task whose thenable resolves with the task itself fails, with no un
       t = createTask(() => cycle);
       await sleep(5);
       outcome = t.done() ? String(t.exception()) : "pending";
-    })
+    }, { clock: new VirtualClock() })
   );
   assert.match(outcome, /cannot await on itself/);
   assert.deepEqual(unhandled, []);
