@@ -15,6 +15,13 @@ import { failed, Future } from "../loop/future.ts";
  *
  * If `aw` itself is cancelled, the returned future is cancelled too.
  *
+ * **Pass the work, not its promise**: `shield(cleanup())` does not shield
+ * the waits `cleanup()` makes. It runs in the caller's task and scope, so a
+ * cancellation that reaches the caller (a deadline around it) still reaches
+ * them. Pass the function, `shield(() => cleanup())`, or a task: it then
+ * runs as a task of its own, as asyncio's `shield(cleanup())` runs the
+ * coroutine.
+ *
  * **Cancellation**: when the task awaiting the shield is cancelled, only the
  * returned future is cancelled: the await throws `CancelledError` at once
  * and `aw` goes on. Its result is then dropped, and an error it ends with is

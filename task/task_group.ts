@@ -59,6 +59,26 @@ let exitGroup: (
 ) => Promise<void>;
 
 /**
+ * What the group's exit awaits: its children are done. A cancellation of
+ * an enclosing scope that reaches this wait cancels the children at once,
+ * in the same callback: a child woken later in that tick (its sleep due at
+ * the deadline's instant) is then cancelled, not resumed.
+ */
+class ChildrenDone extends Future<boolean> {
+  readonly #abort: () => void;
+
+  constructor(loop: EventLoop, abort: () => void) {
+    super(loop);
+    this.#abort = abort;
+  }
+
+  override cancel(msg?: string): boolean {
+    this.#abort();
+    return super.cancel(msg);
+  }
+}
+
+/**
  * A group of child tasks tied to the current task, as asyncio's
  * `TaskGroup`: leaving it waits for every child; the first child that fails
  * cancels the others and the body, and the group throws an
@@ -328,7 +348,9 @@ export class TaskGroup implements AsyncDisposable {
       this.#abort();
     }
     while (this.#tasks.size > 0) {
-      this.#onCompleted ??= new Future<boolean>(this.#loop);
+      this.#onCompleted ??= new ChildrenDone(this.#loop, () => {
+        if (!this.#aborting) this.#abort();
+      });
       try {
         await this.#onCompleted;
       } catch (e) {

@@ -466,3 +466,30 @@ Deno.test("TaskGroup describes itself", async () => {
     "TaskGroup(tasks=1, errors=1, cancelling)",
   ]);
 });
+
+// User port 10 (trio's nursery N7): the children are cancelled in the
+// deadline's own callback, before a child due at the same instant resumes.
+Deno.test("a deadline cancels a group's children before one due at the same instant wakes", async () => {
+  const log = await vrun(async () => {
+    const log: string[] = [];
+    try {
+      await timeout(1000, () =>
+        taskGroup((tg) => {
+          tg.createTask(async () => {
+            try {
+              await sleep(1000);
+              log.push("child woke");
+              throw new Error("Boom");
+            } catch (e) {
+              log.push(`child ${(e as Error).name}`);
+              throw e;
+            }
+          });
+        }));
+    } catch (e) {
+      log.push(`block ${(e as Error).name}`);
+    }
+    return log;
+  });
+  assert.deepEqual(log, ["child CancelledError", "block TimeoutError"]);
+});

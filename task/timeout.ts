@@ -273,6 +273,11 @@ function onTimeout(scope: Timeout): void {
  * scope, to read or move the deadline and to hand its `signal` to native
  * calls. `null` sets no limit (the scope can still be rescheduled).
  *
+ * A limit of `0` or less expires the scope in the next tick, as
+ * `asyncio.timeout(0)` does: a wait of `fn` that needs no waiting (a set
+ * `Event`, a `Queue.get()` with an item) goes through before it. (trio's
+ * `fail_after(0)` raises at the first checkpoint instead.)
+ *
  * It must run inside a task. Code that only awaits a native promise given
  * no signal times out at its next library wait. Timeouts nest, and several
  * can run at once in one task: each one turns only its own cancellation
