@@ -2,20 +2,24 @@
 
 import { describeValue } from "../loop/describe_value.ts";
 
+/** Four dotted parts of digits: IPv4 as the resolver reads it, not a name. */
+const DOTTED_QUAD = /^\d+(\.\d+){3}$/;
+
 /** Whether `host` is an IPv4 or IPv6 address rather than a name. */
 export function isIpLiteral(host: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+  return DOTTED_QUAD.test(host) || host.includes(":");
 }
 
 /**
  * Whether `host` is a loopback address or `localhost`, however it is
- * spelled (`::1`, `0:0:0:0:0:0:0:1`, `127.0.0.1`). An IPv4-mapped one
- * (`::ffff:127.0.0.1`) is not taken for it: that peer is reached from a
- * socket bound to `::`, not `::1`.
+ * spelled (`::1`, `[::1]`, `0:0:0:0:0:0:0:1`, `127.0.0.1`, `0177.0.0.1`).
+ * An IPv4-mapped one (`::ffff:127.0.0.1`) is not taken for it: that peer is
+ * reached from a socket bound to `::`, not `::1`.
  */
 export function isLoopback(host: string): boolean {
-  return host === "localhost" || /^127\./.test(host) ||
-    ipv6Key(host) === IPV6_LOOPBACK;
+  // A short form (`127.1`) has no key, but is loopback all the same.
+  return host === "localhost" || /^127\./.test(ipv4Key(host) ?? host) ||
+    ipv6Key(unbracket(host)) === IPV6_LOOPBACK;
 }
 
 /** `::1` as {@linkcode addressKey} spells it. */
@@ -23,20 +27,44 @@ export const IPV6_LOOPBACK = "0:0:0:0:0:0:0:1";
 
 /**
  * The same text for every spelling of an IP address, or `null` for what is
- * not one: IPv6 as its eight groups (`::0:1` and `0:0:0:0:0:0:0:1` give
- * `0:0:0:0:0:0:0:1`; hex in lower case), an IPv4-mapped IPv6 address as its
- * IPv4 address (a socket bound to `::` reports an IPv4 peer so), IPv4 as it
- * is. Deno reports a sender in one spelling; a caller may name it in
- * another.
+ * not one: IPv6 as its eight groups (`::0:1`, `[::1]` and `0:0:0:0:0:0:0:1`
+ * give `0:0:0:0:0:0:0:1`; hex in lower case), an IPv4-mapped IPv6 address
+ * as its IPv4 address (a socket bound to `::` reports an IPv4 peer so),
+ * IPv4 as plain decimal (`127.000.000.001` gives `127.0.0.1`). Deno reports
+ * a sender in one spelling; a caller may name it in another.
  */
 export function addressKey(host: string): string | null {
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return host;
-  const key = ipv6Key(host);
+  const v4 = ipv4Key(host);
+  if (v4 !== null) return v4;
+  const key = ipv6Key(unbracket(host));
   const mapped = key?.match(/^0:0:0:0:0:ffff:([0-9a-f]+):([0-9a-f]+)$/);
   if (mapped == null) return key;
   const high = parseInt(mapped[1]!, 16);
   const low = parseInt(mapped[2]!, 16);
   return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+}
+
+/**
+ * Four dotted parts as the system resolver (`inet_aton`), and so Deno,
+ * reads them: a part with a leading 0 is octal (`010` is 8, `08` is not an
+ * address), any other decimal. `null` if `host` is not such an address.
+ */
+function ipv4Key(host: string): string | null {
+  if (!DOTTED_QUAD.test(host)) return null;
+  const bytes = host.split(".").map((part) =>
+    /^0\d/.test(part)
+      ? (/^[0-7]+$/.test(part) ? parseInt(part, 8) : NaN)
+      : Number(part)
+  );
+  return bytes.every((byte) => byte <= 255) ? bytes.join(".") : null;
+}
+
+/**
+ * `host` without the brackets of a URL's IPv6 host (`[::1]`, what
+ * `new URL("udp://[::1]:53").hostname` gives): Deno takes either form.
+ */
+function unbracket(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
 /** An IPv6 address as its eight groups in hex, or `null` if it is not one. */

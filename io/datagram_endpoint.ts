@@ -42,7 +42,9 @@ export interface DatagramEndpointOptions {
    * there, and datagrams from anyone else are dropped (as a connected
    * socket's would be by the kernel; by port only when `hostname` is a name
    * rather than an IP address). An IP address is compared as an address,
-   * however it is spelled (`::1` is `0:0:0:0:0:0:0:1`).
+   * however it is spelled (`::1` is `0:0:0:0:0:0:0:1` and `[::1]`;
+   * `127.000.000.001` is `127.0.0.1`, a leading 0 making a part octal as
+   * for the system resolver).
    *
    * @default {undefined}
    */
