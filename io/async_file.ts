@@ -274,6 +274,9 @@ export class AsyncFile
    * @param data Bytes or text.
    * @param options An abort signal.
    * @returns The number of bytes written.
+   * @throws {TypeError} If `data` is neither a `Uint8Array` nor a string
+   * (an `ArrayBuffer` or a `DataView` needs `new Uint8Array(...)` around
+   * it); nothing is written.
    * @throws {Error} If the file is closed.
    *
    * @example Append
@@ -307,6 +310,7 @@ export class AsyncFile
   ): Promise<number> {
     const signal = options?.signal;
     signal?.throwIfAborted();
+    checkData(data);
     this.#checkOpen("write");
     const bytes = typeof data === "string"
       ? encoder.encode(data)
@@ -527,6 +531,20 @@ export class AsyncFile
     if (this.#closed) {
       throw new Error(`Cannot call ${caller}(): file is closed`);
     }
+  }
+}
+
+/**
+ * Checks what `write()` is given: an `ArrayBuffer` has `slice()` but no
+ * `length`, so it would be "written" as no bytes at all.
+ */
+function checkData(data: unknown): void {
+  if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot call write(): data must be a Uint8Array or a string, got ${
+        describeValue(data)
+      }`,
+    );
   }
 }
 
