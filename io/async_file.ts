@@ -54,8 +54,11 @@ const noop = (): void => {};
  *
  * Reads are buffered: the file is read in chunks, and a write or a seek
  * first moves the file position back over what was read ahead, so reads,
- * writes and seeks can be mixed as with a Python file. One operation at a
- * time: do not share an `AsyncFile` between tasks without a lock.
+ * writes and seeks can be mixed as with a Python file. A write or a seek
+ * waits for a read in progress (of another task) to end, and a read for a
+ * write or a seek in flight, so no operation lands in the middle of
+ * another; beyond that, the order of several tasks' operations is not
+ * set: share an `AsyncFile` between tasks with a lock.
  *
  * **Cancellation** (every waiting method): cancelling the waiting task (or
  * aborting `signal`) ends the wait at once. The host operation under it
@@ -90,6 +93,8 @@ export class AsyncFile
   readonly #chunk: Uint8Array;
   #reader: StreamReader;
   #inflight: Promise<void> | null = null;
+  /** Reads in progress, each settled when it ends, however it ends. */
+  readonly #reads = new Set<Promise<void>>();
   #closed = false;
   #pulling = false;
 
@@ -185,7 +190,7 @@ export class AsyncFile
   ): Promise<Uint8Array<ArrayBuffer>> {
     options?.signal?.throwIfAborted();
     this.#checkOpen("read");
-    return await this.#reader.read(n, options);
+    return await this.#track(this.#reader.read(n, options));
   }
 
   /**
@@ -226,7 +231,7 @@ export class AsyncFile
   async #readLine(options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
     options?.signal?.throwIfAborted();
     this.#checkOpen("readLine");
-    return await this.#reader.readLine(options);
+    return await this.#track(this.#reader.readLine(options));
   }
 
   /**
@@ -267,9 +272,12 @@ export class AsyncFile
 
   /**
    * Writes all of `data` (a string is UTF-8) at the current position.
+   * A read in progress (of another task) ends first: the write waits for
+   * it.
    *
-   * **Cancellation**: the wait ends at once; the write still completes, and
-   * before any later operation on the file.
+   * **Cancellation**: the wait ends at once. Cancelled while it waits for
+   * an earlier operation, nothing is written; once the write has begun, it
+   * still completes, and before any later operation on the file.
    *
    * @param data Bytes or text.
    * @param options An abort signal.
@@ -277,7 +285,8 @@ export class AsyncFile
    * @throws {TypeError} If `data` is neither a `Uint8Array` nor a string
    * (an `ArrayBuffer` or a `DataView` needs `new Uint8Array(...)` around
    * it); nothing is written.
-   * @throws {Error} If the file is closed.
+   * @throws {Error} If the file is closed, before the call or while it
+   * waits for an earlier operation.
    *
    * @example Append
    * ```ts
@@ -315,7 +324,7 @@ export class AsyncFile
     const bytes = typeof data === "string"
       ? encoder.encode(data)
       : data.slice();
-    await this.#settle(signal);
+    await this.#settle("write", signal);
     const file = this.#file;
     const buffered = this.#reader.bufferSize;
     this.#reader = this.#newReader();
@@ -329,10 +338,12 @@ export class AsyncFile
 
   /**
    * Moves the position, as `Deno.FsFile.seek`; what was read ahead is
-   * dropped.
+   * dropped. A read in progress (of another task) ends first: the seek
+   * waits for it.
    *
-   * **Cancellation**: the wait ends at once; the seek still happens, before
-   * any later operation.
+   * **Cancellation**: the wait ends at once. Cancelled while it waits for
+   * an earlier operation, the position does not move; once the seek has
+   * begun, it still happens, before any later operation.
    *
    * @param offset The offset.
    * @param whence From the start (default), the current position or the end.
@@ -340,7 +351,8 @@ export class AsyncFile
    * @returns The new position from the start.
    * @throws {TypeError} If `offset` is not a number.
    * @throws {RangeError} If `offset` is not an integer (`NaN`, `1.5`).
-   * @throws {Error} If the file is closed.
+   * @throws {Error} If the file is closed, before the call or while it
+   * waits for an earlier operation.
    *
    * @example Seek back
    * ```ts
@@ -369,7 +381,7 @@ export class AsyncFile
     signal?.throwIfAborted();
     checkOffset(offset);
     this.#checkOpen("seek");
-    await this.#settle(signal);
+    await this.#settle("seek", signal);
     const buffered = this.#reader.bufferSize;
     this.#reader = this.#newReader();
     const file = this.#file;
@@ -512,9 +524,34 @@ export class AsyncFile
     this.#inflight = done;
   }
 
-  async #settle(signal: AbortSignal | undefined): Promise<void> {
-    while (this.#inflight !== null) {
-      await hostWait(this.#inflight, signal, undefined, getRunningLoop());
+  /**
+   * Keeps `read` in `#reads` until it ends: a write or seek replaces the
+   * reader, and a read still waiting on the old one would never be fed
+   * again.
+   */
+  #track<T>(read: Promise<T>): Promise<T> {
+    const ended: Promise<void> = read.then(noop, noop).finally(() => {
+      this.#reads.delete(ended);
+    });
+    this.#reads.add(ended);
+    return read;
+  }
+
+  /**
+   * Waits until no host operation is in flight and no read is in progress;
+   * the caller then replaces the reader before anything else can start.
+   * Throws once the file is closed: `close()` leaves its own promise in
+   * flight for good, and the caller would only find a closed file.
+   */
+  async #settle(
+    caller: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    for (;;) {
+      this.#checkOpen(caller);
+      const pending = this.#inflight ?? this.#reads.values().next().value;
+      if (pending === undefined) return;
+      await hostWait(pending, signal, undefined, getRunningLoop());
     }
   }
 

@@ -191,3 +191,52 @@ Deno.test("a read waiting for the file when it is closed rejects: file is closed
     });
   });
 });
+
+for (const op of ["write", "seek"] as const) {
+  Deno.test(`AsyncFile.${op}() during another task's read waits for the read to end`, async () => {
+    const line = "a".repeat(10_000) + "\n";
+    await withTempFile(line + "next\n", async (path) => {
+      const got = await run(async () => {
+        await using f = await openFile(path, {
+          read: true,
+          write: true,
+          chunkSize: 16,
+        });
+        const reading = createTask(() => f.readLine());
+        await sleep(0); // the read waits for its next chunk
+        if (op === "write") await f.write("N");
+        else await f.seek(0);
+        assert.ok(reading.done(), `the read ended before ${op}() did`);
+        return [dec.decode(await reading), dec.decode(await f.readLine())];
+      });
+      // The write lands where the line ended, not in its middle.
+      assert.deepEqual(
+        got,
+        op === "write" ? [line, "ext\n"] : [line, line],
+      );
+    });
+  });
+}
+
+Deno.test("a write waiting for another task's read rejects when the file is closed", async () => {
+  await withTempFile("a".repeat(100_000) + "\n", async (path) => {
+    await run(async () => {
+      const f = await openFile(path, {
+        read: true,
+        write: true,
+        chunkSize: 16,
+      });
+      const reading = createTask(() => f.readLine());
+      await sleep(0); // the read waits for its next chunk
+      const writing = createTask(() => f.write("N"));
+      await sleep(0); // the write waits for the read
+      f.close();
+      await assert.rejects(reading, /Cannot finish the read: file is closed/);
+      await assert.rejects(
+        writing,
+        new Error("Cannot call write(): file is closed"),
+      );
+    });
+    assert.equal(await Deno.readTextFile(path), "a".repeat(100_000) + "\n");
+  });
+});
