@@ -38,6 +38,10 @@ export interface AsCompletedOptions {
  * twice counts once. To know *which* one finished, use
  * {@linkcode wait} with `returnWhen: "FIRST_COMPLETED"`.
  *
+ * The k-th step gives the k-th to finish, whatever order the steps are
+ * awaited in: a step takes its place when `next()` makes it. (In asyncio
+ * 3.13 a step takes the next one to finish when it is awaited.)
+ *
  * With a `timeout`, the step that would wait past it throws `TimeoutError`
  * (and so does every later one); the awaitables are not cancelled. Leaving
  * the loop early (`break`) stops the timer.

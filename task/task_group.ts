@@ -375,8 +375,10 @@ export class TaskGroup implements AsyncDisposable {
     scope.exit();
     if (this.#interrupted) this.#enclosing.withdraw(scope);
     const errors = this.#errors;
-    if (propagate !== null && errors.length === 0) throw propagate;
+    // The body's failure counts with the children's: failures win over a
+    // cancellation from outside, as in asyncio.
     if (failed && !isCancelledError(error)) errors.push(error);
+    if (propagate !== null && errors.length === 0) throw propagate;
     if (errors.length > 0) {
       if (isCancelledError(propagate)) {
         // The failures win; keep the outside cancellation pending for the

@@ -41,6 +41,9 @@ import { runTimeout } from "./timeout.ts";
  * library returns (`q.get()`, `cond.wait()`, `timeout(...)`) is a future
  * and is cancelled too; a foreign promise can only be abandoned (it keeps
  * running). Called outside a task, `waitFor` runs in a new task of its own.
+ * That task starts in the next tick: if the wait is cancelled before then,
+ * the function never runs, as a task cancelled before it starts (asyncio
+ * 3.12's `wait_for()` awaits a coroutine inline, so it has always begun).
  *
  * **Cancellation**: if the waiting task is cancelled, `aw` is cancelled too
  * and the `CancelledError` propagates once it finished, as when awaiting a
