@@ -47,6 +47,7 @@ import type { Clock } from "./clock.ts";
 import { Deque } from "./deque.ts";
 import { describeValue } from "./describe_value.ts";
 import { Future } from "./future.ts";
+import { isThenable } from "./thenable.ts";
 import { reportUnretrieved } from "./_unretrieved.ts";
 import { formatReport } from "./_format_report.ts";
 import { Handle, TimerHandle } from "./handle.ts";
@@ -245,10 +246,17 @@ export class EventLoop implements Disposable {
    * the order they were scheduled. Called from outside a tick (a host
    * promise, an event listener), it wakes an idle loop.
    *
+   * An error the callback throws goes to the exception handler. An async
+   * function is taken too: it runs (up to its first `await`) as a plain
+   * one, and a rejection of its promise goes to the handler as a throw
+   * does. (asyncio refuses a coroutine function in debug mode: its
+   * coroutine would never run.)
+   *
    * @param callback The function to call.
    * @param args Its arguments.
    * @returns A handle that can cancel the call.
    * @throws {Error} If the loop is closed.
+   * @throws {TypeError} If `callback` is not a function.
    *
    * @example FIFO order
    * ```ts
@@ -522,17 +530,26 @@ export class EventLoop implements Disposable {
     let settled = false;
     let ok = false;
     let outcome: unknown;
+    // Inert once this call returned: a future that completes after a run
+    // stopped early must not stop a later one.
+    let active = true;
     Promise.resolve(aw).then(
       (value) => {
+        if (!active) return;
         [settled, ok, outcome] = [true, true, value];
         this.stop();
       },
       (error) => {
+        if (!active) return;
         [settled, ok, outcome] = [true, false, error];
         this.stop();
       },
     );
-    await this.runForever();
+    try {
+      await this.runForever();
+    } finally {
+      active = false;
+    }
     if (!settled) {
       throw new Error(
         "Cannot finish runUntilComplete(): event loop stopped before the future completed",
@@ -745,11 +762,13 @@ export class EventLoop implements Disposable {
    */
   callExceptionHandler(context: ExceptionContext): void {
     const handler = this.#handler;
+    let customFailed = false;
     if (handler !== null) {
       try {
         handler(this, context);
         return;
       } catch (error) {
+        customFailed = true;
         context = {
           message: "Unhandled error in exception handler",
           exception: error,
@@ -764,7 +783,11 @@ export class EventLoop implements Disposable {
       // console.error that throws. A report never stops the loop.
       try {
         console.error(
-          `Exception in default exception handler\n${describeValue(error)}`,
+          `Exception in default exception handler${
+            customFailed
+              ? " while handling an unexpected error in custom exception handler"
+              : ""
+          }\n${describeValue(error)}`,
         );
       } catch {
         // Nowhere left to report to.
@@ -968,13 +991,16 @@ export class EventLoop implements Disposable {
       if (handle.cancelled()) continue;
       const start = debug ? performance.now() : 0;
       try {
-        handle.run();
+        const result = handle.run();
+        // An async callback fails by rejecting: reported as a throw is.
+        if (result !== undefined && isThenable(result)) {
+          result.then(
+            undefined,
+            (error) => this.#callbackFailed(handle, error),
+          );
+        }
       } catch (error) {
-        this.callExceptionHandler({
-          message: `Exception in callback ${handle}`,
-          exception: error,
-          handle,
-        });
+        this.#callbackFailed(handle, error);
       }
       if (debug) {
         const took = performance.now() - start;
@@ -983,6 +1009,14 @@ export class EventLoop implements Disposable {
         }
       }
     }
+  }
+
+  #callbackFailed(handle: Handle, error: unknown): void {
+    this.callExceptionHandler({
+      message: `Exception in callback ${handle}`,
+      exception: error,
+      handle,
+    });
   }
 
   /** Debug mode: the resumed tasks' steps run here; report a slow one. */

@@ -363,7 +363,12 @@ export class Future<T> implements Promise<T> {
    * ```
    */
   cancel(msg?: string): boolean {
-    if (this.#state !== PENDING) return false;
+    if (this.#state !== PENDING) {
+      // As in asyncio: cancelling a failed future says its error is not
+      // wanted, so it is not reported as never retrieved.
+      if (this.#state === REJECTED) this.#retrieve();
+      return false;
+    }
     noteConsumed();
     this[complete](CANCELLED, msg);
     return true;
@@ -447,7 +452,9 @@ export class Future<T> implements Promise<T> {
   }
 
   /**
-   * Removes every registration of `cb`.
+   * Removes every registration of `cb`. The callbacks of a done future run
+   * in the next tick: one removed before then does not run (asyncio hands
+   * them to the loop as the future completes, and runs them anyway).
    *
    * @param cb The callback.
    * @returns How many registrations were removed.

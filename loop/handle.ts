@@ -159,6 +159,9 @@ export class Handle {
    * no longer its arguments, so an error whose stack still refers to the
    * handle does not keep them alive.
    *
+   * @returns What the callback returned (the loop reports the rejection of
+   * an async callback's promise as it reports a throw).
+   *
    * @example Run
    * ```ts
    * import { Handle } from "@aio/asyncio/loop";
@@ -169,7 +172,7 @@ export class Handle {
    * assert.deepEqual(out, [3]);
    * ```
    */
-  run(): void {
+  run(): unknown {
     const cb = this.#callback;
     if (cb === null) return;
     const a0 = this.#a0;
@@ -177,10 +180,10 @@ export class Handle {
     // The callback stays, for reports; the arguments go.
     this.#a0 = undefined;
     this.#rest = NO_ARGS;
-    if (rest === NO_ARGS) cb();
-    else if (rest === ONE_ARG) cb(a0);
-    else if (a0 === MANY_ARGS) cb(...(rest as unknown[]));
-    else cb(a0, rest);
+    if (rest === NO_ARGS) return cb();
+    if (rest === ONE_ARG) return cb(a0);
+    if (a0 === MANY_ARGS) return cb(...(rest as unknown[]));
+    return cb(a0, rest);
   }
 
   /**

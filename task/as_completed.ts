@@ -6,7 +6,7 @@
 
 import type { EventLoop, TimerHandle } from "../loop/mod.ts";
 import { type Awaitable, loopOf, retrieve, toFuture } from "./awaitable.ts";
-import { isThenable } from "./_thenable.ts";
+import { isThenable } from "../loop/thenable.ts";
 import { TimeoutError } from "./errors.ts";
 import { Future } from "../loop/future.ts";
 

@@ -10,7 +10,7 @@ import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { operationFuture } from "./operation.ts";
 import { Task } from "./task.ts";
-import { isThenable } from "./_thenable.ts";
+import { isThenable } from "../loop/thenable.ts";
 
 /**
  * What the combinators accept: a `Future` or `Task`, a promise, or an async

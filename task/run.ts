@@ -79,6 +79,12 @@ export async function run<T>(
       "Cannot call run(): another event loop is running; await the coroutine instead",
     );
   }
+  if (typeof main !== "function") {
+    // Before the loop is made: a refused main leaves no loop behind.
+    throw new TypeError(
+      `Cannot call run(): main must be a function, got ${describeValue(main)}`,
+    );
+  }
   const loop = new EventLoop({
     ...(options?.debug !== undefined ? { debug: options?.debug } : {}),
     ...(options?.clock !== undefined ? { clock: options?.clock } : {}),

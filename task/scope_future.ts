@@ -25,7 +25,7 @@ import {
   isCancelledError,
 } from "../loop/cancel_scope.ts";
 import { Future } from "../loop/future.ts";
-import { isThenable } from "./_thenable.ts";
+import { isThenable } from "../loop/thenable.ts";
 
 const FULFILLED = 1;
 const REJECTED = 2;

@@ -52,7 +52,7 @@ import {
   waitStarted,
 } from "../loop/cancel_scope.ts";
 import { tasksOf } from "./_tasks.ts";
-import { adopted, isThenable } from "./_thenable.ts";
+import { adopted, isThenable } from "../loop/thenable.ts";
 
 /**
  * What a task runs: an async function that receives the task's signal, or a

@@ -6,7 +6,7 @@
 
 import { getRunningLoop, type TimerHandle } from "../loop/mod.ts";
 import { describe, retrieve, toFuture } from "./awaitable.ts";
-import { isThenable } from "./_thenable.ts";
+import { isThenable } from "../loop/thenable.ts";
 import { isCancelledError } from "../loop/cancel_scope.ts";
 import { failed, Future } from "../loop/future.ts";
 

@@ -1,11 +1,11 @@
 /**
- * Private: what the task module takes for a promise, and how it settles
- * one it did not make.
+ * What the library takes for a promise, and how it settles one it did not
+ * make. Internal: the layers above use it; no `mod.ts` exports it.
  *
  * @module
  */
 
-import { Future } from "../loop/future.ts";
+import { Future } from "./future.ts";
 
 /** Whether `value` has a `then` method (the test `await` applies). */
 export function isThenable<T = unknown>(
