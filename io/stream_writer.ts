@@ -525,7 +525,8 @@ export class StreamWriter implements AsyncDisposable {
    * @param options An abort signal.
    * @throws {unknown} The error a write failed with.
    * @throws {Deno.errors.ConnectionReset} When called once the writer was
-   * aborted or has closed: what is written now can never be sent. A
+   * aborted, or closed (`close()` called, and nothing left to send): what
+   * is written now can never be sent. A
    * `drain()` already waiting when `abort()` drops the buffer returns, as
    * asyncio's does: the bytes were dropped, not sent (`isClosing()` is
    * `true`, and the next `write()` throws).
@@ -550,8 +551,9 @@ export class StreamWriter implements AsyncDisposable {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#failed) return Promise.reject(this.#error);
-    if (this.#aborted || this.#closed) {
+    if (this.#aborted || this.#closed || (this.#closing && this.#size === 0)) {
       // As asyncio's: the bytes of a write made now could never be sent.
+      // (While a closing writer still sends what it holds, drain() waits.)
       return Promise.reject(new Deno.errors.ConnectionReset("Connection lost"));
     }
     if (this.#size <= this.#high) {
