@@ -72,6 +72,8 @@ export interface ConnectionStreamsOptions {
   halfClose?: boolean;
   /** Called with the writer once the connection is closed and its pump stopped. */
   onClosed?: (writer: StreamWriter) => void;
+  /** The ALPN protocol the connection's TLS handshake agreed. */
+  alpnProtocol?: string | null;
 }
 
 /**
@@ -93,6 +95,8 @@ class Transport implements ReaderSource, WriteSink {
   readonly writer: StreamWriter;
   readonly localAddr: Deno.Addr | null = null;
   readonly remoteAddr: Deno.Addr | null = null;
+  /** The ALPN protocol agreed (TLS), else `null`; `startTls()` sets it. */
+  alpnProtocol: string | null;
   readonly consumesChunks = true as const;
   /** Half-close, when the connection can (set per instance). */
   closeWrite: (() => Promise<void>) | undefined;
@@ -127,6 +131,7 @@ class Transport implements ReaderSource, WriteSink {
   constructor(conn: ConnLike, options: ConnectionStreamsOptions) {
     this.#conn = conn;
     this.#onClosed = options.onClosed;
+    this.alpnProtocol = options.alpnProtocol ?? null;
     this.#onRead = this.#readDone.bind(this);
     this.#onFail = this.#readFailed.bind(this);
     try {
@@ -380,7 +385,8 @@ class Transport implements ReaderSource, WriteSink {
         upgraded.close();
         throw new Error("Cannot call startTls(): connection is closed");
       }
-      await upgraded.handshake();
+      const { alpnProtocol } = await upgraded.handshake();
+      this.alpnProtocol = alpnProtocol;
     } finally {
       this.#upgrading = false;
       this.#readMore();

@@ -92,12 +92,12 @@
  *   Deno has no server-side upgrade, so a server starts with `tls` instead.
  * - A TLS connection closed before its handshake finished keeps its socket
  *   until the peer sends something or hangs up: Deno 2.9 runs the handshake
- *   in a task that nothing in its API stops. aio's side closes at once (the
- *   handler sees EOF, the server counts the connection gone), but a client
- *   that never sends a ClientHello holds a descriptor after
- *   `abortClients()` or a handler's timeout, and so does a `startTls()` or
- *   TLS `openConnection()` cancelled while its peer stalls. asyncio closes
- *   the socket at once.
+ *   in a task that nothing in its API stops. aio's side closes at once (a
+ *   TLS server, which runs the handler only after the handshake, counts the
+ *   connection gone), but a client that never sends a ClientHello holds a
+ *   descriptor after `closeClients()` or `abortClients()`, and so does a
+ *   `startTls()` or TLS `openConnection()` cancelled while its peer stalls.
+ *   asyncio closes the socket at once.
  * - UDP endpoints have no protocol object: `send()`, `await recv()`,
  *   `for await`; Deno 2.9 needs `--unstable-net` for them. Without a
  *   `localAddr` they bind loopback (asyncio leaves them unbound).

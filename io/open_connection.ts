@@ -22,16 +22,17 @@ export interface TlsClientOptions {
    */
   caCerts?: string[];
   /**
-   * The name the server's certificate must match (and the SNI name); the
-   * connection still goes to the `hostname` of the connection options.
-   * Deno connects and verifies with one name, so when this is given it is
-   * used for both.
+   * The name the server's certificate must match, also sent as SNI
+   * (asyncio's `server_hostname`). It is not where the connection goes:
+   * that is the `hostname` of the connection options, so a server reached
+   * by its address (or through a tunnel) can be checked against its name.
    *
    * @default {the connection's hostname}
    */
   hostname?: string;
   /**
-   * ALPN protocols to offer.
+   * ALPN protocols to offer; the one the server chose is the writer's
+   * `alpnProtocol`.
    *
    * @default {undefined}
    */
@@ -120,39 +121,58 @@ async function connect(
   signal?.throwIfAborted();
   const hostname = options.hostname ?? "127.0.0.1";
   const tls = options.tls;
-  let connecting: Promise<Deno.Conn>;
+  const tcp = await hostOpen(
+    Deno.connect({ hostname, port: options.port }),
+    signal,
+    close,
+  );
+  setNoDelay(tcp);
   if (tls === undefined || tls === false) {
-    connecting = Deno.connect({ hostname, port: options.port });
-  } else {
-    const t = tls === true ? {} : tls;
-    connecting = Deno.connectTls({
-      hostname: t.hostname ?? hostname,
-      port: options.port,
-      ...(t.caCerts !== undefined ? { caCerts: t.caCerts } : {}),
-      ...(t.alpnProtocols !== undefined
-        ? { alpnProtocols: t.alpnProtocols }
-        : {}),
-    });
+    return connectionStreams(tcp, { limit: options.limit, halfClose: true });
   }
-  const conn = await hostOpen(connecting, signal, close);
-  if (tls !== undefined && tls !== false) {
+  // TCP to `hostname`, then TLS over it: `t.hostname` names the
+  // certificate (and SNI) only, as asyncio's `server_hostname`.
+  // (`Deno.connectTls()` would connect to the certificate's name.)
+  const t = tls === true ? {} : tls;
+  let conn: Deno.TlsConn;
+  let alpnProtocol: string | null;
+  try {
+    conn = await hostOpen(
+      Deno.startTls(tcp, {
+        hostname: t.hostname ?? hostname,
+        ...(t.caCerts !== undefined ? { caCerts: t.caCerts } : {}),
+        ...(t.alpnProtocols !== undefined
+          ? { alpnProtocols: t.alpnProtocols }
+          : {}),
+      }),
+      signal,
+      close,
+    );
+  } catch (error) {
+    // Deno takes the TCP connection only once the upgrade is done.
+    close(tcp);
+    throw error;
+  }
+  try {
     // Finish the handshake here, so certificate errors surface now.
-    try {
-      await hostWait((conn as Deno.TlsConn).handshake(), signal);
-      // Cancelled as the handshake completed: nobody takes the connection.
-      checkpoint();
-    } catch (error) {
-      conn.close();
-      throw error;
-    }
+    ({ alpnProtocol } = await hostWait(conn.handshake(), signal));
+    // Cancelled as the handshake completed: nobody takes the connection.
+    checkpoint();
+  } catch (error) {
+    close(conn);
+    throw error;
   }
-  setNoDelay(conn);
   return connectionStreams(conn, {
     limit: options.limit,
-    halfClose: tls === undefined || tls === false,
+    halfClose: false,
+    alpnProtocol,
   });
 }
 
 function close(conn: Deno.Conn): void {
-  conn.close();
+  try {
+    conn.close();
+  } catch {
+    // Already closed (a TCP connection Deno took for TLS).
+  }
 }

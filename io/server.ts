@@ -7,6 +7,7 @@
 
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
+import { onClose } from "../loop/event_loop.ts";
 import { Future } from "../loop/future.ts";
 import { CancelledError } from "../loop/errors.ts";
 import { currentTask, Task } from "../task/task.ts";
@@ -104,6 +105,12 @@ export interface ServerOptions {
  * `start_serving=True`): each accepted connection gets a reader and a
  * writer, and the handler runs in its own task.
  *
+ * - On a TLS listener, the handler runs once the connection's TLS
+ *   handshake succeeded, as in asyncio: a client that fails it or hangs up
+ *   first (a load balancer's connect-and-close health check, plain text on
+ *   the TLS port, a reset) never runs the handler; its connection is
+ *   closed, and reported only in debug mode. Each handshake runs on its
+ *   own: a slow one does not hold up accepting the others.
  * - A handler that throws is reported through the loop's exception handler
  *   (`"Unhandled exception in client connected handler"`), and only its own
  *   connection is closed, whatever it threw (`undefined`, a symbol, an
@@ -119,7 +126,13 @@ export interface ServerOptions {
  *   is used (a chat room's handler loops over its reader).
  * - `close()` stops accepting; connections go on until their handlers end
  *   or `closeClients()`/`abortClients()` closes them; `waitClosed()` waits
- *   for both (as Python 3.12+).
+ *   for both (as Python 3.12+). Connections still in their TLS handshake
+ *   count as open: `closeClients()` and `abortClients()` close them.
+ * - When its loop closes with the server still open (`run()` returned
+ *   without closing it), the server closes as `close()` would: it stops
+ *   listening, so the program can end and new clients are refused (asyncio
+ *   leaves the socket to the process's exit). Connections still in their
+ *   TLS handshake are closed too: no handler can run for them any more.
  *
  * @example Serve, then close with `await using`
  * ```ts
@@ -162,6 +175,11 @@ export class Server implements AsyncDisposable {
   readonly #conns = new Set<StreamWriter>();
   /** The writer of each running handler's connection, by its task. */
   readonly #handlers = new Map<Task<void>, StreamWriter>();
+  /**
+   * TLS connections in their handshake, each with whether it was closed
+   * (`closeClients()`): they leave once the handshake settles.
+   */
+  readonly #handshaking = new Map<Deno.Conn, boolean>();
   /** Ends an accept pause early (on `close()`). */
   #endPause: (() => void) | null = null;
   #closing = false;
@@ -177,6 +195,7 @@ export class Server implements AsyncDisposable {
    * @param handler The connection handler.
    * @param options Limit, half-close, accept pause, loop.
    * @throws {RangeError} If `acceptPauseMs` is negative or not finite.
+   * @throws {Error} If the loop is closed.
    *
    * @example Wrap a listener
    * ```ts
@@ -222,8 +241,13 @@ export class Server implements AsyncDisposable {
       );
     }
     this.#acceptPauseMs = pause;
-    this.#loop = options?.loop ?? getRunningLoop();
+    const loop = options?.loop ?? getRunningLoop();
+    if (loop.isClosed()) {
+      throw new Error("Cannot create Server: event loop is closed");
+    }
+    this.#loop = loop;
     this.#addrs = [listener.addr];
+    serversOf(loop).add(this.#loopClosed);
     this.#acceptLoop();
   }
 
@@ -284,7 +308,7 @@ export class Server implements AsyncDisposable {
    * ```
    */
   get connectionCount(): number {
-    return this.#conns.size;
+    return this.#conns.size + this.#handshaking.size;
   }
 
   /**
@@ -317,7 +341,8 @@ export class Server implements AsyncDisposable {
   }
 
   /**
-   * Whether the server accepts connections (until `close()`).
+   * Whether the server accepts connections: until `close()`, or until its
+   * loop closes.
    *
    * @returns `true` while serving.
    *
@@ -341,7 +366,9 @@ export class Server implements AsyncDisposable {
 
   /**
    * Stops accepting connections and closes the listening socket. Open
-   * connections go on. Idempotent.
+   * connections go on (those in their TLS handshake too: their handlers
+   * run once it is done). Idempotent. A server still open when its loop
+   * closes is closed then.
    *
    * @example Close twice
    * ```ts
@@ -361,6 +388,7 @@ export class Server implements AsyncDisposable {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
+    closers.get(this.#loop)?.delete(this.#loopClosed);
     const path = this.#socketPath;
     if (path !== null) {
       // Deno removes the path when it drops the listener: keep a file that
@@ -381,6 +409,24 @@ export class Server implements AsyncDisposable {
     // With no accept pending, the listener is dropped already.
     if (this.#acceptDone) this.#afterDrop();
     this.#endPause?.();
+  }
+
+  /**
+   * The loop closed: nothing can run on it any more. Stop listening, and
+   * end the connections whose handler was still to come.
+   */
+  readonly #loopClosed = (): void => {
+    this.close();
+    this.#dropHandshakes();
+  };
+
+  /** Closes the TLS connections in their handshake (they leave as it fails). */
+  #dropHandshakes(): void {
+    for (const [conn, dropped] of this.#handshaking) {
+      if (dropped) continue;
+      this.#handshaking.set(conn, true);
+      closeQuietly(conn);
+    }
   }
 
   /** Once the listener is dropped: puts back what must stay at its path. */
@@ -420,6 +466,7 @@ export class Server implements AsyncDisposable {
    */
   closeClients(): void {
     for (const w of this.#conns) w.close();
+    this.#dropHandshakes();
   }
 
   /**
@@ -427,7 +474,7 @@ export class Server implements AsyncDisposable {
    * that stopped reading).
    *
    * On a TLS server, a connection whose handshake has not finished is
-   * closed here too (its handler sees EOF, `connectionCount` drops), but
+   * closed here too (its handler never runs, `connectionCount` drops), but
    * Deno keeps its socket until the client sends something or hangs up: see
    * `StartServerOptions.tls`.
    *
@@ -446,6 +493,7 @@ export class Server implements AsyncDisposable {
    */
   abortClients(): void {
     for (const w of this.#conns) w.abort();
+    this.#dropHandshakes();
   }
 
   /**
@@ -589,7 +637,8 @@ export class Server implements AsyncDisposable {
           continue;
         }
         try {
-          this.#serve(conn);
+          if (isTls(conn)) this.#handshake(conn);
+          else this.#serve(conn, null);
         } catch (error) {
           // A connection that cannot be set up is closed, and the server
           // goes on accepting.
@@ -633,12 +682,62 @@ export class Server implements AsyncDisposable {
     return !this.#closing && !loop.isClosed();
   }
 
-  #serve(conn: Deno.Conn): void {
+  /**
+   * Runs a TLS connection's handshake, then serves it (asyncio's order: the
+   * handler meets a peer known to speak TLS). Not awaited: a client slow
+   * to answer holds up nobody else.
+   */
+  #handshake(conn: Deno.TlsConn): void {
+    setNoDelay(conn);
+    const handshake = conn.handshake();
+    this.#handshaking.set(conn, false);
+    handshake.then(
+      (info) => this.#handshakeDone(conn, info.alpnProtocol),
+      (error) => this.#handshakeFailed(conn, error),
+    );
+  }
+
+  #handshakeDone(conn: Deno.TlsConn, alpnProtocol: string | null): void {
+    const dropped = this.#handshaking.get(conn);
+    this.#handshaking.delete(conn);
+    try {
+      if (dropped === true || this.#loop.isClosed()) {
+        closeQuietly(conn);
+        return;
+      }
+      try {
+        this.#serve(conn, alpnProtocol);
+      } catch (error) {
+        closeQuietly(conn);
+        this.#report(`Cannot serve a connection of ${this}`, error);
+      }
+    } finally {
+      this.#checkClosed();
+    }
+  }
+
+  /**
+   * A handshake failed (or was ended by `closeClients()`): the client was
+   * never served, so nothing is reported but in debug mode, as asyncio
+   * logs a failed handshake at debug level only.
+   */
+  #handshakeFailed(conn: Deno.TlsConn, error: unknown): void {
+    const dropped = this.#handshaking.get(conn);
+    this.#handshaking.delete(conn);
+    closeQuietly(conn);
+    if (dropped === false && this.#loop.getDebug()) {
+      this.#report("TLS handshake failed", error);
+    }
+    this.#checkClosed();
+  }
+
+  #serve(conn: Deno.Conn, alpnProtocol: string | null): void {
     setNoDelay(conn);
     const [reader, writer] = connectionStreams(conn, {
       limit: this.#limit,
       halfClose: this.#halfClose,
       onClosed: this.#connectionClosed,
+      alpnProtocol,
     });
     const task = new Task<void>(
       () => this.#runHandler(reader, writer) as Promise<void>,
@@ -736,11 +835,56 @@ export class Server implements AsyncDisposable {
 
   #checkClosed(): void {
     if (this.#closed || !this.#closing || !this.#acceptDone) return;
-    if (this.#conns.size > 0) return;
+    if (this.#conns.size > 0 || this.#handshaking.size > 0) return;
     this.#closed = true;
     for (const f of this.#closedWaiters.splice(0)) {
       if (!f.done() && !f.getLoop().isClosed()) f.setResult();
     }
+  }
+}
+
+/**
+ * The servers left open on each loop, as their `#loopClosed`: closed when
+ * the loop closes (one `onClose` listener per loop; a server leaves its
+ * set when it closes, so a long-lived loop holds only the open ones).
+ */
+const closers = new WeakMap<EventLoop, Set<() => void>>();
+
+function serversOf(loop: EventLoop): Set<() => void> {
+  let set = closers.get(loop);
+  if (set === undefined) {
+    set = new Set();
+    closers.set(loop, set);
+    loop[onClose](closeServers);
+  }
+  return set;
+}
+
+function closeServers(loop: EventLoop): void {
+  const set = closers.get(loop);
+  closers.delete(loop);
+  for (const close of set ?? []) {
+    try {
+      close();
+    } catch (error) {
+      loop.callExceptionHandler({
+        message: "Exception while closing a server of a closing loop",
+        exception: error,
+      });
+    }
+  }
+}
+
+/** Whether an accepted connection is TLS (a `Deno.TlsListener`'s). */
+function isTls(conn: Deno.Conn): conn is Deno.TlsConn {
+  return typeof (conn as { handshake?: unknown }).handshake === "function";
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
   }
 }
 

@@ -20,7 +20,8 @@ export interface TlsServerOptions {
   /** The private key, PEM. */
   key: string;
   /**
-   * ALPN protocols to accept.
+   * ALPN protocols to accept, in the server's order of preference; the one
+   * agreed with a client is its writer's `alpnProtocol`.
    *
    * @default {undefined}
    */
@@ -55,18 +56,22 @@ export interface StartServerOptions {
   /**
    * Serve TLS with this certificate and key.
    *
-   * A client that hangs up without a TLS `close_notify` alert ends its
-   * stream as EOF once its bytes are read, as in asyncio (Deno reports an
-   * `UnexpectedEof`); one that hangs up during the handshake is a read
-   * error.
+   * The handler runs once the connection's handshake succeeded, as in
+   * asyncio (`writer.alpnProtocol` then tells the protocol agreed); a
+   * client that fails it or hangs up first (a health check's
+   * connect-and-close, plain text) never reaches the handler: its
+   * connection is closed, and reported only in debug mode. A client that
+   * hangs up without a TLS `close_notify` alert ends its stream as EOF
+   * once its bytes are read, as in asyncio (Deno reports an
+   * `UnexpectedEof`).
    *
    * Deno 2.9 limit: a connection closed before its TLS handshake finished
-   * (`abortClients()`, a handler that returns or times out first) keeps its
-   * socket until the client sends something or hangs up, since Deno's
-   * handshake cannot be stopped. A client that connects and never sends a
-   * ClientHello so holds a descriptor after the server let it go (asyncio
-   * closes the socket). Bound what silent clients can take at the network
-   * level (a connection limit, a TLS-terminating proxy) where it matters.
+   * (`closeClients()`, `abortClients()`) keeps its socket until the client
+   * sends something or hangs up, since Deno's handshake cannot be stopped.
+   * A client that connects and never sends a ClientHello so holds a
+   * descriptor after the server let it go (asyncio closes the socket).
+   * Bound what silent clients can take at the network level (a connection
+   * limit, a TLS-terminating proxy) where it matters.
    *
    * @default {undefined}
    */

@@ -13,10 +13,15 @@ import {
 } from "./server.ts";
 import { closingAt } from "./_unix_path.ts";
 import { hostCall, hostWait } from "./_wait.ts";
+import { describeValue } from "../loop/describe_value.ts";
 
 /** Options for {@linkcode startUnixServer}. */
 export interface StartUnixServerOptions {
-  /** The socket's path. */
+  /**
+   * The socket's path. On Linux, a name that starts with a NUL byte
+   * (`"\0name"`) is an abstract socket: no file, gone with the last socket
+   * that uses it.
+   */
   path: string;
   /**
    * The readers' buffer limit in bytes.
@@ -56,7 +61,9 @@ export interface StartUnixServerOptions {
  * `create_unix_server()` does: a server that was killed (SIGKILL, OOM, a
  * power cut) leaves its file behind, and its successor must be able to start.
  * Like CPython, it does not check that no live server listens there. Any
- * other kind of file is left alone.
+ * other kind of file is left alone. A Linux abstract name (starting with
+ * `"\0"`) has no file: there is nothing to remove, before or after, as in
+ * CPython (Deno grants one only with `--allow-net` for every host).
  *
  * Taking a path over from a live server (a restart, a reload) is safe: the
  * old server, closing, removes the path only if it still names its own
@@ -81,6 +88,7 @@ export interface StartUnixServerOptions {
  * @throws {Deno.errors.AddrInUse} If something other than a socket (a
  * regular file, a directory, a symbolic link) exists at the path.
  * @throws {RangeError} If `acceptPauseMs` is negative or not finite.
+ * @throws {TypeError} If `path` is not a string.
  *
  * @example Serve on a socket file
  * ```ts
@@ -109,6 +117,13 @@ function listen(
   options: StartUnixServerOptions,
 ): Server | Promise<Server> {
   checkServerOptions(handler, options.limit, "call startUnixServer()");
+  if (typeof options.path !== "string") {
+    throw new TypeError(
+      `Cannot call startUnixServer(): path must be a string, got ${
+        describeValue(options.path)
+      }`,
+    );
+  }
   const loop = getRunningLoop();
   // A server of this process closing on the path: Deno removes the path
   // when it drops that listener, so bind only after it has. (Otherwise at
@@ -120,10 +135,14 @@ function listen(
       return listen(handler, options);
     })();
   }
-  removeStaleSocket(options.path);
+  // A Linux abstract name: no file to look at or remove (`lstat` refuses
+  // the NUL byte).
+  const file = !options.path.startsWith("\0");
+  if (file) removeStaleSocket(options.path);
   const listener = hostCall(() =>
     Deno.listen({ transport: "unix", path: options.path })
   );
+  const cleanup = file && options.cleanup !== false;
   try {
     return new Server(listener, handler, {
       loop,
@@ -131,12 +150,12 @@ function listen(
       ...(options.acceptPauseMs !== undefined
         ? { acceptPauseMs: options.acceptPauseMs }
         : {}),
-      ...(options.cleanup !== false ? { cleanupPath: options.path } : {}),
+      ...(cleanup ? { cleanupPath: options.path } : {}),
     });
   } catch (error) {
     // A bad option: do not leave the socket open.
     listener.close();
-    if (options.cleanup !== false) {
+    if (cleanup) {
       try {
         Deno.removeSync(options.path);
       } catch {

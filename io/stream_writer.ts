@@ -44,6 +44,11 @@ export interface WriteSink {
   /** The local address, for sockets. */
   readonly localAddr?: Deno.Addr | null;
   /**
+   * The application protocol (ALPN) the TLS handshake agreed, for TLS
+   * sockets once it is done; `null` or unset otherwise.
+   */
+  readonly alpnProtocol?: string | null;
+  /**
    * `true` if the sink is done with a chunk once `write()` settles (sockets
    * and files are): the writer then reuses the chunk's memory for later
    * writes instead of allocating. Leave it unset for sinks that keep the
@@ -76,7 +81,8 @@ export interface StartTlsOptions {
    */
   caCerts?: string[];
   /**
-   * ALPN protocols to offer.
+   * ALPN protocols to offer; the one the server chose is the writer's
+   * `alpnProtocol` once `startTls()` is done.
    *
    * @default {undefined}
    */
@@ -370,6 +376,45 @@ export class StreamWriter implements AsyncDisposable {
    */
   get localAddr(): Deno.Addr | null {
     return this.#sink.localAddr ?? null;
+  }
+
+  /**
+   * The application protocol the TLS handshake agreed by ALPN (`"h2"`,
+   * `"http/1.1"`), as asyncio's
+   * `get_extra_info("ssl_object").selected_alpn_protocol()`: known from
+   * the end of the handshake, which comes before the writer is handed out
+   * by `openConnection({ tls })` and before a TLS server's handler runs,
+   * and at the end of `startTls()`. `null` when the peers agreed on none
+   * (one of them offered none, or none in common) and when the stream is
+   * not TLS.
+   *
+   * @example Ask for HTTP/2, fall back to HTTP/1.1
+   * ```ts
+   * import { openConnection, startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = new URL("./testdata/", import.meta.url);
+   * const cert = Deno.readTextFileSync(new URL("cert.pem", dir));
+   * const key = Deno.readTextFileSync(new URL("key.pem", dir));
+   * const agreed = await run(async () => {
+   *   // This server speaks HTTP/1.1 only.
+   *   await using server = await startServer(async (_r, w) => {
+   *     w.write(`${w.alpnProtocol}\n`);
+   *   }, { port: 0, tls: { cert, key, alpnProtocols: ["http/1.1"] } });
+   *   const [reader, writer] = await openConnection({
+   *     port: server.port,
+   *     tls: { hostname: "localhost", caCerts: [cert], alpnProtocols: ["h2", "http/1.1"] },
+   *   });
+   *   const line = new TextDecoder().decode(await reader.readLine());
+   *   await writer[Symbol.asyncDispose]();
+   *   return [writer.alpnProtocol, line];
+   * });
+   * assert.deepEqual(agreed, ["http/1.1", "http/1.1\n"]);
+   * ```
+   */
+  get alpnProtocol(): string | null {
+    return this.#sink.alpnProtocol ?? null;
   }
 
   /** @ignore The error a write to the sink failed with, else `undefined`. */
