@@ -50,6 +50,9 @@ export interface ProcessOptions {
  * `returncode` follows asyncio: the exit code, or `-N` when signal `N`
  * killed the child (every signal, by its number on the running system:
  * `SIGSYS` is `-31` on Linux, `-12` on macOS); `null` while it runs.
+ * (Deno 2.9 cannot name a real-time signal, 34 to 64 on Linux: a child one
+ * of them killed gets its `-N`, but Deno keeps its resource open for the
+ * life of the program, and its test sanitizer reports it.)
  *
  * Output is read ahead into each reader up to its limit, then the pipe is
  * not read until you read: a child that writes a lot to a pipe nobody reads
@@ -252,7 +255,9 @@ export class Process implements AsyncDisposable {
    * writing tasks and waits for them to end, as a `TaskGroup` does, before
    * the `CancelledError` propagates: so `communicate()` can be called again
    * at once, and gets the output not yet read, which stays in the readers.
-   * The child keeps running.
+   * The child keeps running. stdin is closed all the same: the child sees
+   * EOF after the bytes already sent (asyncio leaves it open; here a second
+   * `communicate(input)` cannot send the same input twice).
    *
    * @param input Bytes or text for stdin.
    * @returns `[stdout, stderr]`, each `null` if not piped.
