@@ -95,9 +95,16 @@
  *   in a task that nothing in its API stops. aio's side closes at once (a
  *   TLS server, which runs the handler only after the handshake, counts the
  *   connection gone), but a client that never sends a ClientHello holds a
- *   descriptor after `closeClients()` or `abortClients()`, and so does a
- *   `startTls()` or TLS `openConnection()` cancelled while its peer stalls.
+ *   descriptor after `closeClients()` or `abortClients()`, or after its
+ *   handshake time limit let it go, and so does a `startTls()` or TLS
+ *   `openConnection()` cancelled or timed out while its peer stalls.
  *   asyncio closes the socket at once.
+ * - A TLS handshake has `handshakeTimeoutMs` to finish (60 s by default,
+ *   asyncio's `ssl_handshake_timeout`; `null` for no limit): a server's
+ *   `tls` option closes a client that has not finished by then (reported
+ *   in debug mode only, its handler never runs), and `openConnection({
+ *   tls })` and `writer.startTls()` fail with `TimeoutError`, the
+ *   connection closed. The timer runs on the loop's clock.
  * - UDP endpoints have no protocol object: `send()`, `await recv()`,
  *   `for await`; Deno 2.9 needs `--unstable-net` for them. Without a
  *   `localAddr` they bind loopback (asyncio leaves them unbound).

@@ -6,9 +6,14 @@
  */
 
 import { checkpoint } from "../loop/cancel_scope.ts";
+import { getRunningLoop } from "../loop/mod.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { connectionStreams, setNoDelay } from "./_socket.ts";
 import { hostOpen, hostWait } from "./_wait.ts";
+import {
+  checkHandshakeTimeout,
+  handshakeDeadline,
+} from "./_handshake_timeout.ts";
 import { checkLimit, type StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 
@@ -37,6 +42,41 @@ export interface TlsClientOptions {
    * @default {undefined}
    */
   alpnProtocols?: string[];
+  /**
+   * How long the TLS handshake may take, in milliseconds, from the end of
+   * the TCP connect (asyncio's `ssl_handshake_timeout`); `null` or
+   * `Infinity` for no limit. A handshake not done by then fails
+   * `openConnection()` with a `TimeoutError`, and the connection is
+   * closed (Deno 2.9 keeps the socket itself until the server answers or
+   * hangs up: see {@linkcode openConnection}).
+   *
+   * @default {60000}
+   *
+   * @example Allow 10 s for the handshake
+   * ```ts
+   * import { openConnection, startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = new URL("./testdata/", import.meta.url);
+   * const cert = Deno.readTextFileSync(new URL("cert.pem", dir));
+   * const key = Deno.readTextFileSync(new URL("key.pem", dir));
+   * const alpn = await run(async () => {
+   *   await using server = await startServer(() => {}, {
+   *     port: 0,
+   *     tls: { cert, key },
+   *   });
+   *   const [, w] = await openConnection({
+   *     port: server.port,
+   *     tls: { hostname: "localhost", caCerts: [cert], handshakeTimeoutMs: 10_000 },
+   *   });
+   *   await w[Symbol.asyncDispose]();
+   *   return w.alpnProtocol;
+   * });
+   * assert.equal(alpn, null);
+   * ```
+   */
+  handshakeTimeoutMs?: number | null;
 }
 
 /** Options for {@linkcode openConnection}. */
@@ -83,9 +123,18 @@ export interface OpenConnectionOptions {
  * during its handshake keeps its socket until the server answers or hangs
  * up (Deno's handshake cannot be stopped; asyncio closes the socket).
  *
+ * Over TLS, the handshake has `tls.handshakeTimeoutMs` (60 s by default, as
+ * asyncio's `ssl_handshake_timeout`) to finish, else the connection is
+ * closed and the promise rejects with `TimeoutError`.
+ *
  * @param options Host, port, limit, TLS, signal.
  * @returns The reader and the writer.
  * @throws {Deno.errors.ConnectionRefused} If nobody listens.
+ * @throws {TimeoutError} If the TLS handshake takes longer than
+ * `tls.handshakeTimeoutMs`.
+ * @throws {RangeError} If `tls.handshakeTimeoutMs` is not > 0.
+ * @throws {TypeError} If `tls.handshakeTimeoutMs` is not a number or
+ * `null`.
  *
  * @example Talk to a server
  * ```ts
@@ -121,19 +170,45 @@ async function connect(
   signal?.throwIfAborted();
   const hostname = options.hostname ?? "127.0.0.1";
   const tls = options.tls;
+  const t = tls === undefined || tls === false ? null : tls === true ? {} : tls;
+  const handshakeTimeoutMs = t === null
+    ? null
+    : checkHandshakeTimeout(t.handshakeTimeoutMs, "call openConnection()");
   const tcp = await hostOpen(
     Deno.connect({ hostname, port: options.port }),
     signal,
     close,
   );
   setNoDelay(tcp);
-  if (tls === undefined || tls === false) {
+  if (t === null) {
     return connectionStreams(tcp, { limit: options.limit, halfClose: true });
   }
-  // TCP to `hostname`, then TLS over it: `t.hostname` names the
-  // certificate (and SNI) only, as asyncio's `server_hostname`.
-  // (`Deno.connectTls()` would connect to the certificate's name.)
-  const t = tls === true ? {} : tls;
+  // The handshake's time limit ends the waits of the upgrade as the
+  // signal does.
+  const deadline = handshakeDeadline(
+    handshakeTimeoutMs,
+    signal,
+    getRunningLoop(),
+  );
+  try {
+    return await upgrade(tcp, hostname, t, deadline.signal, options.limit);
+  } finally {
+    deadline.cancel();
+  }
+}
+
+/**
+ * TCP to `hostname`, then TLS over it: `t.hostname` names the certificate
+ * (and SNI) only, as asyncio's `server_hostname`. (`Deno.connectTls()`
+ * would connect to the certificate's name.)
+ */
+async function upgrade(
+  tcp: Deno.TcpConn,
+  hostname: string,
+  t: TlsClientOptions,
+  signal: AbortSignal | undefined,
+  limit: number | undefined,
+): Promise<[StreamReader, StreamWriter]> {
   let conn: Deno.TlsConn;
   let alpnProtocol: string | null;
   try {
@@ -162,11 +237,7 @@ async function connect(
     close(conn);
     throw error;
   }
-  return connectionStreams(conn, {
-    limit: options.limit,
-    halfClose: false,
-    alpnProtocol,
-  });
+  return connectionStreams(conn, { limit, halfClose: false, alpnProtocol });
 }
 
 function close(conn: Deno.Conn): void {

@@ -24,6 +24,11 @@ import {
 import { checkLimit, type StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
 import { describeValue } from "../loop/describe_value.ts";
+import type { TimerHandle } from "../loop/handle.ts";
+import {
+  checkHandshakeTimeout,
+  handshakeTimeoutError,
+} from "./_handshake_timeout.ts";
 
 /**
  * Checks what `startServer()` and `startUnixServer()` are given before they
@@ -93,6 +98,18 @@ export interface ServerOptions {
    */
   acceptPauseMs?: number;
   /**
+   * How long a TLS connection may take over its handshake, in
+   * milliseconds (asyncio's `ssl_handshake_timeout`): a client that has not
+   * finished it by then (one that connects and never sends a ClientHello)
+   * is closed as a failed handshake is, reported only in debug mode, and
+   * its handler never runs. `null` or `Infinity` for no limit. Ignored
+   * for a listener that is not TLS. See `StartServerOptions.tls` for what
+   * Deno 2.9 does with the socket.
+   *
+   * @default {60000}
+   */
+  handshakeTimeoutMs?: number | null;
+  /**
    * The loop that runs the handlers.
    *
    * @default {getRunningLoop()}
@@ -110,7 +127,10 @@ export interface ServerOptions {
  *   first (a load balancer's connect-and-close health check, plain text on
  *   the TLS port, a reset) never runs the handler; its connection is
  *   closed, and reported only in debug mode. Each handshake runs on its
- *   own: a slow one does not hold up accepting the others.
+ *   own: a slow one does not hold up accepting the others. One not done
+ *   within `handshakeTimeoutMs` (60 s, asyncio's `ssl_handshake_timeout`)
+ *   is given up the same way: a client that connects and never sends a
+ *   ClientHello does not stay counted.
  * - A handler that throws is reported through the loop's exception handler
  *   (`"Unhandled exception in client connected handler"`), and only its own
  *   connection is closed, whatever it threw (`undefined`, a symbol, an
@@ -175,11 +195,14 @@ export class Server implements AsyncDisposable {
   readonly #conns = new Set<StreamWriter>();
   /** The writer of each running handler's connection, by its task. */
   readonly #handlers = new Map<Task<void>, StreamWriter>();
+  /** A TLS connection's time limit for its handshake; `null`: none. */
+  readonly #handshakeTimeoutMs: number | null;
   /**
    * TLS connections in their handshake, each with whether it was closed
-   * (`closeClients()`): they leave once the handshake settles.
+   * (`closeClients()`, its time limit) and its time limit's timer: they
+   * leave once the handshake settles.
    */
-  readonly #handshaking = new Map<Deno.Conn, boolean>();
+  readonly #handshaking = new Map<Deno.Conn, Handshake>();
   /** Ends an accept pause early (on `close()`). */
   #endPause: (() => void) | null = null;
   #closing = false;
@@ -193,8 +216,11 @@ export class Server implements AsyncDisposable {
    *
    * @param listener A Deno listener (TCP, TLS or Unix).
    * @param handler The connection handler.
-   * @param options Limit, half-close, accept pause, loop.
-   * @throws {RangeError} If `acceptPauseMs` is negative or not finite.
+   * @param options Limit, half-close, accept pause, TLS handshake time
+   * limit, loop.
+   * @throws {RangeError} If `acceptPauseMs` is negative or not finite, or
+   * `handshakeTimeoutMs` is not > 0.
+   * @throws {TypeError} If `handshakeTimeoutMs` is not a number or `null`.
    * @throws {Error} If the loop is closed.
    *
    * @example Wrap a listener
@@ -241,6 +267,10 @@ export class Server implements AsyncDisposable {
       );
     }
     this.#acceptPauseMs = pause;
+    this.#handshakeTimeoutMs = checkHandshakeTimeout(
+      options?.handshakeTimeoutMs,
+      "create Server",
+    );
     const loop = options?.loop ?? getRunningLoop();
     if (loop.isClosed()) {
       throw new Error("Cannot create Server: event loop is closed");
@@ -422,9 +452,11 @@ export class Server implements AsyncDisposable {
 
   /** Closes the TLS connections in their handshake (they leave as it fails). */
   #dropHandshakes(): void {
-    for (const [conn, dropped] of this.#handshaking) {
-      if (dropped) continue;
-      this.#handshaking.set(conn, true);
+    for (const [conn, handshake] of this.#handshaking) {
+      if (handshake.dropped) continue;
+      handshake.dropped = true;
+      handshake.timer?.cancel();
+      handshake.timer = null;
       closeQuietly(conn);
     }
   }
@@ -689,19 +721,54 @@ export class Server implements AsyncDisposable {
    */
   #handshake(conn: Deno.TlsConn): void {
     setNoDelay(conn);
-    const handshake = conn.handshake();
-    this.#handshaking.set(conn, false);
-    handshake.then(
+    const done = conn.handshake();
+    const handshake: Handshake = { dropped: false, timer: null };
+    this.#handshaking.set(conn, handshake);
+    const ms = this.#handshakeTimeoutMs;
+    if (ms !== null) {
+      handshake.timer = this.#loop.callLater(
+        ms,
+        () => this.#handshakeTimedOut(conn, handshake, ms),
+      );
+    }
+    done.then(
       (info) => this.#handshakeDone(conn, info.alpnProtocol),
       (error) => this.#handshakeFailed(conn, error),
     );
   }
 
-  #handshakeDone(conn: Deno.TlsConn, alpnProtocol: string | null): void {
-    const dropped = this.#handshaking.get(conn);
+  /**
+   * A handshake outlived `handshakeTimeoutMs`: the connection is closed as
+   * a failed one is (reported in debug mode only, as asyncio does), and
+   * leaves `#handshaking` as its handshake settles (Deno rejects it with
+   * `Interrupted` at the close).
+   */
+  #handshakeTimedOut(
+    conn: Deno.TlsConn,
+    handshake: Handshake,
+    ms: number,
+  ): void {
+    handshake.timer = null;
+    if (handshake.dropped) return;
+    handshake.dropped = true;
+    closeQuietly(conn);
+    if (this.#loop.getDebug()) {
+      this.#report("TLS handshake timed out", handshakeTimeoutError(ms));
+    }
+  }
+
+  /** A handshake settled: it leaves `#handshaking`, its timer stops. */
+  #handshakeSettled(conn: Deno.TlsConn): boolean | undefined {
+    const handshake = this.#handshaking.get(conn);
     this.#handshaking.delete(conn);
+    handshake?.timer?.cancel();
+    return handshake?.dropped;
+  }
+
+  #handshakeDone(conn: Deno.TlsConn, alpnProtocol: string | null): void {
+    const dropped = this.#handshakeSettled(conn);
     try {
-      if (dropped === true || this.#loop.isClosed()) {
+      if (dropped !== false || this.#loop.isClosed()) {
         closeQuietly(conn);
         return;
       }
@@ -722,8 +789,7 @@ export class Server implements AsyncDisposable {
    * logs a failed handshake at debug level only.
    */
   #handshakeFailed(conn: Deno.TlsConn, error: unknown): void {
-    const dropped = this.#handshaking.get(conn);
-    this.#handshaking.delete(conn);
+    const dropped = this.#handshakeSettled(conn);
     closeQuietly(conn);
     if (dropped === false && this.#loop.getDebug()) {
       this.#report("TLS handshake failed", error);
@@ -873,6 +939,14 @@ function closeServers(loop: EventLoop): void {
       });
     }
   }
+}
+
+/** A TLS connection in its handshake. */
+interface Handshake {
+  /** Closed by the server (`closeClients()`, its time limit). */
+  dropped: boolean;
+  /** Its time limit's timer, until the handshake ends or it fires. */
+  timer: TimerHandle | null;
 }
 
 /** Whether an accepted connection is TLS (a `Deno.TlsListener`'s). */

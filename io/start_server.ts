@@ -12,6 +12,7 @@ import {
   Server,
 } from "./server.ts";
 import { hostCall } from "./_wait.ts";
+import { checkHandshakeTimeout } from "./_handshake_timeout.ts";
 
 /** TLS settings of a server. */
 export interface TlsServerOptions {
@@ -26,6 +27,45 @@ export interface TlsServerOptions {
    * @default {undefined}
    */
   alpnProtocols?: string[];
+  /**
+   * How long a client may take over its TLS handshake, in milliseconds
+   * (asyncio's `ssl_handshake_timeout`, 60 s by default); `null` or
+   * `Infinity` for no limit. A client that has not finished it by then
+   * (one that connects and never sends a ClientHello, a slow-loris) is
+   * closed as a failed handshake is: its handler never runs, it no longer
+   * counts in `connectionCount`, and it is reported only in debug mode.
+   * The timer runs on the loop's clock, and stops when the handshake ends.
+   *
+   * Deno 2.9 limit: the socket itself ends only once the client sends
+   * something or hangs up (see {@linkcode StartServerOptions.tls}).
+   *
+   * @default {60000}
+   *
+   * @example Give clients 10 s to finish their handshake
+   * ```ts
+   * import { openConnection, startServer } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = new URL("./testdata/", import.meta.url);
+   * const cert = Deno.readTextFileSync(new URL("cert.pem", dir));
+   * const key = Deno.readTextFileSync(new URL("key.pem", dir));
+   * const reply = await run(async () => {
+   *   await using server = await startServer(async (_r, w) => {
+   *     w.write("hello\n");
+   *   }, { port: 0, tls: { cert, key, handshakeTimeoutMs: 10_000 } });
+   *   const [r, w] = await openConnection({
+   *     port: server.port,
+   *     tls: { hostname: "localhost", caCerts: [cert] },
+   *   });
+   *   const line = new TextDecoder().decode(await r.readLine());
+   *   await w[Symbol.asyncDispose]();
+   *   return line;
+   * });
+   * assert.equal(reply, "hello\n");
+   * ```
+   */
+  handshakeTimeoutMs?: number | null;
 }
 
 /** Options for {@linkcode startServer}. */
@@ -65,13 +105,17 @@ export interface StartServerOptions {
    * once its bytes are read, as in asyncio (Deno reports an
    * `UnexpectedEof`).
    *
+   * A handshake not finished within `tls.handshakeTimeoutMs` (60 s by
+   * default, as asyncio's `ssl_handshake_timeout`) is given up: the
+   * connection is closed as a failed one is.
+   *
    * Deno 2.9 limit: a connection closed before its TLS handshake finished
-   * (`closeClients()`, `abortClients()`) keeps its socket until the client
-   * sends something or hangs up, since Deno's handshake cannot be stopped.
-   * A client that connects and never sends a ClientHello so holds a
-   * descriptor after the server let it go (asyncio closes the socket).
-   * Bound what silent clients can take at the network level (a connection
-   * limit, a TLS-terminating proxy) where it matters.
+   * (its time limit, `closeClients()`, `abortClients()`) keeps its socket
+   * until the client sends something or hangs up, since Deno's handshake
+   * cannot be stopped. A client that connects and never sends a
+   * ClientHello so holds a descriptor after the server let it go (asyncio
+   * closes the socket). Bound what silent clients can take at the network
+   * level (a connection limit, a TLS-terminating proxy) where it matters.
    *
    * @default {undefined}
    */
@@ -92,7 +136,10 @@ export interface StartServerOptions {
  * @param options Address, port, limit, TLS.
  * @returns The serving server.
  * @throws {Deno.errors.AddrInUse} If the port is taken.
- * @throws {RangeError} If `acceptPauseMs` is negative or not finite.
+ * @throws {RangeError} If `acceptPauseMs` is negative or not finite, or
+ * `tls.handshakeTimeoutMs` is not > 0.
+ * @throws {TypeError} If `tls.handshakeTimeoutMs` is not a number or
+ * `null`.
  *
  * @example An upper-casing server
  * ```ts
@@ -130,6 +177,9 @@ function listen(
   const loop = getRunningLoop();
   const hostname = options.hostname ?? "127.0.0.1";
   const tls = options.tls;
+  const handshakeTimeoutMs = tls === undefined
+    ? undefined
+    : checkHandshakeTimeout(tls.handshakeTimeoutMs, "call startServer()");
   const listener: Deno.Listener = hostCall(() =>
     tls === undefined
       ? Deno.listen({ hostname, port: options.port })
@@ -147,6 +197,7 @@ function listen(
     return new Server(listener, handler, {
       loop,
       halfClose: tls === undefined,
+      ...(handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
       ...(options.acceptPauseMs !== undefined
         ? { acceptPauseMs: options.acceptPauseMs }

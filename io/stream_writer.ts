@@ -14,6 +14,10 @@ import { Deque } from "../loop/deque.ts";
 import { concat, encoder, hostWait, waitOn } from "./_wait.ts";
 import { describeValue } from "../loop/describe_value.ts";
 import { type ShortWriteSink, writeFailure, writeSome } from "./_source.ts";
+import {
+  checkHandshakeTimeout,
+  handshakeDeadline,
+} from "./_handshake_timeout.ts";
 
 /**
  * Where a {@linkcode StreamWriter} writes: the transport under it. The
@@ -87,6 +91,29 @@ export interface StartTlsOptions {
    * @default {undefined}
    */
   alpnProtocols?: string[];
+  /**
+   * How long the handshake may take, in milliseconds, from when it starts
+   * (after what was buffered is sent), as asyncio's
+   * `ssl_handshake_timeout`; `null` or `Infinity` for no limit. A
+   * handshake not done by then fails `startTls()` with a `TimeoutError`,
+   * and the connection is closed, as at a cancellation. The sink's
+   * `startTls()` does not see it.
+   *
+   * @default {60000}
+   *
+   * @example A 10 s handshake limit
+   * ```ts
+   * import type { StartTlsOptions } from "@aio/asyncio/io";
+   * import assert from "node:assert/strict";
+   *
+   * const options: StartTlsOptions = {
+   *   hostname: "localhost",
+   *   handshakeTimeoutMs: 10_000,
+   * };
+   * assert.equal(options.handshakeTimeoutMs, 10_000);
+   * ```
+   */
+  handshakeTimeoutMs?: number | null;
   /**
    * Aborting it ends the wait with the signal's reason and closes the
    * connection.
@@ -705,9 +732,18 @@ export class StreamWriter implements AsyncDisposable {
    * handshake it cannot stop until the peer answers or hangs up (a peer
    * that stalls keeps it open; asyncio closes it).
    *
-   * @param options Certificate name, CA certificates, ALPN, signal.
+   * The handshake has `handshakeTimeoutMs` (60 s by default, as asyncio)
+   * to finish: past it, `startTls()` fails with a `TimeoutError` and the
+   * connection is closed, as at a cancellation.
+   *
+   * @param options Certificate name, CA certificates, ALPN, handshake time
+   * limit, signal.
    * @throws {Error} If the stream is not a plain TCP connection, the writer
    * is closing, or a read is waiting for data.
+   * @throws {TimeoutError} If the handshake takes longer than
+   * `handshakeTimeoutMs`; the connection is then closed.
+   * @throws {RangeError} If `handshakeTimeoutMs` is not > 0.
+   * @throws {TypeError} If `handshakeTimeoutMs` is not a number or `null`.
    * @throws {unknown} The handshake's error (an untrusted certificate, for
    * example); the connection is then closed.
    *
@@ -742,6 +778,10 @@ export class StreamWriter implements AsyncDisposable {
   async #startTls(options: StartTlsOptions, op: Operation): Promise<void> {
     const signal = options?.signal;
     signal?.throwIfAborted();
+    const limitMs = checkHandshakeTimeout(
+      options.handshakeTimeoutMs,
+      "call startTls()",
+    );
     const sink = this.#sink;
     if (sink.startTls === undefined) {
       throw new Error(
@@ -768,14 +808,18 @@ export class StreamWriter implements AsyncDisposable {
       if (this.#closing) {
         throw new Error("Cannot call startTls(): StreamWriter is closing");
       }
-      const { signal: _, ...tls } = options ?? {};
+      const { signal: _, handshakeTimeoutMs: _ms, ...tls } = options ?? {};
       const upgrading = sink.startTls(tls);
+      // The time limit ends the wait as the signal does.
+      const deadline = handshakeDeadline(limitMs, signal, getRunningLoop());
       try {
-        await (op.current = hostWait(upgrading, signal));
+        await (op.current = hostWait(upgrading, deadline.signal));
       } catch (error) {
         // Half-way into TLS, the connection is of no use: close it.
         this.abort();
         throw error;
+      } finally {
+        deadline.cancel();
       }
     } finally {
       this.#upgrading = false;

@@ -12,7 +12,9 @@
  *   resolves, while the descriptor stays taken: silent clients exhaust the
  *   server's descriptors). (Since attack round 15 the server runs no
  *   handler before the handshake: these clients never reach one, and the
- *   server closes their connections itself.)
+ *   server closes their connections itself; since `tls.handshakeTimeoutMs`
+ *   it lets them go after 60 s on its own, with the same limit on the
+ *   socket.)
  * - a `startTls()` cancelled mid-handshake (a deadline against a STARTTLS
  *   peer that stalls) leaves its socket open: 100 such upgrades left 100
  *   descriptors open.
