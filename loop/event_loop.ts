@@ -992,13 +992,7 @@ export class EventLoop implements Disposable {
       const start = debug ? performance.now() : 0;
       try {
         const result = handle.run();
-        // An async callback fails by rejecting: reported as a throw is.
-        if (result !== undefined && isThenable(result)) {
-          result.then(
-            undefined,
-            (error) => this.#callbackFailed(handle, error),
-          );
-        }
+        if (result !== undefined) this.#watchResult(handle, result);
       } catch (error) {
         this.#callbackFailed(handle, error);
       }
@@ -1008,6 +1002,13 @@ export class EventLoop implements Disposable {
           console.warn(`Executing ${handle} took ${took.toFixed(3)} ms`);
         }
       }
+    }
+  }
+
+  /** An async callback fails by rejecting: reported as a throw is. */
+  #watchResult(handle: Handle, result: unknown): void {
+    if (isThenable(result)) {
+      result.then(undefined, (error) => this.#callbackFailed(handle, error));
     }
   }
 
