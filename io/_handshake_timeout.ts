@@ -67,10 +67,21 @@ export function handshakeDeadline(
     ms,
     () => controller.abort(handshakeTimeoutError(ms)),
   );
+  if (signal === undefined) {
+    return { signal: controller.signal, cancel: () => timer.cancel() };
+  }
+  // The caller's signal is forwarded by a listener removed at the end, not
+  // joined with AbortSignal.any(): Deno keeps every signal any() makes in
+  // its sources until they abort, so a long-lived shutdown signal would
+  // keep one per handshake.
+  const forward = (): void => controller.abort(signal.reason);
+  if (signal.aborted) forward();
+  else signal.addEventListener("abort", forward, { once: true });
   return {
-    signal: signal === undefined
-      ? controller.signal
-      : AbortSignal.any([signal, controller.signal]),
-    cancel: () => timer.cancel(),
+    signal: controller.signal,
+    cancel: () => {
+      timer.cancel();
+      signal.removeEventListener("abort", forward);
+    },
   };
 }

@@ -37,7 +37,9 @@ export interface TlsClientOptions {
   hostname?: string;
   /**
    * ALPN protocols to offer; the one the server chose is the writer's
-   * `alpnProtocol`.
+   * `alpnProtocol`. When both ends list protocols and none is common, the handshake fails
+   * (rustls follows RFC 7301: a fatal `no_application_protocol` alert);
+   * asyncio's OpenSSL connects with none.
    *
    * @default {undefined}
    */

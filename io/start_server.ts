@@ -22,7 +22,9 @@ export interface TlsServerOptions {
   key: string;
   /**
    * ALPN protocols to accept, in the server's order of preference; the one
-   * agreed with a client is its writer's `alpnProtocol`.
+   * agreed with a client is its writer's `alpnProtocol`. When both ends list protocols and none is common, the handshake fails
+   * (rustls follows RFC 7301: a fatal `no_application_protocol` alert);
+   * asyncio's OpenSSL connects with none.
    *
    * @default {undefined}
    */

@@ -86,7 +86,9 @@ export interface StartTlsOptions {
   caCerts?: string[];
   /**
    * ALPN protocols to offer; the one the server chose is the writer's
-   * `alpnProtocol` once `startTls()` is done.
+   * `alpnProtocol` once `startTls()` is done. When both ends list protocols and none is common, the handshake fails
+   * (rustls follows RFC 7301: a fatal `no_application_protocol` alert);
+   * asyncio's OpenSSL connects with none.
    *
    * @default {undefined}
    */
@@ -411,9 +413,9 @@ export class StreamWriter implements AsyncDisposable {
    * `get_extra_info("ssl_object").selected_alpn_protocol()`: known from
    * the end of the handshake, which comes before the writer is handed out
    * by `openConnection({ tls })` and before a TLS server's handler runs,
-   * and at the end of `startTls()`. `null` when the peers agreed on none
-   * (one of them offered none, or none in common) and when the stream is
-   * not TLS.
+   * and at the end of `startTls()`. `null` when one of the peers offered
+   * none, and when the stream is not TLS. (With none in common the
+   * handshake fails: see `alpnProtocols`.)
    *
    * @example Ask for HTTP/2, fall back to HTTP/1.1
    * ```ts

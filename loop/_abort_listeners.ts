@@ -31,8 +31,17 @@ export function listen(signal: AbortSignal, target: AbortTarget): void {
     const targets = new Set<AbortTarget>();
     const onAbort = (): void => {
       listening.delete(signal);
-      // Each one leaves the set as it fails (unlisten() finds no entry).
-      for (const t of targets) if (!t.done()) t.setException(signal.reason);
+      // Each one leaves the set as it fails (unlisten() finds no entry). One
+      // that throws (a future of a closed loop) is reported as a listener's
+      // error would be, and the others still fail.
+      for (const t of targets) {
+        if (t.done()) continue;
+        try {
+          t.setException(signal.reason);
+        } catch (error) {
+          reportError(error);
+        }
+      }
       targets.clear();
     };
     entry = { targets, onAbort };
