@@ -48,6 +48,18 @@ export function checkChunkSize(chunkSize: unknown, action: string): void {
 const noop = (): void => {};
 
 /**
+ * `file[setStream](stream, writer)`: what `openFile()` learnt, whether the
+ * file cannot seek (see {@linkcode AsyncFile}); `writer`, if not `null`, is
+ * a second handle on a stream for the writes.
+ */
+export const setStream: unique symbol = Symbol("aio.setStream");
+
+/** A regular file or a block device has a position; anything else is a stream. */
+function canSeek(info: Deno.FileInfo): boolean {
+  return info.isFile || info.isBlockDevice === true;
+}
+
+/**
  * An open file with asyncio-style methods: `read`, `readLine` and line
  * iteration (through a {@linkcode StreamReader} buffer), `write`, `seek`,
  * `stat`, `close`, and `await using`.
@@ -59,6 +71,22 @@ const noop = (): void => {};
  * write or a seek in flight, so no operation lands in the middle of
  * another; beyond that, the order of several tasks' operations is not
  * set: share an `AsyncFile` between tasks with a lock.
+ *
+ * **A file that cannot seek** (a FIFO, a tty, a serial device, a socket:
+ * anything but a regular file or a block device) is a stream, as a socket
+ * is: reads and writes are its two independent directions, with nothing
+ * read ahead to rewind over. A write there goes out at once, beside a read
+ * in progress, and the read keeps its buffer; writes still go one after
+ * another. `openFile()` finds this out with `stat()` when it opens the
+ * file, and opens such a file a second time, write-only, for the writes:
+ * `Deno.FsFile` runs one operation at a time, so a write on the handle a
+ * read waits on would wait for that read (if the second open fails, the
+ * writes share the handle). `new AsyncFile(file)` finds it out at the first
+ * `write()` or `seek()`, and has only the one handle: a write to a stream
+ * waits in Deno for a read in progress, so give a reader and a writer of
+ * a device their own `AsyncFile`s, or use `openFile()`. `close()` of a
+ * stream does not wait for a read in progress: Deno cancels it, and the
+ * read rejects.
  *
  * **Cancellation** (every waiting method): cancelling the waiting task (or
  * aborting `signal`) ends the wait at once. The host operation under it
@@ -97,6 +125,13 @@ export class AsyncFile
   readonly #reads = new Set<Promise<void>>();
   #closed = false;
   #pulling = false;
+  /** `undefined` until known; see the class on a file that cannot seek. */
+  #stream: boolean | undefined;
+  #learning: Promise<boolean> | null = null;
+  /** The handle for the writes to a stream, if `openFile()` opened one. */
+  #writer: Deno.FsFile | null = null;
+  /** On a stream, the writes (and seeks) in flight; reads use `#inflight`. */
+  #writing: Promise<void> | null = null;
 
   /**
    * Wraps an open `Deno.FsFile` (`openFile` is the usual way).
@@ -124,6 +159,14 @@ export class AsyncFile
     this.#limit = options?.limit;
     this.#chunk = new Uint8Array(options?.chunkSize ?? 64 * 1024);
     this.#reader = this.#newReader();
+  }
+
+  /**
+   * @ignore Set by `openFile()`: whether the file cannot seek.
+   */
+  [setStream](stream: boolean, writer: Deno.FsFile | null): void {
+    this.#stream = stream;
+    this.#writer = writer;
   }
 
   /**
@@ -273,7 +316,9 @@ export class AsyncFile
   /**
    * Writes all of `data` (a string is UTF-8) at the current position.
    * A read in progress (of another task) ends first: the write waits for
-   * it.
+   * it. On a file that cannot seek (a FIFO, a tty, a serial device; see
+   * the class), the write goes out at once, beside a read in progress,
+   * after any earlier write.
    *
    * **Cancellation**: the wait ends at once. Cancelled while it waits for
    * an earlier operation, nothing is written; once the write has begun, it
@@ -324,6 +369,14 @@ export class AsyncFile
     const bytes = typeof data === "string"
       ? encoder.encode(data)
       : data.slice();
+    if (await this.#isStream("write", signal)) {
+      const file = this.#writer ?? this.#file;
+      return await this.#streamOp("write", async () => {
+        let at = 0;
+        while (at < bytes.length) at += await file.write(bytes.subarray(at));
+        return at;
+      }, signal);
+    }
     await this.#settle("write", signal);
     const file = this.#file;
     const buffered = this.#reader.bufferSize;
@@ -339,7 +392,9 @@ export class AsyncFile
   /**
    * Moves the position, as `Deno.FsFile.seek`; what was read ahead is
    * dropped. A read in progress (of another task) ends first: the seek
-   * waits for it.
+   * waits for it. On a file that cannot seek (see the class), the seek goes
+   * to the host at once, as a write does, and fails there as the host
+   * decides (a FIFO: `Illegal seek`); what was read ahead is kept.
    *
    * **Cancellation**: the wait ends at once. Cancelled while it waits for
    * an earlier operation, the position does not move; once the seek has
@@ -381,6 +436,14 @@ export class AsyncFile
     signal?.throwIfAborted();
     checkOffset(offset);
     this.#checkOpen("seek");
+    if (await this.#isStream("seek", signal)) {
+      const file = this.#file;
+      return await this.#streamOp(
+        "seek",
+        () => file.seek(offset, whence),
+        signal,
+      );
+    }
     await this.#settle("seek", signal);
     const buffered = this.#reader.bufferSize;
     this.#reader = this.#newReader();
@@ -425,7 +488,10 @@ export class AsyncFile
 
   /**
    * Closes the file once any operation in flight ends. Idempotent. A read
-   * waiting for the file rejects, as a read after `close()` does.
+   * waiting for the file rejects, as a read after `close()` does. On a file
+   * that cannot seek (see the class), a read in progress is not waited for:
+   * the host read under it is cancelled, and the read rejects; writes in
+   * flight still end first.
    *
    * @example Close twice
    * ```ts
@@ -446,6 +512,21 @@ export class AsyncFile
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#stream === true) {
+      // A host read of a stream may wait for ever: close() cancels it.
+      const writer = this.#writer;
+      const writing = this.#writing;
+      const closeAll = (): void => {
+        this.#file.close();
+        writer?.close();
+      };
+      if (writing === null) closeAll();
+      else if (writer !== null) {
+        this.#file.close();
+        this.#writing = writing.then(() => writer.close()).then(noop, noop);
+      } else this.#writing = writing.then(closeAll).then(noop, noop);
+      return;
+    }
     const inflight = this.#inflight;
     if (inflight === null) this.#file.close();
     else {
@@ -477,7 +558,7 @@ export class AsyncFile
    */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
-    const inflight = this.#inflight;
+    const inflight = this.#stream === true ? this.#writing : this.#inflight;
     if (inflight !== null) await hostWait(inflight, undefined);
   }
 
@@ -553,6 +634,52 @@ export class AsyncFile
       if (pending === undefined) return;
       await hostWait(pending, signal, undefined, getRunningLoop());
     }
+  }
+
+  /**
+   * Whether the file cannot seek, learnt once (a `stat()`) if `openFile()`
+   * did not tell.
+   */
+  async #isStream(
+    caller: string,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    if (this.#stream === undefined) {
+      this.#learning ??= this.#file.stat().then((info) => !canSeek(info));
+      let stream: boolean;
+      try {
+        stream = await hostWait(this.#learning, signal);
+      } catch (error) {
+        this.#checkOpen(caller); // closed under the stat: say so
+        throw error;
+      }
+      this.#checkOpen(caller);
+      this.#stream ??= stream;
+    }
+    return this.#stream;
+  }
+
+  /**
+   * A write or seek of a stream: after the writes in flight, not after a
+   * read; the reader stays.
+   */
+  async #streamOp<T>(
+    caller: string,
+    fn: () => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    for (;;) {
+      this.#checkOpen(caller);
+      const pending = this.#writing;
+      if (pending === null) break;
+      await hostWait(pending, signal, undefined, getRunningLoop());
+    }
+    const promise = fn();
+    const done = promise.then(noop, noop).finally(() => {
+      if (this.#writing === done) this.#writing = null;
+    });
+    this.#writing = done;
+    return await hostWait(promise, signal);
   }
 
   async #op<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CancelledError, createTask, run, sleep } from "../task/mod.ts";
-import { LimitOverrunError } from "./mod.ts";
+import { AsyncFile, LimitOverrunError } from "./mod.ts";
 import { openFile } from "./open_file.ts";
 
 const dec = new TextDecoder();
@@ -239,4 +239,58 @@ Deno.test("a write waiting for another task's read rejects when the file is clos
     });
     assert.equal(await Deno.readTextFile(path), "a".repeat(100_000) + "\n");
   });
+});
+
+async function withFifo(fn: (path: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = `${dir}/fifo`;
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert.ok(made.success);
+    await fn(fifo);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name:
+    "AsyncFile.write() to a FIFO goes out beside a read in progress, which keeps its buffer",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withFifo(async (fifo) => {
+      const got = await run(async () => {
+        await using f = await openFile(fifo, { read: true, write: true });
+        await f.write("a\nb");
+        const first = dec.decode(await f.readLine()); // "b" is read ahead
+        const reader = createTask(() => f.readLine());
+        await sleep(0);
+        await f.write("\n");
+        return [first, dec.decode(await reader)];
+      });
+      assert.deepEqual(got, ["a\n", "b\n"]);
+    }),
+});
+
+Deno.test({
+  name:
+    "new AsyncFile() of a FIFO learns at the first write that it cannot seek, and close() cancels a read in progress",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withFifo(async (fifo) => {
+      const got = await run(async () => {
+        const f = new AsyncFile(
+          await Deno.open(fifo, { read: true, write: true }),
+        );
+        await f.write("a\nb");
+        const first = dec.decode(await f.readLine());
+        await assert.rejects(f.seek(0), /Illegal seek|ESPIPE/);
+        const reader = createTask(() => f.readLine());
+        await sleep(0);
+        await f[Symbol.asyncDispose]();
+        const error = await reader.then(() => null, (e) => e as Error);
+        return [first, error?.name];
+      });
+      assert.deepEqual(got, ["a\n", "Interrupted"]);
+    }),
 });

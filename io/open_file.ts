@@ -9,6 +9,7 @@ import {
   AsyncFile,
   type AsyncFileOptions,
   checkChunkSize,
+  setStream,
 } from "./async_file.ts";
 import { checkLimit } from "./stream_reader.ts";
 import { hostOpen } from "./_wait.ts";
@@ -80,13 +81,51 @@ async function open(
   ) {
     openOptions.read = true;
   }
-  const file = await hostOpen(Deno.open(path, openOptions), signal, close);
-  return new AsyncFile(file, {
+  const opened = await hostOpen(
+    openHandles(path, openOptions),
+    signal,
+    close,
+  );
+  const file = new AsyncFile(opened.file, {
     ...(limit !== undefined ? { limit } : {}),
     ...(chunkSize !== undefined ? { chunkSize } : {}),
   });
+  file[setStream](opened.stream, opened.writer);
+  return file;
 }
 
-function close(file: Deno.FsFile): void {
-  file.close();
+interface Handles {
+  file: Deno.FsFile;
+  stream: boolean;
+  writer: Deno.FsFile | null;
+}
+
+/**
+ * Opens the file and learns whether it can seek; a file that cannot (a
+ * FIFO, a tty), opened to read and write, gets a second handle for the
+ * writes, as `Deno.FsFile` runs one operation at a time.
+ */
+async function openHandles(
+  path: string | URL,
+  options: Deno.OpenOptions,
+): Promise<Handles> {
+  const file = await Deno.open(path, options);
+  try {
+    const info = await file.stat();
+    const stream = !info.isFile && info.isBlockDevice !== true;
+    let writer: Deno.FsFile | null = null;
+    if (stream && options.read && (options.write || options.append)) {
+      // Our own handle reads, so a FIFO's write-only open does not block.
+      writer = await Deno.open(path, { write: true }).catch(() => null);
+    }
+    return { file, stream, writer };
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+function close(handles: Handles): void {
+  handles.file.close();
+  handles.writer?.close();
 }
