@@ -437,7 +437,9 @@ export class AsyncFile
     checkOffset(offset);
     this.#checkOpen("seek");
     if (await this.#isStream("seek", signal)) {
-      const file = this.#file;
+      // Not on the handle a read may hold (Deno runs one operation at a
+      // time per handle): the host refuses it at once.
+      const file = this.#writer ?? this.#file;
       return await this.#streamOp(
         "seek",
         () => file.seek(offset, whence),

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { CancelledError, createTask, run, sleep } from "../task/mod.ts";
+import {
+  CancelledError,
+  createTask,
+  run,
+  sleep,
+  waitFor,
+} from "../task/mod.ts";
 import { AsyncFile, LimitOverrunError } from "./mod.ts";
 import { openFile } from "./open_file.ts";
 
@@ -292,5 +298,29 @@ Deno.test({
         return [first, error?.name];
       });
       assert.deepEqual(got, ["a\n", "Interrupted"]);
+    }),
+});
+
+// Final review: a seek on a FIFO went to the handle the pending read holds,
+// and waited behind it (Deno runs one operation at a time per handle).
+Deno.test({
+  name: "AsyncFile.seek() on a FIFO with a read in progress is refused at once",
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withFifo(async (fifo) => {
+      const got = await run(async () => {
+        await using f = await openFile(fifo, { read: true, write: true });
+        const reader = createTask(() => f.readLine());
+        await sleep(0);
+        const seek = await waitFor(f.seek(0), 5_000).then(
+          () => "moved",
+          (e) => (e as Error).name,
+        );
+        await f.write("x\n");
+        return [seek, dec.decode(await reader)];
+      });
+      assert.notEqual(got[0], "TimeoutError");
+      assert.notEqual(got[0], "moved");
+      assert.equal(got[1], "x\n");
     }),
 });

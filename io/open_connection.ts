@@ -52,6 +52,10 @@ export interface TlsClientOptions {
    * closed (Deno 2.9 keeps the socket itself until the server answers or
    * hangs up: see {@linkcode openConnection}).
    *
+   * The limit runs on the loop's clock: on a `VirtualClock`, where host
+   * work does not hold time back, it expires as soon as the loop is idle,
+   * so a test there passes `null`.
+   *
    * @default {60000}
    *
    * @example Allow 10 s for the handshake

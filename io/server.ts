@@ -106,6 +106,10 @@ export interface ServerOptions {
    * for a listener that is not TLS. See `StartServerOptions.tls` for what
    * Deno 2.9 does with the socket.
    *
+   * The limit runs on the loop's clock: on a `VirtualClock`, where host
+   * work does not hold time back, it expires as soon as the loop is idle,
+   * so a test there passes `null`.
+   *
    * @default {60000}
    */
   handshakeTimeoutMs?: number | null;

@@ -41,6 +41,10 @@ export interface TlsServerOptions {
    * Deno 2.9 limit: the socket itself ends only once the client sends
    * something or hangs up (see {@linkcode StartServerOptions.tls}).
    *
+   * The limit runs on the loop's clock: on a `VirtualClock`, where host
+   * work does not hold time back, it expires as soon as the loop is idle,
+   * so a test there passes `null`.
+   *
    * @default {60000}
    *
    * @example Give clients 10 s to finish their handshake

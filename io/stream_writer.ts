@@ -101,6 +101,10 @@ export interface StartTlsOptions {
    * and the connection is closed, as at a cancellation. The sink's
    * `startTls()` does not see it.
    *
+   * The limit runs on the loop's clock: on a `VirtualClock`, where host
+   * work does not hold time back, it expires as soon as the loop is idle,
+   * so a test there passes `null`.
+   *
    * @default {60000}
    *
    * @example A 10 s handshake limit

@@ -47,7 +47,6 @@ import type { Clock } from "./clock.ts";
 import { Deque } from "./deque.ts";
 import { describeValue } from "./describe_value.ts";
 import { Future } from "./future.ts";
-import { isThenable } from "./thenable.ts";
 import { reportUnretrieved } from "./_unretrieved.ts";
 import { formatReport } from "./_format_report.ts";
 import { Handle, TimerHandle } from "./handle.ts";
@@ -293,6 +292,7 @@ export class EventLoop implements Disposable {
    * @param args Its arguments.
    * @returns A handle that can cancel the call.
    * @throws {Error} If the loop is closed.
+   * @throws {TypeError} If `callback` is not a function.
    *
    * @example Wake an idle loop from a host timer
    * ```ts
@@ -327,6 +327,7 @@ export class EventLoop implements Disposable {
    * @returns A handle with `when()` and `cancel()`.
    * @throws {Error} If the loop is closed.
    * @throws {TypeError} If `delayMs` is not a number or is NaN.
+   * @throws {TypeError} If `callback` is not a function.
    *
    * @example Timers fire in deadline order
    * ```ts
@@ -372,6 +373,7 @@ export class EventLoop implements Disposable {
    * @returns A handle with `when()` and `cancel()`.
    * @throws {Error} If the loop is closed.
    * @throws {TypeError} If `whenMs` is not a number or is NaN.
+   * @throws {TypeError} If `callback` is not a function.
    *
    * @example Run at an absolute time
    * ```ts
@@ -1005,9 +1007,13 @@ export class EventLoop implements Disposable {
     }
   }
 
-  /** An async callback fails by rejecting: reported as a throw is. */
+  /**
+   * An async callback fails by rejecting: reported as a throw is. Only a
+   * native promise: a task or future a callback returns has its own owner
+   * and its own report (asyncio ignores what a callback returns).
+   */
   #watchResult(handle: Handle, result: unknown): void {
-    if (isThenable(result)) {
+    if (result instanceof Promise) {
       result.then(undefined, (error) => this.#callbackFailed(handle, error));
     }
   }

@@ -600,3 +600,20 @@ Deno.test("EventLoop in debug mode names a slow step of a task whose name is hos
     assert.match(step, /^Executing step of .+ took \d+\.\d{3} ms$/s);
   }
 });
+
+// Final review: a callback returning a task had the task's cancellation
+// reported as the callback's error.
+Deno.test("a callback that returns a task or future is not reported for it; an async one's rejection is", async () => {
+  using loop = new EventLoop({ clock: new VirtualClock() });
+  const seen: string[] = [];
+  loop.setExceptionHandler((_l, ctx) => seen.push(String(ctx.exception)));
+  const f = loop.createFuture<void>();
+  loop.callSoon(() => f);
+  loop.callSoon(async () => {
+    throw new RangeError("async callback failed");
+  });
+  loop.callSoon(() => f.cancel());
+  loop.callLater(1, () => loop.stop());
+  await loop.runForever();
+  assert.deepEqual(seen, ["RangeError: async callback failed"]);
+});

@@ -73,7 +73,7 @@ class ChildrenDone extends Future<boolean> {
   }
 
   override cancel(msg?: string): boolean {
-    this.#abort();
+    if (!this.done()) this.#abort();
     return super.cancel(msg);
   }
 }
