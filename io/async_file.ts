@@ -492,8 +492,12 @@ export class AsyncFile
    * Closes the file once any operation in flight ends. Idempotent. A read
    * waiting for the file rejects, as a read after `close()` does. On a file
    * that cannot seek (see the class), a read in progress is not waited for:
-   * the host read under it is cancelled, and the read rejects; writes in
-   * flight still end first.
+   * the host read under it is cancelled, and the read rejects with Deno's
+   * `Interrupted`; writes in flight still end first. Two cases still wait
+   * for a read in progress: a `new AsyncFile(file)` that has not written
+   * or seeked yet (it does not know yet that the file cannot seek), and a
+   * write that shares the read's one handle (Deno runs one operation at a
+   * time per handle; `openFile()` gives such a file a second one).
    *
    * @example Close twice
    * ```ts
