@@ -725,7 +725,12 @@ export class Server implements AsyncDisposable {
    */
   #handshake(conn: Deno.TlsConn): void {
     setNoDelay(conn);
-    const done = conn.handshake();
+    // Heard before anything else here can throw: a handshake is never left
+    // rejecting unhandled. Its handlers run later, once it is registered.
+    conn.handshake().then(
+      (info) => this.#handshakeDone(conn, info.alpnProtocol),
+      (error) => this.#handshakeFailed(conn, error),
+    );
     const handshake: Handshake = { dropped: false, timer: null };
     this.#handshaking.set(conn, handshake);
     const ms = this.#handshakeTimeoutMs;
@@ -735,10 +740,6 @@ export class Server implements AsyncDisposable {
         () => this.#handshakeTimedOut(conn, handshake, ms),
       );
     }
-    done.then(
-      (info) => this.#handshakeDone(conn, info.alpnProtocol),
-      (error) => this.#handshakeFailed(conn, error),
-    );
   }
 
   /**
