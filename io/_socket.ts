@@ -420,6 +420,15 @@ function raggedEof(conn: ConnLike, error: unknown): boolean {
     error.message.includes("close_notify");
 }
 
+/** Closes `conn`, whether or not it is closed already. */
+export function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed (a TCP connection Deno took for TLS, say).
+  }
+}
+
 /** Turns Nagle's algorithm off on TCP connections (request/response). */
 export function setNoDelay(conn: Deno.Conn): void {
   const tcp = conn as Deno.Conn & { setNoDelay?: (on: boolean) => void };

@@ -6,6 +6,7 @@
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { checkpoint } from "../loop/cancel_scope.ts";
 import { Future } from "../loop/future.ts";
+import { describeValue } from "../loop/describe_value.ts";
 
 /**
  * What to await for `future` (a fresh waiter owned by the caller): the
@@ -143,3 +144,20 @@ export function concat(chunks: readonly Uint8Array[]): Uint8Array {
 
 /** The UTF-8 encoder shared by the module. */
 export const encoder: TextEncoder = new TextEncoder();
+
+/**
+ * Checks what is to be written or sent: bytes or text. `action` completes
+ * the message, `Cannot <action>: ...` (`"call send()"`, `"write"`).
+ */
+export function checkBytesOrText(
+  data: unknown,
+  action: string,
+): asserts data is Uint8Array | string {
+  if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot ${action}: data must be a Uint8Array or a string, got ${
+        describeValue(data)
+      }`,
+    );
+  }
+}

@@ -9,7 +9,7 @@ import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { describeValue } from "../loop/describe_value.ts";
 import { attachSource } from "./_source.ts";
-import { encoder, hostWait } from "./_wait.ts";
+import { checkBytesOrText, encoder, hostWait } from "./_wait.ts";
 import { StreamReader } from "./stream_reader.ts";
 
 /** Options for {@linkcode AsyncFile}. */
@@ -55,7 +55,7 @@ const noop = (): void => {};
 export const setStream: unique symbol = Symbol("aio.setStream");
 
 /** A regular file or a block device has a position; anything else is a stream. */
-function canSeek(info: Deno.FileInfo): boolean {
+export function canSeek(info: Deno.FileInfo): boolean {
   return info.isFile || info.isBlockDevice === true;
 }
 
@@ -364,7 +364,7 @@ export class AsyncFile
   ): Promise<number> {
     const signal = options?.signal;
     signal?.throwIfAborted();
-    checkData(data);
+    checkBytesOrText(data, "call write()");
     this.#checkOpen("write");
     const bytes = typeof data === "string"
       ? encoder.encode(data)
@@ -708,16 +708,6 @@ export class AsyncFile
  * Checks what `write()` is given: an `ArrayBuffer` has `slice()` but no
  * `length`, so it would be "written" as no bytes at all.
  */
-function checkData(data: unknown): void {
-  if (typeof data !== "string" && !(data instanceof Uint8Array)) {
-    throw new TypeError(
-      `Cannot call write(): data must be a Uint8Array or a string, got ${
-        describeValue(data)
-      }`,
-    );
-  }
-}
-
 /**
  * Checks a seek's offset: Deno takes `NaN` as 0 and truncates `1.5`, so a
  * computed offset gone wrong would move the position quietly.

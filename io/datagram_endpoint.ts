@@ -10,14 +10,13 @@ import { type Operation, runOperation } from "../task/operation.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
-import { describeValue } from "../loop/describe_value.ts";
 import {
   addressKey,
   checkAddress,
   IPV6_LOOPBACK,
   isIpLiteral,
 } from "./_net.ts";
-import { encoder, hostWait, waitOn } from "./_wait.ts";
+import { checkBytesOrText, encoder, hostWait, waitOn } from "./_wait.ts";
 
 /** A datagram received, and who sent it. */
 export interface Datagram {
@@ -213,13 +212,7 @@ export class DatagramEndpoint
     if (this.#closed) {
       throw new Error("Cannot call send(): DatagramEndpoint is closed");
     }
-    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
-      throw new TypeError(
-        `Cannot call send(): data must be a Uint8Array or a string, got ${
-          describeValue(data)
-        }`,
-      );
-    }
+    checkBytesOrText(data, "call send()");
     if (addr !== undefined) checkAddress(addr, "addr", "call send()");
     const remote = this.#remote;
     if (addr !== undefined && remote !== null && !sameAddr(remote, addr)) {

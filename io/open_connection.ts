@@ -8,7 +8,7 @@
 import { checkpoint } from "../loop/cancel_scope.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { runInScope } from "../task/scope_future.ts";
-import { connectionStreams, setNoDelay } from "./_socket.ts";
+import { closeQuietly, connectionStreams, setNoDelay } from "./_socket.ts";
 import { hostOpen, hostWait } from "./_wait.ts";
 import {
   checkHandshakeTimeout,
@@ -183,7 +183,7 @@ async function connect(
   const tcp = await hostOpen(
     Deno.connect({ hostname, port: options.port }),
     signal,
-    close,
+    closeQuietly,
   );
   setNoDelay(tcp);
   if (t === null) {
@@ -227,11 +227,11 @@ async function upgrade(
           : {}),
       }),
       signal,
-      close,
+      closeQuietly,
     );
   } catch (error) {
     // Deno takes the TCP connection only once the upgrade is done.
-    close(tcp);
+    closeQuietly(tcp);
     throw error;
   }
   try {
@@ -240,16 +240,8 @@ async function upgrade(
     // Cancelled as the handshake completed: nobody takes the connection.
     checkpoint();
   } catch (error) {
-    close(conn);
+    closeQuietly(conn);
     throw error;
   }
   return connectionStreams(conn, { limit, halfClose: false, alpnProtocol });
-}
-
-function close(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed (a TCP connection Deno took for TLS).
-  }
 }

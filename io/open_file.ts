@@ -8,6 +8,7 @@ import { runInScope } from "../task/scope_future.ts";
 import {
   AsyncFile,
   type AsyncFileOptions,
+  canSeek,
   checkChunkSize,
   setStream,
 } from "./async_file.ts";
@@ -111,8 +112,9 @@ async function openHandles(
 ): Promise<Handles> {
   const file = await Deno.open(path, options);
   try {
-    const info = await file.stat();
-    const stream = !info.isFile && info.isBlockDevice !== true;
+    // fstat(2) does not block, even on a FIFO: a sync call keeps an open
+    // abandoned by a cancellation to one host call in flight.
+    const stream = !canSeek(file.statSync());
     let writer: Deno.FsFile | null = null;
     if (stream && options.read && (options.write || options.append)) {
       // Our own handle reads, so a FIFO's write-only open does not block.

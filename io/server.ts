@@ -11,7 +11,7 @@ import { onClose } from "../loop/event_loop.ts";
 import { Future } from "../loop/future.ts";
 import { CancelledError } from "../loop/errors.ts";
 import { currentTask, Task } from "../task/task.ts";
-import { connectionStreams, setNoDelay } from "./_socket.ts";
+import { closeQuietly, connectionStreams, setNoDelay } from "./_socket.ts";
 import { isResourceError, waitOn, withoutStack } from "./_wait.ts";
 import {
   type FileIdentity,
@@ -281,7 +281,7 @@ export class Server implements AsyncDisposable {
     }
     this.#loop = loop;
     this.#addrs = [listener.addr];
-    serversOf(loop).add(this.#loopClosed);
+    closersOf(loop).add(this.#loopClosed);
     this.#acceptLoop();
   }
 
@@ -921,7 +921,7 @@ export class Server implements AsyncDisposable {
  */
 const closers = new WeakMap<EventLoop, Set<() => void>>();
 
-function serversOf(loop: EventLoop): Set<() => void> {
+function closersOf(loop: EventLoop): Set<() => void> {
   let set = closers.get(loop);
   if (set === undefined) {
     set = new Set();
@@ -957,14 +957,6 @@ interface Handshake {
 /** Whether an accepted connection is TLS (a `Deno.TlsListener`'s). */
 function isTls(conn: Deno.Conn): conn is Deno.TlsConn {
   return typeof (conn as { handshake?: unknown }).handshake === "function";
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
-  }
 }
 
 function isCancellation(error: unknown): boolean {

@@ -11,8 +11,13 @@ import { sleep } from "../task/sleep.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { Future } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
-import { concat, encoder, hostWait, waitOn } from "./_wait.ts";
-import { describeValue } from "../loop/describe_value.ts";
+import {
+  checkBytesOrText,
+  concat,
+  encoder,
+  hostWait,
+  waitOn,
+} from "./_wait.ts";
 import { type ShortWriteSink, writeFailure, writeSome } from "./_source.ts";
 import {
   checkHandshakeTimeout,
@@ -513,14 +518,8 @@ export class StreamWriter implements AsyncDisposable {
     }
     // Text is encoded first, and then goes as bytes do: gathered with the
     // writes around it while the sink is busy.
+    checkBytesOrText(data, "write");
     const text = typeof data === "string";
-    if (!text && !(data instanceof Uint8Array)) {
-      throw new TypeError(
-        `Cannot write: data must be a Uint8Array or a string, got ${
-          describeValue(data)
-        }`,
-      );
-    }
     const bytes = text ? encoder.encode(data) : data;
     const n = bytes.length;
     if (n === 0) return;
