@@ -249,19 +249,23 @@ function gatherAll(
   loop ??= getRunningLoop();
 
   // A future or promise given twice is awaited once; a function is a task
-  // factory, so each occurrence starts its own task.
-  const byArg = new Map<unknown, Future<unknown>>();
-  const unique: Future<unknown>[] = [];
+  // factory, so each occurrence starts its own task. The map and the list of
+  // distinct children are made only for what needs them.
+  let byArg: Map<unknown, Future<unknown>> | null = null;
+  let distinct: Future<unknown>[] | null = null;
   const children: Future<unknown>[] = [];
   for (const aw of list) {
-    let child = typeof aw === "function" ? undefined : byArg.get(aw);
+    let child = typeof aw === "function" ? undefined : byArg?.get(aw);
     if (child === undefined) {
       child = toFuture(loop, aw, "gather()");
-      if (typeof aw !== "function") byArg.set(aw, child);
-      unique.push(child);
+      if (typeof aw !== "function") (byArg ??= new Map()).set(aw, child);
+      distinct?.push(child);
+    } else {
+      distinct ??= children.slice();
     }
     children.push(child);
   }
+  const unique = distinct ?? children;
   const outer = new GatheringFuture<unknown[]>(loop, children);
   outer.label = "gather";
   const total = unique.length;

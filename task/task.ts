@@ -51,7 +51,13 @@ import {
   waitEnded,
   waitStarted,
 } from "../loop/cancel_scope.ts";
-import { tasksOf } from "./_tasks.ts";
+import {
+  listedTasks,
+  listTask,
+  nextTask,
+  prevTask,
+  unlistTask,
+} from "./_tasks.ts";
 import { adopted, isThenable } from "../loop/thenable.ts";
 
 /**
@@ -182,6 +188,10 @@ export class Task<T> extends Future<T> {
   #parent: Task<unknown> | undefined;
   /** The loop's time at creation. */
   readonly #createdTime: number;
+  /** @ignore The task before this one in its loop's list of unfinished tasks. */
+  [prevTask]: AnyTask | null = null;
+  /** @ignore The task after this one in that list. */
+  [nextTask]: AnyTask | null = null;
 
   /**
    * Creates a task and schedules its first step on the loop.
@@ -222,7 +232,7 @@ export class Task<T> extends Future<T> {
     this.#createdTime = loop.time();
     this.#root = new CancelScope(this, null, "");
     loop.callSoon(startTask, this);
-    tasksOf(loop).add(this);
+    listTask(loop, this);
   }
   /**
    * The task's name: the one given, else `Task-N`.
@@ -712,7 +722,7 @@ export class Task<T> extends Future<T> {
     this.#root.exit();
     this.#root.release();
     this.#parent = undefined;
-    tasksOf(this.getLoop()).delete(this);
+    unlistTask(this.getLoop(), this);
     if (state === CANCELLED) {
       // Tagged with the scope that asked to cancel this task, if one did: a
       // timeout awaiting the task then knows the cancellation as its own.
@@ -856,7 +866,9 @@ export function currentSignal(): AbortSignal | undefined {
  * ```
  */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
-  return new Set(tasksOf(loop ?? getRunningLoop()) as Set<Task<unknown>>);
+  return new Set(
+    listedTasks(loop ?? getRunningLoop()) as Iterable<Task<unknown>>,
+  );
 }
 
 /**
