@@ -76,22 +76,49 @@ let done = false;
  * @returns {{ name: string, message: string, stack: string | undefined }}
  */
 function describeError(error) {
+  let isError = false;
   try {
-    if (error instanceof Error) {
-      return {
-        name: String(error.name),
-        message: String(error.message),
-        stack: typeof error.stack === "string" ? error.stack : undefined,
-      };
-    }
-    return { name: "Error", message: String(error), stack: undefined };
+    isError = error instanceof Error;
+  } catch {
+    // A revoked proxy.
+  }
+  if (!isError) {
+    return { name: "Error", message: printable(error), stack: undefined };
+  }
+  // Field by field: a getter that throws (a lazy `stack`...) loses only
+  // its own field, not the error's class and message.
+  const e = /** @type {Error} */ (error);
+  let name = "Error";
+  let message = "";
+  let stack;
+  try {
+    name = String(e.name);
+  } catch {
+    // Left as "Error".
+  }
+  try {
+    message = String(e.message);
+  } catch {
+    // Left empty.
+  }
+  try {
+    stack = typeof e.stack === "string" ? e.stack : undefined;
+  } catch {
+    // No stack.
+  }
+  return { name, message, stack };
+}
+
+/**
+ * @param {unknown} value
+ * @returns {string}
+ */
+function printable(value) {
+  try {
+    return String(value);
   } catch {
     // A value that cannot become a string (a null-prototype object...).
-    return {
-      name: "Error",
-      message: `a value that cannot be printed (${typeof error})`,
-      stack: undefined,
-    };
+    return `a value that cannot be printed (${typeof value})`;
   }
 }
 

@@ -64,6 +64,7 @@ export class LoopChannel implements Disposable {
    *
    * @param loop The loop that runs the callbacks.
    * @param callbacks The callbacks a Worker may call, by name.
+   * @throws {TypeError} If `callbacks` is not an object.
    *
    * @example Open and close
    * ```ts
@@ -79,6 +80,15 @@ export class LoopChannel implements Disposable {
    * ```
    */
   constructor(loop: EventLoop, callbacks: Readonly<Record<string, Callback>>) {
+    // Checked here: the message handler looks names up in it, and a throw
+    // there would end the program.
+    if (typeof callbacks !== "object" || callbacks === null) {
+      throw new TypeError(
+        `Cannot create LoopChannel: callbacks must be an object of functions by name, got ${
+          describeValue(callbacks)
+        }`,
+      );
+    }
     const { port1, port2 } = new MessageChannel();
     this.#local = port1;
     this.port = port2;

@@ -226,7 +226,11 @@ const ERROR_CLASSES: Record<string, ErrorConstructor> = {
 };
 
 function rebuildError(e: ErrorMessage): Error {
-  const Ctor = ERROR_CLASSES[e.name] ?? Error;
+  // Own keys only: a job may name its error "constructor" or "toString",
+  // which `Object.prototype` would otherwise answer.
+  const Ctor = Object.hasOwn(ERROR_CLASSES, e.name)
+    ? ERROR_CLASSES[e.name]!
+    : Error;
   const error = new Ctor(e.message);
   if (error.name !== e.name) error.name = e.name;
   if (e.stack !== undefined) error.stack = e.stack;
@@ -544,7 +548,6 @@ export class WorkerPool implements AsyncDisposable {
   }
 
   #start(w: PoolWorker, job: Job): void {
-    const transfer = job.args.filter((a) => a instanceof MessagePort);
     // Running before the copy: cloning the arguments runs their getters,
     // which may abort this job or submit another.
     job.state = RUNNING;
@@ -552,6 +555,8 @@ export class WorkerPool implements AsyncDisposable {
     w.job = job;
     w.abandoned = false;
     try {
+      // In the `try` too: `instanceof` throws on a revoked proxy.
+      const transfer = job.args.filter((a) => a instanceof MessagePort);
       w.port.postMessage(
         { id: job.id, url: job.url, name: job.name, args: job.args },
         transfer as Transferable[],

@@ -762,6 +762,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * @throws {IncompleteReadError} If the stream ends first; `partial` holds
    * the bytes read (`expected` is `null`).
    * @throws {RangeError} If a separator is empty or the array is.
+   * @throws {TypeError} If a separator is neither a string nor a
+   * `Uint8Array`.
    * @throws {unknown} The error set by `setException`, once the buffered
    * bytes cannot satisfy the read.
    *
@@ -1106,21 +1108,35 @@ export function checkLimit(limit: unknown, action: string): void {
 /** A separator for {@linkcode StreamReader.readUntil}: text (UTF-8) or bytes. */
 export type Separator = string | Uint8Array;
 
+/**
+ * One separator as bytes. Checked: anything else (a number, an
+ * `ArrayBuffer`) has no `length`, so it would never match and the read
+ * would wait forever.
+ */
+function separatorBytes(separator: unknown): Uint8Array {
+  if (typeof separator === "string") return encoder.encode(separator);
+  if (separator instanceof Uint8Array) return separator;
+  throw new TypeError(
+    `Cannot call readUntil(): a separator must be a string or a Uint8Array, got ${
+      describeValue(separator)
+    }`,
+  );
+}
+
 /** The separators as bytes, shortest first (a stable sort, as CPython's). */
 function separators(
   separator: Separator | readonly Separator[],
 ): readonly Uint8Array[] {
   if (separator === NEWLINE) return NEWLINES;
   let out: Uint8Array[];
-  if (typeof separator === "string") out = [encoder.encode(separator)];
-  else if (separator instanceof Uint8Array) out = [separator];
+  if (!Array.isArray(separator)) out = [separatorBytes(separator)];
   else {
     if (separator.length === 0) {
       throw new RangeError(
         "Cannot call readUntil(): the array of separators is empty; pass at least one",
       );
     }
-    out = separator.map((s) => typeof s === "string" ? encoder.encode(s) : s);
+    out = separator.map(separatorBytes);
     out.sort((a, b) => a.length - b.length);
   }
   if (out[0]!.length === 0) {

@@ -562,9 +562,12 @@ export class StreamWriter implements AsyncDisposable {
   }
 
   /**
-   * Writes each item of `lines` in order (no separator is added).
+   * Writes each item of `lines` in order (no separator is added). The
+   * items are all read and checked first: if one is neither bytes nor text,
+   * or iterating `lines` throws, nothing is written.
    *
    * @param lines The bytes or strings.
+   * @throws {TypeError} If an item is neither a `Uint8Array` nor a string.
    * @throws {Error} As `write()`.
    *
    * @example Write several
@@ -579,7 +582,12 @@ export class StreamWriter implements AsyncDisposable {
    * ```
    */
   writeLines(lines: Iterable<Uint8Array | string>): void {
-    for (const line of lines) this.write(line);
+    // Every item is read and checked before the first goes out, as in
+    // asyncio: a bad item or a failing iterable must not leave half a batch
+    // on the wire.
+    const items = [...lines];
+    for (const item of items) checkBytesOrText(item, "write");
+    for (const item of items) this.write(item);
   }
 
   /**
