@@ -5,6 +5,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
+import { describeValue } from "../loop/describe_value.ts";
 import { isCancelledError, outerRequest } from "../loop/cancel_scope.ts";
 import { failed as futureFailed } from "../loop/future.ts";
 import { runInScope } from "../task/scope_future.ts";
@@ -305,8 +306,10 @@ export class Condition {
    * Wakes up to `n` waiters, in the order they began to wait. Each takes
    * the lock back in turn once the caller releases it.
    *
-   * @param n How many waiters to wake.
+   * @param n How many waiters to wake (`1` by default; `0` or less wakes
+   * none, `Infinity` all).
    * @throws {Error} If the lock is not held.
+   * @throws {TypeError} If `n` is not a number, or is NaN.
    *
    * @example Notify without waiters
    * ```ts
@@ -325,6 +328,13 @@ export class Condition {
    */
   notify(n?: number): void {
     this.#checkHeld("notify");
+    if (n !== undefined && (typeof n !== "number" || Number.isNaN(n))) {
+      // As asyncio's notify("2") does: silently waking nobody would leave
+      // the waiters asleep with no sign of why.
+      throw new TypeError(
+        `Cannot call notify(): n must be a number, got ${describeValue(n)}`,
+      );
+    }
     this.#wake(n ?? 1);
   }
 

@@ -320,3 +320,41 @@ Deno.test("Condition.wait() cut by a deadline, then cancelled with its task whil
     assert.equal(thrown.message, "stop");
   });
 });
+
+Deno.test("Condition.notify() of a non-number throws a TypeError and wakes nobody; 0, negatives and Infinity are counts", async () => {
+  await vrun(async () => {
+    const cond = new Condition();
+    const woke: number[] = [];
+    const waiters = [];
+    for (let i = 0; i < 3; i++) {
+      waiters.push(createTask(async () => {
+        await cond.acquire();
+        try {
+          await cond.wait();
+          woke.push(i);
+        } finally {
+          cond.release();
+        }
+      }));
+    }
+    await sleep(0);
+    await cond.acquire();
+    for (const bad of ["2", NaN, null, {}]) {
+      assert.throws(
+        () => cond.notify(bad as number),
+        (e: unknown) =>
+          e instanceof TypeError && /n must be a number/.test(e.message),
+      );
+    }
+    cond.notify(0);
+    cond.notify(-1);
+    cond.release();
+    await sleep(0);
+    assert.deepEqual(woke, []);
+    await cond.acquire();
+    cond.notify(Infinity);
+    cond.release();
+    await Promise.all(waiters);
+    assert.deepEqual(woke, [0, 1, 2]);
+  });
+});
