@@ -305,8 +305,9 @@ export class Condition {
    * Wakes up to `n` waiters, in the order they began to wait. Each takes
    * the lock back in turn once the caller releases it.
    *
-   * @param n How many waiters to wake.
+   * @param n How many waiters to wake (none if below 1).
    * @throws {Error} If the lock is not held.
+   * @throws {TypeError} If `n` is not a number, or is NaN.
    *
    * @example Notify without waiters
    * ```ts
@@ -325,6 +326,15 @@ export class Condition {
    */
   notify(n?: number): void {
     this.#checkHeld("notify");
+    // A coerced count woke a number nobody asked for (NaN: none, a lost
+    // wake-up); CPython's comparison raises on a string or None.
+    if (n !== undefined && (typeof n !== "number" || Number.isNaN(n))) {
+      throw new TypeError(
+        `Cannot call notify(): n must be a number, got ${
+          typeof n === "number" ? n : typeof n
+        }`,
+      );
+    }
     this.#wake(n ?? 1);
   }
 
