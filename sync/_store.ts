@@ -137,7 +137,8 @@ export class HeapStore<T> implements Store<T> {
 /**
  * The default order of a priority queue: numbers, bigints and strings by
  * `<`, arrays element by element (like Python's tuples, so `[priority,
- * data]` entries work).
+ * data]` entries work). Throws `TypeError` on two values `<` cannot order
+ * (a word and a number, `undefined` and a number).
  */
 export function defaultCompare(a: unknown, b: unknown): number {
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -148,6 +149,27 @@ export function defaultCompare(a: unknown, b: unknown): number {
     }
     return a.length - b.length;
   }
+  if (a === b) return 0;
   // deno-lint-ignore no-explicit-any
-  return (a as any) < (b as any) ? -1 : (a as any) > (b as any) ? 1 : 0;
+  const x = a as any, y = b as any;
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (x <= y || (isNumeric(a) && isNumeric(b))) return 0;
+  // Neither before, after nor equal (a word and a number, `undefined`): as
+  // equal, such an item would tie with every other and break the heap's
+  // order, so a smaller item could come out after a larger one. CPython's
+  // `<` raises here too.
+  throw new TypeError(
+    `Cannot order ${describe(a)} and ${
+      describe(b)
+    } in a priority queue: pass a compare function`,
+  );
+}
+
+function isNumeric(value: unknown): boolean {
+  return typeof value === "number" || typeof value === "bigint";
+}
+
+function describe(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : typeof value;
 }

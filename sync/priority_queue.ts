@@ -20,7 +20,10 @@ import {
  *
  * The default order compares numbers, bigints and strings with `<`, and
  * arrays element by element like Python tuples, so `[priority, data]`
- * entries work as in Python. Pass `compare` for anything else.
+ * entries work as in Python. Pass `compare` for anything else. Two values
+ * `<` cannot order (a word and a number, `undefined` and a number) make
+ * the put throw `TypeError`, as CPython's `<` does: taken as equal, they
+ * would break the order.
  *
  * A getter already waiting when an item is put receives that item at once
  * (it was the smallest at that moment), even if a smaller one is put later

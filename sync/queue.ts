@@ -207,7 +207,13 @@ export class Queue<T> implements AsyncIterable<T> {
     if (rejected !== null) return rejected;
     if (this.#shutdown) return Promise.reject(new QueueShutDown());
     if (!this.full()) {
-      this.#insert(item);
+      try {
+        this.#insert(item);
+      } catch (error) {
+        // A comparator's error rejects, as get() does: code that chains
+        // .catch() on the put sees it.
+        return Promise.reject(error);
+      }
       return RESOLVED_VOID;
     }
     return waitIn(this.#putters, getRunningLoop(), signal, item);
@@ -477,8 +483,10 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   #insert(item: T): void {
-    this.#unfinished++;
+    // Counted once in: an item a comparator refuses is not, and join() must
+    // not wait for it.
     if (!this.#getters.wakeFirst(item)) this.#items().push(item);
+    this.#unfinished++;
   }
 
   #take(): T {

@@ -130,17 +130,25 @@ export function runInScope<T>(
     finish(future, REJECTED, error);
     return future;
   }
-  if (isThenable(result)) {
-    // Awaited inside the scope: a library future returned by the body is
-    // one of the scope's waits, cancelled with it.
-    scope.enter(() =>
-      result.then(
-        (value) => finish(future, FULFILLED, value),
-        (error) => finish(future, REJECTED, error),
-      )
-    );
-  } else {
-    finish(future, FULFILLED, result);
+  try {
+    if (isThenable(result)) {
+      // Awaited inside the scope: a library future returned by the body is
+      // one of the scope's waits, cancelled with it.
+      scope.enter(() =>
+        result.then(
+          (value) => finish(future, FULFILLED, value),
+          (error) => finish(future, REJECTED, error),
+        )
+      );
+    } else {
+      finish(future, FULFILLED, result);
+    }
+  } catch (error) {
+    // The stack ran out (scopes nested a thousand deep). The body's
+    // promise, left unawaited, would reject unhandled and end the program
+    // although the error reaches the caller.
+    if (result instanceof Promise) result.then(undefined, ignore);
+    throw error;
   }
   return future;
 }
@@ -156,6 +164,8 @@ export function newScope(label: string): CancelScope {
   const parent = currentScope()?.live() ?? null;
   return new CancelScope(parent?.owner ?? null, parent, label);
 }
+
+function ignore(): void {}
 
 function finish<T>(
   future: ScopeFuture<T>,
