@@ -481,16 +481,19 @@ export class Server implements AsyncDisposable {
    * @example Close clients
    * ```ts
    * import { openConnection, startServer } from "@aio/asyncio/io";
+   * import { Event } from "@aio/asyncio/sync";
    * import { run } from "@aio/asyncio/task";
    * import assert from "node:assert/strict";
    *
    * const eof = await run(async () => {
+   *   const connected = new Event();
    *   await using server = await startServer(async (r) => {
+   *     connected.set();
    *     await r.read();
    *   }, { port: 0 });
    *   const [r, w] = await openConnection({ port: server.port });
    *   w.write("x");
-   *   while (server.connectionCount === 0) await r.read(0);
+   *   await connected.wait();
    *   server.close();
    *   server.closeClients();
    *   const data = await r.read();

@@ -51,7 +51,7 @@ import { reportUnretrieved } from "./_unretrieved.ts";
 import { formatReport } from "./_format_report.ts";
 import { Handle, TimerHandle } from "./handle.ts";
 import { Heap } from "./_heap.ts";
-import { macrotask } from "./_macrotask.ts";
+import { hostPark, macrotask } from "./_macrotask.ts";
 import { MonotonicClock } from "./monotonic_clock.ts";
 import { getRunning, setRunning } from "./_running.ts";
 
@@ -135,6 +135,13 @@ const SETTLED: Promise<void> = Promise.resolve();
 const SOFT_HOPS = 64;
 /** Busy time after which the loop yields to the host, in milliseconds. */
 const YIELD_EVERY_MS = 4;
+/**
+ * Time without a wait on the host after which the loop's yield is one that
+ * lets the host poll its sockets (see `hostPark()`): the longest a busy
+ * loop keeps arrived data, connections and host timers waiting, in
+ * milliseconds. Such a yield costs a millisecond or two.
+ */
+const PARK_EVERY_MS = 50;
 /** Purge cancelled timers once they are this many and half the heap. */
 const MIN_PURGE = 64;
 
@@ -175,6 +182,8 @@ export class EventLoop implements Disposable {
   readonly #slowCallbackMs: number;
   #handler: ExceptionHandler | null = null;
   #wake: (() => void) | null = null;
+  /** When the loop last let the host poll its sockets (`#hostTurn()`). */
+  #lastPark = 0;
   /** Tasks resumed whose step has not ended yet. */
   #stepping = 0;
   /** Bumped when stepping tasks are declared parked; stale ends are ignored. */
@@ -447,7 +456,7 @@ export class EventLoop implements Disposable {
     this.#enterRun("runForever");
     try {
       let ticks = 0;
-      let lastYield = performance.now();
+      let lastYield = this.#lastPark = performance.now();
       for (;;) {
         this.#ticking = true;
         this.#runOnce();
@@ -471,7 +480,7 @@ export class EventLoop implements Disposable {
         } else if ((++ticks & 63) === 0) {
           const now = performance.now();
           if (now - lastYield >= YIELD_EVERY_MS) {
-            await macrotask();
+            await this.#hostTurn();
             lastYield = performance.now();
           }
         }
@@ -1088,7 +1097,7 @@ export class EventLoop implements Disposable {
     if (next !== undefined && next.deadline === Infinity) next = undefined;
     if (this.#virtual && next !== undefined) {
       // Let completed host I/O in first; if nothing arrived, jump.
-      await macrotask();
+      await this.#hostTurn();
       if (this.#ready.length === 0 && !this.#stopping) {
         this.#clock.advanceTo!(next.deadline);
       }
@@ -1096,7 +1105,7 @@ export class EventLoop implements Disposable {
     }
     const delay = next === undefined ? -1 : next.deadline - this.#clock.now();
     if (next !== undefined && delay < 1) {
-      await macrotask();
+      await this.#hostTurn();
       return;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -1112,6 +1121,18 @@ export class EventLoop implements Disposable {
       }
     });
     if (timer !== undefined) clearTimeout(timer);
+    this.#lastPark = performance.now();
+  }
+
+  /**
+   * A turn for the host between ticks: one that lets it poll its sockets
+   * once none did for `PARK_EVERY_MS`, else a cheap one.
+   */
+  #hostTurn(): Promise<void> {
+    const now = performance.now();
+    if (now - this.#lastPark < PARK_EVERY_MS) return macrotask();
+    this.#lastPark = now;
+    return hostPark();
   }
 
   #wakeUp(): void {
