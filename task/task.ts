@@ -95,7 +95,7 @@ interface CancelRequests {
    * each of them knows as its own.
    */
   others: CancelScope[] | null;
-  /** A direct `cancel()` reached waits in the job running now. */
+  /** A `cancel()` reached waits in the job running now. */
   justDelivered: boolean;
 }
 
@@ -331,13 +331,15 @@ export class Task<T> extends Future<T> {
     if (dropped !== undefined) (requests.others ??= []).push(dropped);
     requests.via = via;
     const root = this.#root;
-    if (request === null && requests.justDelivered) {
+    if (requests.justDelivered) {
       // A second cancel() in the same job as one that reached the task's
       // waits: the task has not run since, so it is the same cancellation,
-      // as in asyncio (one CancelledError; cancelling() counts both).
+      // as in asyncio (one CancelledError; cancelling() counts both). Either
+      // may come through a wait that awaits the task (a gather whose task
+      // was cancelled): asyncio merges those too.
       return true;
     }
-    if (root.cancel(cancelledError(msg, root)) && request === null) {
+    if (root.cancel(cancelledError(msg, root))) {
       requests.justDelivered = true;
       queueMicrotask(() => requests.justDelivered = false);
     }
