@@ -107,7 +107,11 @@ export interface WorkerPoolOptions {
   /**
    * Terminate the Worker of a running job whose caller gave up, instead of
    * letting it finish and dropping its result. Use it for jobs that may run
-   * for long; the price is a new Worker for the next job.
+   * for long; the price is a new Worker for the next job. Deno 2.9 cannot
+   * stop a Worker busy in synchronous code (measured: a job in `for (;;)
+   * {}` runs on after `terminate()`, and the process never exits), so a
+   * CPU-bound job must also check a flag of its own (a `SharedArrayBuffer`
+   * the caller sets) to stop.
    *
    * @default {false}
    */
