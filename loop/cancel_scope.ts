@@ -177,6 +177,34 @@ export function isCancelledError(value: unknown): value is CancelledError {
 }
 
 /**
+ * Whether `error` is a `CancelledError`, or an `AggregateError` of nothing
+ * else (a `Promise.any` whose branches all met one).
+ */
+function isCancellation(error: unknown): boolean {
+  return isCancellationWhere(error, () => true);
+}
+
+/**
+ * Whether `error` is a `CancelledError` that passes `test`, or an
+ * `AggregateError` of only such errors.
+ */
+function isCancellationWhere(
+  error: unknown,
+  test: (e: CancelledError) => boolean,
+): boolean {
+  if (isCancelledError(error)) return test(error);
+  try {
+    if (!(error instanceof AggregateError)) return false;
+    const errors: unknown[] = error.errors;
+    return errors.length > 0 &&
+      errors.every((e) => isCancelledError(e) && test(e));
+  } catch {
+    // A revoked proxy, a hostile `errors` getter: not a cancellation.
+    return false;
+  }
+}
+
+/**
  * The scope a `CancelledError` came from, if the library made it.
  *
  * @param error Anything thrown.
@@ -819,7 +847,32 @@ export class CancelScope {
    * @returns `null`, or the error to throw.
    */
   ownCancellation(error: unknown): unknown {
-    if (!this.#isOwn(error)) return error;
+    return this.#isOwn(error) ? this.#outerOrNull() : error;
+  }
+
+  /**
+   * How a scope whose deadline passed (it cancelled its code) ends with
+   * `error`: as {@linkcode ownCancellation}, except that any cancellation
+   * counts as the scope's own unless something enclosing asked to cancel.
+   * The code was told to stop, and a cancellation that another party sent
+   * to a task it awaits (one that had swallowed the scope's) is how it
+   * stopped: the waiting task was not cancelled, so it gets a
+   * `TimeoutError`, as asyncio's and trio's scopes give.
+   *
+   * @param error What the scope's code threw.
+   * @returns `null`, or the error to throw.
+   */
+  expiredCancellation(error: unknown): unknown {
+    return this.#isOwn(error) || isCancellation(error)
+      ? this.#outerOrNull()
+      : error;
+  }
+
+  /**
+   * `null`, or the outer request that reached this scope (taken back from
+   * the scopes between, since throwing it delivers it).
+   */
+  #outerOrNull(): CancelledError | null {
     const outer = this.outer;
     if (outer === null) return null;
     const source = sources.get(outer);
@@ -834,16 +887,7 @@ export class CancelScope {
    * of an `AggregateError` (a `Promise.any` whose branches all met it).
    */
   #isOwn(error: unknown): boolean {
-    if (isCancelledError(error)) return cancelledBy(error, this);
-    try {
-      if (!(error instanceof AggregateError)) return false;
-      const errors: unknown[] = error.errors;
-      return errors.length > 0 &&
-        errors.every((e) => isCancelledError(e) && cancelledBy(e, this));
-    } catch {
-      // A revoked proxy, a hostile `errors` getter: not ours.
-      return false;
-    }
+    return isCancellationWhere(error, (e) => cancelledBy(e, this));
   }
 
   /**

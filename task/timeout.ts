@@ -243,7 +243,7 @@ export class Timeout {
     if (this.#state === ENTERED) this.#state = EXITED;
     if (this.#state !== EXPIRING) return error;
     this.#state = EXPIRED;
-    const passOn = this.#scope!.ownCancellation(error);
+    const passOn = this.#scope!.expiredCancellation(error);
     return passOn === null
       ? new TimeoutError(`Timed out: ${this.#scope!.label}`, {
         cause: this.#scope!.causeOf(error),

@@ -461,3 +461,40 @@ Deno.test("timeout() cancels the work at its next library wait after a native aw
   });
   assert.deepEqual(events, [["after native", 20], ["TimeoutError", 20]]);
 });
+
+Deno.test("an expired timeout turns a cancellation its code met from elsewhere after the deadline into TimeoutError (asyncio, trio)", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const loop = getRunningLoop();
+    const other = new Future<void>(loop);
+    loop.callLater(50, () => other.cancel("third party"));
+    try {
+      await timeout(10, async () => {
+        try {
+          await sleep(1000);
+        } catch {
+          events.push(["deadline", now()]);
+        }
+        await other;
+      });
+    } catch (e) {
+      events.push([(e as Error).name, now()]);
+    }
+  });
+  assert.deepEqual(events, [["deadline", 10], ["TimeoutError", 50]]);
+});
+
+Deno.test("a timeout not expired passes on a cancellation its code met from elsewhere", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const loop = getRunningLoop();
+    const other = new Future<void>(loop);
+    loop.callLater(5, () => other.cancel("third party"));
+    try {
+      await timeout(10, () => other);
+    } catch (e) {
+      events.push([(e as Error).name, (e as Error).message, now()]);
+    }
+  });
+  assert.deepEqual(events, [["CancelledError", "third party", 5]]);
+});

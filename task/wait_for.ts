@@ -155,7 +155,7 @@ async function expireNow<T>(inner: Future<T>, scope: CancelScope): Promise<T> {
   }
   // Ours unless it came from elsewhere (a cancellation that reached `inner`
   // first), or one of the task was pending or requested meanwhile.
-  const passOn = scope.ownCancellation(cancelled);
+  const passOn = scope.expiredCancellation(cancelled);
   if (passOn !== null) throw passOn;
   throw new TimeoutError(`Timed out: ${scope.label}`, {
     cause: scope.causeOf(cancelled),

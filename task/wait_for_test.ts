@@ -5,7 +5,7 @@ import { TimeoutError } from "./errors.ts";
 import { Future } from "../loop/future.ts";
 import { shield } from "./shield.ts";
 import { sleep } from "./sleep.ts";
-import { createTask } from "./task.ts";
+import { createTask, currentTask } from "./task.ts";
 import { timeout } from "./timeout.ts";
 import { waitFor } from "./wait_for.ts";
 import { now, vrun } from "./_test_util.ts";
@@ -284,5 +284,87 @@ Deno.test("waitFor() inside a timeout: the earlier deadline decides which one th
   assert.deepEqual(result, [
     ["waitFor", "CancelledError"],
     ["timeout", "TimeoutError", 10],
+  ]);
+});
+
+Deno.test("waitFor() throws TimeoutError when the inner task swallowed the deadline's cancellation and is cancelled by someone else later (asyncio: TimeoutError)", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const inner = createTask(async () => {
+      try {
+        await sleep(10_000);
+      } catch (e) {
+        assert.ok(e instanceof CancelledError);
+        currentTask()!.uncancel();
+      }
+      await sleep(100);
+      return "finished";
+    });
+    getRunningLoop().callLater(50, () => inner.cancel("third party"));
+    try {
+      await waitFor(inner, 10);
+    } catch (e) {
+      events.push([(e as Error).name, now(), inner.cancelled()]);
+      assert.ok((e as Error).cause instanceof CancelledError);
+    }
+    // The waiting task was never cancelled: it goes on.
+    await sleep(1);
+    events.push(["waiter goes on", now()]);
+  });
+  assert.deepEqual(events, [
+    ["TimeoutError", 50, true],
+    ["waiter goes on", 51],
+  ]);
+});
+
+Deno.test("waitFor(aw, 0) throws TimeoutError when aw swallowed the cancellation and is cancelled by someone else later", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const inner = createTask(async () => {
+      try {
+        await sleep(10_000);
+      } catch {
+        currentTask()!.uncancel();
+      }
+      await sleep(100);
+    });
+    await sleep(1); // inner waits
+    getRunningLoop().callLater(50, () => inner.cancel());
+    try {
+      await waitFor(inner, 0);
+    } catch (e) {
+      events.push([(e as Error).name, now()]);
+    }
+  });
+  assert.deepEqual(events, [["TimeoutError", 51]]);
+});
+
+Deno.test("waitFor() passes on the waiting task's own cancellation even when the inner task was cancelled by someone else after the deadline", async () => {
+  const events: unknown[] = [];
+  await vrun(async () => {
+    const inner = createTask(async () => {
+      for (;;) {
+        try {
+          await sleep(10_000);
+        } catch (e) {
+          currentTask()!.uncancel();
+          if ((e as Error).message === "third party") throw e;
+          events.push(["inner swallowed a cancellation", now()]);
+        }
+      }
+    });
+    const waiter = createTask(() => waitFor(inner, 10));
+    getRunningLoop().callLater(40, () => waiter.cancel("outer"));
+    getRunningLoop().callLater(50, () => inner.cancel("third party"));
+    try {
+      await waiter;
+    } catch (e) {
+      events.push([(e as Error).name, (e as Error).message, now()]);
+    }
+  });
+  assert.deepEqual(events, [
+    ["inner swallowed a cancellation", 10],
+    ["inner swallowed a cancellation", 40],
+    ["CancelledError", "outer", 50],
   ]);
 });
