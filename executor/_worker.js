@@ -2,7 +2,8 @@
  * The entry point of every Worker of a `WorkerPool`. The pool first posts
  * `{ init: { lock, life, port } }` on the Worker itself, transferring
  * `port`, a `MessagePort` of its own; everything else goes over that port:
- * jobs (`{ id, url, name, args }`) and, back, `{ alive }`, `{ crash }` and
+ * jobs (`{ id, url, name, args }`), `{ givenUp: id }` when the caller of the
+ * running job gave it up (see executor/job.ts), and, back, `{ alive }`, `{ crash }` and
  * the answers. For each job it imports the module (the runtime caches it),
  * calls the export, and posts back `{ id, ok: true, value }` or
  * `{ id, ok: false, error: { name, message, stack } }`. One job runs at a
@@ -24,7 +25,8 @@
  * the host no event when a Worker ends itself (`Deno.exit()` in a Worker is
  * an alias of `close()` that drops the code), so `Deno.exit` and `close` are
  * wrapped to write how the Worker ends into `life`, a shared `Int32Array`
- * (`[state, code, last job started, last job answered]`) that the pool reads once it
+ * (`[state, code, last job started, last job answered, last job given up]`,
+ * the last written by the pool) that the pool reads once it
  * got the lock: the write happens before the Worker ends, the grant after.
  * Deno ends a Worker that called `Deno.exit()` or `close()` a little later,
  * from the host thread; its code may run on until then. So once either is
@@ -54,6 +56,7 @@ const STATE = 0;
 const CODE = 1;
 const STARTED = 2;
 const ANSWERED = 3;
+const GIVEN_UP = 4;
 const EXITED = 1;
 const CLOSED = 2;
 const ID_MASK = 0x7fffffff;
@@ -181,6 +184,46 @@ function start(init) {
   });
 }
 
+/** Where executor/job.ts finds the running job. */
+const JOB = Symbol.for("aio.executor.job");
+/**
+ * Called with a job id when the pool says it gave that job up
+ * (`{ givenUp: id }`).
+ * @type {((id: number) => void) | null}
+ */
+let onGivenUp = null;
+
+/**
+ * Publishes job `id` as the running one, for `checkCancelled()` and
+ * `jobSignal()` (executor/job.ts).
+ *
+ * @param {number} id
+ */
+function publishJob(id) {
+  /** @type {(() => void)[]} */
+  const listeners = [];
+  let told = false;
+  onGivenUp = (given) => {
+    if (given !== id) return;
+    told = true;
+    for (const fn of listeners.splice(0)) fn();
+  };
+  scope[JOB] = {
+    givenUp: () =>
+      told ||
+      (life !== null && Atomics.load(life, GIVEN_UP) === (id & ID_MASK)),
+    onGivenUp: (/** @type {() => void} */ fn) => {
+      if (told) fn();
+      else listeners.push(fn);
+    },
+  };
+}
+
+function unpublishJob() {
+  onGivenUp = null;
+  delete scope[JOB];
+}
+
 /** Module namespaces by URL: a cached `import()` still costs a few µs. */
 const modules = new Map();
 
@@ -191,6 +234,7 @@ const modules = new Map();
 async function runJob(job) {
   if (done) return;
   if (life !== null) Atomics.store(life, STARTED, job.id & ID_MASK);
+  publishJob(job.id);
   let value;
   try {
     let module = modules.get(job.url);
@@ -206,9 +250,11 @@ async function runJob(job) {
     }
     value = await fn(...job.args);
   } catch (error) {
+    unpublishJob();
     answer(job.id, { id: job.id, ok: false, error: describeError(error) });
     return;
   }
+  unpublishJob();
   try {
     answer(job.id, { id: job.id, ok: true, value });
   } catch (error) {
@@ -254,6 +300,11 @@ function onInit(event) {
   ready = start(init);
   port.onmessage = (/** @type {MessageEvent} */ event) => {
     const job = event.data;
+    if (job.givenUp !== undefined) {
+      // Before its job started, the shared memory tells it instead.
+      onGivenUp?.(job.givenUp);
+      return;
+    }
     ready.then(() => runJob(job));
   };
 }

@@ -56,7 +56,8 @@ function remember(loop: EventLoop, pool: WorkerPool | null): void {
  * `timeout()` around it expires), the job is given up. A job that has not
  * started never runs; a running one is abandoned (its result dropped), or
  * its Worker terminated if the pool was made with `terminateOnCancel`. The
- * loop goes on.
+ * loop goes on. The job learns it was given up: `checkCancelled()` throws
+ * `CancelledError` in it and `jobSignal()` aborts, so long work can stop.
  *
  * @typeParam T The result type.
  * @param moduleUrl The module's absolute URL, e.g.

@@ -1,8 +1,9 @@
 /**
  * Work on other threads, as asyncio's executors: a pool of Deno Workers
  * (`WorkerPool`), `runInExecutor()` to await a function of a module run in
- * the running loop's default pool, and `LoopChannel` / `RemoteLoop` for a
- * Worker to schedule callbacks on the main thread's loop.
+ * the running loop's default pool, `checkCancelled()` / `jobSignal()` for a
+ * job to stop once its caller gave it up, and `LoopChannel` / `RemoteLoop`
+ * for a Worker to schedule callbacks on the main thread's loop.
  *
  * ```ts
  * import { run } from "@aio/asyncio/task";
@@ -22,6 +23,7 @@ export {
   setDefaultExecutor,
   shutdownDefaultExecutor,
 } from "./default_executor.ts";
+export { checkCancelled, jobSignal } from "./job.ts";
 export { LoopChannel, RemoteLoop } from "./loop_channel.ts";
 export {
   type SubmitOptions,

@@ -14,8 +14,9 @@
  * Workers start lazily, one per job up to `size`, and are reused; jobs
  * beyond that wait in FIFO order. A job whose caller gives up (its `signal`
  * aborts) leaves the queue if it has not started; if it runs, its result is
- * dropped, and with `terminateOnCancel` its Worker is terminated at once (a
- * new Worker starts when a job needs one).
+ * dropped, the job is told (`checkCancelled()` throws in it, `jobSignal()`
+ * aborts: see job.ts), and with `terminateOnCancel` its Worker is
+ * terminated at once (a new Worker starts when a job needs one).
  *
  * ## What a job may do with `self`
  *
@@ -110,8 +111,7 @@ export interface WorkerPoolOptions {
    * for long; the price is a new Worker for the next job. Deno 2.9 cannot
    * stop a Worker busy in synchronous code (measured: a job in `for (;;)
    * {}` runs on after `terminate()`, and the process never exits), so a
-   * CPU-bound job must also check a flag of its own (a `SharedArrayBuffer`
-   * the caller sets) to stop.
+   * CPU-bound job must also call `checkCancelled()` now and then to stop.
    *
    * @default {false}
    */
@@ -166,7 +166,8 @@ interface PoolWorker {
   readonly lock: string;
   /**
    * Written by the Worker: `[state, code, last job started, last job
-   * answered]`, job ids masked with `ID_MASK`.
+   * answered]`; then by the pool: the last job given up. Job ids masked
+   * with `ID_MASK`.
    */
   readonly life: Int32Array;
   /** The Worker ended while its answer was on the way: run after it. */
@@ -198,6 +199,7 @@ const LIFE_STATE = 0;
 const LIFE_CODE = 1;
 const LIFE_STARTED = 2;
 const LIFE_ANSWERED = 3;
+const LIFE_GIVEN_UP = 4;
 const EXITED = 1;
 const CLOSED = 2;
 /** Job ids in `life` are masked to fit an Int32. */
@@ -359,7 +361,8 @@ export class WorkerPool implements AsyncDisposable {
    *
    * **Cancellation**: aborting `signal` rejects the promise at once with the
    * signal's reason. A job that has not started leaves the queue and never
-   * runs; a running job is abandoned (its result is dropped) or, with
+   * runs; a running job is abandoned (its result is dropped; it can stop
+   * early with `checkCancelled()` or `jobSignal()`) or, with
    * `terminateOnCancel`, its Worker is terminated. The pool stays usable.
    *
    * @typeParam T The result type.
@@ -498,6 +501,7 @@ export class WorkerPool implements AsyncDisposable {
       new Error("Cannot finish job: the worker pool was terminated");
     for (const w of [...this.#workers]) {
       const job = w.job;
+      if (job !== null) giveUp(w, job);
       this.#kill(w);
       if (job !== null) this.#settle(job, false, error());
     }
@@ -580,8 +584,8 @@ export class WorkerPool implements AsyncDisposable {
   #spawn(): PoolWorker {
     const lock = `aio-worker-${crypto.randomUUID()}`;
     const worker = new Worker(WORKER_URL, { type: "module", name: lock });
-    const life = new Int32Array(new SharedArrayBuffer(16));
-    life[LIFE_STARTED] = life[LIFE_ANSWERED] = -1;
+    const life = new Int32Array(new SharedArrayBuffer(20));
+    life[LIFE_STARTED] = life[LIFE_ANSWERED] = life[LIFE_GIVEN_UP] = -1;
     const { port1: port, port2 } = new MessageChannel();
     worker.postMessage({ init: { lock, life: life.buffer, port: port2 } }, [
       port2,
@@ -734,6 +738,7 @@ export class WorkerPool implements AsyncDisposable {
     }
     const w = job.worker!;
     this.#settle(job, false, reason);
+    giveUp(w, job);
     if (job.terminateOnCancel || this.#closed) {
       this.#kill(w);
       this.#dispatch();
@@ -774,6 +779,22 @@ export class WorkerPool implements AsyncDisposable {
     }
     if (this.#workers.size > 0) return;
     this.#drained?.resolve();
+  }
+}
+
+/**
+ * Tells the Worker that runs `job` that its caller gave it up, for
+ * `checkCancelled()` and `jobSignal()` (job.ts): in the shared memory, which
+ * synchronous code reads, and by a message, which aborts the job's signal.
+ * Needed even when the Worker is terminated next: Deno does not end a
+ * Worker busy in synchronous code.
+ */
+function giveUp(w: PoolWorker, job: Job): void {
+  Atomics.store(w.life, LIFE_GIVEN_UP, job.id & ID_MASK);
+  try {
+    w.port.postMessage({ givenUp: job.id });
+  } catch {
+    // The port is closed: the Worker is ending anyway.
   }
 }
 

@@ -31,6 +31,8 @@ const EXPORTS: Record<string, string[]> = {
     "VirtualClock",
   ],
   "executor/mod.ts": [
+    "checkCancelled",
+    "jobSignal",
     "LoopChannel",
     "RemoteLoop",
     "runInExecutor",

@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { CancelledError, createTask, run } from "../task/mod.ts";
+import { checkCancelled, jobSignal, runInExecutor, WorkerPool } from "./mod.ts";
+import { BY_CHECK, BY_SIGNAL } from "./testdata/given_up_jobs.ts";
+
+const JOBS = import.meta.resolve("./testdata/given_up_jobs.ts");
+
+/** `[started, stopped, how]`, shared with the job. */
+function sharedState(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(12));
+}
+
+/** Resolves once the job set `state[slot]`. */
+async function reported(state: Int32Array, slot: number): Promise<void> {
+  const waiting = Atomics.waitAsync(state, slot, 0);
+  if (waiting.async) await waiting.value;
+}
+
+Deno.test("a synchronous job given up by its caller stops at checkCancelled(), and its Worker takes the next job", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const state = sharedState();
+  const controller = new AbortController();
+  const job = pool.submit(JOBS, "spin", [state], {
+    signal: controller.signal,
+  });
+  await reported(state, 0);
+  controller.abort(new Error("gave up"));
+  await assert.rejects(job, /gave up/);
+  await reported(state, 1);
+  assert.equal(state[2], BY_CHECK);
+  // The same Worker, free again; the new job is not the given-up one.
+  assert.deepEqual(await pool.submit(JOBS, "givenUpNow"), [false, false]);
+  assert.equal(pool.workerCount, 1);
+});
+
+Deno.test("a synchronous job of a terminateOnCancel pool stops at checkCancelled(), so its Worker can end", async () => {
+  await using pool = new WorkerPool({ size: 1, terminateOnCancel: true });
+  const state = sharedState();
+  const controller = new AbortController();
+  const job = pool.submit(JOBS, "spin", [state], {
+    signal: controller.signal,
+  });
+  await reported(state, 0);
+  controller.abort(new Error("gave up"));
+  await assert.rejects(job, /gave up/);
+  assert.equal(pool.workerCount, 0);
+  await reported(state, 1);
+  assert.equal(state[2], BY_CHECK);
+});
+
+Deno.test("an asynchronous job given up by its caller sees jobSignal() abort with a CancelledError", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const state = sharedState();
+  const controller = new AbortController();
+  const job = pool.submit(JOBS, "awaitSignal", [state], {
+    signal: controller.signal,
+  });
+  await reported(state, 0);
+  controller.abort(new Error("gave up"));
+  await assert.rejects(job, /gave up/);
+  await reported(state, 1);
+  assert.equal(state[2], BY_SIGNAL);
+  assert.deepEqual(await pool.submit(JOBS, "givenUpNow"), [false, false]);
+});
+
+Deno.test("cancelling the task that awaits runInExecutor() tells the job", async () => {
+  const state = sharedState();
+  const outcome = await run(async () => {
+    const task = createTask(() => runInExecutor(JOBS, "spin", state));
+    await reported(state, 0);
+    task.cancel();
+    try {
+      await task;
+      return "returned";
+    } catch (error) {
+      return error instanceof CancelledError ? "cancelled" : String(error);
+    }
+  });
+  assert.equal(outcome, "cancelled");
+  await reported(state, 1);
+  assert.equal(state[2], BY_CHECK);
+});
+
+Deno.test("WorkerPool.terminate() tells a running job it was given up", async () => {
+  const pool = new WorkerPool({ size: 1 });
+  const state = sharedState();
+  const job = pool.submit(JOBS, "spin", [state]);
+  await reported(state, 0);
+  pool.terminate();
+  await assert.rejects(job, /terminated/);
+  await reported(state, 1);
+  assert.equal(state[2], BY_CHECK);
+});
+
+Deno.test("checkCancelled() and jobSignal() outside a job of a pool throw an Error that says so", () => {
+  assert.throws(
+    () => checkCancelled(),
+    /Cannot call checkCancelled\(\): no job of a WorkerPool is running here/,
+  );
+  assert.throws(
+    () => jobSignal(),
+    /Cannot call jobSignal\(\): no job of a WorkerPool is running here/,
+  );
+});
