@@ -4,6 +4,7 @@ import { checkCancelled, jobSignal, runInExecutor, WorkerPool } from "./mod.ts";
 import { BY_CHECK, BY_SIGNAL } from "./testdata/given_up_jobs.ts";
 
 const JOBS = import.meta.resolve("./testdata/given_up_jobs.ts");
+const SLOW_IMPORT = import.meta.resolve("./testdata/slow_import.ts");
 
 /** `[started, stopped, how]`, shared with the job. */
 function sharedState(): Int32Array {
@@ -90,6 +91,27 @@ Deno.test("WorkerPool.terminate() tells a running job it was given up", async ()
   await assert.rejects(job, /terminated/);
   await reported(state, 1);
   assert.equal(state[2], BY_CHECK);
+});
+
+Deno.test("a job given up while its module is imported does not fail the later jobs of its Worker that import that module", async () => {
+  // The runtime keeps the error a module's evaluation ended with, and
+  // throws it at every later import of that module in the same Worker.
+  await using pool = new WorkerPool({ size: 1 });
+  const state = sharedState();
+  await pool.submit(JOBS, "shareState", [state]);
+  const controller = new AbortController();
+  const first = pool.submit(SLOW_IMPORT, "ready", [], {
+    signal: controller.signal,
+  });
+  await reported(state, 0);
+  controller.abort(new Error("gave up"));
+  await assert.rejects(first, /gave up/);
+  // Nobody gives these up: they must not meet the first one's cancellation.
+  Atomics.store(state, 1, 1);
+  await pool.submit(JOBS, "shareState", [state]);
+  assert.equal(await pool.submit(SLOW_IMPORT, "ready"), "ready");
+  assert.equal(await pool.submit(SLOW_IMPORT, "ready"), "ready");
+  assert.equal(pool.workerCount, 1);
 });
 
 Deno.test("checkCancelled() and jobSignal() outside a job of a pool throw an Error that says so", () => {

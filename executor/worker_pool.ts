@@ -50,7 +50,10 @@
  *   the job that runs when it fires.)
  *
  * An error thrown while the job's module is imported is just the job's
- * error: the Worker lives on.
+ * error: the Worker lives on. (Unless the job was given up meanwhile: the
+ * import most likely stopped at `checkCancelled()` or `jobSignal()`, and the
+ * runtime would throw that error at every later import of the module in
+ * this Worker, so the pool ends the Worker and a new one imports afresh.)
  *
  * How a death is seen, with no timer and no heartbeat: Deno tells the host
  * nothing when a Worker ends itself (`Deno.exit()` in a Worker is an alias of
@@ -188,7 +191,16 @@ interface ErrorMessage {
 
 type ResultMessage =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: ErrorMessage }
+  | {
+    id: number;
+    ok: false;
+    error: ErrorMessage;
+    /**
+     * The job was given up while its module was imported: the Worker
+     * keeps the module's failed evaluation, and must not run more jobs.
+     */
+    retire?: boolean;
+  }
   | { alive: boolean }
   | { crash: ErrorMessage };
 
@@ -721,6 +733,12 @@ export class WorkerPool implements AsyncDisposable {
     w.abandoned = false;
     if (w.gone !== null) {
       w.gone();
+      return;
+    }
+    if (!message.ok && message.retire === true) {
+      // A new Worker imports the module afresh for the next job.
+      this.#kill(w);
+      this.#dispatch();
       return;
     }
     if (this.#closed && this.#queued === 0) this.#kill(w);
