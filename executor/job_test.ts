@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { CancelledError, createTask, run } from "../task/mod.ts";
-import { checkCancelled, jobSignal, runInExecutor, WorkerPool } from "./mod.ts";
+import { getRunningLoop } from "../loop/mod.ts";
+import {
+  checkCancelled,
+  jobSignal,
+  runInExecutor,
+  setDefaultExecutor,
+  WorkerPool,
+} from "./mod.ts";
 import { BY_CHECK, BY_SIGNAL } from "./testdata/given_up_jobs.ts";
 
 const JOBS = import.meta.resolve("./testdata/given_up_jobs.ts");
@@ -112,6 +119,41 @@ Deno.test("a job given up while its module is imported does not fail the later j
   assert.equal(await pool.submit(SLOW_IMPORT, "ready"), "ready");
   assert.equal(await pool.submit(SLOW_IMPORT, "ready"), "ready");
   assert.equal(pool.workerCount, 1);
+});
+
+Deno.test("a runInExecutor() job whose future is cancelled while it is queued never starts, even if a Worker frees up in the same tick", async () => {
+  const pool = new WorkerPool({ size: 1 });
+  const first = sharedState();
+  const second = sharedState();
+  const started = await run(async () => {
+    setDefaultExecutor(pool);
+    const running = new AbortController();
+    const job = pool.submit(JOBS, "spin", [first], {
+      signal: running.signal,
+      terminateOnCancel: true,
+    });
+    job.catch(() => {});
+    await reported(first, 0);
+    const queued = runInExecutor(JOBS, "spin", second);
+    // One callback: the queued job's caller gives up, then the Worker it
+    // waits for is freed.
+    await new Promise<void>((resolve) => {
+      getRunningLoop().callSoon(() => {
+        queued.cancel();
+        running.abort(new Error("gave up"));
+        resolve();
+      });
+    });
+    assert.ok(queued.cancelled());
+    // FIFO on one Worker: the given-up job, had it started, ran first.
+    assert.deepEqual(await runInExecutor(JOBS, "givenUpNow"), [
+      false,
+      false,
+    ]);
+    await reported(first, 1);
+    return second[0];
+  });
+  assert.equal(started, 0);
 });
 
 Deno.test("checkCancelled() and jobSignal() outside a job of a pool throw an Error that says so", () => {
