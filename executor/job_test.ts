@@ -121,6 +121,36 @@ Deno.test("a job given up while its module is imported does not fail the later j
   assert.equal(pool.workerCount, 1);
 });
 
+Deno.test("jobs of a terminateOnCancel pool given up at once start no Worker for the queued ones", async () => {
+  // Starting a Worker blocks the main thread for tens of milliseconds, and
+  // the job it was started for may run before the next give-up lands.
+  const RealWorker = globalThis.Worker;
+  let spawned = 0;
+  globalThis.Worker = class extends RealWorker {
+    constructor(...args: ConstructorParameters<typeof Worker>) {
+      super(...args);
+      spawned++;
+    }
+  };
+  try {
+    await using pool = new WorkerPool({ size: 1, terminateOnCancel: true });
+    const states = [sharedState(), sharedState(), sharedState()];
+    const controllers = states.map(() => new AbortController());
+    const jobs = states.map((state, i) =>
+      pool.submit(JOBS, "spin", [state], { signal: controllers[i]!.signal })
+    );
+    await reported(states[0]!, 0);
+    assert.equal(spawned, 1);
+    for (const c of controllers) c.abort(new Error("gave up"));
+    for (const job of jobs) await assert.rejects(job, /gave up/);
+    assert.equal(spawned, 1);
+    assert.equal(pool.workerCount, 0);
+    await reported(states[0]!, 1);
+  } finally {
+    globalThis.Worker = RealWorker;
+  }
+});
+
 Deno.test("a runInExecutor() job whose future is cancelled while it is queued never starts, even if a Worker frees up in the same tick", async () => {
   const pool = new WorkerPool({ size: 1 });
   const first = sharedState();

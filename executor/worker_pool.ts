@@ -284,6 +284,7 @@ export class WorkerPool implements AsyncDisposable {
   #queued = 0;
   #nextId = 0;
   #closed = false;
+  #dispatchQueued = false;
   #drained: PromiseWithResolvers<void> | null = null;
 
   /**
@@ -759,10 +760,24 @@ export class WorkerPool implements AsyncDisposable {
     giveUp(w, job);
     if (job.terminateOnCancel || this.#closed) {
       this.#kill(w);
-      this.#dispatch();
+      // Not at once: callers give up in batches (a task group cancels all
+      // its tasks), and the jobs queued behind this one may be given up
+      // next in the same run of code. A Worker started for each (tens of
+      // milliseconds of the main thread) could start its job, doomed.
+      this.#dispatchSoon();
     } else {
       w.abandoned = true;
     }
+  }
+
+  /** Dispatches once the code running now (and its microtasks) ran. */
+  #dispatchSoon(): void {
+    if (this.#dispatchQueued) return;
+    this.#dispatchQueued = true;
+    queueMicrotask(() => {
+      this.#dispatchQueued = false;
+      this.#dispatch();
+    });
   }
 
   #settle(job: Job, ok: boolean, value: unknown): void {
