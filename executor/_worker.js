@@ -238,7 +238,23 @@ const modules = new Map();
  */
 async function runJob(job) {
   if (done) return;
-  if (life !== null) Atomics.store(life, STARTED, job.id & ID_MASK);
+  if (life !== null) {
+    Atomics.store(life, STARTED, job.id & ID_MASK);
+    if (Atomics.load(life, GIVEN_UP) === (job.id & ID_MASK)) {
+      // Given up while it waited here (for this Worker to start): it never
+      // runs. The pool dropped its result already; the answer frees us.
+      answer(job.id, {
+        id: job.id,
+        ok: false,
+        error: {
+          name: "CancelledError",
+          message: "The job's caller gave it up before it started",
+          stack: undefined,
+        },
+      });
+      return;
+    }
+  }
   const givenUp = publishJob(job.id);
   let value;
   let importing = false;

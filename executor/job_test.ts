@@ -186,6 +186,21 @@ Deno.test("a runInExecutor() job whose future is cancelled while it is queued ne
   assert.equal(started, 0);
 });
 
+Deno.test("a job given up after it was sent to a Worker, before the Worker started it, never runs", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const state = sharedState();
+  const controller = new AbortController();
+  // The Worker is still starting: the job waits there for it.
+  const job = pool.submit(JOBS, "spin", [state], {
+    signal: controller.signal,
+  });
+  controller.abort(new Error("gave up"));
+  await assert.rejects(job, /gave up/);
+  // FIFO on one Worker: the given-up job, had it run, ran first.
+  assert.deepEqual(await pool.submit(JOBS, "givenUpNow"), [false, false]);
+  assert.equal(state[0], 0);
+});
+
 Deno.test("checkCancelled() and jobSignal() outside a job of a pool throw an Error that says so", () => {
   assert.throws(
     () => checkCancelled(),

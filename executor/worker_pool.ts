@@ -13,7 +13,8 @@
  *
  * Workers start lazily, one per job up to `size`, and are reused; jobs
  * beyond that wait in FIFO order. A job whose caller gives up (its `signal`
- * aborts) leaves the queue if it has not started; if it runs, its result is
+ * aborts) leaves the queue if it has not started (or, if it was sent to a
+ * Worker still starting, that Worker skips it); if it runs, its result is
  * dropped, the job is told (`checkCancelled()` throws in it, `jobSignal()`
  * aborts: see job.ts), and with `terminateOnCancel` its Worker is
  * terminated at once (a new Worker starts when a job needs one).
