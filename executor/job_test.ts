@@ -113,6 +113,9 @@ Deno.test("a job given up while its module is imported does not fail the later j
   await reported(state, 0);
   controller.abort(new Error("gave up"));
   await assert.rejects(first, /gave up/);
+  // FIFO on one Worker: once this ran, the given-up job ended there (its
+  // import stopped at checkCancelled(), not at the go below).
+  assert.deepEqual(await pool.submit(JOBS, "givenUpNow"), [false, false]);
   // Nobody gives these up: they must not meet the first one's cancellation.
   Atomics.store(state, 1, 1);
   await pool.submit(JOBS, "shareState", [state]);
