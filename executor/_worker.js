@@ -6,7 +6,9 @@
  * running job gave it up (see executor/job.ts), and, back, `{ alive }`, `{ crash }` and
  * the answers. For each job it imports the module (the runtime caches it),
  * calls the export, and posts back `{ id, ok: true, value }` or
- * `{ id, ok: false, error: { name, message, stack } }`. One job runs at a
+ * `{ id, ok: false, error: { name, message, stack }, retire }`; `retire`
+ * says the job was given up while its module was imported, which leaves the
+ * module's failed evaluation cached here, so the pool ends this Worker. One job runs at a
  * time: the pool never sends a second one before the first answered.
  *
  * The port lives in this module's scope only, never on `self`: the
@@ -198,6 +200,7 @@ let onGivenUp = null;
  * `jobSignal()` (executor/job.ts).
  *
  * @param {number} id
+ * @returns {() => boolean} Whether the pool gave the job up.
  */
 function publishJob(id) {
   /** @type {(() => void)[]} */
@@ -208,15 +211,17 @@ function publishJob(id) {
     told = true;
     for (const fn of listeners.splice(0)) fn();
   };
+  const givenUp = () =>
+    told ||
+    (life !== null && Atomics.load(life, GIVEN_UP) === (id & ID_MASK));
   scope[JOB] = {
-    givenUp: () =>
-      told ||
-      (life !== null && Atomics.load(life, GIVEN_UP) === (id & ID_MASK)),
+    givenUp,
     onGivenUp: (/** @type {() => void} */ fn) => {
       if (told) fn();
       else listeners.push(fn);
     },
   };
+  return givenUp;
 }
 
 function unpublishJob() {
@@ -233,13 +238,32 @@ const modules = new Map();
  */
 async function runJob(job) {
   if (done) return;
-  if (life !== null) Atomics.store(life, STARTED, job.id & ID_MASK);
-  publishJob(job.id);
+  if (life !== null) {
+    Atomics.store(life, STARTED, job.id & ID_MASK);
+    if (Atomics.load(life, GIVEN_UP) === (job.id & ID_MASK)) {
+      // Given up while it waited here (for this Worker to start): it never
+      // runs. The pool dropped its result already; the answer frees us.
+      answer(job.id, {
+        id: job.id,
+        ok: false,
+        error: {
+          name: "CancelledError",
+          message: "The job's caller gave it up before it started",
+          stack: undefined,
+        },
+      });
+      return;
+    }
+  }
+  const givenUp = publishJob(job.id);
   let value;
+  let importing = false;
   try {
     let module = modules.get(job.url);
     if (module === undefined) {
+      importing = true;
       module = await import(job.url);
+      importing = false;
       modules.set(job.url, module);
     }
     const fn = module[job.name];
@@ -251,7 +275,20 @@ async function runJob(job) {
     value = await fn(...job.args);
   } catch (error) {
     unpublishJob();
-    answer(job.id, { id: job.id, ok: false, error: describeError(error) });
+    // Given up while its module was evaluated: the evaluation most likely
+    // stopped at checkCancelled() or jobSignal(), and the runtime keeps that
+    // error for the module (and the modules it imports), throwing it at
+    // every later import here. Later jobs must not meet a cancellation
+    // that was not theirs: this Worker retires, and a new one imports
+    // afresh.
+    const retire = importing && givenUp();
+    answer(job.id, {
+      id: job.id,
+      ok: false,
+      error: describeError(error),
+      retire,
+    });
+    if (retire) done = true;
     return;
   }
   unpublishJob();

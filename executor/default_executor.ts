@@ -37,6 +37,24 @@ function remember(loop: EventLoop, pool: WorkerPool | null): void {
 }
 
 /**
+ * The future of a job: cancelling it gives the job up at once, not from a
+ * done callback a tick later, when the pool may have started the job on a
+ * Worker freed meanwhile.
+ */
+class JobFuture<T> extends Future<T> {
+  readonly #controller: AbortController;
+  constructor(loop: EventLoop, controller: AbortController) {
+    super(loop);
+    this.#controller = controller;
+  }
+  override cancel(msg?: string): boolean {
+    if (!super.cancel(msg)) return false;
+    this.#controller.abort();
+    return true;
+  }
+}
+
+/**
  * Runs `exportName(...args)` from the module at `moduleUrl` in the running
  * loop's default executor, a {@linkcode WorkerPool} of Deno Workers made on
  * first use (its size is `navigator.hardwareConcurrency`; set your own with
@@ -91,12 +109,9 @@ export function runInExecutor<T>(
   const job = pool.submit<T>(moduleUrl, exportName, args, {
     signal: controller.signal,
   });
-  const future = new Future<T>(loop);
+  const future = new JobFuture<T>(loop, controller);
   // For task trees: what a task awaiting this future waits on.
   future.label = `runInExecutor(${exportName})`;
-  future.addDoneCallback(() => {
-    if (future.cancelled()) controller.abort();
-  });
   const settle = (ok: boolean, value: unknown): void => {
     if (loop.isClosed()) return;
     loop.callSoonThreadsafe(() => {

@@ -13,7 +13,8 @@
  *
  * Workers start lazily, one per job up to `size`, and are reused; jobs
  * beyond that wait in FIFO order. A job whose caller gives up (its `signal`
- * aborts) leaves the queue if it has not started; if it runs, its result is
+ * aborts) leaves the queue if it has not started (or, if it was sent to a
+ * Worker still starting, that Worker skips it); if it runs, its result is
  * dropped, the job is told (`checkCancelled()` throws in it, `jobSignal()`
  * aborts: see job.ts), and with `terminateOnCancel` its Worker is
  * terminated at once (a new Worker starts when a job needs one).
@@ -50,7 +51,10 @@
  *   the job that runs when it fires.)
  *
  * An error thrown while the job's module is imported is just the job's
- * error: the Worker lives on.
+ * error: the Worker lives on. (Unless the job was given up meanwhile: the
+ * import most likely stopped at `checkCancelled()` or `jobSignal()`, and the
+ * runtime would throw that error at every later import of the module in
+ * this Worker, so the pool ends the Worker and a new one imports afresh.)
  *
  * How a death is seen, with no timer and no heartbeat: Deno tells the host
  * nothing when a Worker ends itself (`Deno.exit()` in a Worker is an alias of
@@ -188,7 +192,16 @@ interface ErrorMessage {
 
 type ResultMessage =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: ErrorMessage }
+  | {
+    id: number;
+    ok: false;
+    error: ErrorMessage;
+    /**
+     * The job was given up while its module was imported: the Worker
+     * keeps the module's failed evaluation, and must not run more jobs.
+     */
+    retire?: boolean;
+  }
   | { alive: boolean }
   | { crash: ErrorMessage };
 
@@ -272,6 +285,7 @@ export class WorkerPool implements AsyncDisposable {
   #queued = 0;
   #nextId = 0;
   #closed = false;
+  #dispatchQueued = false;
   #drained: PromiseWithResolvers<void> | null = null;
 
   /**
@@ -723,6 +737,12 @@ export class WorkerPool implements AsyncDisposable {
       w.gone();
       return;
     }
+    if (!message.ok && message.retire === true) {
+      // A new Worker imports the module afresh for the next job.
+      this.#kill(w);
+      this.#dispatch();
+      return;
+    }
     if (this.#closed && this.#queued === 0) this.#kill(w);
     this.#dispatch();
   }
@@ -741,10 +761,24 @@ export class WorkerPool implements AsyncDisposable {
     giveUp(w, job);
     if (job.terminateOnCancel || this.#closed) {
       this.#kill(w);
-      this.#dispatch();
+      // Not at once: callers give up in batches (a task group cancels all
+      // its tasks), and the jobs queued behind this one may be given up
+      // next in the same run of code. A Worker started for each (tens of
+      // milliseconds of the main thread) could start its job, doomed.
+      this.#dispatchSoon();
     } else {
       w.abandoned = true;
     }
+  }
+
+  /** Dispatches once the code running now (and its microtasks) ran. */
+  #dispatchSoon(): void {
+    if (this.#dispatchQueued) return;
+    this.#dispatchQueued = true;
+    queueMicrotask(() => {
+      this.#dispatchQueued = false;
+      this.#dispatch();
+    });
   }
 
   #settle(job: Job, ok: boolean, value: unknown): void {

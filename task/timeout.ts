@@ -135,6 +135,8 @@ export class Timeout {
    * @param when The new deadline, or `null`.
    * @throws {Error} If the scope is not running (not entered yet, expired
    * or finished).
+   * @throws {TypeError} If `when` is neither a number nor `null`, or is
+   * `NaN`; the deadline stays as it was.
    *
    * @example Remove the deadline
    * ```ts
@@ -157,6 +159,14 @@ export class Timeout {
         this.#state === CREATED
           ? "Cannot reschedule timeout: it has not been entered; use timeout() or timeoutAt()"
           : `Cannot reschedule timeout: it is ${STATE_NAMES[this.#state]}`,
+      );
+    }
+    // Checked before anything moves: a bad value must not drop the deadline.
+    if (when !== null && (typeof when !== "number" || Number.isNaN(when))) {
+      throw new TypeError(
+        `Cannot reschedule timeout: when must be a number or null, got ${
+          String(when)
+        }`,
       );
     }
     this.#when = when;

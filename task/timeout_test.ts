@@ -394,6 +394,35 @@ Deno.test("Timeout.reschedule() throws after the scope ended", async () => {
   });
 });
 
+Deno.test("Timeout.reschedule() with NaN or a non-number throws a TypeError and keeps the deadline", async () => {
+  const result = await vrun(async () => {
+    const errors: string[] = [];
+    const outcome = await timeout(10, async (s) => {
+      for (
+        const bad of [
+          NaN,
+          "5" as unknown as number,
+          undefined as unknown as number,
+        ]
+      ) {
+        try {
+          s.reschedule(bad);
+        } catch (e) {
+          errors.push((e as Error).name);
+        }
+      }
+      const when = s.when();
+      await sleep(1000);
+      return ["ran past the deadline", when];
+    }).catch((e) => [(e as Error).name, now()]);
+    return [errors, outcome];
+  });
+  assert.deepEqual(result, [
+    ["TypeError", "TypeError", "TypeError"],
+    ["TimeoutError", 10],
+  ]);
+});
+
 Deno.test("Timeout describes its state", async () => {
   const result = await vrun(async () => {
     const seen: string[] = [];

@@ -69,3 +69,8 @@ export function givenUpNow(): [boolean, boolean] {
   }
   return [checked, jobSignal().aborted];
 }
+
+/** Puts `state` where a module imported next can find it. */
+export function shareState(state: Int32Array): void {
+  (globalThis as { sharedState?: Int32Array }).sharedState = state;
+}
