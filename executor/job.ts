@@ -16,6 +16,13 @@
  * job under a global symbol, so a job whose module imports another copy of
  * this library sees it too.
  *
+ * A module whose evaluation throws stays failed in its Worker: the runtime
+ * throws the same error at every later import of it there. When the job's
+ * own module stopped at {@linkcode checkCancelled} as it was imported, the
+ * pool replaces the Worker, so later jobs import it afresh. The pool cannot
+ * see a module the job imports itself with `import()`: do the long work in
+ * a function the job calls, not in a module's top level.
+ *
  * @module
  */
 

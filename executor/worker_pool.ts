@@ -570,6 +570,9 @@ export class WorkerPool implements AsyncDisposable {
   }
 
   #start(w: PoolWorker, job: Job): void {
+    // Ids are masked to 31 bits in `life`: the mark of a job given up here
+    // long ago must not match this one.
+    Atomics.store(w.life, LIFE_GIVEN_UP, -1);
     // Running before the copy: cloning the arguments runs their getters,
     // which may abort this job or submit another.
     job.state = RUNNING;
