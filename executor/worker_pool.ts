@@ -450,6 +450,11 @@ export class WorkerPool implements AsyncDisposable {
    * still waits for, then terminates every Worker. Jobs given up are not
    * waited for: their Workers are terminated at once. Idempotent.
    *
+   * Deno 2.9 cannot stop a Worker busy in synchronous code: a job given up
+   * that never calls `checkCancelled()` runs on after this promise resolves,
+   * and the process cannot exit until it returns (forever, for a job that
+   * never does).
+   *
    * **Cancellation**: this wait cannot be cancelled; call
    * {@linkcode WorkerPool.terminate} to end the jobs at once instead.
    *
@@ -481,7 +486,9 @@ export class WorkerPool implements AsyncDisposable {
 
   /**
    * Terminates every Worker now and rejects every job queued or running
-   * with an `Error`. Idempotent.
+   * with an `Error`. Idempotent. (A job busy in synchronous code runs on
+   * until it returns or calls `checkCancelled()`: see
+   * {@linkcode WorkerPool.shutdown}.)
    *
    * @example Terminate with a job running
    * ```ts
