@@ -253,6 +253,11 @@ function defaultSize(): number {
  * loop creates one lazily for `runInExecutor()`; create your own to choose
  * its size and pass it to `setDefaultExecutor()`, or use it directly.
  *
+ * Its Workers, idle ones too, keep the process alive: end a pool you use
+ * directly with `await using`, `shutdown()` or `terminate()`, or the
+ * program never exits. (A pool given to `setDefaultExecutor()` is the
+ * loop's: `run()` shuts it down.)
+ *
  * @example Run a function of a module in a Worker
  * ```ts
  * import { WorkerPool } from "@aio/asyncio/executor";
