@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { checkCancelled, jobSignal } from "@aio/asyncio/executor";
+import { checkCancelled, jobSignal, RemoteLoop } from "@aio/asyncio/executor";
 
 /** Shared counter: [0] = iterations a job ran after being started. */
 export function countPrimes(
@@ -168,4 +168,25 @@ export function spinChecking(ms: number): number {
     checkCancelled();
   }
   return n;
+}
+
+/** Counts primes below `below`, reporting progress to the main loop. */
+export function primesWithProgress(port: MessagePort, below: number): number {
+  using loop = new RemoteLoop(port);
+  let count = 0;
+  for (let n = 2; n < below; n++) {
+    if (n % 65536 === 0) {
+      checkCancelled();
+      loop.callSoonThreadsafe("progress", n);
+    }
+    let prime = true;
+    for (let d = 2; d * d <= n; d++) {
+      if (n % d === 0) {
+        prime = false;
+        break;
+      }
+    }
+    if (prime) count++;
+  }
+  return count;
 }

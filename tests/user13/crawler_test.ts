@@ -21,10 +21,12 @@ import {
 } from "@aio/asyncio/task";
 import { Event, Queue, Semaphore } from "@aio/asyncio/sync";
 import {
+  LoopChannel,
   runInExecutor,
   setDefaultExecutor,
   WorkerPool,
 } from "@aio/asyncio/executor";
+import { getRunningLoop } from "@aio/asyncio/loop";
 import { createSubprocessExec } from "@aio/asyncio/io";
 
 const WORK = import.meta.resolve("./_work.ts");
@@ -341,4 +343,35 @@ Deno.test("crawler: a subprocess stuck past its timeout is killed by await using
   });
   assert.ok(out.err instanceof TimeoutError, String(out.err));
   assert.ok(out.ms < 2_000, `${out.ms}`);
+});
+
+Deno.test("crawler: a CPU job reports progress over a LoopChannel and stops at the deadline", async () => {
+  const out = await run(async () => {
+    setDefaultExecutor(new WorkerPool({ size: 1 }));
+    await runInExecutor(WORK, "quick");
+    const seen: number[] = [];
+    using channel = new LoopChannel(getRunningLoop(), {
+      progress: (n: number) => seen.push(n),
+    });
+    const small = await (async () => {
+      using ch2 = new LoopChannel(getRunningLoop(), { progress: () => {} });
+      return await runInExecutor<number>(
+        WORK,
+        "primesWithProgress",
+        ch2.port,
+        200_000,
+      );
+    })();
+    const e = await timeout(
+      150,
+      () => runInExecutor(WORK, "primesWithProgress", channel.port, 1e9),
+    ).catch((e) => e);
+    const n = seen.length;
+    await sleep(100);
+    return { small, e, n, after: seen.length };
+  });
+  assert.equal(out.small, 17984);
+  assert.equal((out.e as Error).name, "TimeoutError");
+  assert.ok(out.n > 0);
+  assert.ok(out.after - out.n <= 1);
 });
