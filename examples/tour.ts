@@ -68,6 +68,11 @@ const stops: Stop[] = [
     permissions: ["--allow-read"],
   },
   {
+    file: "crawler.ts",
+    title: "A crawler: fetch, Deno.serve, a Worker job that stops, a child",
+    permissions: ["--allow-net=127.0.0.1", "--allow-read", "--allow-run=sh"],
+  },
+  {
     file: "stuck.ts",
     title: "What is my program waiting on?",
     permissions: [],

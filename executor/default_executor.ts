@@ -62,7 +62,9 @@ class JobFuture<T> extends Future<T> {
  * module URL and an export name stand for the callable. Arguments and the
  * result are structured-cloned; `MessagePort`s among the arguments are
  * transferred. An error thrown by the function comes back with its class,
- * message and the Worker's stack. A job that ends its Worker (`Deno.exit()`,
+ * message and the Worker's stack (a built-in class such as `RangeError`;
+ * an error of a class of your own comes back as an `Error` with its
+ * `name`, so test `name`, not `instanceof`). A job that ends its Worker (`Deno.exit()`,
  * `close()`, an error left uncaught in a timer) fails with an `Error` that
  * says how, and the pool replaces the Worker. Under a `VirtualClock` the
  * loop looks idle while a job runs, so virtual time jumps to the next timer:
@@ -76,6 +78,9 @@ class JobFuture<T> extends Future<T> {
  * its Worker terminated if the pool was made with `terminateOnCancel`. The
  * loop goes on. The job learns it was given up: `checkCancelled()` throws
  * `CancelledError` in it and `jobSignal()` aborts, so long work can stop.
+ * It must: Deno 2.9 cannot terminate a Worker busy in synchronous code, so
+ * a given-up job that never checks runs on to its end, and holds the
+ * process open after `run()` returned until then.
  *
  * @typeParam T The result type.
  * @param moduleUrl The module's absolute URL, e.g.

@@ -266,6 +266,11 @@ function defaultSize(): number {
  * loop creates one lazily for `runInExecutor()`; create your own to choose
  * its size and pass it to `setDefaultExecutor()`, or use it directly.
  *
+ * Its Workers, idle ones too, keep the process alive: end a pool you use
+ * directly with `await using`, `shutdown()` or `terminate()`, or the
+ * program never exits. (A pool given to `setDefaultExecutor()` is the
+ * loop's: `run()` shuts it down.)
+ *
  * @example Run a function of a module in a Worker
  * ```ts
  * import { WorkerPool } from "@aio/asyncio/executor";
@@ -464,6 +469,11 @@ export class WorkerPool implements AsyncDisposable {
    * still waits for, then terminates every Worker. Jobs given up are not
    * waited for: their Workers are terminated at once. Idempotent.
    *
+   * Deno 2.9 cannot stop a Worker busy in synchronous code: a job given up
+   * that never calls `checkCancelled()` runs on after this promise resolves,
+   * and the process cannot exit until it returns (forever, for a job that
+   * never does).
+   *
    * **Cancellation**: this wait cannot be cancelled; call
    * {@linkcode WorkerPool.terminate} to end the jobs at once instead.
    *
@@ -495,7 +505,9 @@ export class WorkerPool implements AsyncDisposable {
 
   /**
    * Terminates every Worker now and rejects every job queued or running
-   * with an `Error`. Idempotent.
+   * with an `Error`. Idempotent. (A job busy in synchronous code runs on
+   * until it returns or calls `checkCancelled()`: see
+   * {@linkcode WorkerPool.shutdown}.)
    *
    * @example Terminate with a job running
    * ```ts

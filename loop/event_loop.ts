@@ -1086,7 +1086,8 @@ export class EventLoop implements Disposable {
     this.#softEpoch++;
   }
 
-  async #idle(): Promise<void> {
+  /** The earliest live timer with a finite deadline, if any. */
+  #nextTimer(): TimerHandle | undefined {
     let next = this.#timers.peek();
     while (next !== undefined && next.cancelled()) {
       this.#timers.pop();
@@ -1095,11 +1096,20 @@ export class EventLoop implements Disposable {
     }
     // An infinite deadline is no deadline: nothing to arm, or to jump to.
     if (next !== undefined && next.deadline === Infinity) next = undefined;
+    return next;
+  }
+
+  async #idle(): Promise<void> {
+    let next = this.#nextTimer();
     if (this.#virtual && next !== undefined) {
       // Let completed host I/O in first; if nothing arrived, jump.
       await this.#hostTurn();
       if (this.#ready.length === 0 && !this.#stopping) {
-        this.#clock.advanceTo!(next.deadline);
+        // Code that ran in the host turn (a task resumed by the host) may
+        // have set an earlier timer, or cancelled this one: jump to the
+        // earliest now, never past it.
+        next = this.#nextTimer();
+        if (next !== undefined) this.#clock.advanceTo!(next.deadline);
       }
       return;
     }

@@ -24,7 +24,8 @@
  * The group has a cancel scope, nested in the caller's. `taskGroup()` runs
  * the body in it: a failing child cancels that scope (every library wait of
  * the body, in any branch, ends with `CancelledError`, and `tg.signal`
- * aborts), and the group tells its own cancellation apart from one that
+ * aborts), and so does an error the body throws (the branches it left
+ * running are stopped, native calls given `tg.signal` too), and the group tells its own cancellation apart from one that
  * came from outside by the scope each `CancelledError` comes from. It never
  * goes through the task: `cancelling()` is untouched. With `await using`,
  * the body runs in the caller's scope, so a failing child interrupts the
@@ -169,8 +170,9 @@ export class TaskGroup implements AsyncDisposable {
 
   /**
    * Aborted, with a `CancelledError` as its reason, when the group is
-   * cancelled: a child failed, or the task or an enclosing scope was
-   * cancelled. Pass it to native calls made by the body.
+   * cancelled: a child failed, the body of `taskGroup()` threw, or the task
+   * or an enclosing scope was cancelled. Pass it to native calls made by
+   * the body or the children, so that they stop with the group.
    *
    * @example The signal aborts when a child fails
    * ```ts
@@ -339,7 +341,16 @@ export class TaskGroup implements AsyncDisposable {
         propagate = outerRequest(propagate, outer);
       }
     }
-    if (failed && !this.#aborting) this.#abort();
+    if (failed && !this.#aborting) {
+      this.#abort();
+      // The body failed (a cancellation is handled above): cancel the
+      // group's scope as a failing child does, so that `tg.signal` aborts
+      // and native work tied to it (a child's or a left-over branch's
+      // `fetch`) stops instead of holding the group.
+      if (!isCancelledError(error)) {
+        this.#scope.cancel(cancelledError(undefined, this.#scope));
+      }
+    }
     if (fromDispose && !this.#aborting && scope.outer !== null) {
       // `await using` cannot see the body's error; an outside cancellation
       // of the enclosing scope means the body is most likely unwinding with

@@ -53,3 +53,27 @@ Deno.test("examples/stuck.ts shows both transfers waiting in the task tree, then
   );
   assert.equal(lines.length, 6);
 });
+
+Deno.test("examples/crawler.ts crawls, fails a batch fast, stops a Worker job at its deadline, and exits", async () => {
+  const t0 = performance.now();
+  const out = await runExample("crawler.ts", [
+    "--allow-net=127.0.0.1",
+    "--allow-read",
+    "--allow-run=sh",
+  ]);
+  assert.deepEqual(out.trim().split("\n"), [
+    "crawled 15 pages",
+    "batch failed (HttpError: 500 for /broken); cancelled: /hang",
+    "scores: ea6cb355 a7ef3cc5",
+    "scoring everything: timed out",
+    "both Workers free again: yes",
+    "child: step 1",
+    "child: step 2",
+    "child: step 3",
+    "child exited with 0",
+    "stopped after some polls",
+    "done",
+  ]);
+  // The job given up stopped at checkCancelled(): nothing held the process.
+  assert.ok(performance.now() - t0 < 10_000);
+});
