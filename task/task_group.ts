@@ -25,8 +25,9 @@
  * the body in it: a failing child cancels that scope (every library wait of
  * the body, in any branch, ends with `CancelledError`, and `tg.signal`
  * aborts), and so does an error the body throws (the branches it left
- * running are stopped, native calls given `tg.signal` too), and the group tells its own cancellation apart from one that
- * came from outside by the scope each `CancelledError` comes from. It never
+ * running are stopped, native calls given `tg.signal` too). The group tells
+ * its own cancellation apart from one that came from outside by the scope
+ * each `CancelledError` comes from. It never
  * goes through the task: `cancelling()` is untouched. With `await using`,
  * the body runs in the caller's scope, so a failing child interrupts the
  * caller's pending waits there, as asyncio cancels the parent task.
