@@ -1047,7 +1047,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     this.#start = 0;
     this.#end = left;
     this.#consumed();
-    return buf.subarray(start, end);
+    // The whole storage: itself, not one more view of it.
+    return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
   }
 
   /** Drops the first `n` buffered bytes (they were returned). */
