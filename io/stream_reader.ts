@@ -9,7 +9,7 @@ import type { SignalOptions } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { describeValue } from "../loop/describe_value.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
-import { Future, stateOf } from "../loop/future.ts";
+import { Future, parkOn, stateOf } from "../loop/future.ts";
 import { Operation, operationPromise } from "../task/operation.ts";
 import {
   attachSource,
@@ -479,7 +479,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         const waiter = this.#startWait("read", signal, op);
         try {
           await SETTLED;
-          if (waiter[stateOf]() !== FULFILLED) await waiter.then();
+          if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
         } finally {
           this.#waitEnded(waiter, op);
         }
@@ -496,7 +496,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       const waiter = this.#startWait("read", signal, op);
       try {
         await SETTLED;
-        if (waiter[stateOf]() !== FULFILLED) await waiter.then();
+        if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
@@ -617,7 +617,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         const waiter = this.#startWait("readInto", signal, op);
         try {
           await SETTLED;
-          if (waiter[stateOf]() !== FULFILLED) await waiter.then();
+          if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
         } finally {
           this.#waitEnded(waiter, op);
         }
@@ -738,7 +738,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       const waiter = this.#startWait("readExactly", signal, op);
       try {
         await SETTLED;
-        if (waiter[stateOf]() !== FULFILLED) await waiter.then();
+        if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
@@ -844,7 +844,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       const waiter = this.#startWait("readUntil", signal, op);
       try {
         await SETTLED;
-        if (waiter[stateOf]() !== FULFILLED) await waiter.then();
+        if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
@@ -971,7 +971,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
 
   /**
    * Starts a wait for data: the caller awaits `SETTLED`, then, unless the
-   * waiter was fulfilled meanwhile, `waiter.then()`; then it calls
+   * waiter was fulfilled meanwhile, `waiter[parkOn]()`; then it calls
    * {@linkcode StreamReader.#waitEnded} in a `finally` and
    * `op.checkpoint()`. Not an async function: a read that waits is one
    * frame and one promise less (the callers await in their own frame).
@@ -982,15 +982,15 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    *
    * Why not `await waiter`: awaiting a thenable costs V8 a job to call its
    * `then()`, a promise and two resolving functions (some 600 bytes per
-   * wait, most of what a read allocated, and the GC's work). The hop on
-   * `SETTLED` comes where that job would run: a socket read that completed
-   * at once (the bytes were there) has delivered its bytes by then, and
-   * the read goes on without a wait, as `await` on a done future does.
-   * Otherwise `waiter.then()` registers the wait with the caller's scope,
-   * as `await waiter` does at that point, and the `await` of the native
-   * promise it returns takes V8's fast path. A waiter cancelled, aborted
-   * or failed meanwhile is done but not fulfilled: its `then()` rejects at
-   * once, as the `await` would have.
+   * wait, most of what a read allocated, and the GC's work), and `then()`
+   * a derived promise. The hop on `SETTLED` comes where that job would
+   * run: a socket read that completed at once (the bytes were there) has
+   * delivered its bytes by then, and the read goes on without a wait, as
+   * `await` on a done future does. Otherwise `waiter[parkOn]()` registers
+   * the wait with the caller's scope, as `await waiter` does at that
+   * point, and returns the future's own promise, whose `await` takes V8's
+   * fast path. A waiter cancelled, aborted or failed meanwhile is done but
+   * not fulfilled: its promise rejects at once, as the `await` would have.
    */
   #startWait(
     caller: string,

@@ -13,7 +13,7 @@ import {
 } from "../task/operation.ts";
 import { sleep } from "../task/sleep.ts";
 import { getRunningLoop } from "../loop/mod.ts";
-import { Future, stateOf } from "../loop/future.ts";
+import { Future, parkOn, stateOf } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
 import {
   checkBytesOrText,
@@ -987,9 +987,9 @@ export class StreamWriter implements AsyncDisposable {
       op.current = waitOn(future, signal);
       // Not `await future`: a native await, as a StreamReader's wait (see
       // its `#startWait`): a write that completed at once has woken this
-      // by the hop on RESOLVED, else `then()` registers the wait now.
+      // by the hop on RESOLVED, else `[parkOn]()` registers the wait now.
       await RESOLVED;
-      if (future[stateOf]() !== FULFILLED) await future.then();
+      if (future[stateOf]() !== FULFILLED) await future[parkOn]();
     } finally {
       op.current = null;
       const i = list.indexOf(waiter);
