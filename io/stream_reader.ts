@@ -9,8 +9,8 @@ import type { SignalOptions } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { describeValue } from "../loop/describe_value.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
-import { Future } from "../loop/future.ts";
-import { type Operation, runOperation } from "../task/operation.ts";
+import { Future, parkOn, stateOf } from "../loop/future.ts";
+import { Operation, operationPromise } from "../task/operation.ts";
 import {
   attachSource,
   commit,
@@ -455,7 +455,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * ```
    */
   read(n?: number, options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
-    return runOperation((op) => this.#read(n ?? -1, options, op));
+    const op = new Operation();
+    return operationPromise(op, this.#read(n ?? -1, options, op));
   }
 
   async #read(
@@ -477,7 +478,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       while (!this.#eof) {
         const waiter = this.#startWait("read", signal, op);
         try {
-          await op.current;
+          await SETTLED;
+          if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
         } finally {
           this.#waitEnded(waiter, op);
         }
@@ -493,7 +495,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       }
       const waiter = this.#startWait("read", signal, op);
       try {
-        await op.current;
+        await SETTLED;
+        if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
@@ -583,7 +586,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * ```
    */
   readInto(buffer: Uint8Array, options?: SignalOptions): Promise<number> {
-    return runOperation((op) => this.#readInto(buffer, options, op));
+    const op = new Operation();
+    return operationPromise(op, this.#readInto(buffer, options, op));
   }
 
   async #readInto(
@@ -612,7 +616,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       try {
         const waiter = this.#startWait("readInto", signal, op);
         try {
-          await op.current;
+          await SETTLED;
+          if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
         } finally {
           this.#waitEnded(waiter, op);
         }
@@ -706,7 +711,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     n: number,
     options?: SignalOptions,
   ): Promise<Uint8Array<ArrayBuffer>> {
-    return runOperation((op) => this.#readExactly(n, options, op));
+    const op = new Operation();
+    return operationPromise(op, this.#readExactly(n, options, op));
   }
 
   async #readExactly(
@@ -731,7 +737,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       }
       const waiter = this.#startWait("readExactly", signal, op);
       try {
-        await op.current;
+        await SETTLED;
+        if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
@@ -793,7 +800,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     separator: Separator | readonly Separator[] = NEWLINE,
     options?: SignalOptions,
   ): Promise<Uint8Array<ArrayBuffer>> {
-    return runOperation((op) => this.#readUntil(separator, options, op));
+    const op = new Operation();
+    return operationPromise(op, this.#readUntil(separator, options, op));
   }
 
   async #readUntil(
@@ -835,7 +843,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       }
       const waiter = this.#startWait("readUntil", signal, op);
       try {
-        await op.current;
+        await SETTLED;
+        if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
@@ -882,7 +891,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * ```
    */
   readLine(options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
-    return runOperation((op) => this.#readLine(options, op));
+    const op = new Operation();
+    return operationPromise(op, this.#readLine(options, op));
   }
 
   async #readLine(
@@ -960,7 +970,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   }
 
   /**
-   * Starts a wait for data: the caller awaits `op.current`, then calls
+   * Starts a wait for data: the caller awaits `SETTLED`, then, unless the
+   * waiter was fulfilled meanwhile, `waiter[parkOn]()`; then it calls
    * {@linkcode StreamReader.#waitEnded} in a `finally` and
    * `op.checkpoint()`. Not an async function: a read that waits is one
    * frame and one promise less (the callers await in their own frame).
@@ -968,6 +979,18 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * that sequence; one that left out the checkpoint would take bytes after
    * a cancellation (`stream_reader_test.ts` cancels each kind after its
    * wake).
+   *
+   * Why not `await waiter`: awaiting a thenable costs V8 a job to call its
+   * `then()`, a promise and two resolving functions (some 600 bytes per
+   * wait, most of what a read allocated, and the GC's work), and `then()`
+   * a derived promise. The hop on `SETTLED` comes where that job would
+   * run: a socket read that completed at once (the bytes were there) has
+   * delivered its bytes by then, and the read goes on without a wait, as
+   * `await` on a done future does. Otherwise `waiter[parkOn]()` registers
+   * the wait with the caller's scope, as `await waiter` does at that
+   * point, and returns the future's own promise, whose `await` takes V8's
+   * fast path. A waiter cancelled, aborted or failed meanwhile is done but
+   * not fulfilled: its promise rejects at once, as the `await` would have.
    */
   #startWait(
     caller: string,
@@ -1024,7 +1047,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     this.#start = 0;
     this.#end = left;
     this.#consumed();
-    return buf.subarray(start, end);
+    // The whole storage: itself, not one more view of it.
+    return start === 0 && end === buf.length ? buf : buf.subarray(start, end);
   }
 
   /** Drops the first `n` buffered bytes (they were returned). */
@@ -1085,6 +1109,11 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     return -1;
   }
 }
+
+/** A settled promise: one microtask hop (see `#startWait`). */
+const SETTLED: Promise<void> = Promise.resolve();
+/** `Future[stateOf]()` of a fulfilled future. */
+const FULFILLED = 1;
 
 const NEWLINE = new Uint8Array([10]);
 const NEWLINES: readonly Uint8Array[] = [NEWLINE];

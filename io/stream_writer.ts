@@ -6,10 +6,14 @@
  */
 
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { type Operation, runOperation } from "../task/operation.ts";
+import {
+  Operation,
+  operationPromise,
+  runOperation,
+} from "../task/operation.ts";
 import { sleep } from "../task/sleep.ts";
 import { getRunningLoop } from "../loop/mod.ts";
-import { Future } from "../loop/future.ts";
+import { Future, parkOn, stateOf } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
 import {
   checkBytesOrText,
@@ -257,6 +261,8 @@ const YIELD_BYTES = 1024 * 1024;
 
 /** A settled promise, shared by the waits that need not wait. */
 const RESOLVED: Promise<void> = Promise.resolve();
+/** `Future[stateOf]()` of a fulfilled future. */
+const FULFILLED = 1;
 
 /**
  * A buffered writer, as asyncio's `StreamWriter`.
@@ -651,10 +657,13 @@ export class StreamWriter implements AsyncDisposable {
       return sleep(0, signal === undefined ? undefined : { signal });
     }
     this.#unyielded = 0;
-    return runOperation(async (op) => {
-      await this.#wait(DRAINED, signal, op);
-      if (this.#failed) throw this.#error;
-    });
+    const op = new Operation();
+    return operationPromise(op, this.#drain(signal, op));
+  }
+
+  async #drain(signal: AbortSignal | undefined, op: Operation): Promise<void> {
+    await this.#wait(DRAINED, signal, op);
+    if (this.#failed) throw this.#error;
   }
 
   /**
@@ -973,8 +982,14 @@ export class StreamWriter implements AsyncDisposable {
     };
     const list = this.#waiters ??= [];
     list.push(waiter);
+    const future = waiter.future;
     try {
-      await (op.current = waitOn(waiter.future, signal));
+      op.current = waitOn(future, signal);
+      // Not `await future`: a native await, as a StreamReader's wait (see
+      // its `#startWait`): a write that completed at once has woken this
+      // by the hop on RESOLVED, else `[parkOn]()` registers the wait now.
+      await RESOLVED;
+      if (future[stateOf]() !== FULFILLED) await future[parkOn]();
     } finally {
       op.current = null;
       const i = list.indexOf(waiter);

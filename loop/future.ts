@@ -33,6 +33,14 @@ export const resolveNow: unique symbol = Symbol("aio.resolveNow");
 export const stateOf: unique symbol = Symbol("aio.stateOf");
 /** Completes a future and wakes its awaiters in the same microtask. */
 export const settleNow: unique symbol = Symbol("aio.settleNow");
+/**
+ * `future[parkOn]()`: what `future.then()` returns, without the promise
+ * `then()` derives: the future's own promise, once the wait registered
+ * with the caller's scope as an `await` registers it. The library's waits
+ * await it (a native promise: one promise and one microtask less per wait
+ * than `then()`).
+ */
+export const parkOn: unique symbol = Symbol("aio.parkOn");
 
 const PENDING = 0;
 const FULFILLED = 1;
@@ -564,6 +572,7 @@ export class Future<T> implements Promise<T> {
     onFulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
     onRejected: ((reason: unknown) => R2 | PromiseLike<R2>) | null | undefined,
     parks: boolean,
+    bare = false,
   ): Promise<R1 | R2> {
     switch (this.#state) {
       case FULFILLED:
@@ -601,7 +610,16 @@ export class Future<T> implements Promise<T> {
       this.#addCallback(wakeWaiters);
     }
     if (scope !== null) this.#register(scope, parks);
+    if (bare) return promise as Promise<R1 | R2>;
     return promise.then(onFulfilled, onRejected);
+  }
+
+  /**
+   * @ignore The wait of an `await` on this future, started now: see
+   * {@linkcode parkOn}.
+   */
+  [parkOn](): Promise<T> {
+    return this.#then<T, never>(undefined, undefined, true, true);
   }
 
   /**

@@ -112,6 +112,24 @@ export function runOperation<T>(
 }
 
 /**
+ * Registers `promise`, the outcome of code running as `operation`, as
+ * {@linkcode runOperation} does: for hot paths, which make the
+ * `Operation`, call their code with it and pass its promise here, without
+ * a closure per call.
+ *
+ * @param operation The operation the code was given.
+ * @param promise The promise of its outcome.
+ * @returns `promise`.
+ */
+export function operationPromise<T>(
+  operation: Operation,
+  promise: Promise<T>,
+): Promise<T> {
+  register(promise, operation);
+  return promise;
+}
+
+/**
  * The future a combinator waits on for an operation's promise: it settles
  * with the promise, inline, and `cancel()` cancels the operation.
  *
