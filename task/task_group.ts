@@ -344,12 +344,14 @@ export class TaskGroup implements AsyncDisposable {
     }
     if (failed && !this.#aborting) {
       this.#abort();
-      // The body failed (a cancellation is handled above): cancel the
-      // group's scope as a failing child does, so that `tg.signal` aborts
-      // and native work tied to it (a child's or a left-over branch's
-      // `fetch`) stops instead of holding the group.
-      if (!isCancelledError(error)) {
-        this.#scope.cancel(cancelledError(undefined, this.#scope));
+      // The body failed: cancel the group's scope as a failing child does,
+      // so that `tg.signal` aborts and native work tied to it (a child's or
+      // a left-over branch's `fetch`) stops instead of holding the group.
+      // Not for a cancellation of this scope or an enclosing one, which
+      // reached all that already; a CancelledError nothing enclosing sent
+      // (a task the body awaited, cancelled by another party) did not.
+      if (!sentFromHere(error, scope)) {
+        scope.cancel(cancelledError(undefined, scope));
       }
     }
     if (fromDispose && !this.#aborting && scope.outer !== null) {
@@ -439,6 +441,18 @@ export class TaskGroup implements AsyncDisposable {
       }
     }
   }
+}
+
+/**
+ * Whether `error` is a cancellation that `scope` or a scope enclosing it
+ * asked for.
+ */
+function sentFromHere(error: unknown, scope: CancelScope): boolean {
+  if (!isCancelledError(error)) return false;
+  for (let s: CancelScope | null = scope; s !== null; s = s.parent) {
+    if (cancelledBy(error, s)) return true;
+  }
+  return false;
 }
 
 async function runBody<T>(
