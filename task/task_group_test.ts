@@ -539,3 +539,42 @@ Deno.test("taskGroup(): a body that ends with a CancelledError nothing enclosing
     }, how);
   }
 });
+
+Deno.test("taskGroup(): a Promise.any in the body that every cancellation ended is a cancellation, not a failure", async () => {
+  // As timeout() takes it (a deadline that ends a Promise.any of library
+  // waits is a TimeoutError): the AggregateError holds only CancelledErrors.
+  const body = (tg: TaskGroup) => {
+    tg.createTask(() => sleep(100));
+    return Promise.any([sleep(50), sleep(60)]);
+  };
+  const out = await vrun(async () => {
+    const me = currentTask()!;
+    // The task is cancelled: the group passes the cancellation on.
+    const killer = createTask(async () => {
+      await sleep(2);
+      me.cancel("outer");
+    });
+    const cancelled = await taskGroup(body).catch((e) => e);
+    await killer;
+    me.uncancel();
+    // A deadline: TimeoutError.
+    const timedOut = await timeout(5, () => taskGroup(body)).catch((e) => e);
+    // A failing child: its error alone, the body's cancellation left out.
+    const failed = await taskGroup((tg) => {
+      tg.createTask(async () => {
+        await sleep(2);
+        throw new RangeError("child");
+      });
+      return body(tg);
+    }).catch((e) => e);
+    return [
+      String(cancelled),
+      (timedOut as Error).name,
+      messages(failed),
+      now(),
+    ];
+  });
+  assert.deepEqual(out, ["CancelledError: outer", "TimeoutError", [
+    "child",
+  ], 9]);
+});
