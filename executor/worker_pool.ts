@@ -497,6 +497,9 @@ export class WorkerPool implements AsyncDisposable {
     for (const w of [...this.#workers]) {
       if (w.job === null || w.abandoned) this.#kill(w);
     }
+    // A job queued behind an abandoned one waited for the Worker just
+    // ended: it gets a new one.
+    this.#dispatch();
     if (this.#workers.size > 0 || this.#queued > 0) {
       this.#drained ??= Promise.withResolvers<void>();
       await this.#drained.promise;

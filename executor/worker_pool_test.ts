@@ -224,6 +224,29 @@ Deno.test("WorkerPool.shutdown() does not wait for an abandoned job", async () =
   assert.equal(pool.workerCount, 0);
 });
 
+Deno.test("WorkerPool.shutdown() runs a job queued behind an abandoned one", async () => {
+  // Shutting down ends the Worker of the abandoned job at once; the job
+  // waiting for that Worker needs another.
+  const pool = new WorkerPool({ size: 1 });
+  try {
+    const controller = new AbortController();
+    const abandoned = pool.submit(JOBS, "hang", [], {
+      signal: controller.signal,
+    });
+    const queued = pool.submit<number>(JOBS, "add", [1, 2]);
+    queued.catch(() => {}); // Rejected by terminate() if this test fails.
+    controller.abort();
+    await assert.rejects(abandoned, { name: "AbortError" });
+    const shut = pool.shutdown();
+    assert.equal(pool.queued, 0);
+    assert.equal(await queued, 3);
+    await shut;
+    assert.equal(pool.workerCount, 0);
+  } finally {
+    pool.terminate();
+  }
+});
+
 Deno.test("WorkerPool.terminate() rejects running and queued jobs at once", async () => {
   const pool = new WorkerPool({ size: 1 });
   const running = pool.submit(JOBS, "hang");

@@ -45,6 +45,7 @@ import {
   outerRequest,
   rearm,
 } from "../loop/cancel_scope.ts";
+import type { CancelledError } from "../loop/errors.ts";
 import { runInScope } from "./scope_future.ts";
 import { failed, Future } from "../loop/future.ts";
 import { type CreateTaskOptions, currentTask, Task } from "./task.ts";
@@ -327,10 +328,17 @@ export class TaskGroup implements AsyncDisposable {
     const scope = this.#scope;
     /** A cancellation from outside the group, to pass on. */
     let propagate: unknown = null;
-    if (failed && isCancelledError(error)) {
+    // A CancelledError, or an AggregateError of nothing else (a
+    // `Promise.any` whose branches all met one): a cancellation, not a
+    // failure.
+    const cancelled = failed ? cancellationsOf(error) : null;
+    if (cancelled !== null) {
       // The body was cancelled by the group (a child failed): swallowed;
-      // else from outside: passed on.
+      // else from outside: passed on (of a `Promise.any`'s, the outer).
       propagate = scope.ownCancellation(error);
+      if (propagate !== null && !isCancelledError(propagate)) {
+        propagate = cancelled.reduce((a, b) => outerRequest(a, b)!);
+      }
       // A combinator in the body may have dropped the outer of two
       // cancellations that reached it (Promise.all keeps the first): the
       // scope knows the outer one that reached it.
@@ -344,12 +352,16 @@ export class TaskGroup implements AsyncDisposable {
     }
     if (failed && !this.#aborting) {
       this.#abort();
-      // The body failed (a cancellation is handled above): cancel the
-      // group's scope as a failing child does, so that `tg.signal` aborts
-      // and native work tied to it (a child's or a left-over branch's
-      // `fetch`) stops instead of holding the group.
-      if (!isCancelledError(error)) {
-        this.#scope.cancel(cancelledError(undefined, this.#scope));
+      // The body failed: cancel the group's scope as a failing child does,
+      // so that `tg.signal` aborts and native work tied to it (a child's or
+      // a left-over branch's `fetch`) stops instead of holding the group.
+      // Not for a cancellation of this scope or an enclosing one, which
+      // reached all that already; a CancelledError nothing enclosing sent
+      // (a task the body awaited, cancelled by another party) did not.
+      if (
+        cancelled === null || !cancelled.every((e) => sentFromHere(e, scope))
+      ) {
+        scope.cancel(cancelledError(undefined, scope));
       }
     }
     if (fromDispose && !this.#aborting && scope.outer !== null) {
@@ -389,7 +401,7 @@ export class TaskGroup implements AsyncDisposable {
     const errors = this.#errors;
     // The body's failure counts with the children's: failures win over a
     // cancellation from outside, as in asyncio.
-    if (failed && !isCancelledError(error)) errors.push(error);
+    if (failed && cancelled === null) errors.push(error);
     if (propagate !== null && errors.length === 0) throw propagate;
     if (errors.length > 0) {
       if (isCancelledError(propagate)) {
@@ -439,6 +451,36 @@ export class TaskGroup implements AsyncDisposable {
       }
     }
   }
+}
+
+/**
+ * The cancellations `error` is made of: itself, if it is a
+ * `CancelledError`; the errors of an `AggregateError` of nothing else (a
+ * `Promise.any` whose branches all met one); else `null`.
+ */
+function cancellationsOf(error: unknown): CancelledError[] | null {
+  if (isCancelledError(error)) return [error];
+  try {
+    if (!(error instanceof AggregateError)) return null;
+    const errors: unknown[] = [...error.errors];
+    return errors.length > 0 && errors.every(isCancelledError)
+      ? errors as CancelledError[]
+      : null;
+  } catch {
+    // A revoked proxy, a hostile `errors` getter: not a cancellation.
+    return null;
+  }
+}
+
+/**
+ * Whether `error` is a cancellation that `scope` or a scope enclosing it
+ * asked for.
+ */
+function sentFromHere(error: CancelledError, scope: CancelScope): boolean {
+  for (let s: CancelScope | null = scope; s !== null; s = s.parent) {
+    if (cancelledBy(error, s)) return true;
+  }
+  return false;
 }
 
 async function runBody<T>(

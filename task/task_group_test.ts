@@ -493,3 +493,88 @@ Deno.test("a deadline cancels a group's children before one due at the same inst
   });
   assert.deepEqual(log, ["child CancelledError", "block TimeoutError"]);
 });
+
+/** Stands for `fetch(url, { signal })` to a server that never answers. */
+function nativeWait(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason));
+  });
+}
+
+Deno.test("taskGroup(): a body that ends with a CancelledError nothing enclosing sent aborts tg.signal and propagates it", async () => {
+  // asyncio: a body raising CancelledError (from a task it awaited that
+  // another party cancelled) cancels the children, and the group re-raises
+  // it once they are done.
+  for (const how of ["awaited task", "thrown"]) {
+    const out = await vrun(async () => {
+      let signal: AbortSignal | undefined;
+      const other = createTask(() => sleep(1000));
+      createTask(async () => {
+        await sleep(10);
+        other.cancel("third party");
+      });
+      const error = await timeout(1000, () =>
+        taskGroup(async (tg) => {
+          signal = tg.signal;
+          tg.createTask(() => nativeWait(tg.signal));
+          if (how === "thrown") {
+            await sleep(10);
+            throw new CancelledError("by hand");
+          }
+          await other;
+        })).catch((e) => e);
+      return {
+        error: (error as Error).name,
+        aborted: signal?.aborted,
+        at: now(),
+        cancelling: currentTask()!.cancelling(),
+      };
+    });
+    assert.deepEqual(out, {
+      error: "CancelledError",
+      aborted: true,
+      at: 10,
+      cancelling: 0,
+    }, how);
+  }
+});
+
+Deno.test("taskGroup(): a Promise.any in the body that every cancellation ended is a cancellation, not a failure", async () => {
+  // As timeout() takes it (a deadline that ends a Promise.any of library
+  // waits is a TimeoutError): the AggregateError holds only CancelledErrors.
+  const body = (tg: TaskGroup) => {
+    tg.createTask(() => sleep(100));
+    return Promise.any([sleep(50), sleep(60)]);
+  };
+  const out = await vrun(async () => {
+    const me = currentTask()!;
+    // The task is cancelled: the group passes the cancellation on.
+    const killer = createTask(async () => {
+      await sleep(2);
+      me.cancel("outer");
+    });
+    const cancelled = await taskGroup(body).catch((e) => e);
+    await killer;
+    me.uncancel();
+    // A deadline: TimeoutError.
+    const timedOut = await timeout(5, () => taskGroup(body)).catch((e) => e);
+    // A failing child: its error alone, the body's cancellation left out.
+    const failed = await taskGroup((tg) => {
+      tg.createTask(async () => {
+        await sleep(2);
+        throw new RangeError("child");
+      });
+      return body(tg);
+    }).catch((e) => e);
+    return [
+      String(cancelled),
+      (timedOut as Error).name,
+      messages(failed),
+      now(),
+    ];
+  });
+  assert.deepEqual(out, ["CancelledError: outer", "TimeoutError", [
+    "child",
+  ], 9]);
+});
