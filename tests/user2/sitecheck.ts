@@ -228,7 +228,14 @@ export async function checkSite(
 
 /** A page of the test site. */
 export type PageSpec =
-  | { kind: "html"; links: string[]; assets?: string[]; delayMs?: number }
+  | {
+    kind: "html";
+    links: string[];
+    assets?: string[];
+    delayMs?: number;
+    /** The page is served only once this settles. */
+    gate?: Promise<unknown>;
+  }
   | { kind: "redirect"; to: string }
   | { kind: "hang" }
   | { kind: "poison" };
@@ -287,6 +294,7 @@ export class Site implements AsyncDisposable {
           if (page.delayMs) {
             await new Promise((r) => setTimeout(r, page.delayMs));
           }
+          await page.gate;
           const body = [
             `<html><body><h1>${path}</h1>`,
             ...page.links.map((l) => `<a href="${l}">${l}</a>`),

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { run, waitFor } from "../../mod.ts";
+import { type Clock, run, VirtualClock } from "../../mod.ts";
 import { Gateway, type GatewayOptions } from "./gateway.ts";
 
 type Behavior = (req: Request, up: Upstream) => Promise<Response> | Response;
@@ -80,7 +80,7 @@ const hang: Behavior = (req, up) => up.hang(req);
 async function get(
   url: string,
 ): Promise<{ status: number; backend: string | null; body: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   return {
     status: res.status,
     backend: res.headers.get("x-backend"),
@@ -88,11 +88,66 @@ async function get(
   };
 }
 
+/**
+ * Waits for `promise`, failing after `ms` of real time: a bound on waits
+ * for real I/O that does not depend on the loop's clock (which a
+ * {@linkcode ManualClock} holds still).
+ */
+async function within<T>(promise: Promise<T>, ms = 10_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`not settled within ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits `ms` of real time. */
+function realSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `cond` until it holds, failing after `ms` of real time. */
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error(`not true within ${ms} ms`);
+    await realSleep(5);
+  }
+}
+
+/**
+ * The gateway's clock for tests whose timers must fire at a chosen point
+ * between real I/O: a `VirtualClock` without `advanceTo`, so an idle loop
+ * does not jump it (the autojump would fire a hedge or a deadline while a
+ * `fetch` is in flight). Time moves only when the test calls `advance()`;
+ * until then no hedge, deadline, queue timeout or cooldown fires, however
+ * slow the machine.
+ */
+class ManualClock implements Clock {
+  readonly #time = new VirtualClock();
+  now(): number {
+    return this.#time.now();
+  }
+  advance(ms: number): void {
+    this.#time.advance(ms);
+  }
+}
+
 /** Runs `body` with a gateway over upstreams made from `behaviors`. */
 async function withGateway(
   behaviors: Behavior[],
   options: Omit<GatewayOptions, "backends">,
   body: (gw: Gateway, ups: Upstream[]) => Promise<void>,
+  clock?: Clock,
 ): Promise<void> {
   const ups = behaviors.map((b) => new Upstream(b));
   try {
@@ -104,11 +159,18 @@ async function withGateway(
       } finally {
         await gw.shutdown();
       }
-    });
+    }, { clock });
   } finally {
     await Promise.all(ups.map((u) => u.server.shutdown()));
   }
 }
+
+// Most tests run the gateway on a ManualClock: its timers (hedge delay,
+// request deadline, queue timeout, breaker cooldown, drain) fire only where
+// the test advances time, so how fast the machine answers real HTTP cannot
+// reorder them. Only the test of the queue timeout runs on real time: there
+// the holder keeps its permit until the late request was answered, so no
+// outcome depends on how long anything takes.
 
 Deno.test("gateway: healthy backends are used round robin, one upstream call each", async () => {
   await withGateway(
@@ -132,18 +194,25 @@ Deno.test("gateway: healthy backends are used round robin, one upstream call eac
       assert.equal(gw.stats.hedged, 0);
       assert.equal(gw.limit.value, 16, "every permit came back");
     },
+    new ManualClock(), // no hedge, no deadline
   );
 });
 
 Deno.test("gateway: a silent backend is hedged, the winner answers, the loser's fetch is aborted", async () => {
+  const clock = new ManualClock();
   await withGateway(
     [hang, ok("b"), ok("c")],
     { hedgeAfterMs: 20 },
     async (gw, ups) => {
-      const answer = await get(gw.url + "/x");
+      const pending = get(gw.url + "/x");
+      await within(ups[0]!.activeAtLeast(1));
+      // a is silent for the hedge delay: b is asked too. Time stands still
+      // from here on, so no second hedge can reach c before b's answer.
+      clock.advance(20);
+      const answer = await pending;
       assert.equal(answer.status, 200);
       assert.equal(answer.body, "b:/x");
-      await waitFor(ups[0]!.abortedAtLeast(1), 5_000);
+      await within(ups[0]!.abortedAtLeast(1));
       assert.deepEqual(ups.map((u) => u.hits), [1, 1, 0]);
       assert.equal(gw.stats.hedged, 1);
       assert.equal(gw.stats.abandoned, 1);
@@ -154,6 +223,7 @@ Deno.test("gateway: a silent backend is hedged, the winner answers, the loser's 
         "closed",
       ]);
     },
+    clock,
   );
 });
 
@@ -163,6 +233,7 @@ Deno.test("gateway: a failing backend trips its breaker, is skipped, half-opens 
     healthy
       ? ok("a")(req, undefined as never)
       : new Response("boom", { status: 500 });
+  const clock = new ManualClock();
   await withGateway(
     [flaky, ok("b")],
     { hedgeAfterMs: 5_000, breaker: { failureThreshold: 2, cooldownMs: 100 } },
@@ -176,14 +247,20 @@ Deno.test("gateway: a failing backend trips its breaker, is skipped, half-opens 
       }
       assert.equal(ups[0]!.hits, 2);
       assert.equal(breaker.state, "open");
-      // Open: a is not even asked.
+      // Open: a is not even asked (the cooldown has not passed: time has
+      // not moved).
       const skipped = await get(`${gw.url}/r4`);
       assert.equal(skipped.body, "b:/r4");
       assert.equal(ups[0]!.hits, 2);
+      assert.deepEqual(breaker.transitions, ["open"]);
       // The cooldown timer moves it to half-open.
+      clock.advance(99);
+      await realSleep(20);
+      assert.equal(breaker.state, "open", "not before the cooldown");
+      clock.advance(1);
       while ((breaker.state as string) !== "half-open") {
         breaker.changed.clear();
-        await waitFor(breaker.changed.wait(), 5_000);
+        await within(breaker.changed.wait());
       }
       healthy = true;
       const answers = [await get(`${gw.url}/r5`), await get(`${gw.url}/r6`)];
@@ -191,6 +268,7 @@ Deno.test("gateway: a failing backend trips its breaker, is skipped, half-opens 
       assert.equal(breaker.state, "closed");
       assert.deepEqual(breaker.transitions, ["open", "half-open", "closed"]);
     },
+    clock,
   );
 });
 
@@ -206,7 +284,9 @@ Deno.test("gateway: at most maxConcurrent requests reach the upstreams; the rest
     hedgeAfterMs: 10_000,
   }, async (gw, ups) => {
     const pending = ["/1", "/2", "/3", "/4", "/5"].map((p) => get(gw.url + p));
-    await waitFor(ups[0]!.activeAtLeast(2), 5_000);
+    await within(ups[0]!.activeAtLeast(2));
+    // The three others reached the gateway and queue for a permit.
+    await until(() => gw.inflight.size === 5);
     assert.equal(gw.limit.value, 0);
     assert.equal(gw.inflight.size, 5);
     gate.resolve();
@@ -221,7 +301,7 @@ Deno.test("gateway: at most maxConcurrent requests reach the upstreams; the rest
     assert.equal(ups[0]!.peak, 2);
     assert.equal(ups[0]!.hits, 5);
     assert.equal(gw.limit.value, 2);
-  });
+  }, new ManualClock()); // no queue timeout, no deadline
 });
 
 Deno.test("gateway: a request that waits too long for a permit gets 503, the holder is unaffected", async () => {
@@ -230,13 +310,16 @@ Deno.test("gateway: a request that waits too long for a permit gets 503, the hol
     await gate.promise;
     return ok("a")(req, undefined as never);
   };
+  // Real time: the holder keeps the permit until the late request got its
+  // 503, however long that takes; the holder's deadline is far off.
   await withGateway([gated], {
     maxConcurrent: 1,
     queueMs: 30,
-    hedgeAfterMs: 10_000,
+    hedgeAfterMs: 60_000,
+    requestTimeoutMs: 60_000,
   }, async (gw, ups) => {
     const first = get(gw.url + "/holder");
-    await waitFor(ups[0]!.activeAtLeast(1), 5_000);
+    await within(ups[0]!.activeAtLeast(1));
     const second = await get(gw.url + "/late");
     assert.equal(second.status, 503);
     gate.resolve();
@@ -247,18 +330,31 @@ Deno.test("gateway: a request that waits too long for a permit gets 503, the hol
 });
 
 Deno.test("gateway: the deadline reaches every upstream fetch; the client gets 504", async () => {
+  const clock = new ManualClock();
   await withGateway([hang, hang, hang], {
     hedgeAfterMs: 10,
     requestTimeoutMs: 150,
   }, async (gw, ups) => {
-    const answer = await get(gw.url + "/slow");
+    const pending = get(gw.url + "/slow");
+    // Each hedge delay passes once the previous backend has the request.
+    await within(ups[0]!.activeAtLeast(1));
+    clock.advance(10);
+    await within(ups[1]!.activeAtLeast(1));
+    clock.advance(10);
+    await within(ups[2]!.activeAtLeast(1));
+    assert.equal(gw.stats.hedged, 2);
+    clock.advance(129);
+    await realSleep(20);
+    assert.equal(gw.stats.timedOut, 0, "not before the deadline");
+    clock.advance(1);
+    const answer = await pending;
     assert.equal(answer.status, 504);
-    await waitFor(Promise.all(ups.map((u) => u.abortedAtLeast(1))), 5_000);
+    await within(Promise.all(ups.map((u) => u.abortedAtLeast(1))));
     assert.deepEqual(ups.map((u) => u.hits), [1, 1, 1]);
     assert.equal(gw.stats.timedOut, 1);
     assert.equal(gw.stats.hedged, 2);
     assert.equal(gw.inflight.size, 0);
-  });
+  }, clock);
 });
 
 Deno.test("gateway: shutdown drains what finishes in time, cancels the rest, then refuses connections", async () => {
@@ -268,6 +364,7 @@ Deno.test("gateway: shutdown drains what finishes in time, cancels the rest, the
     await gate.promise;
     return new Response("done");
   };
+  const clock = new ManualClock();
   await withGateway([mixed], {
     drainMs: 100,
     hedgeAfterMs: 10_000,
@@ -276,17 +373,21 @@ Deno.test("gateway: shutdown drains what finishes in time, cancels the rest, the
     const url = gw.url;
     const quick = get(url + "/quick");
     const stuck = get(url + "/stuck");
-    await waitFor(ups[0]!.activeAtLeast(2), 5_000);
+    await within(ups[0]!.activeAtLeast(2));
     const down = gw.shutdown();
     gate.resolve();
-    const [q, s] = await Promise.all([quick, stuck]);
-    await down;
+    // /quick finishes within the drain time (time has not moved) ...
+    const q = await quick;
     assert.equal(q.status, 200);
     assert.equal(q.body, "done");
+    // ... /stuck is cancelled when it is over.
+    clock.advance(100);
+    const s = await stuck;
+    await down;
     assert.equal(s.status, 503);
-    await waitFor(ups[0]!.abortedAtLeast(1), 5_000);
+    await within(ups[0]!.abortedAtLeast(1));
     assert.equal(gw.stats.cancelledAtShutdown, 1);
     assert.equal(gw.inflight.size, 0);
     await assert.rejects(fetch(url + "/after"), TypeError);
-  });
+  }, clock);
 });
