@@ -1009,3 +1009,42 @@ Deno.test("feedData() and read(n) refuse bad input with an error that names it, 
     assert.equal(dec.decode(await r.read(-2)), "abcd");
   }, virtual());
 });
+
+Deno.test("a read failed by the stream as the caller awaiting it through waitFor() is cancelled: the cancellation is not swallowed", async () => {
+  // The stream fails, waking the read with its error; the caller (a task
+  // in waitFor()) is cancelled before the read resumed. The read rejects
+  // with the stream's error, and the cancellation goes on to the caller's
+  // next wait, as it does without waitFor(): it was swallowed.
+  const kinds: [string, (r: StreamReader) => Promise<unknown>][] = [
+    ["read", (r) => r.read(100)],
+    ["readExactly", (r) => r.readExactly(3)],
+    ["readUntil", (r) => r.readUntil("c")],
+    ["readLine", (r) => r.readLine()],
+    ["readInto", (r) => r.readInto(new Uint8Array(8))],
+  ];
+  for (const [kind, read] of kinds) {
+    for (const via of ["waitFor", "task"]) {
+      const got = await run(async () => {
+        const r = new StreamReader();
+        const t = createTask(async () => {
+          const first =
+            await (via === "waitFor" ? waitFor(read(r), 1000) : read(r)).then(
+              () => "read",
+              errorName,
+            );
+          const second = await sleep(10).then(() => "slept", errorName);
+          return [first, second];
+        });
+        await sleep(1); // t waits for data
+        r.setException(new SyntaxError("boom"));
+        t.cancel(); // before t resumed
+        return await t;
+      }, virtual());
+      assert.deepEqual(
+        got,
+        ["SyntaxError", "CancelledError"],
+        `${kind} ${via}`,
+      );
+    }
+  }
+});

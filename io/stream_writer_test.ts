@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { CancelledError, createTask, run, sleep } from "../task/mod.ts";
+import {
+  CancelledError,
+  createTask,
+  run,
+  sleep,
+  waitFor,
+} from "../task/mod.ts";
 import { VirtualClock } from "../loop/mod.ts";
 import { StreamWriter, type WriteSink } from "./stream_writer.ts";
 import { writeSome } from "./_source.ts";
@@ -524,4 +530,34 @@ Deno.test("a write-and-drain loop to a sink that keeps up lets the loop's other 
   // 3.2 MB written: the ticker ran between each MiB of them.
   assert.ok(got.length >= 3, `the other task ran ${got.length} times`);
   assert.ok(got[0]! <= 1024 * 1024 + 100, `first ran after ${got[0]} bytes`);
+});
+
+Deno.test("a drain() failed by the sink as the caller awaiting it through waitFor() is cancelled: the cancellation is not swallowed", async () => {
+  // The sink's write fails, waking drain() with its error; the caller (a
+  // task in waitFor()) is cancelled a few microtasks later, before or after
+  // it resumed. Either the drain or the caller's next wait must see the
+  // cancellation: it was swallowed when the drain rejected with the error.
+  for (let hops = 0; hops < 4; hops++) {
+    const got = await run(async () => {
+      const s = gatedSink();
+      const w = new StreamWriter(s.sink, { highWaterMark: 1 });
+      w.write("abc");
+      const name = (e: unknown) => (e as Error).name;
+      const t = createTask(async () => {
+        const first = await waitFor(w.drain(), 1000).then(
+          () => "drained",
+          name,
+        );
+        const second = await sleep(10).then(() => "slept", name);
+        return [first, second];
+      });
+      await sleep(1); // t waits in drain()
+      s.sink.fail!(new SyntaxError("boom"));
+      let p = Promise.resolve();
+      for (let i = 0; i < hops; i++) p = p.then(() => {});
+      p.then(() => t.cancel());
+      return await t;
+    }, virtual());
+    assert.deepEqual(got, ["SyntaxError", "CancelledError"], `hops ${hops}`);
+  }
 });

@@ -79,10 +79,17 @@ export class Operation {
     if (this.#request === null) {
       const request = this.#request = currentRequest() ??
         cancelledError(msg, null);
-      // Given back to its source if the operation ends without meeting it.
-      this.#promise?.then(() => {
+      // Given back to its source if the operation ends without meeting it:
+      // with a value, or with an error of its own (a read woken by the
+      // stream's failure, then cancelled before it resumed, rejects with
+      // that failure: the cancellation must still reach the caller's next
+      // wait, as for a task that fails with a request undelivered).
+      const back = () => {
         if (this.#request === request) handBack(request);
-      }, () => {});
+      };
+      this.#promise?.then(back, (error) => {
+        if (!isCancelledError(error)) back();
+      });
     }
     return true;
   }
