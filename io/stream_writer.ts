@@ -826,6 +826,11 @@ export class StreamWriter implements AsyncDisposable {
       while (this.#flushing && !this.#closing) {
         await this.#wait(FLUSHED, signal, op);
       }
+      // Woken by the flush, then cancelled (or aborted) before this
+      // resumed: no handshake has started, so the connection stays as it
+      // was, as for a cancellation while the writer was still sending.
+      op.checkpoint();
+      signal?.throwIfAborted();
       if (this.#failed) throw this.#error;
       if (this.#closing) {
         throw new Error("Cannot call startTls(): StreamWriter is closing");

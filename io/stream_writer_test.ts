@@ -561,3 +561,59 @@ Deno.test("a drain() failed by the sink as the caller awaiting it through waitFo
     assert.deepEqual(got, ["SyntaxError", "CancelledError"], `hops ${hops}`);
   }
 });
+
+Deno.test("startTls() cancelled once the flush woke it, before it resumed, starts no handshake and leaves the connection as it was", async () => {
+  // The write before the upgrade completes (waking startTls()'s wait for
+  // the flush), then the caller is cancelled (or its signal aborts) before
+  // startTls() resumed. Nothing has gone to TLS yet: startTls() must throw
+  // without calling the sink's startTls(), as when the cancellation comes
+  // while the writer is still sending. It called it, then closed the
+  // connection as for a handshake cut short.
+  for (const via of ["task", "waitFor", "signal"]) {
+    const events: string[] = [];
+    const got = await run(async () => {
+      let writing = Promise.resolve();
+      let release = () => {};
+      const sink: WriteSink = {
+        write: () =>
+          writing = new Promise<void>((resolve) => {
+            release = resolve;
+          }),
+        close: () => void events.push("close"),
+        startTls: () => {
+          events.push("startTls");
+          return new Promise<void>(() => {});
+        },
+      };
+      const w = new StreamWriter(sink);
+      w.write("STARTTLS\r\n");
+      const c = new AbortController();
+      const name = (e: unknown) => (e as Error).name;
+      const t = createTask(() => {
+        const upgrading = via === "waitFor"
+          ? waitFor(w.startTls({}), 1000)
+          : w.startTls({ signal: via === "signal" ? c.signal : undefined });
+        return upgrading.then(() => "upgraded", name);
+      });
+      await sleep(1); // t waits for the flush
+      // Runs right after the writer's own reaction to the write, which
+      // wakes t: t has not resumed yet.
+      const cancelled = writing.then(() => {
+        if (via === "signal") c.abort(new RangeError("stop"));
+        else t.cancel();
+      });
+      release();
+      await cancelled;
+      const outcome = await t;
+      const closing = w.isClosing();
+      w.close();
+      await w.waitClosed();
+      return [outcome, closing];
+    }, virtual());
+    assert.deepEqual(
+      [got, events],
+      [[via === "signal" ? "RangeError" : "CancelledError", false], ["close"]],
+      via,
+    );
+  }
+});
