@@ -316,6 +316,18 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       this.#wakeWaiter();
       return;
     }
+    if (view.byteLength < n) {
+      // Its owner detached (transferred) the buffer while the socket read
+      // into it: the bytes went with the memory, out of reach. The stream
+      // has a hole: fail it, rather than throw into the pump (an uncaught
+      // rejection) and go on as if nothing was lost.
+      this.setException(
+        new Error(
+          `Cannot keep the ${n} bytes a socket read put in a cancelled readInto()'s buffer: the buffer was detached (transferred) before the read completed, and the stream lost them`,
+        ),
+      );
+      return;
+    }
     // It was cancelled (or waits with another buffer, or another read
     // waits): keep a copy, in order, for the next read.
     this.#append(view.subarray(0, n));
@@ -529,8 +541,10 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * they arrive, and the reader keeps a copy of them for the next read.
    * Until the next read of this reader returns, do not reuse `buffer` for
    * anything else; a `readInto()` with the same `buffer` picks that socket
-   * read up, with no copy. A pre-aborted signal rejects at once, even if
-   * the data is there.
+   * read up, with no copy. Detaching `buffer` meanwhile (transferring its
+   * `ArrayBuffer`) loses those bytes: the reader then fails with an error
+   * that says so. A pre-aborted signal rejects at once, even if the data
+   * is there.
    *
    * @param buffer Where to put the bytes.
    * @param options An abort signal.
