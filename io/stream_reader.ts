@@ -317,13 +317,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       return;
     }
     if (view.byteLength < n) {
-      // Its owner detached (transferred) the buffer while the socket read
-      // into it: the bytes went with the memory, out of reach. The stream
-      // has a hole: fail it, rather than throw into the pump (an uncaught
-      // rejection) and go on as if nothing was lost.
+      // Its owner detached (transferred) or shrank the buffer while the
+      // socket read into it: the bytes went with the memory, out of reach.
+      // The stream has a hole: fail it, rather than throw into the pump
+      // (an uncaught rejection) and go on as if nothing was lost.
       this.setException(
         new Error(
-          `Cannot keep the ${n} bytes a socket read put in a cancelled readInto()'s buffer: the buffer was detached (transferred) before the read completed, and the stream lost them`,
+          `Cannot keep the ${n} bytes a socket read put in a cancelled readInto()'s buffer: the buffer was detached (transferred) or shrunk before the read completed, and the stream lost them`,
         ),
       );
       return;
