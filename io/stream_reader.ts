@@ -321,17 +321,22 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       // socket read into it: the bytes went with the memory, out of reach.
       // The stream has a hole: fail it, rather than throw into the pump
       // (an uncaught rejection) and go on as if nothing was lost.
-      this.setException(
-        new Error(
-          `Cannot keep the ${n} bytes a socket read put in a cancelled readInto()'s buffer: the buffer was detached (transferred) or shrunk before the read completed, and the stream lost them`,
-        ),
-      );
+      this.#lost(n);
       return;
     }
     // It was cancelled (or waits with another buffer, or another read
     // waits): keep a copy, in order, for the next read.
     this.#append(view.subarray(0, n));
     this.#fed();
+  }
+
+  /** `n` bytes a socket read put in a readInto()'s buffer are lost. */
+  #lost(n: number): void {
+    this.setException(
+      new Error(
+        `Cannot keep the ${n} bytes a socket read put in a readInto()'s buffer: the buffer was detached (transferred) or shrunk before the read took them, and the stream lost them`,
+      ),
+    );
   }
 
   #fed(): void {
@@ -662,6 +667,12 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const n = this.#handed;
     if (n === 0) return;
     this.#handed = 0;
+    if (buffer.byteLength < n) {
+      // Detached or shrunk by other code before the read resumed: the
+      // bytes are out of reach (and the read's own error is thrown).
+      this.#lost(n);
+      return;
+    }
     const data = buffer.subarray(0, n);
     const start = this.#start;
     const used = this.#end - start;

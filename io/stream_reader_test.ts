@@ -800,6 +800,30 @@ Deno.test("a readInto() buffer detached or shrunk while the pump reads into it f
   }
 });
 
+Deno.test("a readInto() woken with bytes in its buffer, whose buffer other code detaches before it resumes, still throws the cancellation", async () => {
+  // The socket read landed in the buffer of a waiting readInto() (woken,
+  // not resumed); other code transfers the buffer, and the task is
+  // cancelled. Giving the bytes back threw a TypeError in place of the
+  // CancelledError (a cancellation turned into another error), and the
+  // stream went on without the bytes as if nothing was lost.
+  const got = await run(async () => {
+    const { reader, land } = lendingReader();
+    const memory = new ArrayBuffer(8);
+    const a = createTask(() => reader.readInto(new Uint8Array(memory)));
+    await sleep(1);
+    land("abc"); // wakes a with the 3 bytes in its buffer
+    memory.transfer();
+    a.cancel();
+    const first = await a.then(String, errorName);
+    const next = await waitFor(reader.read(10), 1000).then(
+      dec.decode,
+      (e: Error) => /detached/.test(e.message) ? "lost" : e.message,
+    );
+    return [first, next];
+  }, virtual());
+  assert.deepEqual(got, ["CancelledError", "lost"]);
+});
+
 Deno.test("StreamReader refuses feedData() while a pump reads into a lent buffer", async () => {
   await run(async () => {
     const { reader, land } = lendingReader();
