@@ -24,6 +24,7 @@ const range = (a, b) => Array.from({ length: b - a }, (_, k) => JSON.stringify(r
 await out(range(0, 25));
 await Deno.stdin.read(new Uint8Array(16));
 await out(range(25, 29) + "not json\\n" + range(29, 32));
+Deno.stdout.close(); // EOF now, not when the process has exited
 `;
 
 /** Emits records forever, a few at a time. */
@@ -58,7 +59,9 @@ Deno.test("tailer: flushes by size, then by time, then at EOF; output transforme
         args: ["eval", STEPPED],
         outPath,
         batchSize: 10,
-        flushMs: 50,
+        // Long enough that the last batch meets EOF first on a loaded
+        // machine (at 50 ms it went by time once, in a full parallel run).
+        flushMs: 300,
         queueSize: 4,
         stdin: "piped",
         onSpawn: (p) => proc = p,
