@@ -1,6 +1,7 @@
 // Long fuzzing runs, by hand:
 //   deno run -A tests/fuzz/fuzz.ts <first seed> <count> [op-to-leave-out ...]
 // Prints each diverging seed, its program and both logs side by side.
+// FUZZ_PYTHON=/path/to/python3.x picks the CPython (default: python3).
 import { diffSeeds, sideBySide } from "./_diff.ts";
 
 const first = Number(Deno.args[0] ?? 0);
