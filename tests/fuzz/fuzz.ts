@@ -12,6 +12,11 @@
 //   waiter is kept (README, "How it differs").
 // - `wait(FIRST_COMPLETED)` reports one more or one fewer task done when two
 //   finish in one virtual instant (same-tick order).
+// - a gather whose child was cancelled, and whose caller is cancelled in the
+//   same tick: aio runs the gather's callback before the resumed task that
+//   cancels the caller (README: a resumed task runs after the tick's plain
+//   callbacks), so the gather has ended and its other children go on;
+//   asyncio, in registration order, cancels them first (seeds 58059, 122494).
 // - a task that returns before a pending cancellation reaches a wait ends
 //   with its value (README); asyncio ends it cancelled (`main final ... ok`).
 // - asyncio's `cancelling()` still counts a request that a task it awaited
