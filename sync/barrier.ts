@@ -15,7 +15,10 @@ import { WaiterQueue, waitIn } from "./_waiters.ts";
  * are waiting, then releases them all together and starts a new cycle.
  * Each released task gets a distinct index in `0..parties-1`: the tasks
  * that waited get `0, 1, ...` in arrival order, the one that completed the
- * party gets `parties - 1`.
+ * party gets `parties - 1`. A waiter that leaves (cancelled) gives up its
+ * place to those after it. CPython's index is the count at arrival, which
+ * repeats one after a waiter left: with A and B waiting and A cancelled,
+ * C and then D arriving get B's index 1 again and 2 (asyncio's B: 1).
  *
  * `abort()` breaks the barrier: waiters and later callers get
  * `BrokenBarrierError` until `reset()`. `reset()` fails the current

@@ -90,6 +90,25 @@ Deno.test("Barrier.wait() cancelled leaves the barrier without breaking it", asy
   });
 });
 
+Deno.test("Barrier.wait(): a cancelled waiter's place goes to those after it, so indices stay distinct (CPython repeats one)", async () => {
+  // CPython 3.11 and 3.13 print [('B', 1), ('C', 1), ('D', 2)] for:
+  //   b = Barrier(3); A, B wait; A cancelled; C, D wait
+  // (its index is the count at arrival); fuzz seed 218306.
+  const indices = await vrun(async () => {
+    const barrier = new Barrier(3);
+    const a = createTask(() => barrier.wait());
+    const b = createTask(() => barrier.wait());
+    await ticks();
+    a.cancel();
+    await assert.rejects(a, CancelledError);
+    const c = createTask(() => barrier.wait());
+    await ticks();
+    const d = await barrier.wait();
+    return [await b, await c, d];
+  });
+  assert.deepEqual(indices, [0, 1, 2]);
+});
+
 Deno.test("Barrier.wait() with a signal rejects with its reason, before or while waiting", async () => {
   await vrun(async () => {
     const barrier = new Barrier(2);

@@ -7,19 +7,25 @@ const INTERP_PY = new URL("./_interp.py", import.meta.url).pathname;
 
 /** Runs the programs on asyncio; one log per program. */
 export async function runPythonBatch(progs: Program[]): Promise<string[][]> {
-  const child = new Deno.Command("python3", {
+  // FUZZ_PYTHON=python3.13 compares with a newer asyncio (3.13's TaskGroup
+  // re-raises an outside cancellation its failures won over, as aio does).
+  const python = Deno.env.get("FUZZ_PYTHON") ?? "python3";
+  const child = new Deno.Command(python, {
     args: [INTERP_PY],
     stdin: "piped",
     stdout: "piped",
     stderr: "null",
     env: { PYTHONDONTWRITEBYTECODE: "1" },
   }).spawn();
+  // Read while writing: python3 writes each log as it goes, and a full
+  // stdout pipe would stop it reading the rest of the programs.
+  const output = child.output();
   const writer = child.stdin.getWriter();
   await writer.write(
     new TextEncoder().encode(progs.map((p) => JSON.stringify(p)).join("\n")),
   );
   await writer.close();
-  const out = await child.output();
+  const out = await output;
   const logs: string[][] = [[]];
   for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
     if (line === "") continue;

@@ -18,6 +18,69 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from _vclock import VirtualLoop  # noqa: E402
 
 
+class TaskGroup(asyncio.TaskGroup):
+    """3.11's TaskGroup with 3.13's __aexit__ (gh-116720), which aio follows:
+    a cancellation of the parent from outside that the group's failures win
+    over is not lost: the group uncancels and re-cancels the parent, so it
+    reaches the parent's next await. 3.11 drops it when it arrives while the
+    group is already aborting."""
+
+    async def __aexit__(self, et, exc, tb):
+        self._exiting = True
+
+        if (exc is not None and
+                self._is_base_error(exc) and
+                self._base_error is None):
+            self._base_error = exc
+
+        if et is not None and issubclass(et, asyncio.CancelledError):
+            propagate_cancellation_error = exc
+        else:
+            propagate_cancellation_error = None
+
+        if et is not None:
+            if not self._aborting:
+                self._abort()
+
+        while self._tasks:
+            if self._on_completed_fut is None:
+                self._on_completed_fut = self._loop.create_future()
+
+            try:
+                await self._on_completed_fut
+            except asyncio.CancelledError as ex:
+                if not self._aborting:
+                    propagate_cancellation_error = ex
+                    self._abort()
+
+            self._on_completed_fut = None
+
+        assert not self._tasks
+
+        if self._base_error is not None:
+            raise self._base_error
+
+        if self._parent_cancel_requested:
+            if self._parent_task.uncancel() == 0:
+                propagate_cancellation_error = None
+
+        if propagate_cancellation_error is not None and not self._errors:
+            raise propagate_cancellation_error
+
+        if et is not None and not issubclass(et, asyncio.CancelledError):
+            self._errors.append(exc)
+
+        if self._errors:
+            if self._parent_task.cancelling():
+                self._parent_task.uncancel()
+                self._parent_task.cancel()
+            try:
+                me = BaseExceptionGroup('unhandled errors in a TaskGroup', self._errors)
+                raise me from None
+            finally:
+                self._errors = None
+
+
 class ValueError_(Exception):
     pass
 
@@ -129,7 +192,7 @@ class Program:
         elif op == "tg":
             self.log(who, "tg enter")
             try:
-                async with asyncio.TaskGroup() as tg:
+                async with TaskGroup() as tg:
                     for ch in a["children"]:
                         tg.create_task(self.task_body(ch["name"], ch["res"], ch["steps"]))
                     await self.steps(who, res, a["body"])
@@ -218,14 +281,17 @@ class Program:
         for i, t in enumerate(p["tasks"]):
             self.tasks.append(asyncio.create_task(self.task_body(f"T{i}", t["res"], t["steps"])))
         await asyncio.sleep(p["end"])
+        # One cancellation per instant of main's residue (see _interp.ts).
         for rnd in range(3):
             pending = [t for t in self.tasks if not t.done()]
             if not pending:
                 break
-            self.log("main", f"cleanup {rnd} " + ",".join(f"T{self.tasks.index(t)}" for t in pending))
             for t in pending:
+                if t.done():
+                    continue
+                self.log("main", f"cleanup {rnd} T{self.tasks.index(t)}")
                 t.cancel("end")
-            await asyncio.wait(pending, timeout=self.M)
+                await asyncio.sleep(self.M)
         for i, t in enumerate(self.tasks):
             if not t.done():
                 st = "pending"

@@ -279,16 +279,18 @@ class Interp {
       this.tasks.push(task);
     });
     await sleep(p.end);
+    // One cancellation per instant of main's residue: cancelling several
+    // tasks in one instant would make their unwinding interleave in the
+    // same tick (README, "How it differs").
     for (let rnd = 0; rnd < 3; rnd++) {
       const pending = this.tasks.filter((t) => !t.done());
       if (pending.length === 0) break;
-      this.log(
-        "main",
-        `cleanup ${rnd} ` +
-          pending.map((t) => `T${this.tasks.indexOf(t)}`).join(","),
-      );
-      for (const t of pending) t.cancel("end");
-      await wait(pending, { timeout: p.M });
+      for (const t of pending) {
+        if (t.done()) continue;
+        this.log("main", `cleanup ${rnd} T${this.tasks.indexOf(t)}`);
+        t.cancel("end");
+        await sleep(p.M);
+      }
     }
     this.tasks.forEach((t, i) => {
       let st: string;
