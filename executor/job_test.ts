@@ -24,16 +24,26 @@ async function reported(state: Int32Array, slot: number): Promise<void> {
   if (waiting.async) await waiting.value;
 }
 
-Deno.test("a synchronous job given up by its caller stops at checkCancelled(), and its Worker takes the next job", async () => {
-  await using pool = new WorkerPool({ size: 1 });
-  const state = sharedState();
+/**
+ * Submits job `name` of `JOBS` with `state`, and gives it up once it
+ * reported it started; resolves when its promise rejected with that reason.
+ */
+async function giveUpStarted(
+  pool: WorkerPool,
+  name: string,
+  state: Int32Array,
+): Promise<void> {
   const controller = new AbortController();
-  const job = pool.submit(JOBS, "spin", [state], {
-    signal: controller.signal,
-  });
+  const job = pool.submit(JOBS, name, [state], { signal: controller.signal });
   await reported(state, 0);
   controller.abort(new Error("gave up"));
   await assert.rejects(job, /gave up/);
+}
+
+Deno.test("a synchronous job given up by its caller stops at checkCancelled(), and its Worker takes the next job", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  const state = sharedState();
+  await giveUpStarted(pool, "spin", state);
   await reported(state, 1);
   assert.equal(state[2], BY_CHECK);
   // The same Worker, free again; the new job is not the given-up one.
@@ -44,13 +54,7 @@ Deno.test("a synchronous job given up by its caller stops at checkCancelled(), a
 Deno.test("a synchronous job of a terminateOnCancel pool stops at checkCancelled(), so its Worker can end", async () => {
   await using pool = new WorkerPool({ size: 1, terminateOnCancel: true });
   const state = sharedState();
-  const controller = new AbortController();
-  const job = pool.submit(JOBS, "spin", [state], {
-    signal: controller.signal,
-  });
-  await reported(state, 0);
-  controller.abort(new Error("gave up"));
-  await assert.rejects(job, /gave up/);
+  await giveUpStarted(pool, "spin", state);
   assert.equal(pool.workerCount, 0);
   await reported(state, 1);
   assert.equal(state[2], BY_CHECK);
@@ -59,13 +63,7 @@ Deno.test("a synchronous job of a terminateOnCancel pool stops at checkCancelled
 Deno.test("an asynchronous job given up by its caller sees jobSignal() abort with a CancelledError", async () => {
   await using pool = new WorkerPool({ size: 1 });
   const state = sharedState();
-  const controller = new AbortController();
-  const job = pool.submit(JOBS, "awaitSignal", [state], {
-    signal: controller.signal,
-  });
-  await reported(state, 0);
-  controller.abort(new Error("gave up"));
-  await assert.rejects(job, /gave up/);
+  await giveUpStarted(pool, "awaitSignal", state);
   await reported(state, 1);
   assert.equal(state[2], BY_SIGNAL);
   assert.deepEqual(await pool.submit(JOBS, "givenUpNow"), [false, false]);
