@@ -9,7 +9,7 @@ import type { SignalOptions } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { describeValue } from "../loop/describe_value.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
-import { Future, parkOn, stateOf } from "../loop/future.ts";
+import { fulfilled, Future, parkOn } from "../loop/future.ts";
 import { Operation, operationPromise } from "../task/operation.ts";
 import {
   attachSource,
@@ -496,7 +496,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         const waiter = this.#startWait("read", signal, op);
         try {
           await SETTLED;
-          if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
+          if (!fulfilled(waiter)) await waiter[parkOn]();
         } finally {
           this.#waitEnded(waiter, op);
         }
@@ -513,7 +513,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       const waiter = this.#startWait("read", signal, op);
       try {
         await SETTLED;
-        if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
+        if (!fulfilled(waiter)) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
@@ -636,7 +636,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         const waiter = this.#startWait("readInto", signal, op);
         try {
           await SETTLED;
-          if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
+          if (!fulfilled(waiter)) await waiter[parkOn]();
         } finally {
           this.#waitEnded(waiter, op);
         }
@@ -763,7 +763,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       const waiter = this.#startWait("readExactly", signal, op);
       try {
         await SETTLED;
-        if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
+        if (!fulfilled(waiter)) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
@@ -869,7 +869,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       const waiter = this.#startWait("readUntil", signal, op);
       try {
         await SETTLED;
-        if (waiter[stateOf]() !== FULFILLED) await waiter[parkOn]();
+        if (!fulfilled(waiter)) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
@@ -1137,8 +1137,6 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
 
 /** A settled promise: one microtask hop (see `#startWait`). */
 const SETTLED: Promise<void> = Promise.resolve();
-/** `Future[stateOf]()` of a fulfilled future. */
-const FULFILLED = 1;
 
 const NEWLINE = new Uint8Array([10]);
 const NEWLINES: readonly Uint8Array[] = [NEWLINE];

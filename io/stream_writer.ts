@@ -13,7 +13,7 @@ import {
 } from "../task/operation.ts";
 import { sleep } from "../task/sleep.ts";
 import { getRunningLoop } from "../loop/mod.ts";
-import { Future, parkOn, stateOf } from "../loop/future.ts";
+import { fulfilled, Future, parkOn } from "../loop/future.ts";
 import { Deque } from "../loop/deque.ts";
 import {
   checkBytesOrText,
@@ -261,8 +261,6 @@ const YIELD_BYTES = 1024 * 1024;
 
 /** A settled promise, shared by the waits that need not wait. */
 const RESOLVED: Promise<void> = Promise.resolve();
-/** `Future[stateOf]()` of a fulfilled future. */
-const FULFILLED = 1;
 
 /**
  * A buffered writer, as asyncio's `StreamWriter`.
@@ -994,7 +992,7 @@ export class StreamWriter implements AsyncDisposable {
       // its `#startWait`): a write that completed at once has woken this
       // by the hop on RESOLVED, else `[parkOn]()` registers the wait now.
       await RESOLVED;
-      if (future[stateOf]() !== FULFILLED) await future[parkOn]();
+      if (!fulfilled(future)) await future[parkOn]();
     } finally {
       op.current = null;
       const i = list.indexOf(waiter);

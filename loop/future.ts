@@ -859,6 +859,17 @@ export function failed(future: Future<unknown>): boolean {
 }
 
 /**
+ * @ignore Whether `future` completed with a result: a wait on it that
+ * found it so goes on without parking (see `parkOn`).
+ *
+ * @param future A future.
+ * @returns `true` if it is fulfilled.
+ */
+export function fulfilled(future: Future<unknown>): boolean {
+  return future[stateOf]() === FULFILLED;
+}
+
+/**
  * Whether `value` is a `Future` (or `Task`).
  *
  * @param value Anything.
