@@ -17,14 +17,7 @@ export function countPrimes(
       if (seen) Atomics.store(seen, 0, n);
       checkCancelled();
     }
-    let prime = true;
-    for (let d = 2; d * d <= n; d++) {
-      if (n % d === 0) {
-        prime = false;
-        break;
-      }
-    }
-    if (prime) count++;
+    if (isPrime(n)) count++;
   }
   return count;
 }
@@ -179,14 +172,12 @@ export function primesWithProgress(port: MessagePort, below: number): number {
       checkCancelled();
       loop.callSoonThreadsafe("progress", n);
     }
-    let prime = true;
-    for (let d = 2; d * d <= n; d++) {
-      if (n % d === 0) {
-        prime = false;
-        break;
-      }
-    }
-    if (prime) count++;
+    if (isPrime(n)) count++;
   }
   return count;
+}
+
+function isPrime(n: number): boolean {
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return true;
 }
