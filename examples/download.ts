@@ -78,6 +78,7 @@ function startLocalServer(): Deno.HttpServer<Deno.NetAddr> {
       const size = sizes.get(name);
       if (size === undefined) return new Response("not found", { status: 404 });
       let sent = 0;
+      let cancelled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const body = new ReadableStream<Uint8Array>({
         pull(controller) {
@@ -86,12 +87,14 @@ function startLocalServer(): Deno.HttpServer<Deno.NetAddr> {
               const n = Math.min(CHUNK, size - sent);
               controller.enqueue(new Uint8Array(n).fill(sent / CHUNK % 256));
               sent += n;
-              if (sent >= size) controller.close();
+              // A client that went away can cancel the body inside enqueue().
+              if (sent >= size && !cancelled) controller.close();
               resolve();
             }, CHUNK_DELAY_MS);
           });
         },
         cancel() {
+          cancelled = true;
           clearTimeout(timer);
         },
       });

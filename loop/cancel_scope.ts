@@ -50,7 +50,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import { type EventLoop, inTick } from "./event_loop.ts";
+import { type EventLoop, inTick, watchReactions } from "./event_loop.ts";
 import { CancelledError } from "./errors.ts";
 
 /** Tells the owning task that one of its leaf waits began. */
@@ -715,7 +715,10 @@ export class CancelScope {
       const owner = this.owner;
       if (owner === null) return;
       const rare = this.#state();
-      if (rare.unseen === null) unseenCount++;
+      if (rare.unseen === null) {
+        unseenCount++;
+        watchReactions(1);
+      }
       rare.unseen = request;
       rare.seeing = false;
       const loop = owner.getLoop();
@@ -778,6 +781,7 @@ export class CancelScope {
     if (rare !== null && rare.unseen !== null) {
       rare.unseen = null;
       unseenCount--;
+      watchReactions(-1);
     }
   }
 

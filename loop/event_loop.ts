@@ -21,7 +21,9 @@
  * parks. A task that instead waits on a host promise (`fetch`, a raw socket
  * read) never reports back; after 64 hops the loop yields one macrotask,
  * which drains the whole microtask queue, and from then on treats such tasks
- * as parked outside the loop. A macrotask between every tick would also be
+ * as parked outside the loop. (While a cancellation watches for the code's
+ * reaction, see {@linkcode watchReactions}, the loop hops up to 4,096 times
+ * first.) A macrotask between every tick would also be
  * exact, but costs about 7 µs per tick (measured on this machine), which is
  * more than a whole tick of callbacks.
  *
@@ -78,6 +80,23 @@ export const inTick: unique symbol = Symbol("aio.inTick");
 /** Registers a function `close()` calls: `loop[onClose](listener)`. */
 export const onClose: unique symbol = Symbol("aio.onClose");
 
+/** How many cancellations watch for the code's reaction; see below. */
+let watchedReactions = 0;
+
+/**
+ * A cancellation that reached only futures the code may have left behind
+ * watches (`+1`) for the code's reaction until it decides (`-1`); see
+ * loop/cancel_scope.ts. Meanwhile a tick hops up to `REACTION_HOPS`
+ * microtasks before it lets the host run: code a host event resumes then
+ * runs outside the tick, where it is not taken for the reaction, and a long
+ * in-memory reaction (a flush of buffered data) still runs inside it.
+ *
+ * @param delta `1` when a cancellation starts watching, `-1` when it stops.
+ */
+export function watchReactions(delta: 1 | -1): void {
+  watchedReactions += delta;
+}
+
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
   /**
@@ -124,6 +143,11 @@ export type ExceptionHandler = (
 
 /** Hops of the loop's driver before it falls back to a macrotask. */
 const MAX_HOPS = 64;
+/**
+ * Hops before that fallback while a cancellation waits to see whether the
+ * task's code reacts to it (see {@linkcode watchReactions}).
+ */
+const REACTION_HOPS = 4096;
 /** The longest host timer: 2^31 - 1 ms (about 24.8 days). */
 const MAX_HOST_DELAY = 2 ** 31 - 1;
 /** What a tick awaits for one microtask hop: nothing allocated per hop. */
@@ -1073,13 +1097,17 @@ export class EventLoop implements Disposable {
     }
     // A microtask hop: a shared settled promise, nothing allocated.
     if (hops < MAX_HOPS) return SETTLED;
+    if (watchedReactions > 0 && hops < REACTION_HOPS) return SETTLED;
     return this.#settleOnHost();
   }
 
   async #settleOnHost(): Promise<void> {
-    // Host events may run in this macrotask, but so does the rest of a long
-    // step: it stays part of the tick.
+    // The rest of a long step runs in this macrotask, and so may host
+    // events (a timer already due fires before the immediate): code they
+    // resume is not the tick's, so the tick is not marked running.
+    this.#ticking = false;
     await macrotask();
+    this.#ticking = true;
     // The microtask queue drained: whoever still steps waits on the host.
     this.#stepping = this.#softStepping = 0;
     this.#stepEpoch++;

@@ -70,3 +70,39 @@ Deno.test("task.cancel() reaching only a Promise.race loser is not lost when the
   }, { handleSigint: false });
   assert.equal(outcome, "threw CancelledError");
 });
+
+// The same with the host reply already due when the cancel is made: the
+// tick that delivers the cancelled future's rejection waits on the task
+// (its step never ends: the code is parked on the host), then lets the host
+// run, and the due timer fires before the loop's own turn. The code it
+// resumes ran inside the tick's window and its `sleep(10)` was taken for a
+// reaction: the cancellation was lost on every run (on a loaded machine the
+// first test's timer fell into that window too). Fixed: the window is not
+// part of the tick.
+Deno.test("task.cancel() reaching only a Promise.race loser is not lost when the host reply is already due", async () => {
+  const outcome = await run(async () => {
+    const q = new Queue<number>();
+    const gate = Promise.withResolvers<void>();
+    const parked = Promise.withResolvers<void>();
+    const t = createTask(async () => {
+      await Promise.race([q.get(), Promise.resolve("host")]);
+      parked.resolve();
+      await gate.promise;
+      await sleep(10);
+      return "ran on";
+    });
+    await parked.promise;
+    await sleep(1);
+    setTimeout(() => gate.resolve(), 0);
+    // Hold the tick until the host's timer is due.
+    const due = performance.now() + 5;
+    while (performance.now() < due) { /* busy */ }
+    t.cancel();
+    try {
+      return `returned ${await t}`;
+    } catch (error) {
+      return `threw ${(error as Error).name}`;
+    }
+  }, { handleSigint: false });
+  assert.equal(outcome, "threw CancelledError");
+});
