@@ -43,10 +43,18 @@
  */
 import assert from "node:assert/strict";
 import { Queue } from "../../sync/mod.ts";
-import { createTask, run, sleep } from "../../task/mod.ts";
+import { createTask, run, sleep, type Task } from "../../task/mod.ts";
 
-Deno.test("task.cancel() reaching only a Promise.race loser is not lost when the code's host wait ends at once", async () => {
-  const outcome = await run(async () => {
+/**
+ * A task races `q.get()` against a host promise that wins, then parks on
+ * `gate` (a host wait: fetch(), Deno.stat()...), then `sleep(10)`.
+ * `cancelAndReply` cancels it while it is parked there and has the gate
+ * opened; the outcome is how the task ended.
+ */
+async function raceThenCancel(
+  cancelAndReply: (task: Task<string>, openGate: () => void) => void,
+): Promise<string> {
+  return await run(async () => {
     const q = new Queue<number>();
     const gate = Promise.withResolvers<void>();
     const parked = Promise.withResolvers<void>();
@@ -54,20 +62,26 @@ Deno.test("task.cancel() reaching only a Promise.race loser is not lost when the
       // The host side wins; the get() is left behind, still pending.
       await Promise.race([q.get(), Promise.resolve("host")]);
       parked.resolve();
-      await gate.promise; // a host wait: fetch(), Deno.stat()...
+      await gate.promise;
       await sleep(10);
       return "ran on";
     });
     await parked.promise;
     await sleep(1); // the task is parked on `gate`
-    t.cancel();
-    setTimeout(() => gate.resolve(), 0); // the host reply right after
+    cancelAndReply(t, () => gate.resolve());
     try {
       return `returned ${await t}`;
     } catch (error) {
       return `threw ${(error as Error).name}`;
     }
   }, { handleSigint: false });
+}
+
+Deno.test("task.cancel() reaching only a Promise.race loser is not lost when the code's host wait ends at once", async () => {
+  const outcome = await raceThenCancel((t, openGate) => {
+    t.cancel();
+    setTimeout(openGate, 0); // the host reply right after
+  });
   assert.equal(outcome, "threw CancelledError");
 });
 
@@ -80,29 +94,12 @@ Deno.test("task.cancel() reaching only a Promise.race loser is not lost when the
 // first test's timer fell into that window too). Fixed: the window is not
 // part of the tick.
 Deno.test("task.cancel() reaching only a Promise.race loser is not lost when the host reply is already due", async () => {
-  const outcome = await run(async () => {
-    const q = new Queue<number>();
-    const gate = Promise.withResolvers<void>();
-    const parked = Promise.withResolvers<void>();
-    const t = createTask(async () => {
-      await Promise.race([q.get(), Promise.resolve("host")]);
-      parked.resolve();
-      await gate.promise;
-      await sleep(10);
-      return "ran on";
-    });
-    await parked.promise;
-    await sleep(1);
-    setTimeout(() => gate.resolve(), 0);
+  const outcome = await raceThenCancel((t, openGate) => {
+    setTimeout(openGate, 0);
     // Hold the tick until the host's timer is due.
     const due = performance.now() + 5;
     while (performance.now() < due) { /* busy */ }
     t.cancel();
-    try {
-      return `returned ${await t}`;
-    } catch (error) {
-      return `threw ${(error as Error).name}`;
-    }
-  }, { handleSigint: false });
+  });
   assert.equal(outcome, "threw CancelledError");
 });
