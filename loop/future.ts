@@ -7,7 +7,7 @@
  */
 
 import { describeValue } from "./describe_value.ts";
-import type { EventLoop } from "./event_loop.ts";
+import { callSoonJob, type EventLoop } from "./event_loop.ts";
 import { getEventLoop } from "./running_loop.ts";
 import {
   cancelledError,
@@ -707,7 +707,7 @@ export class Future<T> implements Promise<T> {
     this.#value = state === CANCELLED ? this.#cancelledWith(value) : value;
     if (this.#abort !== null) this.#dropAbort();
     if (state === REJECTED) trackUnretrieved(this.#loop, this, value);
-    if (this.#callbacks !== null) this.#loop.callSoon(runCallbacks, this);
+    if (this.#callbacks !== null) this.#loop[callSoonJob](runCallbacks, this);
   }
 
   /** @ignore The state: 0 pending, 1 fulfilled, 2 failed, 3 cancelled. */
@@ -732,7 +732,7 @@ export class Future<T> implements Promise<T> {
       this.#wake();
     }
     if (this.#callbacks !== null && !this.#loop.isClosed()) {
-      this.#loop.callSoon(runCallbacks, this);
+      this.#loop[callSoonJob](runCallbacks, this);
     }
   }
 

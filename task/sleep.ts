@@ -5,6 +5,7 @@
  */
 
 import { getRunningLoop, type Handle } from "../loop/mod.ts";
+import { callSoonJob } from "../loop/event_loop.ts";
 import { Future, resolveNow } from "../loop/future.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 
@@ -70,8 +71,9 @@ export function sleep(ms: number, options?: SignalOptions): Promise<void> {
     future.abortOn(signal);
     if (future.done()) return future;
   }
-  future.handle = ms > 0
-    ? loop.callLater(ms, wakeSleeper, future)
-    : loop.callSoon(wakeSleeper, future);
+  // A zero sleep's job needs no handle: once the future is done (it was
+  // cancelled), waking it does nothing.
+  if (ms > 0) future.handle = loop.callLater(ms, wakeSleeper, future);
+  else loop[callSoonJob](wakeSleeper, future);
   return future;
 }

@@ -30,6 +30,7 @@
 
 import { describeValue } from "../loop/describe_value.ts";
 import {
+  callSoonJob,
   type EventLoop,
   stepBegin,
   stepEnd,
@@ -231,7 +232,7 @@ export class Task<T> extends Future<T> {
     this.#parent = currentTask();
     this.#createdTime = loop.time();
     this.#root = new CancelScope(this, null, "");
-    loop.callSoon(startTask, this);
+    loop[callSoonJob](startTask, this);
     listTask(loop, this);
   }
   /**
@@ -347,7 +348,7 @@ export class Task<T> extends Future<T> {
       // A bare promise cannot be stopped: stop waiting for it, a tick from
       // now, so a promise that has already settled (a fast path that took
       // an item) still delivers its value.
-      this.getLoop().callSoon(abandonTask, this);
+      this.getLoop()[callSoonJob](abandonTask, this);
     }
     return true;
   }
@@ -684,7 +685,7 @@ export class Task<T> extends Future<T> {
         task.#fail(error);
         return;
       }
-      if (task.#root.pending) task.getLoop().callSoon(abandonTask, task);
+      if (task.#root.pending) task.getLoop()[callSoonJob](abandonTask, task);
       return;
     }
     if (task.#root.pending) {
