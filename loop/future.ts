@@ -69,6 +69,20 @@ export type DoneCallback<T> = (future: Future<T>) => void;
 // deno-lint-ignore no-explicit-any
 type AnyCallback = DoneCallback<any>;
 
+/**
+ * `new Promise(captureResolvers)` hands its resolving functions over here:
+ * a module-level executor, not a closure over the future made per promise.
+ */
+let capturedResolve: ((value: unknown) => void) | null = null;
+let capturedReject: ((error: unknown) => void) | null = null;
+function captureResolvers(
+  resolve: (value: unknown) => void,
+  reject: (error: unknown) => void,
+): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 let runCallbacks: (future: AnyFuture) => void;
 /** Stored in a pending future's callback list by the first `then()`. */
 let wakeWaiters: (future: AnyFuture) => void;
@@ -602,10 +616,10 @@ export class Future<T> implements Promise<T> {
     }
     let promise = this.#promise;
     if (promise === null) {
-      promise = new Promise<T>((resolve, reject) => {
-        this.#resolve = resolve as (value: unknown) => void;
-        this.#reject = reject;
-      });
+      promise = new Promise<unknown>(captureResolvers) as Promise<T>;
+      this.#resolve = capturedResolve;
+      this.#reject = capturedReject;
+      capturedResolve = capturedReject = null;
       this.#promise = promise;
       this.#addCallback(wakeWaiters);
     }

@@ -183,8 +183,6 @@ export class Task<T> extends Future<T> {
    * waits started.
    */
   #open = 0;
-  /** Where the task was created, in debug mode. */
-  readonly #createdAt: string | undefined;
   /** The task that created this one, if any. */
   #parent: Task<unknown> | undefined;
   /** The loop's time at creation. */
@@ -228,7 +226,7 @@ export class Task<T> extends Future<T> {
     // The task owns a native promise's outcome from now on: Deno must not
     // report its rejection unhandled before the first step listens to it.
     if (target instanceof Promise) target.catch(ignore);
-    this.#createdAt = loop.getDebug() ? creationSite() : undefined;
+    if (loop.getDebug()) creationSites.set(this, creationSite());
     this.#parent = currentTask();
     this.#createdTime = loop.time();
     this.#root = new CancelScope(this, null, "");
@@ -486,7 +484,7 @@ export class Task<T> extends Future<T> {
    * ```
    */
   get createdAt(): string | undefined {
-    return this.#createdAt;
+    return creationSites.get(this);
   }
 
   /**
@@ -780,6 +778,12 @@ function failCurrent(error: unknown): void {
 }
 
 function ignore(): void {}
+
+/**
+ * Where each task made in debug mode was created: a side table, so a task
+ * made outside debug mode carries no field for it.
+ */
+const creationSites = new WeakMap<object, string>();
 
 function creationSite(): string {
   const stack = new Error().stack ?? "";
