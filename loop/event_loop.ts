@@ -924,12 +924,6 @@ export class EventLoop implements Disposable {
   }
 
   /**
-   * @ignore Registers `listener` for `close()` (once; it runs before
-   * failures never retrieved are reported).
-   *
-   * @param listener Called with the loop.
-   */
-  /**
    * @ignore Queues `job(arg)` for the next tick: see
    * {@linkcode callSoonJob}.
    *
@@ -944,6 +938,12 @@ export class EventLoop implements Disposable {
     if (this.#wake !== null) this.#wakeUp();
   }
 
+  /**
+   * @ignore Registers `listener` for `close()` (once; it runs before
+   * failures never retrieved are reported).
+   *
+   * @param listener Called with the loop.
+   */
   [onClose](listener: (loop: EventLoop) => void): void {
     if (this.#closed) this.#throwClosed("onClose");
     this.#closeListeners.push(listener);
