@@ -104,11 +104,12 @@ export function watchReactions(delta: 1 | -1): void {
   watchedReactions += delta;
 }
 
-/** A ready entry as reports name it: a job as the handle it saves. */
-function describeEntry(entry: unknown): string {
-  return entry instanceof Handle
-    ? String(entry)
-    : `Handle(${(entry as Callback).name || "<anonymous>"})`;
+/**
+ * A ready entry as reports show it: a job as the handle it saved, made only
+ * for a report (a failure, a slow callback in debug mode).
+ */
+function asHandle(entry: unknown, arg: unknown): Handle {
+  return entry instanceof Handle ? entry : new Handle(entry as Callback, [arg]);
 }
 
 /** Options for {@linkcode EventLoop}. */
@@ -932,6 +933,12 @@ export class EventLoop implements Disposable {
    * @throws {Error} If the loop is closed.
    */
   [callSoonJob]<A>(job: (arg: A) => void, arg: A): void {
+    if (this.callSoon !== baseCallSoon) {
+      // A subclass's callSoon() (tracing, timing) sees the library's
+      // callbacks too, as asyncio's call_soon() override does.
+      this.callSoon(job, arg);
+      return;
+    }
     if (this.#closed) this.#throwClosed("callSoon");
     this.#ready.push(job);
     this.#ready.push(arg);
@@ -1072,14 +1079,14 @@ export class EventLoop implements Disposable {
         try {
           (entry as (arg: unknown) => void)(arg);
         } catch (error) {
-          this.#callbackFailed(entry, error);
+          this.#callbackFailed(asHandle(entry, arg), error);
         }
       }
       if (debug) {
         const took = performance.now() - start;
         if (took >= this.#slowCallbackMs) {
           console.warn(
-            `Executing ${describeEntry(entry)} took ${took.toFixed(3)} ms`,
+            `Executing ${asHandle(entry, arg)} took ${took.toFixed(3)} ms`,
           );
         }
       }
@@ -1097,11 +1104,11 @@ export class EventLoop implements Disposable {
     }
   }
 
-  #callbackFailed(entry: unknown, error: unknown): void {
+  #callbackFailed(handle: Handle, error: unknown): void {
     this.callExceptionHandler({
-      message: `Exception in callback ${describeEntry(entry)}`,
+      message: `Exception in callback ${handle}`,
       exception: error,
-      ...(entry instanceof Handle ? { handle: entry } : {}),
+      handle,
     });
   }
 
@@ -1243,6 +1250,9 @@ export class EventLoop implements Disposable {
     throw new Error(`Cannot call ${caller}(): event loop is closed`);
   }
 }
+
+/** The base class's `callSoon`: a loop whose own differs gets every job. */
+const baseCallSoon = EventLoop.prototype.callSoon;
 
 function notAFunction(caller: string, callback: unknown): never {
   throw new TypeError(

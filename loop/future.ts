@@ -70,18 +70,17 @@ export type DoneCallback<T> = (future: Future<T>) => void;
 type AnyCallback = DoneCallback<any>;
 
 /**
- * `new Promise(captureResolvers)` hands its resolving functions over here:
- * a module-level executor, not a closure over the future made per promise.
+ * The future whose promise `new Promise(captureResolvers)` is making: the
+ * executor is made once, not a closure over the future per promise. Set
+ * around each construction and restored after, so a nested one (a global
+ * `Promise` replaced by a subclass whose constructor awaits another
+ * future) writes into its own future.
  */
-let capturedResolve: ((value: unknown) => void) | null = null;
-let capturedReject: ((error: unknown) => void) | null = null;
-function captureResolvers(
+let capturing: AnyFuture | null = null;
+let captureResolvers: (
   resolve: (value: unknown) => void,
   reject: (error: unknown) => void,
-): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
-}
+) => void;
 
 let runCallbacks: (future: AnyFuture) => void;
 /** Stored in a pending future's callback list by the first `then()`. */
@@ -616,10 +615,13 @@ export class Future<T> implements Promise<T> {
     }
     let promise = this.#promise;
     if (promise === null) {
-      promise = new Promise<unknown>(captureResolvers) as Promise<T>;
-      this.#resolve = capturedResolve;
-      this.#reject = capturedReject;
-      capturedResolve = capturedReject = null;
+      const outer = capturing;
+      capturing = this;
+      try {
+        promise = new Promise<unknown>(captureResolvers) as Promise<T>;
+      } finally {
+        capturing = outer;
+      }
       this.#promise = promise;
       this.#addCallback(wakeWaiters);
     }
@@ -776,6 +778,10 @@ export class Future<T> implements Promise<T> {
     // Module-level access to private methods, without public statics.
     runCallbacks = (future) => future.#runCallbacks();
     wakeWaiters = (future) => future.#wake();
+    captureResolvers = (resolve, reject) => {
+      capturing!.#resolve = resolve;
+      capturing!.#reject = reject;
+    };
   }
 
   #runCallbacks(): void {
@@ -794,7 +800,9 @@ export class Future<T> implements Promise<T> {
       cb(this);
     } catch (error) {
       this.#loop.callExceptionHandler({
-        message: `Exception in done callback ${callbackName(cb)} of ${this}`,
+        message: `Exception in done callback ${callbackName(cb)} of ${
+          describeValue(this)
+        }`,
         exception: error,
         future: this,
       });
