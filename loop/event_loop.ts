@@ -104,14 +104,6 @@ export function watchReactions(delta: 1 | -1): void {
   watchedReactions += delta;
 }
 
-/**
- * A ready entry as reports show it: a job as the handle it saved, made only
- * for a report (a failure, a slow callback in debug mode).
- */
-function asHandle(entry: unknown, arg: unknown): Handle {
-  return entry instanceof Handle ? entry : new Handle(entry as Callback, [arg]);
-}
-
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
   /**
@@ -208,8 +200,8 @@ export class EventLoop implements Disposable {
   readonly #clock: Clock;
   readonly #virtual: boolean;
   /**
-   * Two slots per entry: a `Handle` and `undefined`, or a job and its
-   * argument (see `callSoonJob`).
+   * Handles, and jobs (see `callSoonJob`): a job is two slots, the
+   * function and its argument; a handle is an object, never a function.
    */
   readonly #ready = new Deque<unknown>();
   readonly #timers = new Heap<TimerHandle>();
@@ -330,7 +322,6 @@ export class EventLoop implements Disposable {
     if (typeof callback !== "function") notAFunction("callSoon", callback);
     const handle = new Handle(callback as Callback, args);
     this.#ready.push(handle);
-    this.#ready.push(undefined);
     if (this.#wake !== null) this.#wakeUp();
     return handle;
   }
@@ -1058,38 +1049,46 @@ export class EventLoop implements Disposable {
         }
         t.detach();
         this.#ready.push(t);
-        this.#ready.push(undefined);
       }
     }
     const ready = this.#ready;
     const debug = this.#debug;
-    for (let n = ready.length; n > 0; n -= 2) {
+    for (let n = ready.length; n > 0; n--) {
       const entry = ready.shift();
-      const arg = ready.shift();
       const start = debug ? performance.now() : 0;
-      if (entry instanceof Handle) {
-        if (entry.cancelled()) continue;
+      if (typeof entry === "function") {
+        // A job: its argument is in the next slot.
+        const arg = ready.shift();
+        n--;
         try {
-          const result = entry.run();
-          if (result !== undefined) this.#watchResult(entry, result);
+          entry(arg);
         } catch (error) {
-          this.#callbackFailed(entry, error);
+          this.#callbackFailed(new Handle(entry as Callback, [arg]), error);
         }
-      } else {
-        try {
-          (entry as (arg: unknown) => void)(arg);
-        } catch (error) {
-          this.#callbackFailed(asHandle(entry, arg), error);
-        }
+        if (debug) this.#reportSlow(entry as Callback, arg, start);
+        continue;
       }
-      if (debug) {
-        const took = performance.now() - start;
-        if (took >= this.#slowCallbackMs) {
-          console.warn(
-            `Executing ${asHandle(entry, arg)} took ${took.toFixed(3)} ms`,
-          );
-        }
+      const handle = entry as Handle;
+      if (handle.cancelled()) continue;
+      try {
+        const result = handle.run();
+        if (result !== undefined) this.#watchResult(handle, result);
+      } catch (error) {
+        this.#callbackFailed(handle, error);
       }
+      if (debug) this.#reportSlow(handle, undefined, start);
+    }
+  }
+
+  /**
+   * Debug mode: warns of a callback that took too long; a job is shown as
+   * the handle it saved.
+   */
+  #reportSlow(entry: Handle | Callback, arg: unknown, start: number): void {
+    const took = performance.now() - start;
+    if (took >= this.#slowCallbackMs) {
+      const handle = entry instanceof Handle ? entry : new Handle(entry, [arg]);
+      console.warn(`Executing ${handle} took ${took.toFixed(3)} ms`);
     }
   }
 
