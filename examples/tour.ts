@@ -73,6 +73,11 @@ const stops: Stop[] = [
     permissions: ["--allow-net=127.0.0.1", "--allow-read", "--allow-run=sh"],
   },
   {
+    file: "job_scheduler.ts",
+    title: "A job scheduler with a status API (Deno.serve, fetch, cancel)",
+    permissions: ["--allow-net=127.0.0.1"],
+  },
+  {
     file: "stuck.ts",
     title: "What is my program waiting on?",
     permissions: [],

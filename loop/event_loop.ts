@@ -134,9 +134,13 @@ export interface ExceptionContext {
   exception?: unknown;
   /** The callback handle that threw. */
   handle?: Handle;
-  /** The future involved. */
+  /**
+   * The future involved. Not set on "exception was never retrieved": a
+   * failed future is not kept alive for its report (made once it is
+   * collected, or when the loop closes), so the message names it instead.
+   */
   future?: unknown;
-  /** The task involved. */
+  /** The task involved; not set on "never retrieved" either (see `future`). */
   task?: unknown;
   /** Anything else a reporter adds. */
   [key: string]: unknown;
@@ -294,6 +298,12 @@ export class EventLoop implements Disposable {
    * one, and a rejection of its promise goes to the handler as a throw
    * does. (asyncio refuses a coroutine function in debug mode: its
    * coroutine would never run.)
+   *
+   * A subclass that overrides `callSoon()` (to trace or time callbacks)
+   * gets the library's own callbacks through it too: a task's start, a
+   * future's done callbacks, the wake of `sleep(0)`, as asyncio's
+   * `call_soon()` does. A task resumed by a host promise (`fetch`, a
+   * `setTimeout`) resumes without a callback of the loop.
    *
    * @param callback The function to call.
    * @param args Its arguments.
