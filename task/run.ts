@@ -34,6 +34,14 @@ export interface RunOptions {
    * @default {true}
    */
   handleSigint?: boolean;
+  /**
+   * Makes the loop to run on, instead of a new `EventLoop` (asyncio's
+   * `loop_factory`): a subclass that traces or times callbacks, say. It
+   * must return a new, open `EventLoop`; `run()` closes it. Give the loop
+   * its clock yourself (with `clock` too, `run()` throws); `debug`, if
+   * given, is applied to it.
+   */
+  loopFactory?: () => EventLoop;
 }
 
 /**
@@ -52,9 +60,12 @@ export interface RunOptions {
  * @typeParam T The result type.
  * @param main The program: an async function that receives the main task's
  * `AbortSignal`.
- * @param options Debug mode, clock, and SIGINT handling.
+ * @param options Debug mode, clock, SIGINT handling, the loop's factory.
  * @returns `main`'s result.
- * @throws {Error} If another loop is running.
+ * @throws {Error} If another loop is running, or the factory's loop is
+ * closed or running.
+ * @throws {TypeError} If `main` is not a function, or `loopFactory` is not
+ * one, returns something else than an `EventLoop`, or comes with `clock`.
  * @throws {unknown} Whatever `main` throws.
  *
  * @example Run a program on virtual time
@@ -68,6 +79,26 @@ export interface RunOptions {
  *   return "a minute later";
  * }, { clock: new VirtualClock() });
  * assert.equal(result, "a minute later");
+ * ```
+ *
+ * @example Run on a loop of your own (asyncio's `loop_factory`)
+ * ```ts
+ * import { run, sleep } from "@aio/asyncio/task";
+ * import { EventLoop, type Handle } from "@aio/asyncio/loop";
+ * import assert from "node:assert/strict";
+ *
+ * let callbacks = 0;
+ * class CountingLoop extends EventLoop {
+ *   override callSoon<A extends unknown[]>(
+ *     callback: (...args: A) => unknown,
+ *     ...args: A
+ *   ): Handle {
+ *     callbacks++;
+ *     return super.callSoon(callback, ...args);
+ *   }
+ * }
+ * await run(() => sleep(0), { loopFactory: () => new CountingLoop() });
+ * assert.ok(callbacks > 0); // main's start and its sleep(0), at least
  * ```
  */
 export async function run<T>(
@@ -85,10 +116,7 @@ export async function run<T>(
       `Cannot call run(): main must be a function, got ${describeValue(main)}`,
     );
   }
-  const loop = new EventLoop({
-    ...(options?.debug !== undefined ? { debug: options?.debug } : {}),
-    ...(options?.clock !== undefined ? { clock: options?.clock } : {}),
-  });
+  const loop = makeLoop(options);
   setEventLoop(loop);
   const task = new Task(main, { loop, name: "main" });
   const stopSigint = (options?.handleSigint ?? true)
@@ -111,6 +139,46 @@ export async function run<T>(
       }
     }
   }
+}
+
+/** The loop `run()` runs on: a new one, or the factory's, checked. */
+function makeLoop(options: RunOptions | undefined): EventLoop {
+  const factory = options?.loopFactory;
+  if (factory === undefined) {
+    return new EventLoop({
+      ...(options?.debug !== undefined ? { debug: options?.debug } : {}),
+      ...(options?.clock !== undefined ? { clock: options?.clock } : {}),
+    });
+  }
+  if (typeof factory !== "function") {
+    throw new TypeError(
+      `Cannot call run(): loopFactory must be a function, got ${
+        describeValue(factory)
+      }`,
+    );
+  }
+  if (options?.clock !== undefined) {
+    throw new TypeError(
+      "Cannot call run(): give the clock to the loop loopFactory makes, not to run()",
+    );
+  }
+  const loop: unknown = factory();
+  if (!(loop instanceof EventLoop)) {
+    throw new TypeError(
+      `Cannot call run(): loopFactory must return an EventLoop, got ${
+        describeValue(loop)
+      }`,
+    );
+  }
+  if (loop.isClosed() || loop.isRunning()) {
+    throw new Error(
+      `Cannot call run(): the loop loopFactory returned is ${
+        loop.isClosed() ? "closed" : "running"
+      }`,
+    );
+  }
+  if (options?.debug !== undefined) loop.setDebug(options.debug);
+  return loop;
 }
 
 /**

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import "./mod.ts";
 import {
-  type EventLoop,
+  EventLoop,
   type ExceptionContext,
   getEventLoop,
   getRunningLoop,
+  type Handle,
   VirtualClock,
 } from "../loop/mod.ts";
 import { createTask, run, sleep } from "./mod.ts";
@@ -199,4 +200,66 @@ Deno.test({
       /^printed: Task tree at .*waiter \(waiting, .*\) awaits \[Object: null prototype\] \{\}/s,
     );
   },
+});
+
+Deno.test("run() runs on the loop loopFactory makes: its callSoon() override sees main's start and sleep(0), debug is applied, and the loop is closed after", async () => {
+  const seen: string[] = [];
+  class TracingLoop extends EventLoop {
+    override callSoon<A extends unknown[]>(
+      callback: (...args: A) => unknown,
+      ...args: A
+    ): Handle {
+      seen.push(callback.name);
+      return super.callSoon(callback, ...args);
+    }
+  }
+  let made: EventLoop | undefined;
+  const result = await run(async () => {
+    await sleep(0);
+    return getRunningLoop() === made && made.getDebug();
+  }, {
+    loopFactory: () => made = new TracingLoop({ clock: new VirtualClock() }),
+    debug: true,
+  });
+  assert.equal(result, true);
+  assert.ok(made!.isClosed());
+  assert.deepEqual(seen.slice(0, 2), ["startTask", "wakeSleeper"]);
+});
+
+Deno.test("run() refuses a bad loopFactory before it runs anything: not a function, with a clock, returning no EventLoop or a closed one", async () => {
+  let ran = false;
+  const main = () => {
+    ran = true;
+  };
+  await assert.rejects(
+    // deno-lint-ignore no-explicit-any
+    run(main, { loopFactory: 42 as any }),
+    new TypeError("Cannot call run(): loopFactory must be a function, got 42"),
+  );
+  let called = false;
+  await assert.rejects(
+    run(main, {
+      clock: new VirtualClock(),
+      loopFactory: () => {
+        called = true;
+        return new EventLoop();
+      },
+    }),
+    TypeError,
+  );
+  assert.equal(called, false);
+  await assert.rejects(
+    // deno-lint-ignore no-explicit-any
+    run(main, { loopFactory: () => ({ callSoon() {} }) as any }),
+    /loopFactory must return an EventLoop, got/,
+  );
+  const closed = new EventLoop();
+  closed.close();
+  await assert.rejects(
+    run(main, { loopFactory: () => closed }),
+    new Error("Cannot call run(): the loop loopFactory returned is closed"),
+  );
+  assert.equal(ran, false);
+  // Nothing is left behind: a plain run() works after.
+  assert.equal(await run(() => 1), 1);
 });

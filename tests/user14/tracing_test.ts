@@ -195,7 +195,7 @@ Deno.test("tracing: debug mode warns (console.warn) of a slow callback and a slo
   assert.match(warned[1]!, /step of Task\(stepper/);
 });
 
-Deno.test("tracing: run() takes no loop factory (asyncio.run has loop_factory); patching the running loop's callSoon from main sees the jobs' callbacks", async () => {
+Deno.test("tracing: patching the running loop's callSoon from main (without run()'s loopFactory) sees the jobs' callbacks", async () => {
   const { getRunningLoop } = await import("@aio/asyncio/loop");
   const { run } = await import("@aio/asyncio/task");
   const seen = await run(async () => {
