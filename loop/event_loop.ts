@@ -80,12 +80,20 @@ export const inTick: unique symbol = Symbol("aio.inTick");
 /** Registers a function `close()` calls: `loop[onClose](listener)`. */
 export const onClose: unique symbol = Symbol("aio.onClose");
 /**
- * Queues the library's own `job(arg)` for the next tick, as `callSoon()`
- * does but without a `Handle`: `loop[callSoonJob](job, arg)`. Nobody
- * cancels these (a task's start, a future's callbacks, a `sleep(0)`), and a
- * handle each was a quarter of a task's allocations.
+ * Queues the library's own `job(arg)` on `loop` for the next tick, as
+ * `callSoon()` does but without a `Handle`: nobody cancels these (a task's
+ * start, a future's callbacks, a `sleep(0)`), and a handle each was a
+ * quarter of a task's allocations. A loop whose `callSoon()` is overridden
+ * (tracing, timing), or a loop of another copy of this library, gets the
+ * job through its `callSoon()`, as asyncio's `call_soon()` override does.
+ *
+ * @throws {Error} If the loop is closed.
  */
-export const callSoonJob: unique symbol = Symbol("aio.callSoonJob");
+export let callSoonJob: <A>(
+  loop: EventLoop,
+  job: (arg: A) => void,
+  arg: A,
+) => void;
 
 /** How many cancellations watch for the code's reaction; see below. */
 let watchedReactions = 0;
@@ -926,27 +934,6 @@ export class EventLoop implements Disposable {
   }
 
   /**
-   * @ignore Queues `job(arg)` for the next tick: see
-   * {@linkcode callSoonJob}.
-   *
-   * @param job The library's function; it reports its own errors.
-   * @param arg Its argument.
-   * @throws {Error} If the loop is closed.
-   */
-  [callSoonJob]<A>(job: (arg: A) => void, arg: A): void {
-    if (this.callSoon !== baseCallSoon) {
-      // A subclass's callSoon() (tracing, timing) sees the library's
-      // callbacks too, as asyncio's call_soon() override does.
-      this.callSoon(job, arg);
-      return;
-    }
-    if (this.#closed) this.#throwClosed("callSoon");
-    this.#ready.push(job);
-    this.#ready.push(arg);
-    if (this.#wake !== null) this.#wakeUp();
-  }
-
-  /**
    * @ignore Registers `listener` for `close()` (once; it runs before
    * failures never retrieved are reported).
    *
@@ -1253,6 +1240,19 @@ export class EventLoop implements Disposable {
     }
     this.#running = true;
     setRunning(this);
+  }
+
+  static {
+    callSoonJob = (loop, job, arg) => {
+      if (!(#ready in loop) || loop.callSoon !== baseCallSoon) {
+        loop.callSoon(job, arg);
+        return;
+      }
+      if (loop.#closed) loop.#throwClosed("callSoon");
+      loop.#ready.push(job);
+      loop.#ready.push(arg);
+      if (loop.#wake !== null) loop.#wakeUp();
+    };
   }
 
   #throwClosed(caller: string): never {

@@ -723,7 +723,7 @@ export class Future<T> implements Promise<T> {
     this.#value = state === CANCELLED ? this.#cancelledWith(value) : value;
     if (this.#abort !== null) this.#dropAbort();
     if (state === REJECTED) trackUnretrieved(this.#loop, this, value);
-    if (this.#callbacks !== null) this.#scheduleCallbacks();
+    if (this.#callbacks !== null) callSoonJob(this.#loop, runCallbacks, this);
   }
 
   /** @ignore The state: 0 pending, 1 fulfilled, 2 failed, 3 cancelled. */
@@ -748,19 +748,8 @@ export class Future<T> implements Promise<T> {
       this.#wake();
     }
     if (this.#callbacks !== null && !this.#loop.isClosed()) {
-      this.#scheduleCallbacks();
+      callSoonJob(this.#loop, runCallbacks, this);
     }
-  }
-
-  /**
-   * Queues the run of the done callbacks: as a job of the loop, or through
-   * `callSoon()` on a loop of another copy of this library, which has no
-   * such method.
-   */
-  #scheduleCallbacks(): void {
-    const loop = this.#loop;
-    if (loop[callSoonJob] !== undefined) loop[callSoonJob](runCallbacks, this);
-    else loop.callSoon(runCallbacks, this);
   }
 
   /**

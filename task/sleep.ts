@@ -74,6 +74,6 @@ export function sleep(ms: number, options?: SignalOptions): Promise<void> {
   // A zero sleep's job needs no handle: once the future is done (it was
   // cancelled), waking it does nothing.
   if (ms > 0) future.handle = loop.callLater(ms, wakeSleeper, future);
-  else loop[callSoonJob](wakeSleeper, future);
+  else callSoonJob(loop, wakeSleeper, future);
   return future;
 }

@@ -230,7 +230,7 @@ export class Task<T> extends Future<T> {
     this.#parent = currentTask();
     this.#createdTime = loop.time();
     this.#root = new CancelScope(this, null, "");
-    loop[callSoonJob](startTask, this);
+    callSoonJob(loop, startTask, this);
     listTask(loop, this);
   }
   /**
@@ -346,7 +346,7 @@ export class Task<T> extends Future<T> {
       // A bare promise cannot be stopped: stop waiting for it, a tick from
       // now, so a promise that has already settled (a fast path that took
       // an item) still delivers its value.
-      this.getLoop()[callSoonJob](abandonTask, this);
+      callSoonJob(this.getLoop(), abandonTask, this);
     }
     return true;
   }
@@ -683,7 +683,7 @@ export class Task<T> extends Future<T> {
         task.#fail(error);
         return;
       }
-      if (task.#root.pending) task.getLoop()[callSoonJob](abandonTask, task);
+      if (task.#root.pending) callSoonJob(task.getLoop(), abandonTask, task);
       return;
     }
     if (task.#root.pending) {

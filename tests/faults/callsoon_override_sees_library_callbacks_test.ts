@@ -6,7 +6,7 @@
  *
  * Found (attack round 24, on 21273d9): `Task`'s constructor,
  * `Future[complete]`/`[settleNow]` and `sleep(0)` queued their callbacks
- * straight into the ready queue (`loop[callSoonJob]`, no `Handle` each), so
+ * straight into the ready queue (`callSoonJob()`, no `Handle` each), so
  * an override of `callSoon()` no longer wrapped them. asyncio routes the
  * same calls through the loop's `call_soon` (`Task.__init__`,
  * `Task.__wakeup`, `Future.__schedule_callbacks`): in CPython 3.11 an

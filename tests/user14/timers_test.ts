@@ -9,18 +9,7 @@
 import assert from "node:assert/strict";
 import { EventLoop, type TimerHandle, VirtualClock } from "@aio/asyncio/loop";
 import { run, sleep } from "@aio/asyncio/task";
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as prng } from "../fuzz/_gen.ts";
 
 interface Fired {
   id: number;
