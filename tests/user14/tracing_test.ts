@@ -169,9 +169,14 @@ Deno.test("tracing: debug mode warns (console.warn) of a slow callback and a slo
   } finally {
     console.warn = original;
   }
-  assert.equal(warned.length, 2, warned.join("\n"));
-  assert.match(warned[0]!, /^Executing Handle\(spins\) took \d+\.\d+ ms$/);
-  assert.match(warned[1]!, /step of Task\(stepper/);
+  // Other callbacks may run slow on a loaded machine: only these are
+  // asserted, in their order.
+  const ours = warned.filter((w) =>
+    /Handle\((spins|jumpsVirtualTime)\)|step of Task\(stepper/.test(w)
+  );
+  assert.equal(ours.length, 2, warned.join("\n"));
+  assert.match(ours[0]!, /^Executing Handle\(spins\) took \d+\.\d+ ms$/);
+  assert.match(ours[1]!, /step of Task\(stepper/);
 });
 
 Deno.test("tracing: patching the running loop's callSoon from main (without run()'s loopFactory) sees the jobs' callbacks", async () => {
