@@ -687,7 +687,7 @@ export class Server implements AsyncDisposable {
             // Already closed.
           }
           this.#loop.callExceptionHandler({
-            message: `Cannot serve a connection of ${this}`,
+            message: `Cannot serve a connection of ${describeValue(this)}`,
             exception: error,
           });
         }
@@ -784,7 +784,10 @@ export class Server implements AsyncDisposable {
         this.#serve(conn, alpnProtocol);
       } catch (error) {
         closeQuietly(conn);
-        this.#report(`Cannot serve a connection of ${this}`, error);
+        this.#report(
+          `Cannot serve a connection of ${describeValue(this)}`,
+          error,
+        );
       }
     } finally {
       this.#checkClosed();

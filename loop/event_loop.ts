@@ -389,6 +389,8 @@ export class EventLoop implements Disposable {
    * @returns A handle with `when()` and `cancel()`.
    * @throws {Error} If the loop is closed.
    * @throws {TypeError} If `delayMs` is not a number or is NaN.
+   * @throws {TypeError} If the deadline is NaN: the loop's clock returned
+   * NaN, or `Infinity` with a `delayMs` of `-Infinity`.
    * @throws {TypeError} If `callback` is not a function.
    *
    * @example Timers fire in deadline order
@@ -417,12 +419,18 @@ export class EventLoop implements Disposable {
         `Cannot call callLater(): delayMs must be a number, got ${delayMs}`,
       );
     }
-    return this.#schedule(
-      "callLater",
-      this.#clock.now() + delayMs,
-      callback,
-      args,
-    );
+    const now = this.#clock.now();
+    const when = now + delayMs;
+    // Against the Clock contract, but a NaN deadline would sit in the heap
+    // out of every order and never come due.
+    if (Number.isNaN(when)) {
+      throw new TypeError(
+        `Cannot call callLater(): its deadline is NaN (the loop's clock returned ${
+          describeValue(now)
+        }, delayMs is ${delayMs})`,
+      );
+    }
+    return this.#schedule("callLater", when, callback, args);
   }
 
   /**

@@ -211,6 +211,32 @@ Deno.test("EventLoop.callLater() rejects a delay that is not a number", () => {
   assert.throws(() => loop.callAt(NaN, () => {}), /whenMs must be a number/);
 });
 
+Deno.test("EventLoop.callLater() refuses a NaN deadline from a clock that breaks its contract, and the loop's timers stay in order", async () => {
+  let now = 0;
+  using loop = new EventLoop({ clock: { now: () => now } });
+  const fired: string[] = [];
+  loop.callLater(0, () => fired.push("a"));
+  now = NaN;
+  assert.throws(
+    () => loop.callLater(5, () => fired.push("never")),
+    /^TypeError: Cannot call callLater\(\): its deadline is NaN \(the loop's clock returned NaN, delayMs is 5\)$/,
+  );
+  now = Infinity;
+  assert.throws(
+    () => loop.callLater(-Infinity, () => fired.push("never")),
+    /deadline is NaN \(the loop's clock returned Infinity, delayMs is -Infinity\)/,
+  );
+  now = 1;
+  loop.callLater(0, () => fired.push("b"));
+  loop.callLater(1, () => {
+    fired.push("c");
+    loop.stop();
+  });
+  now = 3;
+  await loop.runForever();
+  assert.deepEqual(fired, ["a", "b", "c"]);
+});
+
 Deno.test("EventLoop skips cancelled timers, and the virtual clock never jumps to them", async () => {
   using loop = virtualLoop();
   const out: number[] = [];

@@ -401,12 +401,16 @@ export class Future<T> implements Promise<T> {
     if (owner === null) return null;
     if (owner === (this as unknown)) {
       return new Error(
-        `Cannot await ${this} inside itself: a task cannot await on itself`,
+        `Cannot await ${
+          describeValue(this)
+        } inside itself: a task cannot await on itself`,
       );
     }
     if (owner.getLoop() !== this.#loop) {
       return new Error(
-        `Cannot await ${this} from ${owner}: it is attached to a different event loop`,
+        `Cannot await ${describeValue(this)} from ${
+          describeValue(owner)
+        }: it is attached to a different event loop`,
       );
     }
     return null;
@@ -601,7 +605,9 @@ export class Future<T> implements Promise<T> {
     }
     if (this.#loop.isClosed()) {
       return Promise.reject(
-        new Error(`Cannot await ${this}: its event loop is closed`),
+        new Error(
+          `Cannot await ${describeValue(this)}: its event loop is closed`,
+        ),
       ).then(onFulfilled, onRejected);
     }
     const scope = scopeContext.getStore()?.live() ?? null;
@@ -716,7 +722,9 @@ export class Future<T> implements Promise<T> {
   [complete](state: 1 | 2 | 3, value: unknown): void {
     if (this.#callbacks !== null && this.#loop.isClosed()) {
       throw new Error(
-        `Cannot complete ${this}: its event loop is closed, so its callbacks cannot run`,
+        `Cannot complete ${
+          describeValue(this)
+        }: its event loop is closed, so its callbacks cannot run`,
       );
     }
     this.#state = state;

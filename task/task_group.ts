@@ -46,6 +46,7 @@ import {
   rearm,
 } from "../loop/cancel_scope.ts";
 import type { CancelledError } from "../loop/errors.ts";
+import { describeValue } from "../loop/describe_value.ts";
 import { runInScope } from "./scope_future.ts";
 import { failed, Future } from "../loop/future.ts";
 import { type CreateTaskOptions, currentTask, Task } from "./task.ts";
@@ -231,12 +232,16 @@ export class TaskGroup implements AsyncDisposable {
   ): Task<T> {
     if (this.#finished || (this.#exiting && this.#tasks.size === 0)) {
       throw new Error(
-        `Cannot create task: ${this} is finished; create tasks before the group ends`,
+        `Cannot create task: ${
+          describeValue(this)
+        } is finished; create tasks before the group ends`,
       );
     }
     if (this.#aborting) {
       throw new Error(
-        `Cannot create task: ${this} is shutting down after a failure or cancellation`,
+        `Cannot create task: ${
+          describeValue(this)
+        } is shutting down after a failure or cancellation`,
       );
     }
     const task = new Task<T>(fn, { ...options, loop: this.#loop });
@@ -322,7 +327,9 @@ export class TaskGroup implements AsyncDisposable {
     fromDispose: boolean,
   ): Promise<void> {
     if (this.#exiting) {
-      throw new Error(`Cannot exit ${this}: it was already exited`);
+      throw new Error(
+        `Cannot exit ${describeValue(this)}: it was already exited`,
+      );
     }
     this.#exiting = true;
     const scope = this.#scope;
