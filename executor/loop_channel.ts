@@ -17,7 +17,7 @@
  * @module
  */
 
-import { describeValue } from "../loop/describe_value.ts";
+import { describeArgument, describeValue } from "../loop/describe_value.ts";
 import type { EventLoop } from "../loop/event_loop.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -85,7 +85,7 @@ export class LoopChannel implements Disposable {
     if (typeof callbacks !== "object" || callbacks === null) {
       throw new TypeError(
         `Cannot create LoopChannel: callbacks must be an object of functions by name, got ${
-          describeValue(callbacks)
+          describeArgument(callbacks)
         }`,
       );
     }

@@ -6,7 +6,7 @@
  */
 
 import type { EventLoop } from "../loop/mod.ts";
-import { describeValue } from "../loop/describe_value.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 import { TimeoutError } from "../task/errors.ts";
 
 /** asyncio's `ssl_handshake_timeout` default, 60 s. */
@@ -26,13 +26,15 @@ export function checkHandshakeTimeout(
   if (typeof value !== "number") {
     throw new TypeError(
       `Cannot ${action}: handshakeTimeoutMs must be a number of milliseconds, null or Infinity, got ${
-        typeof value === "string" ? JSON.stringify(value) : describeValue(value)
+        describeArgument(value)
       }`,
     );
   }
   if (!(value > 0)) {
     throw new RangeError(
-      `Cannot ${action}: handshakeTimeoutMs must be > 0 (null or Infinity for no limit), got ${value}`,
+      `Cannot ${action}: handshakeTimeoutMs must be > 0 (null or Infinity for no limit), got ${
+        describeArgument(value)
+      }`,
     );
   }
   return value;

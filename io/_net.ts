@@ -1,6 +1,6 @@
 /** Private: address helpers of the io module. */
 
-import { describeValue } from "../loop/describe_value.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 
 /** Four dotted parts of digits: IPv4 as the resolver reads it, not a name. */
 const DOTTED_QUAD = /^\d+(\.\d+){3}$/;
@@ -117,12 +117,16 @@ function groups(text: string): string[] | null {
 export function checkPort(port: unknown, what: string, action: string): void {
   if (typeof port !== "number") {
     throw new TypeError(
-      `Cannot ${action}: ${what} must be a number, got ${describeValue(port)}`,
+      `Cannot ${action}: ${what} must be a number, got ${
+        describeArgument(port)
+      }`,
     );
   }
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new RangeError(
-      `Cannot ${action}: ${what} must be an integer from 0 to 65535, got ${port}`,
+      `Cannot ${action}: ${what} must be an integer from 0 to 65535, got ${
+        describeArgument(port)
+      }`,
     );
   }
 }
@@ -144,7 +148,7 @@ export function checkAddress(
   if (typeof addr !== "object" || addr === null) {
     throw new TypeError(
       `Cannot ${action}: ${what} must be { hostname, port }, got ${
-        describeValue(addr)
+        describeArgument(addr)
       }`,
     );
   }
@@ -152,7 +156,7 @@ export function checkAddress(
   if (typeof hostname !== "string") {
     throw new TypeError(
       `Cannot ${action}: ${what}.hostname must be a string, got ${
-        describeValue(hostname)
+        describeArgument(hostname)
       }`,
     );
   }

@@ -6,7 +6,7 @@
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { checkpoint } from "../loop/cancel_scope.ts";
 import { Future } from "../loop/future.ts";
-import { describeValue } from "../loop/describe_value.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 
 /**
  * What to await for `future` (a fresh waiter owned by the caller): the
@@ -156,7 +156,7 @@ export function checkBytesOrText(
   if (typeof data !== "string" && !(data instanceof Uint8Array)) {
     throw new TypeError(
       `Cannot ${action}: data must be a Uint8Array or a string, got ${
-        describeValue(data)
+        describeArgument(data)
       }`,
     );
   }

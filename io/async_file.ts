@@ -7,7 +7,7 @@
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
-import { describeValue } from "../loop/describe_value.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 import { attachSource } from "./_source.ts";
 import { checkBytesOrText, encoder, hostWait } from "./_wait.ts";
 import { StreamReader } from "./stream_reader.ts";
@@ -39,7 +39,7 @@ export function checkChunkSize(chunkSize: unknown, action: string): void {
   ) {
     throw new RangeError(
       `Cannot ${action}: chunkSize must be a positive integer, got ${
-        describeValue(chunkSize)
+        describeArgument(chunkSize)
       }`,
     );
   }
@@ -716,7 +716,7 @@ function checkOffset(offset: unknown): void {
   if (typeof offset !== "number") {
     throw new TypeError(
       `Cannot call seek(): offset must be a number, got ${
-        describeValue(offset)
+        describeArgument(offset)
       }`,
     );
   }

@@ -156,7 +156,7 @@ Deno.test("AsyncFile.seek() refuses an offset that is not an integer, naming it,
       }
       await assert.rejects(
         f.seek("3" as unknown as number),
-        /^TypeError: Cannot call seek\(\): offset must be a number, got 3$/,
+        /^TypeError: Cannot call seek\(\): offset must be a number, got "3"$/,
       );
       return dec.decode(await f.read(2));
     });

@@ -201,7 +201,7 @@ Deno.test("DatagramEndpoint.send() refuses a bad port, address or data, naming i
     }
     await assert.rejects(
       ep.send("x", to("80")),
-      /^TypeError: Cannot call send\(\): addr\.port must be a number, got 80$/,
+      /^TypeError: Cannot call send\(\): addr\.port must be a number, got "80"$/,
     );
     await assert.rejects(
       ep.send("x", "127.0.0.1:80" as never),

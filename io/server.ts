@@ -23,7 +23,7 @@ import {
 } from "./_unix_path.ts";
 import { checkLimit, type StreamReader } from "./stream_reader.ts";
 import type { StreamWriter } from "./stream_writer.ts";
-import { describeValue } from "../loop/describe_value.ts";
+import { describeArgument, describeValue } from "../loop/describe_value.ts";
 import type { TimerHandle } from "../loop/handle.ts";
 import {
   checkHandshakeTimeout,
@@ -43,7 +43,7 @@ export function checkServerOptions(
   if (typeof handler !== "function") {
     throw new TypeError(
       `Cannot ${action}: handler must be a function, got ${
-        describeValue(handler)
+        describeArgument(handler)
       }`,
     );
   }
@@ -267,7 +267,9 @@ export class Server implements AsyncDisposable {
     const pause = options?.acceptPauseMs ?? 1000;
     if (!(pause >= 0) || !Number.isFinite(pause)) {
       throw new RangeError(
-        `Cannot create Server: acceptPauseMs must be a finite number >= 0, got ${pause}`,
+        `Cannot create Server: acceptPauseMs must be a finite number >= 0, got ${
+          describeArgument(pause)
+        }`,
       );
     }
     this.#acceptPauseMs = pause;

@@ -13,7 +13,7 @@ import {
 } from "./server.ts";
 import { closingAt } from "./_unix_path.ts";
 import { hostCall, hostWait } from "./_wait.ts";
-import { describeValue } from "../loop/describe_value.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 
 /** Options for {@linkcode startUnixServer}. */
 export interface StartUnixServerOptions {
@@ -120,7 +120,7 @@ function listen(
   if (typeof options.path !== "string") {
     throw new TypeError(
       `Cannot call startUnixServer(): path must be a string, got ${
-        describeValue(options.path)
+        describeArgument(options.path)
       }`,
     );
   }

@@ -7,7 +7,7 @@
 
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
-import { describeValue } from "../loop/describe_value.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import { fulfilled, Future, parkOn } from "../loop/future.ts";
 import { Operation, operationPromise } from "../task/operation.ts";
@@ -278,7 +278,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     if (!(data instanceof Uint8Array)) {
       throw new TypeError(
         `Cannot call feedData(): data must be a Uint8Array, got ${
-          describeValue(data)
+          describeArgument(data)
         }`,
       );
     }
@@ -484,7 +484,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     if (!Number.isInteger(n)) {
       throw new RangeError(
         `Cannot call read(): n must be an integer (negative for all), got ${
-          describeValue(n)
+          describeArgument(n)
         }`,
       );
     }
@@ -617,7 +617,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     if (!(buffer instanceof Uint8Array)) {
       throw new TypeError(
         `Cannot call readInto(): buffer must be a Uint8Array, got ${
-          describeValue(buffer)
+          describeArgument(buffer)
         }`,
       );
     }
@@ -1151,7 +1151,7 @@ export function checkLimit(limit: unknown, action: string): void {
   ) {
     throw new RangeError(
       `Cannot ${action}: limit must be a positive integer, got ${
-        describeValue(limit)
+        describeArgument(limit)
       }`,
     );
   }
@@ -1170,7 +1170,7 @@ function separatorBytes(separator: unknown): Uint8Array {
   if (separator instanceof Uint8Array) return separator;
   throw new TypeError(
     `Cannot call readUntil(): a separator must be a string or a Uint8Array, got ${
-      describeValue(separator)
+      describeArgument(separator)
     }`,
   );
 }

@@ -106,6 +106,20 @@ export function describeValue(
   }
 }
 
+/**
+ * A value a caller passed where it does not belong, for the "got ..." of
+ * an error message: as {@linkcode describeValue}, but a string is quoted,
+ * so that `"5"` is not read as the number 5.
+ *
+ * @param value The value.
+ * @returns Its description.
+ */
+export function describeArgument(value: unknown): string {
+  return typeof value === "string"
+    ? JSON.stringify(value)
+    : describeValue(value);
+}
+
 function describeFunction(fn: unknown): string {
   try {
     const name = (fn as { name?: unknown }).name;

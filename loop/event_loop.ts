@@ -47,7 +47,7 @@
 
 import type { Clock } from "./clock.ts";
 import { Deque } from "./deque.ts";
-import { describeValue } from "./describe_value.ts";
+import { describeArgument, describeValue } from "./describe_value.ts";
 import { Future } from "./future.ts";
 import { reportUnretrieved } from "./_unretrieved.ts";
 import { formatReport } from "./_format_report.ts";
@@ -254,7 +254,7 @@ export class EventLoop implements Disposable {
    * `runUntilComplete()` runs it.
    *
    * @param options Clock and debug settings.
-   * @throws {RangeError} If `slowCallbackMs` is negative.
+   * @throws {RangeError} If `slowCallbackMs` is not a number, or is negative or NaN.
    *
    * @example A loop on virtual time
    * ```ts
@@ -270,9 +270,11 @@ export class EventLoop implements Disposable {
     this.#virtual = typeof this.#clock.advanceTo === "function";
     this.#debug = options?.debug ?? false;
     const slow = options?.slowCallbackMs ?? 100;
-    if (!(slow >= 0)) {
+    if (typeof slow !== "number" || !(slow >= 0)) {
       throw new RangeError(
-        `Cannot create EventLoop: slowCallbackMs must be >= 0, got ${slow}`,
+        `Cannot create EventLoop: slowCallbackMs must be a number >= 0, got ${
+          describeArgument(slow)
+        }`,
       );
     }
     this.#slowCallbackMs = slow;
@@ -596,7 +598,9 @@ export class EventLoop implements Disposable {
     }
     if (aw instanceof Future && aw.getLoop() !== this) {
       throw new Error(
-        `Cannot run ${aw} on this loop: it is attached to a different event loop`,
+        `Cannot run ${
+          describeValue(aw)
+        } on this loop: it is attached to a different event loop`,
       );
     }
     let settled = false;
@@ -1274,7 +1278,7 @@ const baseCallSoon = EventLoop.prototype.callSoon;
 function notAFunction(caller: string, callback: unknown): never {
   throw new TypeError(
     `Cannot call ${caller}(): callback must be a function, got ${
-      describeValue(callback)
+      describeArgument(callback)
     }`,
   );
 }

@@ -15,6 +15,7 @@
  */
 
 import type { Clock } from "./clock.ts";
+import { describeArgument } from "./describe_value.ts";
 
 /**
  * A clock that only moves when told to, or when an idle loop jumps it to its
@@ -62,7 +63,9 @@ export class VirtualClock implements Clock {
     start ??= 0;
     if (!Number.isFinite(start)) {
       throw new RangeError(
-        `Cannot create VirtualClock: start must be a finite number, got ${start}`,
+        `Cannot create VirtualClock: start must be a finite number, got ${
+          describeArgument(start)
+        }`,
       );
     }
     this.#now = start;

@@ -5,6 +5,7 @@
  */
 
 import { rejectIfAborted } from "../loop/signal_options.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { BrokenBarrierError } from "./errors.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
@@ -73,7 +74,9 @@ export class Barrier {
   constructor(parties: number) {
     if (!Number.isInteger(parties) || parties < 1) {
       throw new RangeError(
-        `Cannot create barrier: parties must be an integer >= 1, got ${parties}`,
+        `Cannot create barrier: parties must be an integer >= 1, got ${
+          describeArgument(parties)
+        }`,
       );
     }
     this.#parties = parties;

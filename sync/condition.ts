@@ -5,7 +5,7 @@
  */
 
 import { getRunningLoop } from "../loop/mod.ts";
-import { describeValue } from "../loop/describe_value.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 import { isCancelledError, outerRequest } from "../loop/cancel_scope.ts";
 import { failed as futureFailed } from "../loop/future.ts";
 import { runInScope } from "../task/scope_future.ts";
@@ -332,7 +332,7 @@ export class Condition {
       // As asyncio's notify("2") does: silently waking nobody would leave
       // the waiters asleep with no sign of why.
       throw new TypeError(
-        `Cannot call notify(): n must be a number, got ${describeValue(n)}`,
+        `Cannot call notify(): n must be a number, got ${describeArgument(n)}`,
       );
     }
     this.#wake(n ?? 1);

@@ -5,6 +5,7 @@
  */
 
 import { rejectIfAborted } from "../loop/signal_options.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
@@ -84,7 +85,9 @@ export class Queue<T> implements AsyncIterable<T> {
     maxsize ??= 0;
     if (!Number.isInteger(maxsize)) {
       throw new RangeError(
-        `Cannot create queue: maxsize must be an integer, got ${maxsize}`,
+        `Cannot create queue: maxsize must be an integer, got ${
+          describeArgument(maxsize)
+        }`,
       );
     }
     this.#maxsize = maxsize;

@@ -5,6 +5,7 @@
  */
 
 import { rejectIfAborted } from "../loop/signal_options.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
@@ -65,7 +66,9 @@ export class Semaphore {
     value ??= 1;
     if (!Number.isInteger(value) || value < 0) {
       throw new RangeError(
-        `Cannot create semaphore: value must be an integer >= 0, got ${value}`,
+        `Cannot create semaphore: value must be an integer >= 0, got ${
+          describeArgument(value)
+        }`,
       );
     }
     this.#value = value;

@@ -8,7 +8,7 @@
 import type { Clock } from "../loop/clock.ts";
 import { EventLoop } from "../loop/event_loop.ts";
 import { runningLoopOrNull, setEventLoop } from "../loop/running_loop.ts";
-import { describeValue } from "../loop/describe_value.ts";
+import { describeArgument, describeValue } from "../loop/describe_value.ts";
 import { failed } from "../loop/future.ts";
 import { shutdownDefaultExecutor } from "../executor/default_executor.ts";
 import { allTasks, Task } from "./task.ts";
@@ -113,7 +113,9 @@ export async function run<T>(
   if (typeof main !== "function") {
     // Before the loop is made: a refused main leaves no loop behind.
     throw new TypeError(
-      `Cannot call run(): main must be a function, got ${describeValue(main)}`,
+      `Cannot call run(): main must be a function, got ${
+        describeArgument(main)
+      }`,
     );
   }
   const loop = makeLoop(options);
@@ -153,7 +155,7 @@ function makeLoop(options: RunOptions | undefined): EventLoop {
   if (typeof factory !== "function") {
     throw new TypeError(
       `Cannot call run(): loopFactory must be a function, got ${
-        describeValue(factory)
+        describeArgument(factory)
       }`,
     );
   }
@@ -166,7 +168,7 @@ function makeLoop(options: RunOptions | undefined): EventLoop {
   if (!(loop instanceof EventLoop)) {
     throw new TypeError(
       `Cannot call run(): loopFactory must return an EventLoop, got ${
-        describeValue(loop)
+        describeArgument(loop)
       }`,
     );
   }

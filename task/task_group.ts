@@ -440,8 +440,9 @@ export class TaskGroup implements AsyncDisposable {
     const parent = this.#parent;
     if (parent === null || parent.done()) {
       this.#loop.callExceptionHandler({
-        message:
-          `Task ${task} failed but the parent task ${parent} of its TaskGroup is already done`,
+        message: `Task ${describeValue(task)} failed but the parent task ${
+          describeValue(parent)
+        } of its TaskGroup is already done`,
         exception: error,
         task,
       });

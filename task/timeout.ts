@@ -25,6 +25,7 @@
 
 import { type EventLoop, getRunningLoop, type Handle } from "../loop/mod.ts";
 import { cancelledError, type CancelScope } from "../loop/cancel_scope.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 import { newScope, runInScope } from "./scope_future.ts";
 import { TimeoutError } from "./errors.ts";
 import { currentTask } from "./task.ts";
@@ -376,7 +377,9 @@ export function timeoutAt<T>(
 ): Promise<T> {
   if (when !== null && (typeof when !== "number" || Number.isNaN(when))) {
     throw new TypeError(
-      `Cannot call timeoutAt(): when must be a number or null, got ${when}`,
+      `Cannot call timeoutAt(): when must be a number or null, got ${
+        describeArgument(when)
+      }`,
     );
   }
   return runTimeout(when, fn, `timeoutAt(${when})`, "timeoutAt()");
