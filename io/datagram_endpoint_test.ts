@@ -205,7 +205,7 @@ Deno.test("DatagramEndpoint.send() refuses a bad port, address or data, naming i
     );
     await assert.rejects(
       ep.send("x", "127.0.0.1:80" as never),
-      /^TypeError: Cannot call send\(\): addr must be \{ hostname, port \}, got 127\.0\.0\.1:80$/,
+      /^TypeError: Cannot call send\(\): addr must be \{ hostname, port \}, got "127\.0\.0\.1:80"$/,
     );
     await assert.rejects(
       ep.send("x", { port: 80 } as never),
