@@ -90,7 +90,8 @@ class JobFuture<T> extends Future<T> {
  * @returns A future of the function's result.
  * @throws {Error} If no loop is running, or its default executor was shut
  * down.
- * @throws {TypeError} If `moduleUrl` is not an absolute URL.
+ * @throws {TypeError} If `moduleUrl` is not an absolute URL, or `exportName`
+ * is not a string.
  *
  * @example Offload a computation
  * ```ts
@@ -111,10 +112,12 @@ export function runInExecutor<T>(
   const loop = getRunningLoop();
   const pool = poolOf(loop);
   const controller = new AbortController();
+  const future = new JobFuture<T>(loop, controller);
+  // Nothing that can throw between submit() and the job's handlers: a job
+  // left without them would end the program with an unhandled rejection.
   const job = pool.submit<T>(moduleUrl, exportName, args, {
     signal: controller.signal,
   });
-  const future = new JobFuture<T>(loop, controller);
   // For task trees: what a task awaiting this future waits on.
   future.label = `runInExecutor(${exportName})`;
   const settle = (ok: boolean, value: unknown): void => {

@@ -99,6 +99,8 @@
  * @module
  */
 
+import { describeArgument } from "../loop/describe_value.ts";
+import { rejectIfAborted } from "../loop/signal_options.ts";
 import { Deque } from "../loop/deque.ts";
 
 /** Options for {@linkcode WorkerPool}. */
@@ -392,6 +394,7 @@ export class WorkerPool implements AsyncDisposable {
    * are transferred).
    * @param options A signal to give up, and whether to terminate on abort.
    * @returns The function's result, structured-cloned.
+   * @throws {TypeError} If `exportName` is not a string (thrown at once).
    * @throws {TypeError} If `moduleUrl` is not an absolute URL (thrown at
    * once), or the module has no such function (the promise rejects).
    * @throws {Error} If the pool is shut down (thrown at once), the Worker
@@ -438,8 +441,16 @@ export class WorkerPool implements AsyncDisposable {
       );
     }
     const url = absoluteUrl(moduleUrl);
+    if (typeof exportName !== "string") {
+      throw new TypeError(
+        `Cannot submit a job: exportName must be a string, got ${
+          describeArgument(exportName)
+        }`,
+      );
+    }
     const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    const rejected = rejectIfAborted(signal);
+    if (rejected !== null) return rejected;
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     const job: Job = {
       id: this.#nextId++,

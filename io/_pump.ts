@@ -60,6 +60,17 @@ export function pumpReadable(
         if (cancelled) break;
         const { value, done } = await source.read();
         if (done) break;
+        if (!(value instanceof Uint8Array)) {
+          // Not bytes (an ArrayBuffer, a string...): the reader fails with
+          // feedData()'s TypeError and the source is told, rather than the
+          // chunk being skipped as if it were empty.
+          try {
+            reader.feedData(value);
+          } catch (error) {
+            source.cancel(error).catch(() => {});
+            throw error;
+          }
+        }
         if (value.length > 0) reader.feedData(value);
       }
       end();

@@ -3,6 +3,7 @@
  * abort signal, and turning a host promise into a cancellable wait.
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { checkpoint } from "../loop/cancel_scope.ts";
 import { Future } from "../loop/future.ts";
@@ -68,7 +69,7 @@ export async function hostOpen<T>(
 ): Promise<T> {
   const value = await hostWait(promise, signal, close);
   try {
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     checkpoint();
   } catch (error) {
     close(value);

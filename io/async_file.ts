@@ -4,6 +4,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
@@ -231,7 +232,7 @@ export class AsyncFile
     n = -1,
     options?: SignalOptions,
   ): Promise<Uint8Array<ArrayBuffer>> {
-    options?.signal?.throwIfAborted();
+    throwIfAborted(options?.signal);
     this.#checkOpen("read");
     return await this.#track(this.#reader.read(n, options));
   }
@@ -272,7 +273,7 @@ export class AsyncFile
   }
 
   async #readLine(options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
-    options?.signal?.throwIfAborted();
+    throwIfAborted(options?.signal);
     this.#checkOpen("readLine");
     return await this.#track(this.#reader.readLine(options));
   }
@@ -363,12 +364,14 @@ export class AsyncFile
     options?: SignalOptions,
   ): Promise<number> {
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     checkBytesOrText(data, "call write()");
     this.#checkOpen("write");
+    // A copy by the base class: a subclass's slice() may be a view (a Node
+    // Buffer's is).
     const bytes = typeof data === "string"
       ? encoder.encode(data)
-      : data.slice();
+      : new Uint8Array(data);
     if (await this.#isStream("write", signal)) {
       const file = this.#writer ?? this.#file;
       return await this.#streamOp("write", async () => {
@@ -433,7 +436,7 @@ export class AsyncFile
     options?: SignalOptions,
   ): Promise<number> {
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     checkOffset(offset);
     this.#checkOpen("seek");
     if (await this.#isStream("seek", signal)) {
@@ -483,7 +486,7 @@ export class AsyncFile
    */
   async stat(options?: SignalOptions): Promise<Deno.FileInfo> {
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     this.#checkOpen("stat");
     return await hostWait(this.#file.stat(), signal);
   }

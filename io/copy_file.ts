@@ -5,6 +5,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { hostOpen } from "./_wait.ts";
 import { AsyncFile } from "./async_file.ts";
@@ -89,7 +90,7 @@ async function copy(
       `Cannot copy file: chunkSize must be a positive integer, got ${chunkSize}`,
     );
   }
-  signal?.throwIfAborted();
+  throwIfAborted(signal);
   const opts = signal !== undefined ? { signal } : {};
   await using src = await openFile(from, { ...opts, chunkSize });
   const total = (await src.stat(opts)).size;

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { checkAddress, checkPort, isLoopback } from "./_net.ts";
 import { hostCall } from "./_wait.ts";
@@ -98,7 +99,7 @@ export function createDatagramEndpoint(
 }
 
 function bind(options?: CreateDatagramEndpointOptions): DatagramEndpoint {
-  options?.signal?.throwIfAborted();
+  throwIfAborted(options?.signal);
   const listen = (Deno as { listenDatagram?: ListenDatagram }).listenDatagram;
   if (typeof listen !== "function") {
     throw new Error(

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { type Operation, runOperation } from "../task/operation.ts";
 import { runInScope } from "../task/scope_future.ts";
@@ -208,7 +209,7 @@ export class DatagramEndpoint
     options?: SignalOptions,
   ): Promise<void> {
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     if (this.#closed) {
       throw new Error("Cannot call send(): DatagramEndpoint is closed");
     }
@@ -226,9 +227,11 @@ export class DatagramEndpoint
         "Cannot call send() without an address: pass one, or create the endpoint with remoteAddr",
       );
     }
+    // A copy by the base class: a subclass's slice() may be a view (a Node
+    // Buffer's is), and the caller may reuse its bytes once this returns.
     const bytes = typeof data === "string"
       ? encoder.encode(data)
-      : data.slice();
+      : new Uint8Array(data);
     await hostWait(
       this.#conn.send(bytes, {
         transport: "udp",
@@ -277,7 +280,7 @@ export class DatagramEndpoint
     op: Operation,
   ): Promise<Datagram> {
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     const ready = this.#received.shift();
     if (ready !== undefined) return ready;
     if (this.#closed) throw closedError();
@@ -429,7 +432,7 @@ export class DatagramEndpoint
 
   async #waitClosed(options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     const receiving = this.#receiving;
     if (receiving !== null) await hostWait(receiving, signal);
   }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import { checkpoint } from "../loop/cancel_scope.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { runInScope } from "../task/scope_future.ts";
@@ -173,7 +174,7 @@ async function connect(
 ): Promise<[StreamReader, StreamWriter]> {
   checkLimit(options.limit, "call openConnection()");
   const signal = options.signal;
-  signal?.throwIfAborted();
+  throwIfAborted(signal);
   const hostname = options.hostname ?? "127.0.0.1";
   const tls = options.tls;
   const t = tls === undefined || tls === false ? null : tls === true ? {} : tls;

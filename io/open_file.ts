@@ -4,6 +4,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import {
   AsyncFile,
@@ -70,7 +71,7 @@ async function open(
   options?: OpenFileOptions,
 ): Promise<AsyncFile> {
   const { signal, limit, chunkSize, ...flags } = options ?? {};
-  signal?.throwIfAborted();
+  throwIfAborted(signal);
   // Checked before the open: the file would be open by the time the
   // AsyncFile refused them.
   checkLimit(limit, "call openFile()");

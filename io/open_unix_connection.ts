@@ -4,6 +4,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { connectionStreams } from "./_socket.ts";
 import { hostOpen } from "./_wait.ts";
@@ -73,7 +74,7 @@ async function connect(
 ): Promise<[StreamReader, StreamWriter]> {
   checkLimit(options?.limit, "call openUnixConnection()");
   const signal = options?.signal;
-  signal?.throwIfAborted();
+  throwIfAborted(signal);
   const conn = await hostOpen(
     Deno.connect({ transport: "unix", path }),
     signal,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { getRunningLoop } from "../loop/mod.ts";
@@ -17,7 +18,7 @@ import type { CancelledError } from "../loop/errors.ts";
 import { type Pump, pumpReadable, writableSink } from "./_pump.ts";
 import { invalidSignal, signalNumber } from "./_signals.ts";
 import { mergedStderr } from "./_stdio.ts";
-import { waitOn } from "./_wait.ts";
+import { checkBytesOrText, waitOn } from "./_wait.ts";
 import { StreamReader } from "./stream_reader.ts";
 import { StreamWriter } from "./stream_writer.ts";
 
@@ -227,7 +228,7 @@ export class Process implements AsyncDisposable {
 
   async #wait(options?: ProcessWaitOptions): Promise<number> {
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     if (this.#returncode !== null) return this.#returncode;
     if (this.#statusError !== null) throw this.#statusError.error;
     const waiter = new Future<number>(getRunningLoop());
@@ -259,9 +260,11 @@ export class Process implements AsyncDisposable {
    * EOF after the bytes already sent (asyncio leaves it open; here a second
    * `communicate(input)` cannot send the same input twice).
    *
-   * @param input Bytes or text for stdin.
+   * @param input Bytes or text for stdin (copied: the bytes may be reused
+   * once this returns).
    * @returns `[stdout, stderr]`, each `null` if not piped.
    * @throws {Error} If `input` is given and stdin is not piped.
+   * @throws {TypeError} If `input` is neither bytes nor a string.
    *
    * @example Feed stdin, read stdout
    * ```ts
@@ -283,6 +286,16 @@ export class Process implements AsyncDisposable {
   communicate(
     input?: Uint8Array | string,
   ): Promise<[Uint8Array<ArrayBuffer> | null, Uint8Array<ArrayBuffer> | null]> {
+    if (input !== undefined && typeof input !== "string") {
+      try {
+        checkBytesOrText(input, "call communicate()");
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      // Copied now: the feeder writes them later, and the caller may reuse
+      // its bytes once this returns.
+      input = new Uint8Array(input);
+    }
     return runInScope(
       () => this.#communicate(input),
       "Process.communicate",

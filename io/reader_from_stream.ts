@@ -4,6 +4,7 @@
  * @module
  */
 
+import { notASignal } from "../loop/signal_options.ts";
 import { pumpReadable } from "./_pump.ts";
 import { StreamReader } from "./stream_reader.ts";
 
@@ -85,6 +86,8 @@ export function readerFromStream(
   const pump = pumpReadable(readable, reader);
   const signal = options?.signal;
   if (signal !== undefined) {
+    const bad = notASignal(signal);
+    if (bad !== null) throw bad;
     const onAbort = (): void => void pump.cancel(signal.reason);
     if (signal.aborted) onAbort();
     else {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
 import { onClose } from "../loop/event_loop.ts";
@@ -562,7 +563,7 @@ export class Server implements AsyncDisposable {
    */
   async waitClosed(options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     if (this.#closed) return;
     const waiter = new Future<void>(getRunningLoop());
     this.#closedWaiters.push(waiter);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { describeArgument } from "../loop/describe_value.ts";
@@ -489,7 +490,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       );
     }
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     if (n === 0) return new Uint8Array(0);
     if (n < 0) {
       while (!this.#eof) {
@@ -622,7 +623,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       );
     }
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     if (buffer.length === 0) return 0;
     while (this.#end === this.#start) {
       if (this.#eof) {
@@ -751,7 +752,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       );
     }
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     while (this.#end - this.#start < n) {
       if (this.#eof) {
         this.#throwIfFailed();
@@ -838,7 +839,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const minLength = seps[0]!.length;
     const maxLength = seps[seps.length - 1]!.length;
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     const limit = this.#limit;
     let offset = 0;
     let matchStart = -1;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { rejectIfAborted, throwIfAborted } from "../loop/signal_options.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import {
   Operation,
@@ -559,7 +560,9 @@ export class StreamWriter implements AsyncDisposable {
       // connections doing this at once would drain the pool of large
       // buffers, and allocate 64 KiB each); encoded text is one already.
       this.#seal();
-      (this.#queue ??= new Deque()).push(text ? bytes : bytes.slice());
+      // A copy by the base class: a subclass's slice() may be a view (a
+      // Node Buffer's is).
+      (this.#queue ??= new Deque()).push(text ? bytes : new Uint8Array(bytes));
       this.#size += n;
     }
     if (!this.#flushing) this.#flush();
@@ -638,7 +641,8 @@ export class StreamWriter implements AsyncDisposable {
    */
   drain(options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    const rejected = rejectIfAborted(signal);
+    if (rejected !== null) return rejected;
     if (this.#failed) return Promise.reject(this.#error);
     if (this.#aborted || this.#closed || (this.#closing && this.#size === 0)) {
       // As asyncio's: the bytes of a write made now could never be sent.
@@ -797,7 +801,7 @@ export class StreamWriter implements AsyncDisposable {
 
   async #startTls(options: StartTlsOptions, op: Operation): Promise<void> {
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     const limitMs = checkHandshakeTimeout(
       options.handshakeTimeoutMs,
       "call startTls()",
@@ -828,7 +832,7 @@ export class StreamWriter implements AsyncDisposable {
       // resumed: no handshake has started, so the connection stays as it
       // was, as for a cancellation while the writer was still sending.
       op.checkpoint();
-      signal?.throwIfAborted();
+      throwIfAborted(signal);
       if (this.#failed) throw this.#error;
       if (this.#closing) {
         throw new Error("Cannot call startTls(): StreamWriter is closing");
@@ -946,7 +950,8 @@ export class StreamWriter implements AsyncDisposable {
    */
   waitClosed(options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    const rejected = rejectIfAborted(signal);
+    if (rejected !== null) return rejected;
     if (this.#closed) return RESOLVED;
     return runOperation((op) => this.#wait(CLOSED, signal, op));
   }

@@ -44,9 +44,11 @@ export function listen(signal: AbortSignal, target: AbortTarget): void {
       }
       targets.clear();
     };
+    // Listening first: a signal whose addEventListener() throws leaves no
+    // entry behind for the next wait to join without listening.
+    signal.addEventListener("abort", onAbort, { once: true });
     entry = { targets, onAbort };
     listening.set(signal, entry);
-    signal.addEventListener("abort", onAbort, { once: true });
   }
   entry.targets.add(target);
 }

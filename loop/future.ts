@@ -6,6 +6,7 @@
  * @module
  */
 
+import { notASignal } from "./signal_options.ts";
 import { describeValue } from "./describe_value.ts";
 import { callSoonJob, type EventLoop } from "./event_loop.ts";
 import { getEventLoop } from "./running_loop.ts";
@@ -520,6 +521,7 @@ export class Future<T> implements Promise<T> {
    *
    * @param signal The signal.
    * @returns This future.
+   * @throws {TypeError} If `signal` is not an `AbortSignal`.
    *
    * @example A wait that a signal ends
    * ```ts
@@ -535,6 +537,8 @@ export class Future<T> implements Promise<T> {
    * ```
    */
   abortOn(signal: AbortSignal): this {
+    const bad = notASignal(signal);
+    if (bad !== null) throw bad;
     if (this.#state !== PENDING) return this;
     if (signal.aborted) {
       this.setException(signal.reason);

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { describeArgument } from "./describe_value.ts";
+
 /**
  * Options of every method that can wait (`sleep`, `acquire`, `wait`, `put`,
  * `get`, `join`, `read`, `drain`, ...).
@@ -54,7 +56,41 @@ export interface SignalOptions {
 export function rejectIfAborted(
   signal: AbortSignal | undefined,
 ): Promise<never> | null {
-  return signal !== undefined && signal.aborted
-    ? Promise.reject(signal.reason)
-    : null;
+  if (signal === undefined) return null;
+  const bad = notASignal(signal);
+  if (bad !== null) return Promise.reject(bad);
+  return signal.aborted ? Promise.reject(signal.reason) : null;
+}
+
+/**
+ * The static check of a waiting method that throws (or is async): throws
+ * `signal.reason` if `signal` is already aborted.
+ *
+ * @param signal The caller's signal.
+ * @throws {TypeError} If `signal` is neither `undefined` nor an
+ * `AbortSignal`.
+ */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal === undefined) return;
+  const bad = notASignal(signal);
+  if (bad !== null) throw bad;
+  signal.throwIfAborted();
+}
+
+/**
+ * The error for a `signal` option that is not an `AbortSignal` (the
+ * controller passed for its signal, say), or `null` for one that is. Checked
+ * before anything waits: a wait that failed to listen would stay queued.
+ *
+ * @param signal The caller's signal (not `undefined`).
+ * @returns The `TypeError`, or `null`.
+ */
+export function notASignal(signal: unknown): TypeError | null {
+  if (signal instanceof AbortSignal) return null;
+  const got = signal instanceof AbortController
+    ? "an AbortController (pass its signal)"
+    : describeArgument(signal);
+  return new TypeError(
+    `Cannot wait: the signal option must be an AbortSignal, got ${got}`,
+  );
 }

@@ -154,8 +154,11 @@ export function waitIn<T>(
   const w = new Waiter<T>(loop);
   w.label = queue.label;
   w.payload = payload;
+  // Listening first: a signal that cannot be listened to leaves no waiter
+  // in line to take what the primitive hands out next.
+  if (signal !== undefined) w.abortOn(signal);
   queue.push(w);
-  return signal === undefined ? w : w.abortOn(signal);
+  return w;
 }
 
 /** A settled promise of `true`, shared by every uncontended acquire. */

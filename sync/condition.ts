@@ -4,6 +4,7 @@
  * @module
  */
 
+import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { describeArgument } from "../loop/describe_value.ts";
 import { isCancelledError, outerRequest } from "../loop/cancel_scope.ts";
@@ -200,9 +201,8 @@ export class Condition {
    */
   wait(options?: SignalOptions): Promise<true> {
     const signal = options?.signal;
-    if (signal !== undefined && signal.aborted) {
-      return Promise.reject(signal.reason);
-    }
+    const rejected = rejectIfAborted(signal);
+    if (rejected !== null) return rejected;
     if (!this.#lock.locked()) {
       return Promise.reject(
         new Error(
@@ -284,9 +284,8 @@ export class Condition {
    */
   waitFor<T>(predicate: () => T, options?: SignalOptions): Promise<T> {
     const signal = options?.signal;
-    if (signal !== undefined && signal.aborted) {
-      return Promise.reject(signal.reason);
-    }
+    const rejected = rejectIfAborted(signal);
+    if (rejected !== null) return rejected;
     return runInScope(
       () => this.#waitFor(predicate, options),
       "Condition.waitFor",

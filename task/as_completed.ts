@@ -4,6 +4,7 @@
  * @module
  */
 
+import { notASignal, throwIfAborted } from "../loop/signal_options.ts";
 import type { EventLoop, TimerHandle } from "../loop/mod.ts";
 import { type Awaitable, loopOf, retrieve, toFuture } from "./awaitable.ts";
 import { isThenable } from "../loop/thenable.ts";
@@ -133,6 +134,10 @@ class Completions<T> implements IterableIterator<Promise<T>> {
     options: AsCompletedOptions,
   ) {
     this.#loop = loop;
+    if (options.signal !== undefined) {
+      const bad = notASignal(options.signal);
+      if (bad !== null) throw bad;
+    }
     this.#signal = options.signal;
     const timeout = options.timeout;
     for (const aw of inputs) {
@@ -174,7 +179,7 @@ class Completions<T> implements IterableIterator<Promise<T>> {
 
   async #step(): Promise<T> {
     const signal = this.#signal;
-    if (signal?.aborted) throw signal.reason;
+    throwIfAborted(signal);
     while (this.#readyHead === this.#ready.length) {
       const waiter = new Future<void>(this.#loop);
       waiter.label = "asCompleted";
@@ -188,7 +193,7 @@ class Completions<T> implements IterableIterator<Promise<T>> {
       } catch (error) {
         // Cancelled: this step takes nothing; the iterator yields one more.
         this.#left++;
-        if (signal?.aborted) throw signal.reason;
+        throwIfAborted(signal);
         throw error;
       } finally {
         signal?.removeEventListener("abort", onAbort);

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { describeArgument } from "../loop/describe_value.ts";
+import { notASignal } from "../loop/signal_options.ts";
 import { getRunningLoop, type Handle } from "../loop/mod.ts";
 import { callSoonJob } from "../loop/event_loop.ts";
 import { Future, resolveNow } from "../loop/future.ts";
@@ -45,6 +47,7 @@ function wakeSleeper(f: SleepFuture): void {
  * @returns A promise (a `Future`) that resolves after the delay.
  * @throws {Error} If no loop is running.
  * @throws {TypeError} If `ms` is not a number or is NaN.
+ * @throws {TypeError} If `options.signal` is not an `AbortSignal`.
  *
  * @example Sleep on virtual time
  * ```ts
@@ -61,12 +64,16 @@ function wakeSleeper(f: SleepFuture): void {
  */
 export function sleep(ms: number, options?: SignalOptions): Promise<void> {
   if (typeof ms !== "number" || Number.isNaN(ms)) {
-    throw new TypeError(`Cannot sleep: ms must be a number, got ${ms}`);
+    throw new TypeError(
+      `Cannot sleep: ms must be a number, got ${describeArgument(ms)}`,
+    );
   }
+  const signal = options?.signal;
+  const bad = signal === undefined ? null : notASignal(signal);
+  if (bad !== null) throw bad;
   const loop = getRunningLoop();
   const future = new SleepFuture(loop);
   future.ms = ms;
-  const signal = options?.signal;
   if (signal !== undefined) {
     future.abortOn(signal);
     if (future.done()) return future;

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { throwIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop, type TimerHandle } from "../loop/mod.ts";
 import { describe, retrieve, toFuture } from "./awaitable.ts";
 import { isThenable } from "../loop/thenable.ts";
@@ -123,7 +124,7 @@ export async function wait<T extends PromiseLike<unknown>>(
     throw new RangeError("Cannot call wait(): the set of futures is empty");
   }
   const signal = options?.signal;
-  if (signal?.aborted) throw signal.reason;
+  throwIfAborted(signal);
   const loop = getRunningLoop();
   const futures = new Map<T, Future<unknown>>();
   for (const aw of inputs) {
