@@ -9,7 +9,7 @@ import {
 } from "../../executor/mod.ts";
 import { getRunningLoop } from "../../loop/mod.ts";
 
-const jobs = 'data:text/javascript,export const ok = () => "ok";';
+const jobs = "data:text/javascript,export const ok = () => 42;";
 const bad: unknown = Deno.args[0] === "symbol" ? Symbol("job") : {
   toString(): string {
     throw new Error("toString boom");
