@@ -193,7 +193,8 @@ export class AsyncFile
 
   /**
    * Reads up to `n` bytes; with `n < 0` (the default), reads to the end of
-   * the file. Returns an empty array at the end.
+   * the file. Returns an empty array at the end, which is not final: a
+   * later read gets what was appended since, as with a Python file.
    *
    * **Cancellation**: see the class: no byte is lost.
    *
@@ -234,12 +235,13 @@ export class AsyncFile
   ): Promise<Uint8Array<ArrayBuffer>> {
     throwIfAborted(options?.signal);
     this.#checkOpen("read");
-    return await this.#track(this.#reader.read(n, options));
+    return await this.#track(this.#readerAfterEof().read(n, options));
   }
 
   /**
    * Reads one line with its `"\n"` (the last one may lack it); an empty
-   * array at the end of the file.
+   * array at the end of the file. The end is not final: a later read gets
+   * what was appended since, as with a Python file (`tail -f`).
    *
    * **Cancellation**: see the class: no byte is lost.
    *
@@ -275,7 +277,7 @@ export class AsyncFile
   async #readLine(options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
     throwIfAborted(options?.signal);
     this.#checkOpen("readLine");
-    return await this.#track(this.#reader.readLine(options));
+    return await this.#track(this.#readerAfterEof().readLine(options));
   }
 
   /**
@@ -569,6 +571,22 @@ export class AsyncFile
     this.close();
     const inflight = this.#stream === true ? this.#writing : this.#inflight;
     if (inflight !== null) await hostWait(inflight, undefined);
+  }
+
+  /**
+   * The reader for the next read. Once a read met the end of the file, the
+   * next one reads on from there with a new reader, as a Python file does:
+   * a file that grew meanwhile (a log being written) gives its new bytes.
+   */
+  #readerAfterEof(): StreamReader {
+    const reader = this.#reader;
+    if (
+      reader.atEof() && reader.exception() === undefined &&
+      this.#reads.size === 0
+    ) {
+      this.#reader = this.#newReader();
+    }
+    return this.#reader;
   }
 
   #newReader(): StreamReader {
