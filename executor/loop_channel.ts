@@ -107,15 +107,27 @@ export class LoopChannel implements Disposable {
         });
         return;
       }
-      const callback = Object.hasOwn(callbacks, name)
-        ? callbacks[name]
-        : undefined;
+      let callback: ((...args: unknown[]) => unknown) | undefined;
+      try {
+        callback = Object.hasOwn(callbacks, name) ? callbacks[name] : undefined;
+      } catch (error) {
+        // A getter or a proxy trap of the callbacks object threw.
+        loop.callExceptionHandler({
+          message: `LoopChannel could not look up callback "${name}"`,
+          exception: error,
+        });
+        return;
+      }
       if (typeof callback !== "function") {
+        let known: string;
+        try {
+          known = Object.keys(callbacks).join(", ");
+        } catch {
+          known = "[the callbacks object cannot list its keys]";
+        }
         loop.callExceptionHandler({
           message:
-            `LoopChannel got a call to unknown callback "${name}"; known: ${
-              Object.keys(callbacks).join(", ")
-            }`,
+            `LoopChannel got a call to unknown callback "${name}"; known: ${known}`,
         });
         return;
       }

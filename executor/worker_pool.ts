@@ -315,7 +315,9 @@ export class WorkerPool implements AsyncDisposable {
     const size = options?.size ?? defaultSize();
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(
-        `Cannot create WorkerPool: size must be a positive integer, got ${size}`,
+        `Cannot create WorkerPool: size must be a positive integer, got ${
+          describeArgument(size)
+        }`,
       );
     }
     this.size = size;

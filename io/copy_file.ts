@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describeArgument } from "../loop/describe_value.ts";
 import { throwIfAborted } from "../loop/signal_options.ts";
 import { runInScope } from "../task/scope_future.ts";
 import { hostOpen } from "./_wait.ts";
@@ -87,7 +88,9 @@ async function copy(
   const chunkSize = options?.chunkSize ?? 1 << 20;
   if (!Number.isInteger(chunkSize) || chunkSize <= 0) {
     throw new RangeError(
-      `Cannot copy file: chunkSize must be a positive integer, got ${chunkSize}`,
+      `Cannot copy file: chunkSize must be a positive integer, got ${
+        describeArgument(chunkSize)
+      }`,
     );
   }
   throwIfAborted(signal);

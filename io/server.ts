@@ -266,7 +266,7 @@ export class Server implements AsyncDisposable {
       ? this.#cleanupFile
       : fileIdentity(this.#socketPath);
     const pause = options?.acceptPauseMs ?? 1000;
-    if (!(pause >= 0) || !Number.isFinite(pause)) {
+    if (typeof pause !== "number" || !(pause >= 0) || !Number.isFinite(pause)) {
       throw new RangeError(
         `Cannot create Server: acceptPauseMs must be a finite number >= 0, got ${
           describeArgument(pause)

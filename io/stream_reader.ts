@@ -748,7 +748,9 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   ): Promise<Uint8Array<ArrayBuffer>> {
     if (!Number.isInteger(n) || n < 0) {
       throw new RangeError(
-        `Cannot call readExactly(): n must be a non-negative integer, got ${n}`,
+        `Cannot call readExactly(): n must be a non-negative integer, got ${
+          describeArgument(n)
+        }`,
       );
     }
     const signal = options?.signal;

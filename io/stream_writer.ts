@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describeArgument } from "../loop/describe_value.ts";
 import { rejectIfAborted, throwIfAborted } from "../loop/signal_options.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import {
@@ -239,14 +240,27 @@ function waterMarks(
 ): [high: number, low: number] {
   // asyncio's defaults: 64 KiB, or four times the low mark if only that is
   // given; the low mark a quarter of the high one.
-  const lowGiven = options?.lowWaterMark;
-  const high = options?.highWaterMark ??
-    (lowGiven !== undefined ? 4 * lowGiven : 64 * 1024);
-  const low = lowGiven ?? Math.floor(high / 4);
-  if (
-    typeof high !== "number" || typeof low !== "number" || !(high >= 0) ||
-    !(low >= 0) || low > high
+  const lowGiven: unknown = options?.lowWaterMark;
+  const highGiven: unknown = options?.highWaterMark;
+  for (
+    const [name, value] of [["lowWaterMark", lowGiven], [
+      "highWaterMark",
+      highGiven,
+    ]]
   ) {
+    // Checked before any arithmetic: a symbol would throw from it.
+    if (value !== undefined && (typeof value !== "number" || !(value >= 0))) {
+      throw new RangeError(
+        `Cannot ${caller}: ${name} must be a number >= 0, got ${
+          describeArgument(value)
+        }`,
+      );
+    }
+  }
+  const high = (highGiven as number | undefined) ??
+    (lowGiven !== undefined ? 4 * (lowGiven as number) : 64 * 1024);
+  const low = (lowGiven as number | undefined) ?? Math.floor(high / 4);
+  if (low > high) {
     throw new RangeError(
       `Cannot ${caller}: need 0 <= lowWaterMark <= highWaterMark, got ${low} and ${high}`,
     );

@@ -109,16 +109,23 @@ export function describeValue(
 /**
  * A value a caller passed where it does not belong, for the "got ..." of
  * an error message: as {@linkcode describeValue}, but a string is quoted,
- * so that `"5"` is not read as the number 5.
+ * so that `"5"` is not read as the number 5, and a long one is cut.
  *
  * @param value The value.
  * @returns Its description.
  */
 export function describeArgument(value: unknown): string {
-  return typeof value === "string"
-    ? JSON.stringify(value)
-    : describeValue(value);
+  if (typeof value !== "string") return describeValue(value);
+  if (value.length <= MAX_STRING) return JSON.stringify(value);
+  // A whole request body passed by mistake must not make a megabyte of
+  // message.
+  return `${
+    JSON.stringify(value.slice(0, MAX_STRING))
+  }… (${value.length} characters)`;
 }
+
+/** How many characters of a refused string an argument error quotes. */
+const MAX_STRING = 100;
 
 function describeFunction(fn: unknown): string {
   try {

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { describeValue } from "./describe_value.ts";
+
 /**
  * A task or future was cancelled. Thrown at the cancelled task's wait point;
  * `finally` blocks run. Catching it and returning ends the task normally.
@@ -34,7 +36,16 @@ export class CancelledError extends Error {
    * ```
    */
   constructor(message?: string, options?: ErrorOptions) {
-    super(message ?? "", options);
+    // Any value, as asyncio's cancel(msg) takes: one that cannot become a
+    // string (a symbol) must not throw from inside a cancel().
+    super(
+      message === undefined
+        ? ""
+        : typeof message === "string"
+        ? message
+        : describeValue(message),
+      options,
+    );
     this.name = "CancelledError";
   }
 }

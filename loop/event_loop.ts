@@ -255,6 +255,7 @@ export class EventLoop implements Disposable {
    *
    * @param options Clock and debug settings.
    * @throws {RangeError} If `slowCallbackMs` is not a number, or is negative or NaN.
+   * @throws {TypeError} If `clock` has no `now()` method.
    *
    * @example A loop on virtual time
    * ```ts
@@ -266,7 +267,15 @@ export class EventLoop implements Disposable {
    * ```
    */
   constructor(options?: EventLoopOptions) {
-    this.#clock = options?.clock ?? new MonotonicClock();
+    const clock: unknown = options?.clock ?? new MonotonicClock();
+    if (typeof (clock as Partial<Clock> | null)?.now !== "function") {
+      throw new TypeError(
+        `Cannot create EventLoop: clock must have a now() method, got ${
+          describeArgument(clock)
+        }`,
+      );
+    }
+    this.#clock = clock as Clock;
     this.#virtual = typeof this.#clock.advanceTo === "function";
     this.#debug = options?.debug ?? false;
     const slow = options?.slowCallbackMs ?? 100;
@@ -418,7 +427,9 @@ export class EventLoop implements Disposable {
   ): TimerHandle {
     if (typeof delayMs !== "number" || Number.isNaN(delayMs)) {
       throw new TypeError(
-        `Cannot call callLater(): delayMs must be a number, got ${delayMs}`,
+        `Cannot call callLater(): delayMs must be a number, got ${
+          describeArgument(delayMs)
+        }`,
       );
     }
     const now = this.#clock.now();
@@ -469,7 +480,9 @@ export class EventLoop implements Disposable {
   ): TimerHandle {
     if (typeof whenMs !== "number" || Number.isNaN(whenMs)) {
       throw new TypeError(
-        `Cannot call callAt(): whenMs must be a number, got ${whenMs}`,
+        `Cannot call callAt(): whenMs must be a number, got ${
+          describeArgument(whenMs)
+        }`,
       );
     }
     return this.#schedule("callAt", whenMs, callback, args);

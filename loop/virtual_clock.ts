@@ -105,9 +105,11 @@ export class VirtualClock implements Clock {
    * ```
    */
   advance(ms: number): void {
-    if (!(ms >= 0) || !Number.isFinite(ms)) {
+    if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new RangeError(
-        `Cannot advance VirtualClock: ms must be a finite number >= 0, got ${ms}`,
+        `Cannot advance VirtualClock: ms must be a finite number >= 0, got ${
+          describeArgument(ms)
+        }`,
       );
     }
     this.#now += ms;

@@ -6,7 +6,13 @@
 
 import { notASignal, throwIfAborted } from "../loop/signal_options.ts";
 import type { EventLoop, TimerHandle } from "../loop/mod.ts";
-import { type Awaitable, loopOf, retrieve, toFuture } from "./awaitable.ts";
+import {
+  type Awaitable,
+  checkTimeout,
+  loopOf,
+  retrieve,
+  toFuture,
+} from "./awaitable.ts";
 import { isThenable } from "../loop/thenable.ts";
 import { TimeoutError } from "./errors.ts";
 import { Future } from "../loop/future.ts";
@@ -57,7 +63,8 @@ export interface AsCompletedOptions {
  * @param options The timeout and an abort signal.
  * @returns An iterator of one promise per awaitable, settled in completion
  * order.
- * @throws {TypeError} If an element is not awaitable.
+ * @throws {TypeError} If an element is not awaitable, or `timeout` is neither
+ * a number nor null.
  * @throws {Error} If a function or promise is given and no loop is running.
  *
  * @example Fastest first
@@ -103,6 +110,7 @@ export function asCompleted<T>(
   aws: Iterable<Awaitable<T>>,
   options?: AsCompletedOptions,
 ): IterableIterator<Promise<T>> {
+  checkTimeout(options?.timeout, "asCompleted()");
   const inputs = [...new Set(aws)];
   return new Completions<T>(loopOf(inputs), inputs, options ?? {});
 }

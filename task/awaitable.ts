@@ -11,6 +11,7 @@ import { Future } from "../loop/future.ts";
 import { operationFuture } from "./operation.ts";
 import { Task } from "./task.ts";
 import { isThenable } from "../loop/thenable.ts";
+import { describeArgument } from "../loop/describe_value.ts";
 
 /**
  * What the combinators accept: a `Future` or `Task`, a promise, or an async
@@ -94,4 +95,25 @@ export function loopOf(aws: Iterable<unknown>): EventLoop {
 /** Marks a future's error as seen (for futures a combinator made itself). */
 export function retrieve<T>(f: Future<T>): void {
   if (!f.cancelled()) f.exception();
+}
+
+/**
+ * Checks a `timeout` option (milliseconds, or `null`/`undefined` for none)
+ * before anything starts.
+ *
+ * @param timeout The option.
+ * @param caller The function, for the message: `"wait()"`.
+ * @throws {TypeError} If it is neither a number (not NaN) nor null.
+ */
+export function checkTimeout(timeout: unknown, caller: string): void {
+  if (
+    timeout !== undefined && timeout !== null &&
+    (typeof timeout !== "number" || Number.isNaN(timeout))
+  ) {
+    throw new TypeError(
+      `Cannot call ${caller}: timeout must be a number or null, got ${
+        describeArgument(timeout)
+      }`,
+    );
+  }
 }

@@ -74,7 +74,8 @@ export type TaskTarget<T> =
 /** Options for creating a task. */
 export interface CreateTaskOptions {
   /**
-   * The task's name, for reports and introspection.
+   * The task's name, for reports and introspection. Another value is
+   * turned into a string (`42` is named `"42"`), as asyncio's `str(name)`.
    *
    * @default {"Task-N"}
    */
@@ -221,7 +222,14 @@ export class Task<T> extends Future<T> {
         `Cannot create task: expected an async function or a promise, got ${typeof target}`,
       );
     }
-    this.#name = options?.name ?? ++taskCounter;
+    const name: unknown = options?.name;
+    // A string always, as asyncio's str(name): a number given is its digits,
+    // never read back as the counter's "Task-N" of another task.
+    this.#name = name === undefined
+      ? ++taskCounter
+      : typeof name === "string"
+      ? name
+      : describeValue(name);
     this.#target = target;
     // The task owns a native promise's outcome from now on: Deno must not
     // report its rejection unhandled before the first step listens to it.

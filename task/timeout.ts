@@ -166,7 +166,7 @@ export class Timeout {
     if (when !== null && (typeof when !== "number" || Number.isNaN(when))) {
       throw new TypeError(
         `Cannot reschedule timeout: when must be a number or null, got ${
-          String(when)
+          describeArgument(when)
         }`,
       );
     }
@@ -335,7 +335,9 @@ export function timeout<T>(
 ): Promise<T> {
   if (ms !== null && (typeof ms !== "number" || Number.isNaN(ms))) {
     throw new TypeError(
-      `Cannot call timeout(): ms must be a number or null, got ${ms}`,
+      `Cannot call timeout(): ms must be a number or null, got ${
+        describeArgument(ms)
+      }`,
     );
   }
   const when = ms === null ? null : getRunningLoop().time() + ms;

@@ -4,9 +4,10 @@
  * @module
  */
 
+import { describeArgument } from "../loop/describe_value.ts";
 import { throwIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop, type TimerHandle } from "../loop/mod.ts";
-import { describe, retrieve, toFuture } from "./awaitable.ts";
+import { checkTimeout, describe, retrieve, toFuture } from "./awaitable.ts";
 import { isThenable } from "../loop/thenable.ts";
 import { isCancelledError } from "../loop/cancel_scope.ts";
 import { failed, Future } from "../loop/future.ts";
@@ -80,7 +81,8 @@ const RETURN_WHEN = new Set([
  * @param options The timeout, the condition and an abort signal.
  * @returns The `done` and `pending` sets.
  * @throws {RangeError} If `aws` is empty, or `returnWhen` is unknown.
- * @throws {TypeError} If `aws` is a single future or holds a non-promise.
+ * @throws {TypeError} If `aws` is a single future or holds a non-promise, or
+ * `timeout` is neither a number nor null.
  * @throws {Error} If no loop is running.
  * @throws {unknown} The signal's reason, if it aborts.
  *
@@ -115,10 +117,11 @@ export async function wait<T extends PromiseLike<unknown>>(
   if (!RETURN_WHEN.has(returnWhen)) {
     throw new RangeError(
       `Cannot call wait(): returnWhen must be "FIRST_COMPLETED", "FIRST_EXCEPTION" or "ALL_COMPLETED", got ${
-        String(returnWhen)
+        describeArgument(returnWhen)
       }`,
     );
   }
+  checkTimeout(options?.timeout, "wait()");
   const inputs = new Set(aws);
   if (inputs.size === 0) {
     throw new RangeError("Cannot call wait(): the set of futures is empty");

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { type Awaitable, toFuture } from "./awaitable.ts";
 import {
@@ -91,7 +92,9 @@ export function waitFor<T>(
   ) {
     return Promise.reject(
       new TypeError(
-        `Cannot call waitFor(): timeoutMs must be a number or null, got ${timeoutMs}`,
+        `Cannot call waitFor(): timeoutMs must be a number or null, got ${
+          describeArgument(timeoutMs)
+        }`,
       ),
     );
   }
