@@ -15,10 +15,19 @@ export interface HeapEntry {
   readonly seq: number;
 }
 
+/** Up to this many entries the arrays keep their storage (it is cheap). */
+const KEEP_ENTRIES = 4096;
+
 export class Heap<T extends HeapEntry> {
   #items: T[] = [];
   #deadlines: number[] = [];
   #seqs: number[] = [];
+  /**
+   * The most entries since the arrays were last made to measure: V8 keeps
+   * an array's storage as it pops, so after a burst (a million timers) the
+   * arrays are copied once they are under a quarter of it.
+   */
+  #peak = 0;
 
   get size(): number {
     return this.#items.length;
@@ -35,6 +44,7 @@ export class Heap<T extends HeapEntry> {
     const deadline = item.deadline;
     const seq = item.seq;
     let i = items.length;
+    if (i >= this.#peak) this.#peak = i + 1;
     items.push(item);
     deadlines.push(deadline);
     seqs.push(seq);
@@ -61,6 +71,12 @@ export class Heap<T extends HeapEntry> {
     if (items.length > 0 && last !== undefined) {
       this.#siftDown(last, deadline, seq, 0);
     }
+    if (this.#peak > KEEP_ENTRIES && items.length < this.#peak >> 2) {
+      this.#items = items.slice();
+      this.#deadlines = this.#deadlines.slice();
+      this.#seqs = this.#seqs.slice();
+      this.#peak = items.length;
+    }
     return top;
   }
 
@@ -68,6 +84,7 @@ export class Heap<T extends HeapEntry> {
   filter(keep: (item: T) => boolean): void {
     const items = this.#items.filter(keep);
     this.#items = items;
+    this.#peak = items.length;
     this.#deadlines = items.map((item) => item.deadline);
     this.#seqs = items.map((item) => item.seq);
     for (let i = (items.length >> 1) - 1; i >= 0; i--) {
@@ -79,6 +96,7 @@ export class Heap<T extends HeapEntry> {
     this.#items = [];
     this.#deadlines = [];
     this.#seqs = [];
+    this.#peak = 0;
   }
 
   /** Moves `item`, with its keys, from slot `i` down to its place. */

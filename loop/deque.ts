@@ -22,6 +22,14 @@
  */
 
 /**
+ * Storage of more than this many slots halves once under a quarter full: a
+ * burst (a million callbacks, a backlog in a queue) is not kept for the
+ * rest of the program. Up to this size it stays: it is cheap, and a deque
+ * that fills and empties each tick must not reallocate each time.
+ */
+const KEEP_SLOTS = 1024;
+
+/**
  * A double-ended queue on a ring buffer.
  *
  * @typeParam T The element type.
@@ -126,6 +134,9 @@ export class Deque<T> implements Iterable<T> {
     this.#items[this.#head] = undefined;
     this.#head = (this.#head + 1) & this.#mask;
     this.#length--;
+    if (this.#length < (this.#mask >> 2) && this.#mask >= KEEP_SLOTS) {
+      this.#resize((this.#mask + 1) >> 1);
+    }
     return item;
   }
 
@@ -151,6 +162,9 @@ export class Deque<T> implements Iterable<T> {
     const i = (this.#head + this.#length) & this.#mask;
     const item = this.#items[i];
     this.#items[i] = undefined;
+    if (this.#length < (this.#mask >> 2) && this.#mask >= KEEP_SLOTS) {
+      this.#resize((this.#mask + 1) >> 1);
+    }
     return item;
   }
 
@@ -239,14 +253,18 @@ export class Deque<T> implements Iterable<T> {
   }
 
   #grow(): void {
+    this.#resize((this.#mask + 1) * 2);
+  }
+
+  /** Moves the items to storage of `size` slots (a power of two). */
+  #resize(size: number): void {
     const old = this.#items;
-    const size = old.length;
-    const next: (T | undefined)[] = new Array(size * 2);
+    const next: (T | undefined)[] = new Array(size);
     for (let i = 0; i < this.#length; i++) {
       next[i] = old[(this.#head + i) & this.#mask];
     }
     this.#items = next;
-    this.#mask = size * 2 - 1;
+    this.#mask = size - 1;
     this.#head = 0;
   }
 }
