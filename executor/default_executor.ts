@@ -9,6 +9,7 @@
  * @module
  */
 
+import { describeArgument } from "../loop/describe_value.ts";
 import { type EventLoop, onClose } from "../loop/event_loop.ts";
 import { Future } from "../loop/future.ts";
 import { getRunningLoop } from "../loop/running_loop.ts";
@@ -139,6 +140,7 @@ export function runInExecutor<T>(
  *
  * @param executor The pool.
  * @param loop The loop; the running loop by default.
+ * @throws {TypeError} If `executor` is not a WorkerPool.
  * @throws {Error} If the loop already uses a default executor (shut it down
  * first), or is closed.
  *
@@ -168,6 +170,16 @@ export function setDefaultExecutor(
   executor: WorkerPool,
   loop?: EventLoop,
 ): void {
+  const pool = executor as Partial<WorkerPool> | null;
+  if (
+    typeof pool?.submit !== "function" || typeof pool.shutdown !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot call setDefaultExecutor(): executor must be a WorkerPool, got ${
+        describeArgument(executor)
+      }`,
+    );
+  }
   loop ??= getRunningLoop();
   if (loop.isClosed()) {
     throw new Error("Cannot call setDefaultExecutor(): event loop is closed");
