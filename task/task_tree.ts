@@ -37,6 +37,17 @@ export interface TaskTreeOptions {
   showSource?: boolean;
 }
 
+/** A task to print, where, and how deep. */
+interface TreeNode {
+  task: Task<unknown>;
+  prefix: string;
+  last: boolean;
+  depth: number;
+}
+
+/** The deepest level that is indented further than its parent. */
+const MAX_INDENT = 32;
+
 /**
  * Renders the unfinished tasks of `loop` as a tree. Each line reads
  * `name (state, age) awaits what`, where the state is `running` (the task
@@ -101,18 +112,35 @@ export function formatTaskTree(
   const lines = [
     `${header} (${tasks.size} task${tasks.size === 1 ? "" : "s"})`,
   ];
-  const visit = (task: Task<unknown>, prefix: string, last: boolean): void => {
+  // A walk with a stack of its own, not recursion: a recursive algorithm
+  // that awaits a child task per level makes trees thousands deep.
+  const stack: TreeNode[] = [];
+  const pushKids = (kids: Task<unknown>[], prefix: string, depth: number) => {
+    for (let i = kids.length - 1; i >= 0; i--) {
+      stack.push({
+        task: kids[i]!,
+        prefix,
+        last: i === kids.length - 1,
+        depth,
+      });
+    }
+  };
+  pushKids(children.get(undefined) ?? [], "", 0);
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    const { task, prefix, last, depth } = node;
+    // Past MAX_INDENT the indent stops growing (lines would grow with the
+    // square of the depth) and each line says how deep it is.
+    const deep = depth > MAX_INDENT ? `[depth ${depth}] ` : "";
     lines.push(
-      `${prefix}${last ? "└── " : "├── "}${
+      `${prefix}${last ? "└── " : "├── "}${deep}${
         describeTask(task, now, running, tasks, showSource)
       }`,
     );
-    const kids = children.get(task) ?? [];
-    const inner = prefix + (last ? "    " : "│   ");
-    kids.forEach((kid, i) => visit(kid, inner, i === kids.length - 1));
-  };
-  const roots = children.get(undefined) ?? [];
-  roots.forEach((root, i) => visit(root, "", i === roots.length - 1));
+    const inner = depth >= MAX_INDENT
+      ? prefix
+      : prefix + (last ? "    " : "│   ");
+    pushKids(children.get(task) ?? [], inner, depth + 1);
+  }
   return lines.join("\n");
 }
 
