@@ -480,6 +480,10 @@ export class Server implements AsyncDisposable {
 
   /**
    * Closes every open connection, after sending what each has buffered.
+   * A handler still running then finds its writer closing: its next
+   * `write()` throws. To let handlers finish their answers first, wait for
+   * them (`await waitFor(server.waitClosed(), ms)` after `close()`), then
+   * close the clients left.
    *
    * @example Close clients
    * ```ts

@@ -80,6 +80,11 @@ export const inTick: unique symbol = Symbol("aio.inTick");
 /** Registers a function `close()` calls: `loop[onClose](listener)`. */
 export const onClose: unique symbol = Symbol("aio.onClose");
 /**
+ * Whether a wait that need not wait must give the loop a turn anyway:
+ * `loop[busyTick]()`; see the method.
+ */
+export const busyTick: unique symbol = Symbol("aio.busyTick");
+/**
  * Queues the library's own `job(arg)` on `loop` for the next tick, as
  * `callSoon()` does but without a `Handle`: nobody cancels these (a task's
  * start, a future's callbacks, a `sleep(0)`), and a handle each was a
@@ -179,6 +184,11 @@ const SOFT_HOPS = 64;
 /** Busy time after which the loop yields to the host, in milliseconds. */
 const YIELD_EVERY_MS = 4;
 /**
+ * Waits that need not wait, in one tick, after which the loop times them
+ * (a power of two: it checks the time every so many).
+ */
+const BUSY_WAITS = 256;
+/**
  * Time without a wait on the host after which the loop's yield is one that
  * lets the host poll its sockets (see `hostPark()`): the longest a busy
  * loop keeps arrived data, connections and host timers waiting, in
@@ -243,6 +253,15 @@ export class EventLoop implements Disposable {
   #softStepping = 0;
   /** Whether a tick runs now; see {@linkcode inTick}. */
   #ticking = false;
+  /** Ticks run, to tell one from the next; see {@linkcode busyTick}. */
+  #tickCount = 0;
+  /** The tick whose waits that need not wait `#busyCount` counts. */
+  #busyTickSeen = -1;
+  #busyCount = 0;
+  /** When `#busyCount` reached `BUSY_WAITS` in that tick. */
+  #busySince = 0;
+  /** A busy tick gave way: the host gets its turn after it. */
+  #hostDue = false;
   #softEpoch = 0;
   /** In debug mode, the tasks resumed this tick, to name a slow step. */
   #steppedTasks: object[] = [];
@@ -535,6 +554,7 @@ export class EventLoop implements Disposable {
       let lastYield = this.#lastPark = performance.now();
       for (;;) {
         this.#ticking = true;
+        this.#tickCount++;
         this.#runOnce();
         if (this.#debug) {
           if (this.#stepping + this.#softStepping > 0) {
@@ -553,7 +573,8 @@ export class EventLoop implements Disposable {
         if (this.#ready.length === 0) {
           await this.#idle();
           lastYield = performance.now();
-        } else if ((++ticks & 63) === 0) {
+        } else if ((++ticks & 63) === 0 || this.#hostDue) {
+          this.#hostDue = false;
           const now = performance.now();
           if (now - lastYield >= YIELD_EVERY_MS) {
             await this.#hostTurn();
@@ -976,6 +997,39 @@ export class EventLoop implements Disposable {
    */
   [inTick](): boolean {
     return this.#ticking;
+  }
+
+  /**
+   * @ignore Called by a wait that need not wait (a free lock, a queue with
+   * items or room) before it returns a settled promise: `true` tells it to
+   * wait one tick first. Code that never parks, such as two branches of one
+   * task handing items to each other through a `Queue(1)`, interleaves at
+   * its `await`s of settled promises for ever, and the tick never ends:
+   * no other task, callback or host event would run. So once a tick has
+   * seen `BUSY_WAITS` such waits, and `YIELD_EVERY_MS` have passed since,
+   * the next one waits, and the host gets its turn after the tick. A tick
+   * with fewer costs a counter.
+   *
+   * @returns Whether to wait one tick.
+   */
+  [busyTick](): boolean {
+    if (this.#busyTickSeen !== this.#tickCount) {
+      this.#busyTickSeen = this.#tickCount;
+      this.#busyCount = 0;
+      return false;
+    }
+    const count = ++this.#busyCount;
+    if (count < BUSY_WAITS || (count & (BUSY_WAITS - 1)) !== 0) return false;
+    const now = performance.now();
+    if (count === BUSY_WAITS) {
+      this.#busySince = now;
+      return false;
+    }
+    if (now - this.#busySince < YIELD_EVERY_MS) return false;
+    this.#busyCount = 0;
+    this.#busySince = now;
+    this.#hostDue = true;
+    return true;
   }
 
   /**

@@ -27,7 +27,10 @@
  */
 
 import type { EventLoop } from "../loop/mod.ts";
+import { busyTick } from "../loop/event_loop.ts";
+import { getRunning } from "../loop/_running.ts";
 import { Future } from "../loop/future.ts";
+import { sleep } from "../task/sleep.ts";
 import { Guard, type Releasable } from "./guard.ts";
 
 /**
@@ -183,4 +186,24 @@ export function guarded(
   return acquired === RESOLVED_TRUE
     ? Promise.resolve(new Guard(resource))
     : acquired.then(() => new Guard(resource));
+}
+
+/**
+ * Whether a wait that need not wait (a free lock, a queue with an item)
+ * must let the loop run first: code that never parks has held the current
+ * tick too long (see the loop's `busyTick`). Outside a running loop: no.
+ */
+export function mustYield(): boolean {
+  const loop = getRunning() as EventLoop | null;
+  return loop !== null && loop[busyTick]();
+}
+
+/**
+ * `retry()` after one tick: the loop, its other tasks and the host run
+ * first. The wait is a `sleep(0)`, so a cancellation meanwhile takes
+ * nothing from the primitive.
+ */
+export async function afterTick<T>(retry: () => Promise<T>): Promise<T> {
+  await sleep(0);
+  return await retry();
 }

@@ -7,7 +7,13 @@
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { RESOLVED_TRUE, WaiterQueue, waitIn } from "./_waiters.ts";
+import {
+  afterTick,
+  mustYield,
+  RESOLVED_TRUE,
+  WaiterQueue,
+  waitIn,
+} from "./_waiters.ts";
 
 /**
  * An event, as `asyncio.Event`: `set()` wakes every task waiting in
@@ -69,7 +75,9 @@ export class Event {
     const signal = options?.signal;
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
-    if (this.#set) return RESOLVED_TRUE;
+    if (this.#set) {
+      return mustYield() ? afterTick(() => this.wait(options)) : RESOLVED_TRUE;
+    }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }
 

@@ -8,7 +8,14 @@ import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { guarded, RESOLVED_TRUE, WaiterQueue, waitIn } from "./_waiters.ts";
+import {
+  afterTick,
+  guarded,
+  mustYield,
+  RESOLVED_TRUE,
+  WaiterQueue,
+  waitIn,
+} from "./_waiters.ts";
 
 /**
  * A mutual exclusion lock, as `asyncio.Lock`: one holder at a time, waiters
@@ -82,6 +89,7 @@ export class Lock {
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (!this.#locked) {
+      if (mustYield()) return afterTick(() => this.acquire(options));
       this.#locked = true;
       return RESOLVED_TRUE;
     }

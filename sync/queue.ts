@@ -10,7 +10,13 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { createStore, FifoStore, type Store } from "./_store.ts";
-import { RESOLVED_VOID, WaiterQueue, waitIn } from "./_waiters.ts";
+import {
+  afterTick,
+  mustYield,
+  RESOLVED_VOID,
+  WaiterQueue,
+  waitIn,
+} from "./_waiters.ts";
 
 /**
  * A queue, as `asyncio.Queue`: `put()` waits while the queue is full
@@ -210,6 +216,7 @@ export class Queue<T> implements AsyncIterable<T> {
     if (rejected !== null) return rejected;
     if (this.#shutdown) return Promise.reject(new QueueShutDown());
     if (!this.full()) {
+      if (mustYield()) return afterTick(() => this.put(item, options));
       try {
         this.#insert(item);
       } catch (error) {
@@ -279,6 +286,7 @@ export class Queue<T> implements AsyncIterable<T> {
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#items().length > 0) {
+      if (mustYield()) return afterTick(() => this.get(options));
       try {
         return Promise.resolve(this.#take());
       } catch (error) {

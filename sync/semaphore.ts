@@ -9,7 +9,14 @@ import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { guarded, RESOLVED_TRUE, WaiterQueue, waitIn } from "./_waiters.ts";
+import {
+  afterTick,
+  guarded,
+  mustYield,
+  RESOLVED_TRUE,
+  WaiterQueue,
+  waitIn,
+} from "./_waiters.ts";
 
 /**
  * A semaphore, as `asyncio.Semaphore`: `value` permits; `acquire()` takes
@@ -125,6 +132,7 @@ export class Semaphore {
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#value > 0) {
+      if (mustYield()) return afterTick(() => this.acquire(options));
       this.#value--;
       return RESOLVED_TRUE;
     }

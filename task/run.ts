@@ -49,7 +49,9 @@ export interface RunOptions {
  * `main` is done, every task still pending is cancelled and awaited, the
  * default executor is shut down (see `shutdownDefaultExecutor()`),
  * then the loop is closed; a task that failed during that shutdown is
- * reported to the loop's exception handler. A SIGINT cancels `main`.
+ * reported to the loop's exception handler. A SIGINT cancels `main`: unless
+ * `main` catches it, `run()` rejects with `CancelledError("interrupted by
+ * SIGINT")` (asyncio raises `KeyboardInterrupt`).
  *
  * With `debug: true`, a SIGUSR1 sent to the process prints the task tree
  * (`formatTaskTree()` of the task module) to stderr while the program keeps
