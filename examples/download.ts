@@ -64,7 +64,7 @@ const LOCAL_FILES: [string, number][] = [
   ["small.bin", 96 * 1024],
   ["medium.bin", 320 * 1024],
   ["large.bin", 640 * 1024],
-  ["huge.bin", 1536 * 1024],
+  ["huge.bin", 6 * 1024 * 1024],
 ];
 const CHUNK = 16 * 1024;
 const CHUNK_DELAY_MS = 2;

@@ -107,7 +107,8 @@ export function newEventLoop(options?: EventLoopOptions): EventLoop {
 
 /**
  * @ignore The running loop, or `null` when none runs; for `run()`, which
- * must not start inside a running loop. Not public API.
+ * must not start inside a running loop, and the sync primitives' waits that
+ * need not wait. Not public API.
  *
  * @returns The loop or `null`.
  */

@@ -28,7 +28,7 @@
 
 import type { EventLoop } from "../loop/mod.ts";
 import { busyTick } from "../loop/event_loop.ts";
-import { getRunning } from "../loop/_running.ts";
+import { runningLoopOrNull } from "../loop/running_loop.ts";
 import { Future } from "../loop/future.ts";
 import { sleep } from "../task/sleep.ts";
 import { Guard, type Releasable } from "./guard.ts";
@@ -194,7 +194,7 @@ export function guarded(
  * tick too long (see the loop's `busyTick`). Outside a running loop: no.
  */
 export function mustYield(): boolean {
-  const loop = getRunning() as EventLoop | null;
+  const loop = runningLoopOrNull();
   return loop !== null && loop[busyTick]();
 }
 

@@ -133,6 +133,38 @@ let abandonTask: (task: AnyTask) => void;
 let succeedTask: (task: AnyTask, value: unknown) => void;
 let failTask: (task: AnyTask, error: unknown) => void;
 
+/** How deep `cancel()` calls nest; see `Task.cancel`. */
+const MAX_CANCEL_NESTING = 100;
+/** `cancel()` calls running, one inside another. */
+let cancelNesting = 0;
+/** What `cancel()` calls nested too deep left to do, in order. */
+const deferredCancels: (() => void)[] = [];
+
+/**
+ * Runs the deferred parts of nested `cancel()` calls, each from the top of
+ * the stack again (it may defer more, run here too). One that throws does
+ * not stop the others; the first error is thrown once they all ran.
+ */
+function runDeferred(): void {
+  let failed = false;
+  let first: unknown;
+  for (let i = 0; i < deferredCancels.length; i++) {
+    cancelNesting = 1;
+    try {
+      deferredCancels[i]!();
+    } catch (error) {
+      if (!failed) {
+        failed = true;
+        first = error;
+      }
+    } finally {
+      cancelNesting = 0;
+    }
+  }
+  deferredCancels.length = 0;
+  if (failed) throw first;
+}
+
 /**
  * A unit of concurrent work: runs an async function on the event loop and is
  * a `Future` of its result. Its first step is scheduled, not run eagerly.
@@ -337,7 +369,6 @@ export class Task<T> extends Future<T> {
     const dropped = sourceOf(via === request ? requests.via : request);
     if (dropped !== undefined) (requests.others ??= []).push(dropped);
     requests.via = via;
-    const root = this.#root;
     if (requests.justDelivered) {
       // A second cancel() in the same job as one that reached the task's
       // waits: the task has not run since, so it is the same cancellation,
@@ -346,6 +377,27 @@ export class Task<T> extends Future<T> {
       // was cancelled): asyncio merges those too.
       return true;
     }
+    // Cancelling the task's waits cancels a task it awaits, and so on down
+    // a chain of tasks awaiting tasks (a recursive algorithm), on the stack:
+    // past MAX_CANCEL_NESTING levels the rest is done once the outermost
+    // cancel() has fanned out, before it returns.
+    if (cancelNesting >= MAX_CANCEL_NESTING) {
+      deferredCancels.push(() => this.#cancelWaits(requests, msg));
+      return true;
+    }
+    cancelNesting++;
+    try {
+      this.#cancelWaits(requests, msg);
+    } finally {
+      cancelNesting--;
+      if (cancelNesting === 0 && deferredCancels.length > 0) runDeferred();
+    }
+    return true;
+  }
+
+  /** The part of `cancel()` that reaches the task's waits. */
+  #cancelWaits(requests: CancelRequests, msg: string | undefined): void {
+    const root = this.#root;
     if (root.cancel(cancelledError(msg, root))) {
       requests.justDelivered = true;
       queueMicrotask(() => requests.justDelivered = false);
@@ -356,7 +408,6 @@ export class Task<T> extends Future<T> {
       // an item) still delivers its value.
       callSoonJob(this.getLoop(), abandonTask, this);
     }
-    return true;
   }
 
   /**
