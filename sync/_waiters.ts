@@ -27,10 +27,9 @@
  */
 
 import type { EventLoop } from "../loop/mod.ts";
-import { busyTick } from "../loop/event_loop.ts";
+import { busyTick, callSoonJob } from "../loop/event_loop.ts";
 import { runningLoopOrNull } from "../loop/running_loop.ts";
 import { Future } from "../loop/future.ts";
-import { sleep } from "../task/sleep.ts";
 import { Guard, type Releasable } from "./guard.ts";
 
 /**
@@ -189,21 +188,48 @@ export function guarded(
 }
 
 /**
- * Whether a wait that need not wait (a free lock, a queue with an item)
- * must let the loop run first: code that never parks has held the current
- * tick too long (see the loop's `busyTick`). Outside a running loop: no.
+ * The loop, if a wait that need not wait (a free lock, a queue with an
+ * item) must let it run first: code that never parks has held the current
+ * tick too long (see the loop's `busyTick`). `null` otherwise, and outside
+ * a running loop.
  */
-export function mustYield(): boolean {
+export function busyLoop(): EventLoop | null {
   const loop = runningLoopOrNull();
-  return loop !== null && loop[busyTick]();
+  return loop !== null && loop[busyTick]() ? loop : null;
 }
 
 /**
- * `retry()` after one tick: the loop, its other tasks and the host run
- * first. The wait is a `sleep(0)`, so a cancellation meanwhile takes
- * nothing from the primitive.
+ * What a wait that need not wait returns on a busy loop: the primitive has
+ * already done its part (the lock is taken, the item is out of the queue),
+ * and the caller gets `value` in the next tick, so the loop runs between.
+ * As with a woken waiter, a cancellation meanwhile does not take it back:
+ * `cancel()` refuses, and the task gets the `CancelledError` at its next
+ * wait.
+ *
+ * @param loop The running loop.
+ * @param value What the caller gets.
+ * @returns The future of it.
  */
-export async function afterTick<T>(retry: () => Promise<T>): Promise<T> {
-  await sleep(0);
-  return await retry();
+export function grantNextTick<T>(loop: EventLoop, value: T): Promise<T> {
+  const granted = new Granted<T>(loop, value);
+  callSoonJob(loop, grant, granted);
+  return granted;
+}
+
+class Granted<T> extends Future<T> {
+  readonly value: T;
+
+  constructor(loop: EventLoop, value: T) {
+    super(loop);
+    this.value = value;
+  }
+
+  /** Refused: what it stands for is the caller's already. */
+  override cancel(): boolean {
+    return false;
+  }
+}
+
+function grant(granted: Granted<unknown>): void {
+  granted.setResult(granted.value);
 }

@@ -8,8 +8,8 @@ import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import {
-  afterTick,
-  mustYield,
+  busyLoop,
+  grantNextTick,
   RESOLVED_TRUE,
   WaiterQueue,
   waitIn,
@@ -76,7 +76,8 @@ export class Event {
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#set) {
-      return mustYield() ? afterTick(() => this.wait(options)) : RESOLVED_TRUE;
+      const busy = busyLoop();
+      return busy === null ? RESOLVED_TRUE : grantNextTick(busy, true);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }

@@ -9,9 +9,9 @@ import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import {
-  afterTick,
+  busyLoop,
+  grantNextTick,
   guarded,
-  mustYield,
   RESOLVED_TRUE,
   WaiterQueue,
   waitIn,
@@ -89,9 +89,9 @@ export class Lock {
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (!this.#locked) {
-      if (mustYield()) return afterTick(() => this.acquire(options));
       this.#locked = true;
-      return RESOLVED_TRUE;
+      const busy = busyLoop();
+      return busy === null ? RESOLVED_TRUE : grantNextTick(busy, true);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }

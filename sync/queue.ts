@@ -11,8 +11,8 @@ import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { createStore, FifoStore, type Store } from "./_store.ts";
 import {
-  afterTick,
-  mustYield,
+  busyLoop,
+  grantNextTick,
   RESOLVED_VOID,
   WaiterQueue,
   waitIn,
@@ -216,7 +216,6 @@ export class Queue<T> implements AsyncIterable<T> {
     if (rejected !== null) return rejected;
     if (this.#shutdown) return Promise.reject(new QueueShutDown());
     if (!this.full()) {
-      if (mustYield()) return afterTick(() => this.put(item, options));
       try {
         this.#insert(item);
       } catch (error) {
@@ -224,7 +223,8 @@ export class Queue<T> implements AsyncIterable<T> {
         // .catch() on the put sees it.
         return Promise.reject(error);
       }
-      return RESOLVED_VOID;
+      const busy = busyLoop();
+      return busy === null ? RESOLVED_VOID : grantNextTick(busy, undefined);
     }
     return waitIn(this.#putters, getRunningLoop(), signal, item);
   }
@@ -286,9 +286,12 @@ export class Queue<T> implements AsyncIterable<T> {
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#items().length > 0) {
-      if (mustYield()) return afterTick(() => this.get(options));
       try {
-        return Promise.resolve(this.#take());
+        const item = this.#take();
+        const busy = busyLoop();
+        return busy === null
+          ? Promise.resolve(item)
+          : grantNextTick(busy, item);
       } catch (error) {
         return Promise.reject(error);
       }

@@ -10,9 +10,9 @@ import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import {
-  afterTick,
+  busyLoop,
+  grantNextTick,
   guarded,
-  mustYield,
   RESOLVED_TRUE,
   WaiterQueue,
   waitIn,
@@ -132,9 +132,9 @@ export class Semaphore {
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#value > 0) {
-      if (mustYield()) return afterTick(() => this.acquire(options));
       this.#value--;
-      return RESOLVED_TRUE;
+      const busy = busyLoop();
+      return busy === null ? RESOLVED_TRUE : grantNextTick(busy, true);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }

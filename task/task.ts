@@ -382,7 +382,14 @@ export class Task<T> extends Future<T> {
     // past MAX_CANCEL_NESTING levels the rest is done once the outermost
     // cancel() has fanned out, before it returns.
     if (cancelNesting >= MAX_CANCEL_NESTING) {
-      deferredCancels.push(() => this.#cancelWaits(requests, msg));
+      // Counted as delivered already: another cancel() of this task before
+      // the deferred part runs merges with it, as with one that reached
+      // the waits, rather than delivering a second CancelledError.
+      requests.justDelivered = true;
+      queueMicrotask(() => requests.justDelivered = false);
+      deferredCancels.push(() => {
+        if (!this.done()) this.#cancelWaits(requests, msg);
+      });
       return true;
     }
     cancelNesting++;
