@@ -591,7 +591,11 @@ export class CancelScope {
     const request = this.#outermostPending();
     if (request === null) return;
     this.#clearPendingUp();
-    fanOut(request, () => wait.cancel(request.message));
+    // A wait that refuses and stays pending (a hand-over granted for the
+    // next tick, the caller's already): the request waits for the next one.
+    if (!fanOut(request, () => wait.cancel(request.message)) && !wait.done()) {
+      (sources.get(request) ?? this).keepPending(request);
+    }
   }
 
   /**

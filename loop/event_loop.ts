@@ -258,6 +258,8 @@ export class EventLoop implements Disposable {
   /** The tick whose waits that need not wait `#busyCount` counts. */
   #busyTickSeen = -1;
   #busyCount = 0;
+  /** The tick that gave way: every later wait of it gives way too. */
+  #grantedTick = -1;
   /** When `#busyCount` reached `BUSY_WAITS` in that tick. */
   #busySince = 0;
   /** A busy tick gave way: the host gets its turn after it. */
@@ -1008,12 +1010,14 @@ export class EventLoop implements Disposable {
    * no other task, callback or host event would run. So once a tick has
    * seen `BUSY_WAITS` such waits, and `YIELD_EVERY_MS` have passed since,
    * the next one still acts at once but resolves in the next tick (see
-   * `grantNextTick()` in sync/), and the host gets its turn after this
-   * tick. A tick with fewer costs a counter.
+   * `grantNextTick()` in sync/), and so does every later one of the tick,
+   * so that it ends however many branches keep it; the host gets its turn
+   * after it. A tick with fewer costs a counter.
    *
    * @returns Whether to resolve in the next tick.
    */
   [busyTick](): boolean {
+    if (this.#grantedTick === this.#tickCount) return true;
     if (this.#busyTickSeen !== this.#tickCount) {
       this.#busyTickSeen = this.#tickCount;
       this.#busyCount = 0;
@@ -1030,6 +1034,7 @@ export class EventLoop implements Disposable {
     this.#busyCount = 0;
     this.#busySince = now;
     this.#hostDue = true;
+    this.#grantedTick = this.#tickCount;
     return true;
   }
 

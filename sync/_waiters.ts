@@ -182,6 +182,9 @@ export function guarded(
     acquired.mapResult = () => new Guard(resource);
     return acquired as unknown as Promise<Guard>;
   }
+  if (acquired instanceof Granted) {
+    return grantNextTick(acquired.getLoop(), new Guard(resource));
+  }
   return acquired === RESOLVED_TRUE
     ? Promise.resolve(new Guard(resource))
     : acquired.then(() => new Guard(resource));

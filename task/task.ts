@@ -405,10 +405,18 @@ export class Task<T> extends Future<T> {
   /** The part of `cancel()` that reaches the task's waits. */
   #cancelWaits(requests: CancelRequests, msg: string | undefined): void {
     const root = this.#root;
-    if (root.cancel(cancelledError(msg, root))) {
-      requests.justDelivered = true;
-      queueMicrotask(() => requests.justDelivered = false);
+    // Set before the fan-out: it aborts the task's signal, and a listener
+    // that cancels the task again (two tasks that cancel each other) must
+    // merge with this cancellation, not deliver a second one.
+    const was = requests.justDelivered;
+    requests.justDelivered = true;
+    let delivered = false;
+    try {
+      delivered = root.cancel(cancelledError(msg, root));
+    } finally {
+      if (!delivered) requests.justDelivered = was;
     }
+    if (delivered) queueMicrotask(() => requests.justDelivered = false);
     if (this.#listening) {
       // A bare promise cannot be stopped: stop waiting for it, a tick from
       // now, so a promise that has already settled (a fast path that took

@@ -38,19 +38,7 @@ import assert from "node:assert/strict";
 import { createTask, run, sleep, waitFor } from "../../task/mod.ts";
 import { VirtualClock } from "../../loop/mod.ts";
 import { Event, Lock, Queue, QueueShutDown } from "../../sync/mod.ts";
-import { busyTick } from "../../loop/event_loop.ts";
-import { getRunningLoop } from "../../loop/mod.ts";
-
-// Puts the running loop one call short of a forced yield: the next wait that
-// need not wait in this tick is granted a tick later. It spins 5 ms of wall
-// time between the 256th and the 512th count, as a long busy tick does.
-function primeBusyTick(): void {
-  const loop = getRunningLoop();
-  for (let i = 0; i < 257; i++) if (loop[busyTick]()) throw new Error("early");
-  const t = performance.now();
-  while (performance.now() - t < 5) { /* spin */ }
-  for (let i = 0; i < 255; i++) if (loop[busyTick]()) throw new Error("early");
-}
+import { primeBusyTick } from "./_busy_tick.ts";
 
 const opts = { clock: new VirtualClock(), handleSigint: false };
 
