@@ -29,7 +29,7 @@
 import type { EventLoop } from "../loop/mod.ts";
 import { busyTick, callSoonJob } from "../loop/event_loop.ts";
 import { runningLoopOrNull } from "../loop/running_loop.ts";
-import { Future } from "../loop/future.ts";
+import { Future, settled } from "../loop/future.ts";
 import { Guard, type Releasable } from "./guard.ts";
 
 /**
@@ -164,9 +164,9 @@ export function waitIn<T>(
 }
 
 /** A settled promise of `true`, shared by every uncontended acquire. */
-export const RESOLVED_TRUE: Promise<true> = Promise.resolve(true);
+export const RESOLVED_TRUE: Promise<true> = settled(true);
 /** A settled promise of `undefined`. */
-export const RESOLVED_VOID: Promise<void> = Promise.resolve();
+export const RESOLVED_VOID: Promise<void> = settled(undefined);
 
 /**
  * A guard for `resource` once `acquired` resolves; without an extra
@@ -186,7 +186,7 @@ export function guarded(
     return grantNextTick(acquired.getLoop(), new Guard(resource));
   }
   return acquired === RESOLVED_TRUE
-    ? Promise.resolve(new Guard(resource))
+    ? settled(new Guard(resource))
     : acquired.then(() => new Guard(resource));
 }
 

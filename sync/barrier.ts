@@ -4,6 +4,7 @@
  * @module
  */
 
+import { settled } from "../loop/future.ts";
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
@@ -117,7 +118,7 @@ export class Barrier {
         w.setResult(i);
         w = this.#waiters.shift();
       }
-      return Promise.resolve(this.#parties - 1);
+      return settled(this.#parties - 1);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }

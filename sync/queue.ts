@@ -4,6 +4,7 @@
  * @module
  */
 
+import { settled } from "../loop/future.ts";
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
@@ -289,9 +290,7 @@ export class Queue<T> implements AsyncIterable<T> {
       try {
         const item = this.#take();
         const busy = busyLoop();
-        return busy === null
-          ? Promise.resolve(item)
-          : grantNextTick(busy, item);
+        return busy === null ? settled(item) : grantNextTick(busy, item);
       } catch (error) {
         return Promise.reject(error);
       }
