@@ -1010,7 +1010,7 @@ export class EventLoop implements Disposable {
    * no other task, callback or host event would run. So once a tick has
    * seen `BUSY_WAITS` such waits, and `YIELD_EVERY_MS` have passed since,
    * the next one still acts at once but resolves in the next tick (see
-   * `grantNextTick()` in sync/), and so does every later one of the tick,
+   * `grantNextTick()` in loop/settled.ts), and so does every later one of the tick,
    * so that it ends however many branches keep it; the host gets its turn
    * after it. A tick with fewer costs a counter.
    *

@@ -42,27 +42,6 @@ export const settleNow: unique symbol = Symbol("aio.settleNow");
  * than `then()`).
  */
 export const parkOn: unique symbol = Symbol("aio.parkOn");
-/**
- * On the settled native promise a wait that need not wait returns (a free
- * lock, a queue's item): the value it settled with. A combinator given such
- * a promise (`gather(q.get())`) takes it as a done future, so cancelling
- * the combinator cannot throw away what the call already took.
- */
-export const settledWith: unique symbol = Symbol("aio.settledWith");
-
-/**
- * `Promise.resolve(value)`, tagged with {@linkcode settledWith}.
- *
- * @param value The value.
- * @returns The settled promise.
- */
-export function settled<T>(value: T): Promise<T> {
-  const promise = Promise.resolve(value) as Promise<T> & {
-    [settledWith]?: T;
-  };
-  promise[settledWith] = value;
-  return promise;
-}
 
 const PENDING = 0;
 const FULFILLED = 1;

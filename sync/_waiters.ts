@@ -27,9 +27,10 @@
  */
 
 import type { EventLoop } from "../loop/mod.ts";
-import { busyTick, callSoonJob } from "../loop/event_loop.ts";
+import { busyTick } from "../loop/event_loop.ts";
 import { runningLoopOrNull } from "../loop/running_loop.ts";
-import { Future, settled } from "../loop/future.ts";
+import { Future } from "../loop/future.ts";
+import { Granted, grantNextTick, isSettled, settled } from "../loop/settled.ts";
 import { Guard, type Releasable } from "./guard.ts";
 
 /**
@@ -163,10 +164,8 @@ export function waitIn<T>(
   return w;
 }
 
-/** A settled promise of `true`, shared by every uncontended acquire. */
-export const RESOLVED_TRUE: Promise<true> = settled(true);
-/** A settled promise of `undefined`. */
-export const RESOLVED_VOID: Promise<void> = settled(undefined);
+/** A settled promise of `undefined`, for waits that take nothing. */
+export const RESOLVED_VOID: Promise<void> = Promise.resolve();
 
 /**
  * A guard for `resource` once `acquired` resolves; without an extra
@@ -185,7 +184,7 @@ export function guarded(
   if (acquired instanceof Granted) {
     return grantNextTick(acquired.getLoop(), new Guard(resource));
   }
-  return acquired === RESOLVED_TRUE
+  return isSettled(acquired)
     ? settled(new Guard(resource))
     : acquired.then(() => new Guard(resource));
 }
@@ -201,38 +200,4 @@ export function busyLoop(): EventLoop | null {
   return loop !== null && loop[busyTick]() ? loop : null;
 }
 
-/**
- * What a wait that need not wait returns on a busy loop: the primitive has
- * already done its part (the lock is taken, the item is out of the queue),
- * and the caller gets `value` in the next tick, so the loop runs between.
- * As with a woken waiter, a cancellation meanwhile does not take it back:
- * `cancel()` refuses, and the task gets the `CancelledError` at its next
- * wait.
- *
- * @param loop The running loop.
- * @param value What the caller gets.
- * @returns The future of it.
- */
-export function grantNextTick<T>(loop: EventLoop, value: T): Promise<T> {
-  const granted = new Granted<T>(loop, value);
-  callSoonJob(loop, grant, granted);
-  return granted;
-}
-
-class Granted<T> extends Future<T> {
-  readonly value: T;
-
-  constructor(loop: EventLoop, value: T) {
-    super(loop);
-    this.value = value;
-  }
-
-  /** Refused: what it stands for is the caller's already. */
-  override cancel(): boolean {
-    return false;
-  }
-}
-
-function grant(granted: Granted<unknown>): void {
-  granted.setResult(granted.value);
-}
+export { grantNextTick, settled };

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { settled } from "../loop/future.ts";
+import { settled } from "../loop/settled.ts";
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";

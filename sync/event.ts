@@ -10,7 +10,7 @@ import type { SignalOptions } from "../loop/signal_options.ts";
 import {
   busyLoop,
   grantNextTick,
-  RESOLVED_TRUE,
+  settled,
   WaiterQueue,
   waitIn,
 } from "./_waiters.ts";
@@ -77,7 +77,7 @@ export class Event {
     if (rejected !== null) return rejected;
     if (this.#set) {
       const busy = busyLoop();
-      return busy === null ? RESOLVED_TRUE : grantNextTick(busy, true);
+      return busy === null ? settled(true) : grantNextTick(busy, true);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }

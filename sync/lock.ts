@@ -12,7 +12,7 @@ import {
   busyLoop,
   grantNextTick,
   guarded,
-  RESOLVED_TRUE,
+  settled,
   WaiterQueue,
   waitIn,
 } from "./_waiters.ts";
@@ -91,7 +91,7 @@ export class Lock {
     if (!this.#locked) {
       this.#locked = true;
       const busy = busyLoop();
-      return busy === null ? RESOLVED_TRUE : grantNextTick(busy, true);
+      return busy === null ? settled(true) : grantNextTick(busy, true);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }

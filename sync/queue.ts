@@ -4,7 +4,6 @@
  * @module
  */
 
-import { settled } from "../loop/future.ts";
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
@@ -15,6 +14,7 @@ import {
   busyLoop,
   grantNextTick,
   RESOLVED_VOID,
+  settled,
   WaiterQueue,
   waitIn,
 } from "./_waiters.ts";
@@ -225,7 +225,9 @@ export class Queue<T> implements AsyncIterable<T> {
         return Promise.reject(error);
       }
       const busy = busyLoop();
-      return busy === null ? RESOLVED_VOID : grantNextTick(busy, undefined);
+      return busy === null
+        ? settled(undefined)
+        : grantNextTick(busy, undefined);
     }
     return waitIn(this.#putters, getRunningLoop(), signal, item);
   }

@@ -13,7 +13,7 @@ import {
   busyLoop,
   grantNextTick,
   guarded,
-  RESOLVED_TRUE,
+  settled,
   WaiterQueue,
   waitIn,
 } from "./_waiters.ts";
@@ -134,7 +134,7 @@ export class Semaphore {
     if (this.#value > 0) {
       this.#value--;
       const busy = busyLoop();
-      return busy === null ? RESOLVED_TRUE : grantNextTick(busy, true);
+      return busy === null ? settled(true) : grantNextTick(busy, true);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }

@@ -7,7 +7,8 @@
  */
 
 import { type EventLoop, getRunningLoop } from "../loop/mod.ts";
-import { Future, settledWith } from "../loop/future.ts";
+import { Future } from "../loop/future.ts";
+import { settledFuture } from "../loop/settled.ts";
 import { operationFuture } from "./operation.ts";
 import { Task } from "./task.ts";
 import { isThenable } from "../loop/thenable.ts";
@@ -48,13 +49,10 @@ export function toFuture<T>(
   caller: string,
 ): Future<T> {
   if (aw instanceof Future) return aw;
-  if (typeof aw === "object" && aw !== null && settledWith in aw) {
-    // The call behind it already acted (took the item, the lock): a done
-    // future keeps its value whatever the combinator does next.
-    const done = new Future<T>(loop);
-    done.setResult(aw[settledWith] as T);
-    return done;
-  }
+  // The call behind it already acted (took the item, the lock): a done
+  // future keeps its value whatever the combinator does next.
+  const done = settledFuture<T>(loop, aw);
+  if (done !== undefined) return done;
   if (!isAwaitable(aw)) {
     throw new TypeError(
       `Cannot call ${caller}: expected a task, future, promise or async function, got ${

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { Granted } from "../loop/settled.ts";
 import { type Awaitable, loopOf, toFuture } from "./awaitable.ts";
 import { failed, Future } from "../loop/future.ts";
 
@@ -56,7 +57,9 @@ import { failed, Future } from "../loop/future.ts";
  */
 export function shield<T>(aw: Awaitable<T>): Future<T> {
   const inner = toFuture(loopOf([aw]), aw, "shield()");
-  if (inner.done()) return inner;
+  // A granted hand-over refuses cancellation as a done future would: the
+  // caller keeps it either way.
+  if (inner.done() || inner instanceof Granted) return inner;
   const outer = new Future<T>(inner.getLoop());
   outer.label = "shield";
   const onInnerDone = (f: Future<T>): void => {

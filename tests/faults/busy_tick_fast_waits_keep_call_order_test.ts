@@ -30,7 +30,7 @@
  *
  * Fixed: the primitive acts at the call (the lock is taken, the item is in
  * or out of the queue, the event's state is read) and only the resolution
- * waits for the next tick (`grantNextTick()` in sync/_waiters.ts: a future
+ * waits for the next tick (`grantNextTick()` in loop/settled.ts: a future
  * whose cancel() refuses, as a woken waiter's hand-over stands; the task
  * gets a cancellation at its next wait).
  */

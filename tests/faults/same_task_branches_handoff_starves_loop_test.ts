@@ -33,9 +33,9 @@
  * this stops answering for as long as the transfer lasts.
  *
  * Fixed: the loop counts the waits that need not wait in a tick
- * (`loop[busyTick]()`); past 256 and 4 ms more, the next one waits one tick
- * first (`sync/_waiters.ts`: `mustYield()`, `afterTick()`), and the host
- * gets its turn after that tick. The test hands items over until the
+ * (`loop[busyTick]()`); past 256 and 4 ms more, the next ones still act at
+ * the call but resolve in the next tick (`grantNextTick()` in
+ * loop/settled.ts), and the host gets its turn after that tick. The test hands items over until the
  * callback ran and the host timer fired (at most 2,000,000 items): before
  * the fix, all of them went first.
  */

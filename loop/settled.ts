@@ -1,0 +1,111 @@
+/**
+ * What a wait that need not wait returns. The call has already acted (the
+ * lock is taken, the item is out of the queue), so what it returns must
+ * never lose that: a combinator cancelled around it (`gather(q.get())`)
+ * gives the value back, and on a busy tick (see the loop's `busyTick`) the
+ * value comes a tick later through a future that refuses cancellation.
+ * Internal: the layers above use it; no `mod.ts` exports it.
+ *
+ * @module
+ */
+
+import { callSoonJob, type EventLoop } from "./event_loop.ts";
+import { Future } from "./future.ts";
+import { isThenable } from "./thenable.ts";
+
+/**
+ * The values of the promises {@linkcode settled} made. A side table, not a
+ * property: no user promise is ever marked, and nothing can forge one.
+ */
+const settledValues = new WeakMap<Promise<unknown>, unknown>();
+
+/**
+ * A new settled promise of `value`, which combinators take as a done
+ * future. A thenable value (a queue's item may be a promise) is adopted as
+ * `await` would, and not marked: its outcome is still to come.
+ *
+ * @param value The value.
+ * @returns The promise.
+ */
+export function settled<T>(value: T): Promise<T> {
+  if (isThenable(value)) return Promise.resolve(value);
+  const promise = Promise.resolve(value);
+  settledValues.set(promise, value);
+  return promise;
+}
+
+/**
+ * The done future for a promise {@linkcode settled} made, or `undefined`
+ * for any other value.
+ *
+ * @param loop The loop of the future.
+ * @param value What a combinator was given.
+ * @returns The future, or `undefined`.
+ */
+export function settledFuture<T>(
+  loop: EventLoop,
+  value: unknown,
+): Future<T> | undefined {
+  if (!(value instanceof Promise) || !settledValues.has(value)) {
+    return undefined;
+  }
+  const done = new Future<T>(loop);
+  done.setResult(settledValues.get(value) as T);
+  return done;
+}
+
+/**
+ * Whether `value` is a promise {@linkcode settled} made.
+ *
+ * @param value Anything.
+ * @returns `true` for one.
+ */
+export function isSettled(value: unknown): boolean {
+  return value instanceof Promise && settledValues.has(value);
+}
+
+/**
+ * A future that resolves with `value` in the next tick, for a call on a
+ * busy tick that has already acted. As with a woken waiter, a cancellation
+ * meanwhile does not take it back: `cancel()` refuses, and the task gets
+ * the `CancelledError` at its next wait.
+ *
+ * @param loop The running loop.
+ * @param value What the caller gets.
+ * @returns The future.
+ */
+export function grantNextTick<T>(loop: EventLoop, value: T): Granted<T> {
+  const granted = new Granted<T>(loop, value);
+  callSoonJob(loop, grant, granted);
+  return granted;
+}
+
+/** See {@linkcode grantNextTick}. */
+export class Granted<T> extends Future<T> {
+  /** What the caller gets. */
+  readonly value: T;
+
+  /**
+   * Creates the future; {@linkcode grantNextTick} completes it.
+   *
+   * @param loop The loop.
+   * @param value What the caller gets.
+   */
+  constructor(loop: EventLoop, value: T) {
+    super(loop);
+    this.value = value;
+  }
+
+  /**
+   * Refused: what it stands for is the caller's already.
+   *
+   * @returns `false`.
+   */
+  override cancel(): boolean {
+    return false;
+  }
+}
+
+function grant(granted: Granted<unknown>): void {
+  granted.setResult(granted.value);
+}
