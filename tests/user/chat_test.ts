@@ -141,7 +141,8 @@ Deno.test("chat: no message lost for readers; idle client dropped; non-reading c
     // (300 lines of 32 KiB, more than the outbox and the sockets' buffers
     // hold), and a chatter whose reader a loaded machine holds back has
     // room (with 32, a full run under load timed out 3 times in 10 on
-    // d1604f1, a chatter kicked as too slow).
+    // d1604f1, always the exchange's
+    // 10 s bound: most likely a chatter kicked as too slow).
     const chat = await ChatServer.start({ idleMs: 400, outboxSize: 64 });
     const look = new Event();
     const slow = createTask(() => slowpoke(chat.port, look));
