@@ -764,7 +764,13 @@ export class CancelScope {
     // this is its next wait.
     if (this.owner?.getLoop()[inTick]() === false) {
       holder.#clearUnseen();
-      fanOut(request, () => wait.cancel(request.message));
+      // A wait that refuses and stays pending (a hand-over granted for the
+      // next tick): the request waits for the next one, as in addWait().
+      if (
+        !fanOut(request, () => wait.cancel(request.message)) && !wait.done()
+      ) {
+        (sources.get(request) ?? this).keepPending(request);
+      }
       return true;
     }
     // Inside the ticks once the rejections are out, the code reacts to
