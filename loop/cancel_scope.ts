@@ -591,8 +591,15 @@ export class CancelScope {
     const request = this.#outermostPending();
     if (request === null) return;
     this.#clearPendingUp();
-    // A wait that refuses and stays pending (a hand-over granted for the
-    // next tick, the caller's already): the request waits for the next one.
+    this.#deliverTo(wait, request);
+  }
+
+  /**
+   * Cancels `wait` with `request`. A wait that refuses and stays pending (a
+   * hand-over granted for the next tick, the caller's already) leaves the
+   * request pending for the next one.
+   */
+  #deliverTo(wait: Wait, request: CancelledError): void {
     if (!fanOut(request, () => wait.cancel(request.message)) && !wait.done()) {
       (sources.get(request) ?? this).keepPending(request);
     }
@@ -764,13 +771,7 @@ export class CancelScope {
     // this is its next wait.
     if (this.owner?.getLoop()[inTick]() === false) {
       holder.#clearUnseen();
-      // A wait that refuses and stays pending (a hand-over granted for the
-      // next tick): the request waits for the next one, as in addWait().
-      if (
-        !fanOut(request, () => wait.cancel(request.message)) && !wait.done()
-      ) {
-        (sources.get(request) ?? this).keepPending(request);
-      }
+      this.#deliverTo(wait, request);
       return true;
     }
     // Inside the ticks once the rejections are out, the code reacts to

@@ -1003,16 +1003,16 @@ export class EventLoop implements Disposable {
 
   /**
    * @ignore Called by a wait that need not wait (a free lock, a queue with
-   * items or room) before it returns a settled promise: `true` tells it to
-   * resolve in the next tick. Code that never parks, such as two branches of one
-   * task handing items to each other through a `Queue(1)`, interleaves at
-   * its `await`s of settled promises for ever, and the tick never ends:
-   * no other task, callback or host event would run. So once a tick has
-   * seen `BUSY_WAITS` such waits, and `YIELD_EVERY_MS` have passed since,
-   * the next one still acts at once but resolves in the next tick (see
-   * `grantNextTick()` in loop/settled.ts), and so does every later one of the tick,
-   * so that it ends however many branches keep it; the host gets its turn
-   * after it. A tick with fewer costs a counter.
+   * items or room) before it returns: `true` tells it to resolve in the
+   * next tick. Code that never parks, such as two branches of one task
+   * handing items to each other through a `Queue(1)`, interleaves at its
+   * `await`s of settled promises for ever, and the tick never ends: no other
+   * task, callback or host event would run. So once a tick has seen
+   * `BUSY_WAITS` such waits, and `YIELD_EVERY_MS` have passed since, the next
+   * one still acts at once but resolves in the next tick (`grantNextTick()`
+   * in loop/settled.ts), and so does every later one of the tick, so that it
+   * ends however many branches keep it; the host gets its turn after it. A
+   * tick with fewer costs a counter.
    *
    * @returns Whether to resolve in the next tick.
    */

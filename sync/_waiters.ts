@@ -190,14 +190,15 @@ export function guarded(
 }
 
 /**
- * The loop, if a wait that need not wait (a free lock, a queue with an
- * item) must let it run first: code that never parks has held the current
- * tick too long (see the loop's `busyTick`). `null` otherwise, and outside
- * a running loop.
+ * What a wait that need not wait (a free lock, a queue with an item)
+ * returns, once the primitive has handed `value` over: a settled promise
+ * that combinators take as done; or, when code that never parks has held
+ * the loop's tick too long (see the loop's `busyTick`), a future that
+ * resolves in the next tick, so the loop runs between.
  */
-export function busyLoop(): EventLoop | null {
+export function given<T>(value: T): Promise<T> {
   const loop = runningLoopOrNull();
-  return loop !== null && loop[busyTick]() ? loop : null;
+  return loop !== null && loop[busyTick]()
+    ? grantNextTick(loop, value)
+    : settled(value);
 }
-
-export { grantNextTick, settled };

@@ -7,13 +7,7 @@
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import {
-  busyLoop,
-  grantNextTick,
-  settled,
-  WaiterQueue,
-  waitIn,
-} from "./_waiters.ts";
+import { given, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * An event, as `asyncio.Event`: `set()` wakes every task waiting in
@@ -75,10 +69,7 @@ export class Event {
     const signal = options?.signal;
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
-    if (this.#set) {
-      const busy = busyLoop();
-      return busy === null ? settled(true) : grantNextTick(busy, true);
-    }
+    if (this.#set) return given(true);
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }
 

@@ -8,14 +8,7 @@ import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import {
-  busyLoop,
-  grantNextTick,
-  guarded,
-  settled,
-  WaiterQueue,
-  waitIn,
-} from "./_waiters.ts";
+import { given, guarded, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A mutual exclusion lock, as `asyncio.Lock`: one holder at a time, waiters
@@ -90,8 +83,7 @@ export class Lock {
     if (rejected !== null) return rejected;
     if (!this.#locked) {
       this.#locked = true;
-      const busy = busyLoop();
-      return busy === null ? settled(true) : grantNextTick(busy, true);
+      return given(true);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }

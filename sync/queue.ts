@@ -10,14 +10,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { createStore, FifoStore, type Store } from "./_store.ts";
-import {
-  busyLoop,
-  grantNextTick,
-  RESOLVED_VOID,
-  settled,
-  WaiterQueue,
-  waitIn,
-} from "./_waiters.ts";
+import { given, RESOLVED_VOID, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A queue, as `asyncio.Queue`: `put()` waits while the queue is full
@@ -224,10 +217,7 @@ export class Queue<T> implements AsyncIterable<T> {
         // .catch() on the put sees it.
         return Promise.reject(error);
       }
-      const busy = busyLoop();
-      return busy === null
-        ? settled(undefined)
-        : grantNextTick(busy, undefined);
+      return given(undefined);
     }
     return waitIn(this.#putters, getRunningLoop(), signal, item);
   }
@@ -290,9 +280,7 @@ export class Queue<T> implements AsyncIterable<T> {
     if (rejected !== null) return rejected;
     if (this.#items().length > 0) {
       try {
-        const item = this.#take();
-        const busy = busyLoop();
-        return busy === null ? settled(item) : grantNextTick(busy, item);
+        return given(this.#take());
       } catch (error) {
         return Promise.reject(error);
       }

@@ -9,14 +9,7 @@ import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import {
-  busyLoop,
-  grantNextTick,
-  guarded,
-  settled,
-  WaiterQueue,
-  waitIn,
-} from "./_waiters.ts";
+import { given, guarded, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A semaphore, as `asyncio.Semaphore`: `value` permits; `acquire()` takes
@@ -133,8 +126,7 @@ export class Semaphore {
     if (rejected !== null) return rejected;
     if (this.#value > 0) {
       this.#value--;
-      const busy = busyLoop();
-      return busy === null ? settled(true) : grantNextTick(busy, true);
+      return given(true);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }
