@@ -1,8 +1,8 @@
 /**
  * The contract floor: the least code that keeps aio's contract, without aio.
  * Issue 13 asks what the contract costs on its own; the `floor`
- * implementation of `callbacks.ts`, `tasks.ts`, `lock.ts` and `memory.ts`
- * runs on this, so `bench:compare` measures it beside aio and raw Deno.
+ * implementation of `callbacks.ts`, `timers.ts`, `tasks.ts`, `lock.ts` and
+ * `memory.ts` runs on this, so `bench:compare` measures it beside aio and raw Deno.
  *
  * The contract, as far as these workloads touch it:
  * - each task runs in its own async-context frame, so that `currentTask()`
@@ -12,7 +12,9 @@
  *   that waits): a wait is a thenable, awaited through its `then()`;
  * - exact ticks, as asyncio's: a woken wait resumes in the loop's next pass,
  *   and a pass ends once every task it resumed has parked again;
- * - `callSoon()` returns a handle that can cancel the callback.
+ * - `callSoon()` returns a handle that can cancel the callback, and
+ *   `callLater()` a handle per timer, read from the clock when called; timers
+ *   with equal deadlines run in the order they were made.
  *
  * Nothing else: no futures, cancellation, scopes, error paths, debug mode
  * or reports. A ratio of aio over this floor is what aio's own code costs;
@@ -34,6 +36,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { Heap, type HeapEntry } from "../loop/_heap.ts";
 
 /** The frame each task runs in: the floor of the scope context. */
 const taskContext = new AsyncLocalStorage<number>();
@@ -230,5 +233,84 @@ export class FloorHandle {
   /** The callback will not run. */
   cancel(): void {
     this.callback = null;
+  }
+}
+
+/** `callLater()`'s floor: one cancellable handle per timer. */
+export class FloorTimer implements HeapEntry {
+  readonly deadline: number;
+  readonly seq: number;
+  callback: ((arg: number) => void) | null;
+  readonly arg: number;
+
+  constructor(
+    deadline: number,
+    seq: number,
+    callback: (arg: number) => void,
+    arg: number,
+  ) {
+    this.deadline = deadline;
+    this.seq = seq;
+    this.callback = callback;
+    this.arg = arg;
+  }
+
+  /** The callback will not run. */
+  cancel(): void {
+    this.callback = null;
+  }
+}
+
+/**
+ * Timers on one host timer. The heap is aio's own (`loop/_heap.ts`: keys in
+ * flat arrays, ties in the order the timers were made), so that aio over
+ * this floor prices the rest of aio's timers, not a different heap.
+ */
+export class FloorTimers {
+  readonly #heap = new Heap<FloorTimer>();
+  readonly #fireBound = (): void => this.#fire();
+  #seq = 0;
+  #armedFor = Infinity;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Calls `callback(arg)` in `delayMs` milliseconds, unless cancelled. */
+  callLater(
+    delayMs: number,
+    callback: (arg: number) => void,
+    arg: number,
+  ): FloorTimer {
+    const timer = new FloorTimer(
+      performance.now() + delayMs,
+      this.#seq++,
+      callback,
+      arg,
+    );
+    this.#heap.push(timer);
+    if (timer.deadline < this.#armedFor) this.#arm();
+    return timer;
+  }
+
+  #arm(): void {
+    const next = this.#heap.peek();
+    if (next === undefined || next.deadline >= this.#armedFor) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#armedFor = next.deadline;
+    this.#timer = setTimeout(
+      this.#fireBound,
+      Math.max(0, next.deadline - performance.now()),
+    );
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    this.#armedFor = Infinity;
+    const heap = this.#heap;
+    const now = performance.now();
+    for (let t = heap.peek(); t !== undefined; t = heap.peek()) {
+      if (t.deadline > now) break;
+      heap.pop();
+      if (t.callback !== null) t.callback(t.arg);
+    }
+    this.#arm();
   }
 }

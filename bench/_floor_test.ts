@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FloorLoop } from "./_floor.ts";
+import { FloorLoop, FloorTimers } from "./_floor.ts";
 
 for (const native of [false, true]) {
   Deno.test(`FloorLoop: a pass ends once every resumed task parks (native: ${native})`, async () => {
@@ -39,4 +39,21 @@ Deno.test("FloorLoop: run() rejects when nothing is ready and nothing settles", 
     loop.run(new Promise<void>(() => {})),
     /nothing is ready/,
   );
+});
+
+Deno.test("FloorTimers: deadline order, a cancelled timer never runs", async () => {
+  const timers = new FloorTimers();
+  const log: number[] = [];
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const push = (i: number): void => {
+    log.push(i);
+    if (i === 1) resolve();
+  };
+  // Ties keep their order through aio's heap (tested in loop/_heap_test.ts).
+  timers.callLater(40, push, 1);
+  timers.callLater(20, push, 2);
+  timers.callLater(0, push, 3);
+  timers.callLater(10, push, 4).cancel();
+  await promise;
+  assert.deepEqual(log, [3, 2, 1]);
 });
