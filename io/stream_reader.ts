@@ -113,6 +113,12 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   #start = 0;
   #end = 0;
   #eof = false;
+  /**
+   * The last `readLine()` dropped a line whose newline had not arrived: the
+   * next `readLine()` drops the rest of it first. Any other read takes the
+   * bytes as they come, and clears this.
+   */
+  #skippingLine = false;
   #exception: unknown = undefined;
   #hasException = false;
   #waiter: Future<void> | null = null;
@@ -473,6 +479,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * ```
    */
   read(n?: number, options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
+    this.#skippingLine = false;
     const op = new Operation();
     return operationPromise(op, this.#read(n ?? -1, options, op));
   }
@@ -606,6 +613,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * ```
    */
   readInto(buffer: Uint8Array, options?: SignalOptions): Promise<number> {
+    this.#skippingLine = false;
     const op = new Operation();
     return operationPromise(op, this.#readInto(buffer, options, op));
   }
@@ -737,6 +745,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     n: number,
     options?: SignalOptions,
   ): Promise<Uint8Array<ArrayBuffer>> {
+    this.#skippingLine = false;
     const op = new Operation();
     return operationPromise(op, this.#readExactly(n, options, op));
   }
@@ -828,6 +837,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     separator: Separator | readonly Separator[] = NEWLINE,
     options?: SignalOptions,
   ): Promise<Uint8Array<ArrayBuffer>> {
+    this.#skippingLine = false;
     const op = new Operation();
     return operationPromise(op, this.#readUntil(separator, options, op));
   }
@@ -891,10 +901,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * Reads one line, ending with `"\n"`; at EOF, returns what is left
    * (possibly without `"\n"`, empty once the stream is exhausted).
    *
-   * Unlike `readUntil`, a line longer than the limit is dropped from the
-   * buffer (the part buffered so far, and the newline if it arrived) before
-   * the error is thrown, as asyncio's `readline()` does, so the next
-   * `readLine()` starts after it.
+   * Unlike `readUntil`, a line longer than the limit is dropped, so the
+   * next `readLine()` starts after it: the part buffered so far, and the
+   * newline if it arrived, go before the error is thrown; if the newline had
+   * not arrived, the next `readLine()` drops the rest of the line, up to and
+   * including it, before it reads (asyncio's `readline()` would return that
+   * rest as a line). Any other read in between takes those bytes as they
+   * come instead.
    *
    * **Cancellation**: see the class: no byte is lost.
    *
@@ -928,6 +941,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     op: Operation,
   ): Promise<Uint8Array<ArrayBuffer>> {
     try {
+      if (this.#skippingLine) await this.#skipRestOfLine(options?.signal, op);
       return await this.#readUntil(NEWLINE, options, op);
     } catch (error) {
       if (error instanceof IncompleteReadError) return error.partial;
@@ -937,9 +951,44 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
           this.#take(error.consumed + 1);
         } else {
           this.#take(this.#end - this.#start);
+          this.#skippingLine = true;
         }
       }
       throw error;
+    }
+  }
+
+  /**
+   * Drops the bytes up to and including the next newline: the rest of a
+   * line too long to return, whose newline came after the error. (asyncio's
+   * `readline()` returns that rest as a line of its own.)
+   */
+  async #skipRestOfLine(
+    signal: AbortSignal | undefined,
+    op: Operation,
+  ): Promise<void> {
+    throwIfAborted(signal);
+    for (;;) {
+      const at = this.#find(NEWLINE, 0);
+      if (at !== -1) {
+        this.#consume(at + 1);
+        this.#skippingLine = false;
+        return;
+      }
+      if (this.#end > this.#start) this.#consume(this.#end - this.#start);
+      if (this.#eof) {
+        // The long line was the last: what follows is the end.
+        this.#skippingLine = false;
+        return;
+      }
+      const waiter = this.#startWait("readLine", signal, op);
+      try {
+        await SETTLED;
+        if (!fulfilled(waiter)) await waiter[parkOn]();
+      } finally {
+        this.#waitEnded(waiter, op);
+      }
+      op.checkpoint();
     }
   }
 
