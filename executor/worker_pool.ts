@@ -478,9 +478,12 @@ export class WorkerPool implements AsyncDisposable {
   }
 
   /**
-   * Stops taking jobs, waits for the jobs queued or running that someone
-   * still waits for, then terminates every Worker. Jobs given up are not
-   * waited for: their Workers are terminated at once. Idempotent.
+   * Stops taking jobs, waits for the jobs queued or running that were not
+   * given up, then terminates every Worker. A job is given up when its
+   * caller gives up: its task is cancelled, a timeout around it expires, or
+   * the `signal` given to `submit()` aborts. Jobs given up are not waited
+   * for: their Workers are terminated at once. A job whose result nobody
+   * awaits is not given up, and is waited for. Idempotent.
    *
    * Deno 2.9 cannot stop a Worker busy in synchronous code: a job given up
    * that never calls `checkCancelled()` runs on after this promise resolves,

@@ -61,6 +61,14 @@ export interface ProcessOptions {
  * cannot deadlock. `await using proc` kills a child still running and
  * releases the pipes.
  *
+ * `kill()`, `terminate()` and disposal signal the child alone, as
+ * asyncio's do: a process it started (the commands a shell runs, say) goes
+ * on running. To stop a whole tree, start the child in a process group of
+ * its own (Deno's `detached: true` starts a new session), and signal the
+ * group:
+ * `new Process(new Deno.Command(cmd, { args, detached: true }).spawn())`,
+ * then `Deno.kill(-proc.pid, "SIGTERM")`.
+ *
  * @example Run and collect output
  * ```ts
  * import { createSubprocessExec } from "@aio/asyncio/io";
@@ -347,9 +355,10 @@ export class Process implements AsyncDisposable {
   }
 
   /**
-   * Sends `signal` to the child (if it still runs).
+   * Sends `signal` to the child (if it still runs), not to the processes
+   * it started (see the class).
    *
-   * @param signal The signal.
+   * @param signal The signal; `"SIGKILL"` if left out.
    * @throws {TypeError} If Deno does not know `signal` here (`"SIGFOO"`,
    * `"sigterm"`, `"TERM"`), while the child runs.
    *
