@@ -5,8 +5,10 @@
  * jobs (`{ id, url, name, args }`), `{ givenUp: id }` when the caller of the
  * running job gave it up (see executor/job.ts), and, back, `{ alive }`, `{ crash }` and
  * the answers. For each job it imports the module (the runtime caches it),
- * calls the export, and posts back `{ id, ok: true, value }` or
- * `{ id, ok: false, error: { name, message, stack }, retire }`; `retire`
+ * calls the export, and posts back `{ id, ok: true, value, sent }` or
+ * `{ id, ok: false, error: { name, message, stack }, retire, sent }`
+ * (`sent`: the calls the job posted through its `MessagePort` arguments,
+ * see executor/loop_channel.ts); `retire`
  * says the job was given up while its module was imported, which leaves the
  * module's failed evaluation cached here, so the pool ends this Worker. One job runs at a
  * time: the pool never sends a second one before the first answered.
@@ -229,6 +231,32 @@ function unpublishJob() {
   delete scope[JOB];
 }
 
+/** Where executor/loop_channel.ts counts the calls posted through a port. */
+const CALLS_SENT = Symbol.for("aio.executor.callsSent");
+
+/**
+ * How many calls the job posted through each `MessagePort` among its
+ * arguments (in their order), for the pool to hold the answer back until
+ * the main thread received them; `undefined` if none.
+ *
+ * @param {unknown[]} args
+ * @returns {number[] | undefined}
+ */
+function callsSentThrough(args) {
+  const counts = scope[CALLS_SENT];
+  if (!(counts instanceof WeakMap)) return undefined;
+  /** @type {number[] | undefined} */
+  let sent;
+  let k = 0;
+  for (const arg of args) {
+    if (!(arg instanceof MessagePort)) continue;
+    const n = counts.get(arg);
+    if (typeof n === "number" && n > 0) (sent ??= [])[k] = n;
+    k++;
+  }
+  return sent;
+}
+
 /** Module namespaces by URL: a cached `import()` still costs a few µs. */
 const modules = new Map();
 
@@ -287,17 +315,24 @@ async function runJob(job) {
       ok: false,
       error: describeError(error),
       retire,
+      sent: callsSentThrough(job.args),
     });
     if (retire) done = true;
     return;
   }
   unpublishJob();
+  const sent = callsSentThrough(job.args);
   try {
-    answer(job.id, { id: job.id, ok: true, value });
+    answer(job.id, { id: job.id, ok: true, value, sent });
   } catch (error) {
     // The result cannot be cloned (a function, a class instance with private
     // state...): report that instead of leaving the job hanging.
-    answer(job.id, { id: job.id, ok: false, error: describeError(error) });
+    answer(job.id, {
+      id: job.id,
+      ok: false,
+      error: describeError(error),
+      sent,
+    });
   }
 }
 

@@ -11,8 +11,14 @@
  * it was idle. Arguments are structured-cloned.
  *
  * Messages on a channel keep their order. A job's result travels on another
- * channel, so a call posted just before a job returns may run after the
- * job's future completed.
+ * channel (the pool's own), so the pool holds it back until the channels of
+ * the job's `MessagePort` arguments have received the calls the job posted
+ * through them before it returned: as in asyncio, whose executor thread
+ * and `call_soon_threadsafe()` share the loop's one queue, those calls run
+ * before the job's future completes. The calls are counted where they are
+ * posted (`RemoteLoop`) and the count travels with the job's answer
+ * (`_worker.js`). Calls posted through a port that was not among the
+ * job's arguments keep no such order.
  *
  * @module
  */
@@ -26,6 +32,77 @@ type Callback = (...args: any[]) => unknown;
 interface CallMessage {
   name: string;
   args: unknown[];
+}
+
+/**
+ * How many calls were posted through each port, in this Worker: kept under
+ * a global symbol, where `_worker.js` reads them when a job answers, and
+ * where a job that imports another copy of this library counts too.
+ */
+const CALLS_SENT = Symbol.for("aio.executor.callsSent");
+
+function callsSent(): WeakMap<MessagePort, number> {
+  const scope = globalThis as unknown as {
+    [CALLS_SENT]?: WeakMap<MessagePort, number>;
+  };
+  let counts = scope[CALLS_SENT];
+  if (counts === undefined) {
+    counts = new WeakMap();
+    Object.defineProperty(globalThis, CALLS_SENT, { value: counts });
+  }
+  return counts;
+}
+
+/** What a channel received, and who waits for a count of it. */
+interface Received {
+  count: number;
+  closed: boolean;
+  waits: { count: number; then: () => void }[];
+}
+
+/** By the port a channel hands out (`LoopChannel.port`). */
+const receivedBy = new WeakMap<MessagePort, Received>();
+
+function release(received: Received): void {
+  const waits = received.waits;
+  if (waits.length === 0) return;
+  received.waits = [];
+  for (const wait of waits) {
+    if (received.closed || received.count >= wait.count) wait.then();
+    else received.waits.push(wait);
+  }
+}
+
+/**
+ * @ignore For the pool: calls `then` once the channel of each of `ports`
+ * received the count of calls `sent` gives for it (in the order of the
+ * ports), or was closed. At once for a port with no channel (of this copy
+ * of the library) or nothing to wait for.
+ */
+export function afterCalls(
+  ports: readonly MessagePort[],
+  sent: readonly number[] | undefined,
+  then: () => void,
+): void {
+  let left = 1;
+  const one = (): void => {
+    if (--left === 0) then();
+  };
+  if (sent !== undefined) {
+    for (let k = 0; k < ports.length; k++) {
+      const count = sent[k];
+      const received = receivedBy.get(ports[k]!);
+      if (
+        typeof count !== "number" || received === undefined ||
+        received.closed || received.count >= count
+      ) {
+        continue;
+      }
+      left++;
+      received.waits.push({ count, then: one });
+    }
+  }
+  one();
 }
 
 /**
@@ -57,6 +134,7 @@ export class LoopChannel implements Disposable {
   /** The port to give to the Worker (transfer it, do not clone it). */
   readonly port: MessagePort;
   readonly #local: MessagePort;
+  readonly #received: Received;
   #closed = false;
 
   /**
@@ -92,7 +170,10 @@ export class LoopChannel implements Disposable {
     const { port1, port2 } = new MessageChannel();
     this.#local = port1;
     this.port = port2;
-    port1.onmessage = (event: MessageEvent<unknown>) => {
+    const received: Received = { count: 0, closed: false, waits: [] };
+    this.#received = received;
+    receivedBy.set(port2, received);
+    const deliver = (event: MessageEvent<unknown>): void => {
       if (loop.isClosed()) return;
       // Whatever a Worker posts on the port: a throw here would end the
       // program, so anything but a call is reported.
@@ -133,6 +214,15 @@ export class LoopChannel implements Disposable {
       }
       loop.callSoonThreadsafe(callback, ...args);
     };
+    port1.onmessage = (event: MessageEvent<unknown>) => {
+      received.count++;
+      try {
+        deliver(event);
+      } finally {
+        // A job's answer held back for this call goes after it.
+        release(received);
+      }
+    };
   }
 
   /**
@@ -156,6 +246,9 @@ export class LoopChannel implements Disposable {
     this.#closed = true;
     this.#local.onmessage = null;
     this.#local.close();
+    // No more calls arrive: answers held back for them go now.
+    this.#received.closed = true;
+    release(this.#received);
   }
 
   /**
@@ -258,7 +351,10 @@ export class RemoteLoop implements Disposable {
         `Cannot call callSoonThreadsafe("${name}"): the RemoteLoop is closed`,
       );
     }
-    this.#port.postMessage({ name, args } satisfies CallMessage);
+    const port = this.#port;
+    port.postMessage({ name, args } satisfies CallMessage);
+    const counts = callsSent();
+    counts.set(port, (counts.get(port) ?? 0) + 1);
   }
 
   /**

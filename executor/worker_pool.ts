@@ -102,6 +102,7 @@
 import { describeArgument } from "../loop/describe_value.ts";
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { Deque } from "../loop/deque.ts";
+import { afterCalls } from "./loop_channel.ts";
 
 /** Options for {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -193,11 +194,16 @@ interface ErrorMessage {
 }
 
 type ResultMessage =
-  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: true; value: unknown; sent?: number[] }
   | {
     id: number;
     ok: false;
     error: ErrorMessage;
+    /**
+     * The calls the job posted through each of its `MessagePort`
+     * arguments: the answer waits until their channels received them.
+     */
+    sent?: number[];
     /**
      * The job was given up while its module was imported: the Worker
      * keeps the module's failed evaluation, and must not run more jobs.
@@ -612,7 +618,7 @@ export class WorkerPool implements AsyncDisposable {
     w.abandoned = false;
     try {
       // In the `try` too: `instanceof` throws on a revoked proxy.
-      const transfer = job.args.filter((a) => a instanceof MessagePort);
+      const transfer = portsOf(job.args);
       w.port.postMessage(
         { id: job.id, url: job.url, name: job.name, args: job.args },
         transfer as Transferable[],
@@ -763,8 +769,11 @@ export class WorkerPool implements AsyncDisposable {
     w.job = null;
     job.worker = null;
     if (!w.abandoned) {
-      if (message.ok) this.#settle(job, true, message.value);
-      else this.#settle(job, false, rebuildError(message.error));
+      const settle = message.ok
+        ? () => this.#settle(job, true, message.value)
+        : () => this.#settle(job, false, rebuildError(message.error));
+      if (message.sent === undefined) settle();
+      else afterCalls(portsOf(job.args), message.sent, settle);
     }
     w.abandoned = false;
     if (w.gone !== null) {
@@ -857,6 +866,11 @@ export class WorkerPool implements AsyncDisposable {
  * Needed even when the Worker is terminated next: Deno does not end a
  * Worker busy in synchronous code.
  */
+/** The `MessagePort`s among a job's arguments: transferred, in order. */
+function portsOf(args: readonly unknown[]): MessagePort[] {
+  return args.filter((a) => a instanceof MessagePort);
+}
+
 function giveUp(w: PoolWorker, job: Job): void {
   Atomics.store(w.life, LIFE_GIVEN_UP, job.id & ID_MASK);
   try {

@@ -68,6 +68,13 @@ export function progress(port: MessagePort, n: number): number {
   return n;
 }
 
+/** Reports 1..n through a RemoteLoop, then throws. */
+export function progressThenFail(port: MessagePort, n: number): never {
+  using loop = new RemoteLoop(port);
+  for (let i = 1; i <= n; i++) loop.callSoonThreadsafe("step", i);
+  throw new RangeError(`failed after ${n} steps`);
+}
+
 export function wrongPort(port: MessagePort): void {
   using loop = new RemoteLoop(port);
   loop.callSoonThreadsafe("nope", 1);
