@@ -107,8 +107,12 @@ export function afterCalls(
 
 /**
  * The main thread's end of a {@linkcode RemoteLoop}: it runs the named
- * callbacks on `loop` when a Worker asks. Open ports keep the process
- * alive: close it when done.
+ * callbacks on `loop` when a Worker asks, in the order they were posted.
+ * Open ports keep the process alive: close it when done.
+ *
+ * Given to a job (`runInExecutor(url, name, channel.port)`), the calls the
+ * job posted before it returned or threw have all run when its future
+ * completes, so closing the channel then loses none.
  *
  * @example A handle calls back into the loop
  * ```ts
