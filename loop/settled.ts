@@ -35,8 +35,9 @@ export function settled<T>(value: T): Promise<T> {
 }
 
 /**
- * The done future for a promise {@linkcode settled} made, or `undefined`
- * for any other value.
+ * The done future for a promise {@linkcode settled} made, or for a
+ * {@linkcode Granted} (of a value that is not a thenable): what the call
+ * behind either handed over. `undefined` for any other value.
  *
  * @param loop The loop of the future.
  * @param value What a combinator was given.
@@ -46,11 +47,16 @@ export function settledFuture<T>(
   loop: EventLoop,
   value: unknown,
 ): Future<T> | undefined {
-  if (!(value instanceof Promise) || !settledValues.has(value)) {
-    return undefined;
-  }
+  let result: unknown;
+  if (value instanceof Granted) {
+    // A thenable is adopted when the grant resolves, as settled() does.
+    if (isThenable(value.value)) return undefined;
+    result = value.value;
+  } else if (value instanceof Promise && settledValues.has(value)) {
+    result = settledValues.get(value);
+  } else return undefined;
   const done = new Future<T>(loop);
-  done.setResult(settledValues.get(value) as T);
+  done.setResult(result as T);
   return done;
 }
 

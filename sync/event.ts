@@ -7,7 +7,7 @@
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { given, WaiterQueue, waitIn } from "./_waiters.ts";
+import { given, takeTurn, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * An event, as `asyncio.Event`: `set()` wakes every task waiting in
@@ -69,7 +69,10 @@ export class Event {
     const signal = options?.signal;
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
-    if (this.#set) return given(true);
+    if (this.#set) {
+      const turn = takeTurn();
+      return turn instanceof Promise ? turn : given(true, turn);
+    }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }
 

@@ -8,7 +8,7 @@ import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { given, guarded, WaiterQueue, waitIn } from "./_waiters.ts";
+import { given, guarded, takeTurn, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A mutual exclusion lock, as `asyncio.Lock`: one holder at a time, waiters
@@ -82,8 +82,10 @@ export class Lock {
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (!this.#locked) {
+      const turn = takeTurn();
+      if (turn instanceof Promise) return turn;
       this.#locked = true;
-      return given(true);
+      return given(true, turn);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }

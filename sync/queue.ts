@@ -10,7 +10,13 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { createStore, FifoStore, type Store } from "./_store.ts";
-import { given, RESOLVED_VOID, WaiterQueue, waitIn } from "./_waiters.ts";
+import {
+  given,
+  RESOLVED_VOID,
+  takeTurn,
+  WaiterQueue,
+  waitIn,
+} from "./_waiters.ts";
 
 /**
  * A queue, as `asyncio.Queue`: `put()` waits while the queue is full
@@ -210,6 +216,8 @@ export class Queue<T> implements AsyncIterable<T> {
     if (rejected !== null) return rejected;
     if (this.#shutdown) return Promise.reject(new QueueShutDown());
     if (!this.full()) {
+      const turn = takeTurn();
+      if (turn instanceof Promise) return turn;
       try {
         this.#insert(item);
       } catch (error) {
@@ -217,7 +225,7 @@ export class Queue<T> implements AsyncIterable<T> {
         // .catch() on the put sees it.
         return Promise.reject(error);
       }
-      return given(undefined);
+      return given(undefined, turn);
     }
     return waitIn(this.#putters, getRunningLoop(), signal, item);
   }
@@ -279,8 +287,10 @@ export class Queue<T> implements AsyncIterable<T> {
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#items().length > 0) {
+      const turn = takeTurn();
+      if (turn instanceof Promise) return turn;
       try {
-        return given(this.#take());
+        return given(this.#take(), turn);
       } catch (error) {
         return Promise.reject(error);
       }

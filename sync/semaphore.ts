@@ -9,7 +9,7 @@ import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { given, guarded, WaiterQueue, waitIn } from "./_waiters.ts";
+import { given, guarded, takeTurn, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A semaphore, as `asyncio.Semaphore`: `value` permits; `acquire()` takes
@@ -125,8 +125,10 @@ export class Semaphore {
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
     if (this.#value > 0) {
+      const turn = takeTurn();
+      if (turn instanceof Promise) return turn;
       this.#value--;
-      return given(true);
+      return given(true, turn);
     }
     return waitIn(this.#waiters, getRunningLoop(), signal);
   }

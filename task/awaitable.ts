@@ -48,11 +48,13 @@ export function toFuture<T>(
   aw: Awaitable<T>,
   caller: string,
 ): Future<T> {
-  if (aw instanceof Future) return aw;
   // The call behind it already acted (took the item, the lock): a done
-  // future keeps its value whatever the combinator does next.
+  // future keeps its value whatever the combinator does next. (A granted
+  // one completes a tick later, so a deadline due then, as asCompleted's
+  // timeout of 0, would win over the value.)
   const done = settledFuture<T>(loop, aw);
   if (done !== undefined) return done;
+  if (aw instanceof Future) return aw;
   if (!isAwaitable(aw)) {
     throw new TypeError(
       `Cannot call ${caller}: expected a task, future, promise or async function, got ${

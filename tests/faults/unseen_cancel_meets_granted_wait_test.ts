@@ -47,7 +47,19 @@ Deno.test("an unseen cancellation that meets a granted wait reaches the next wai
     } catch (error) {
       events.push(`threw ${(error as Error).name}`);
     }
-    return events;
+    return { events, left: items.qsize() };
   }, { handleSigint: false });
-  assert.deepEqual(outcome, ["got x", "threw CancelledError"]);
+  // Since attack round 26 a busy-tick wait that finds the request pending
+  // takes it there, before it takes the item (a busy-tick wait is where
+  // the loop gets a turn); it finds it pending when the host reply landed
+  // inside a tick, where the unseen rule does not decide. Either way the
+  // request is delivered once and the item is not lost.
+  if (outcome.events.length === 1) {
+    assert.deepEqual(outcome, { events: ["threw CancelledError"], left: 1 });
+  } else {
+    assert.deepEqual(outcome, {
+      events: ["got x", "threw CancelledError"],
+      left: 0,
+    });
+  }
 });

@@ -1,0 +1,94 @@
+/**
+ * A task looping on waits that need not wait (draining a backlog, a free
+ * lock, a set event) lets the loop run other tasks on each busy tick, but a
+ * `cancel()` made by them never reached it (attack round 26): each
+ * busy-tick wait is a `Granted` future that refuses the cancellation and
+ * keeps it pending, and every other wait of the loop is a fast path that
+ * never looked at it. The task ran to the end of its backlog (or for ever),
+ * and `timeout()` around such a loop never fired. A fast path on a busy
+ * tick now delivers a pending cancellation before it acts.
+ */
+import assert from "node:assert/strict";
+import { createTask, run, sleep } from "../../task/mod.ts";
+import { VirtualClock } from "../../loop/mod.ts";
+import { Event, Lock, Queue, Semaphore } from "../../sync/mod.ts";
+
+const N = 300_000;
+
+const loops: Record<string, () => (i: number) => Promise<unknown>> = {
+  "Queue.get() of a backlog": () => {
+    const q = new Queue<number>();
+    for (let i = 0; i < N; i++) q.putNowait(i);
+    return () => q.get();
+  },
+  "Queue.put() with room": () => {
+    const q = new Queue<number>();
+    return (i) => q.put(i);
+  },
+  "Lock.acquire() of a free lock": () => {
+    const lock = new Lock();
+    return async () => {
+      await lock.acquire();
+      lock.release();
+    };
+  },
+  "Semaphore.acquire() with permits": () => {
+    const sem = new Semaphore(1);
+    return async () => {
+      await sem.acquire();
+      sem.release();
+    };
+  },
+  "Event.wait() on a set event": () => {
+    const e = new Event();
+    e.set();
+    return () => e.wait();
+  },
+};
+
+for (const [name, make] of Object.entries(loops)) {
+  Deno.test(`cancel() reaches a task looping on ${name}`, async () => {
+    const out = await run(async () => {
+      const step = make();
+      let done = 0;
+      const looper = createTask(async () => {
+        for (let i = 0; i < N; i++) {
+          await step(i);
+          done++;
+        }
+        return "finished";
+      });
+      // Runs once the looper's busy tick gives way.
+      const canceller = createTask(async () => {
+        await sleep(0);
+        looper.cancel();
+        return done;
+      });
+      const atCancel = await canceller;
+      const outcome = await looper.then(
+        (v) => v,
+        (e) => (e as Error).name,
+      );
+      return { outcome, atCancel, done };
+    }, { clock: new VirtualClock(), handleSigint: false });
+    assert.ok(out.atCancel < N, "the canceller ran before the end");
+    assert.equal(out.outcome, "CancelledError");
+    assert.ok(out.done < N, `the looper went on to ${out.done} after cancel()`);
+  });
+}
+
+Deno.test("a Queue.get() refused by a pending cancellation leaves the item", async () => {
+  const out = await run(async () => {
+    const q = new Queue<number>();
+    for (let i = 0; i < N; i++) q.putNowait(i);
+    const got: number[] = [];
+    const consumer = createTask(async () => {
+      for (;;) got.push(await q.get());
+    });
+    await sleep(0);
+    consumer.cancel();
+    await consumer.catch(() => {});
+    return { got: got.length, left: q.qsize() };
+  }, { clock: new VirtualClock(), handleSigint: false });
+  assert.equal(out.got + out.left, N, "every item is either taken or left");
+});
