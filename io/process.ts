@@ -440,14 +440,17 @@ export class Process implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     this.kill();
     this.stdin?.abort();
-    const done = Promise.all([
+    // Settled, not all: stdin's close wait is a wait of the caller too, and
+    // a cancellation that ends it early must not leave a rejection nobody
+    // handles; the caller's own wait below ends with the same cancellation.
+    const done = Promise.allSettled([
       this.#exited,
       ...this.#pumps.map((p) => p.cancel()),
       this.stdin?.waitClosed(),
     ]);
     const waiter = new Future<void>(getRunningLoop());
     done.then(() => {
-      if (!waiter.getLoop().isClosed()) waiter.setResult();
+      if (!waiter.done() && !waiter.getLoop().isClosed()) waiter.setResult();
     });
     await waiter;
   }
