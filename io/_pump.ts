@@ -4,9 +4,13 @@
  * `WritableStream<Uint8Array>`.
  */
 
+import { macrotask } from "../loop/_macrotask.ts";
 import { attachSource } from "./_source.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type { WriteSink } from "./stream_writer.ts";
+
+/** Empty chunks in a row before the pump lets the host run. */
+const EMPTY_CHUNKS_PER_TURN = 256;
 
 /** A running pump. */
 export interface Pump {
@@ -51,6 +55,7 @@ export function pumpReadable(
       wake();
     },
   });
+  let empties = 0;
   const done = (async () => {
     try {
       for (;;) {
@@ -71,7 +76,16 @@ export function pumpReadable(
             throw error;
           }
         }
-        if (value.length > 0) reader.feedData(value);
+        if (value.length > 0) {
+          empties = 0;
+          reader.feedData(value);
+        } else if (++empties === EMPTY_CHUNKS_PER_TURN) {
+          // A source that resolves at once with nothing, again and again,
+          // would hold the microtask queue: the host and the loop get a
+          // turn between such runs.
+          empties = 0;
+          await macrotask();
+        }
       }
       end();
     } catch (error) {

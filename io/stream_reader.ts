@@ -11,6 +11,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { describeArgument } from "../loop/describe_value.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import { fulfilled, Future, parkOn } from "../loop/future.ts";
+import { grantNextTick, takeTurn } from "../loop/settled.ts";
 import { Operation, operationPromise } from "../task/operation.ts";
 import {
   attachSource,
@@ -513,6 +514,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       this.#throwIfFailed();
       return this.#take(this.#end - this.#start);
     }
+    let waited = false;
     while (this.#end === this.#start) {
       if (this.#eof) {
         this.#throwIfFailed();
@@ -521,13 +523,19 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       const waiter = this.#startWait("read", signal, op);
       try {
         await SETTLED;
-        if (!fulfilled(waiter)) await waiter[parkOn]();
+        if (!fulfilled(waiter)) {
+          waited = true; // parked: the tick went on
+          await waiter[parkOn]();
+        }
       } finally {
         this.#waitEnded(waiter, op);
       }
       op.checkpoint();
     }
-    return this.#take(Math.min(n, this.#end - this.#start));
+    const turn = waited ? null : takeTurn();
+    if (turn instanceof Promise) return turn;
+    const data = this.#take(Math.min(n, this.#end - this.#start));
+    return turn === null ? data : await grantNextTick(turn, data);
   }
 
   /**
@@ -633,6 +641,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const signal = options?.signal;
     throwIfAborted(signal);
     if (buffer.length === 0) return 0;
+    let waited = false;
     while (this.#end === this.#start) {
       if (this.#eof) {
         this.#throwIfFailed();
@@ -645,7 +654,10 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         const waiter = this.#startWait("readInto", signal, op);
         try {
           await SETTLED;
-          if (!fulfilled(waiter)) await waiter[parkOn]();
+          if (!fulfilled(waiter)) {
+            waited = true; // parked: the tick went on
+            await waiter[parkOn]();
+          }
         } finally {
           this.#waitEnded(waiter, op);
         }
@@ -664,11 +676,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         return handed;
       }
     }
+    const turn = waited ? null : takeTurn();
+    if (turn instanceof Promise) return turn;
     const start = this.#start;
     const n = Math.min(buffer.length, this.#end - start);
     buffer.set(this.#buf.subarray(start, start + n));
     this.#consume(n);
-    return n;
+    return turn === null ? n : await grantNextTick(turn, n);
   }
 
   /** Puts the bytes handed to a `readInto()` back in front of the buffer. */
@@ -764,6 +778,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     }
     const signal = options?.signal;
     throwIfAborted(signal);
+    let waited = false;
     while (this.#end - this.#start < n) {
       if (this.#eof) {
         this.#throwIfFailed();
@@ -775,13 +790,19 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       const waiter = this.#startWait("readExactly", signal, op);
       try {
         await SETTLED;
-        if (!fulfilled(waiter)) await waiter[parkOn]();
+        if (!fulfilled(waiter)) {
+          waited = true; // parked: the tick went on
+          await waiter[parkOn]();
+        }
       } finally {
         this.#waitEnded(waiter, op);
       }
       op.checkpoint();
     }
-    return this.#take(n);
+    const turn = waited ? null : takeTurn();
+    if (turn instanceof Promise) return turn;
+    const data = this.#take(n);
+    return turn === null ? data : await grantNextTick(turn, data);
   }
 
   /**
@@ -856,6 +877,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     let offset = 0;
     let matchStart = -1;
     let matchEnd = -1;
+    let waited = false;
     for (;;) {
       const buflen = this.#end - this.#start;
       if (buflen - offset >= minLength) {
@@ -882,7 +904,10 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       const waiter = this.#startWait("readUntil", signal, op);
       try {
         await SETTLED;
-        if (!fulfilled(waiter)) await waiter[parkOn]();
+        if (!fulfilled(waiter)) {
+          waited = true; // parked: the tick went on
+          await waiter[parkOn]();
+        }
       } finally {
         this.#waitEnded(waiter, op);
       }
@@ -894,7 +919,10 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         matchStart,
       );
     }
-    return this.#take(matchEnd);
+    const turn = waited ? null : takeTurn();
+    if (turn instanceof Promise) return turn;
+    const data = this.#take(matchEnd);
+    return turn === null ? data : await grantNextTick(turn, data);
   }
 
   /**

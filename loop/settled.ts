@@ -9,7 +9,9 @@
  * @module
  */
 
-import { callSoonJob, type EventLoop } from "./event_loop.ts";
+import { busyTick, callSoonJob, type EventLoop } from "./event_loop.ts";
+import { checkpoint } from "./cancel_scope.ts";
+import { getRunning } from "./_running.ts";
 import { Future } from "./future.ts";
 import { isThenable } from "./thenable.ts";
 
@@ -114,4 +116,36 @@ export class Granted<T> extends Future<T> {
 
 function grant(granted: Granted<unknown>): void {
   granted.setResult(granted.value);
+}
+
+/**
+ * Asked by a wait that need not wait (a free lock, a queue with an item,
+ * buffered bytes)
+ * before it acts. `null`: act, and return the value settled (see
+ * {@linkcode given}). The loop: code that never parks has held the loop's
+ * tick too long (see the loop's `busyTick`), so act and resolve in the next
+ * tick. A rejected promise: it is such a tick and a cancellation is pending
+ * for the caller (its last wait refused it, having acted already): it is
+ * delivered here, before anything is taken, as at a wait that waits, or a
+ * loop of such waits would run on uncancelled for ever.
+ */
+export function takeTurn(): EventLoop | null | Promise<never> {
+  const loop = getRunning() as EventLoop | null;
+  if (loop === null || !loop[busyTick]()) return null;
+  try {
+    checkpoint();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return loop;
+}
+
+/**
+ * What a wait that need not wait returns, once the primitive has handed
+ * `value` over: a settled promise that combinators take as done; or, on a
+ * busy tick ({@linkcode takeTurn} gave `busy`), a future that resolves in
+ * the next tick, so the loop runs between.
+ */
+export function given<T>(value: T, busy: EventLoop | null): Promise<T> {
+  return busy === null ? settled(value) : grantNextTick(busy, value);
 }

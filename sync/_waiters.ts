@@ -27,10 +27,7 @@
  */
 
 import type { EventLoop } from "../loop/mod.ts";
-import { busyTick } from "../loop/event_loop.ts";
-import { runningLoopOrNull } from "../loop/running_loop.ts";
 import { Future } from "../loop/future.ts";
-import { checkpoint } from "../loop/cancel_scope.ts";
 import { Granted, grantNextTick, isSettled, settled } from "../loop/settled.ts";
 import { Guard, type Releasable } from "./guard.ts";
 
@@ -188,35 +185,4 @@ export function guarded(
   return isSettled(acquired)
     ? settled(new Guard(resource))
     : acquired.then(() => new Guard(resource));
-}
-
-/**
- * Asked by a wait that need not wait (a free lock, a queue with an item)
- * before it acts. `null`: act, and return the value settled (see
- * {@linkcode given}). The loop: code that never parks has held the loop's
- * tick too long (see the loop's `busyTick`), so act and resolve in the next
- * tick. A rejected promise: it is such a tick and a cancellation is pending
- * for the caller (its last wait refused it, having acted already): it is
- * delivered here, before anything is taken, as at a wait that waits, or a
- * loop of such waits would run on uncancelled for ever.
- */
-export function takeTurn(): EventLoop | null | Promise<never> {
-  const loop = runningLoopOrNull();
-  if (loop === null || !loop[busyTick]()) return null;
-  try {
-    checkpoint();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return loop;
-}
-
-/**
- * What a wait that need not wait returns, once the primitive has handed
- * `value` over: a settled promise that combinators take as done; or, on a
- * busy tick ({@linkcode takeTurn} gave `busy`), a future that resolves in
- * the next tick, so the loop runs between.
- */
-export function given<T>(value: T, busy: EventLoop | null): Promise<T> {
-  return busy === null ? settled(value) : grantNextTick(busy, value);
 }

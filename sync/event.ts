@@ -4,10 +4,11 @@
  * @module
  */
 
+import { given, takeTurn } from "../loop/settled.ts";
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { given, takeTurn, WaiterQueue, waitIn } from "./_waiters.ts";
+import { WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * An event, as `asyncio.Event`: `set()` wakes every task waiting in

@@ -4,11 +4,12 @@
  * @module
  */
 
+import { given, takeTurn } from "../loop/settled.ts";
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { given, guarded, takeTurn, WaiterQueue, waitIn } from "./_waiters.ts";
+import { guarded, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A mutual exclusion lock, as `asyncio.Lock`: one holder at a time, waiters

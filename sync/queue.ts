@@ -4,19 +4,14 @@
  * @module
  */
 
+import { given, takeTurn } from "../loop/settled.ts";
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
 import { createStore, FifoStore, type Store } from "./_store.ts";
-import {
-  given,
-  RESOLVED_VOID,
-  takeTurn,
-  WaiterQueue,
-  waitIn,
-} from "./_waiters.ts";
+import { RESOLVED_VOID, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A queue, as `asyncio.Queue`: `put()` waits while the queue is full

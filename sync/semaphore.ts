@@ -4,12 +4,13 @@
  * @module
  */
 
+import { given, takeTurn } from "../loop/settled.ts";
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { describeArgument } from "../loop/describe_value.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import type { Guard } from "./guard.ts";
 import type { SignalOptions } from "../loop/signal_options.ts";
-import { given, guarded, takeTurn, WaiterQueue, waitIn } from "./_waiters.ts";
+import { guarded, WaiterQueue, waitIn } from "./_waiters.ts";
 
 /**
  * A semaphore, as `asyncio.Semaphore`: `value` permits; `acquire()` takes
