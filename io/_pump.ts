@@ -4,7 +4,6 @@
  * `WritableStream<Uint8Array>`.
  */
 
-import { macrotask } from "../loop/_macrotask.ts";
 import { attachSource } from "./_source.ts";
 import type { StreamReader } from "./stream_reader.ts";
 import type { WriteSink } from "./stream_writer.ts";
@@ -82,9 +81,9 @@ export function pumpReadable(
         } else if (++empties === EMPTY_CHUNKS_PER_TURN) {
           // A source that resolves at once with nothing, again and again,
           // would hold the microtask queue: the host and the loop get a
-          // turn between such runs.
+          // turn between such runs (a millisecond: a pathological source).
           empties = 0;
-          await macrotask();
+          await new Promise((resolve) => setTimeout(resolve, 0));
         }
       }
       end();
