@@ -232,7 +232,7 @@ function unpublishJob() {
 }
 
 /** Where executor/loop_channel.ts counts the calls posted through a port. */
-const CALLS_SENT = Symbol.for("aio.executor.callsSent");
+const PORTS = Symbol.for("aio.executor.ports");
 
 /**
  * How many calls the job posted through each `MessagePort` among its
@@ -243,7 +243,7 @@ const CALLS_SENT = Symbol.for("aio.executor.callsSent");
  * @returns {number[] | undefined}
  */
 function callsSentThrough(args) {
-  const counts = scope[CALLS_SENT];
+  const counts = scope[PORTS]?.sent;
   if (!(counts instanceof WeakMap)) return undefined;
   /** @type {number[] | undefined} */
   let sent;

@@ -18,7 +18,9 @@
  * before the job's future completes. The calls are counted where they are
  * posted (`RemoteLoop`) and the count travels with the job's answer
  * (`_worker.js`). Calls posted through a port that was not among the
- * job's arguments keep no such order.
+ * job's arguments keep no such order. A port closed by a `RemoteLoop`
+ * refuses later calls through another, rather than drop them (the count
+ * would wait for them for ever).
  *
  * @module
  */
@@ -35,22 +37,26 @@ interface CallMessage {
 }
 
 /**
- * How many calls were posted through each port, in this Worker: kept under
- * a global symbol, where `_worker.js` reads them when a job answers, and
- * where a job that imports another copy of this library counts too.
+ * This Worker's ports: how many calls were posted through each, and which a
+ * `RemoteLoop` closed. Kept under a global symbol, where `_worker.js` reads
+ * the counts when a job answers, and where a job that imports another copy
+ * of this library counts too.
  */
-const CALLS_SENT = Symbol.for("aio.executor.callsSent");
+const PORTS = Symbol.for("aio.executor.ports");
 
-function callsSent(): WeakMap<MessagePort, number> {
-  const scope = globalThis as unknown as {
-    [CALLS_SENT]?: WeakMap<MessagePort, number>;
-  };
-  let counts = scope[CALLS_SENT];
-  if (counts === undefined) {
-    counts = new WeakMap();
-    Object.defineProperty(globalThis, CALLS_SENT, { value: counts });
+interface PortsTable {
+  readonly sent: WeakMap<MessagePort, number>;
+  readonly closed: WeakSet<MessagePort>;
+}
+
+function portsTable(): PortsTable {
+  const scope = globalThis as unknown as { [PORTS]?: PortsTable };
+  let table = scope[PORTS];
+  if (table === undefined) {
+    table = { sent: new WeakMap(), closed: new WeakSet() };
+    Object.defineProperty(globalThis, PORTS, { value: table });
   }
-  return counts;
+  return table;
 }
 
 /** What a channel received, and who waits for a count of it. */
@@ -326,7 +332,8 @@ export class RemoteLoop implements Disposable {
    *
    * @param name The callback's name in the `LoopChannel`.
    * @param args Its arguments, structured-cloned.
-   * @throws {Error} If the handle is closed.
+   * @throws {Error} If the handle is closed, or another `RemoteLoop` closed
+   * its port (the call would be dropped).
    * @throws {DOMException} If an argument cannot be cloned.
    *
    * @example Post a call
@@ -356,9 +363,15 @@ export class RemoteLoop implements Disposable {
       );
     }
     const port = this.#port;
+    const table = portsTable();
+    if (table.closed.has(port)) {
+      // The port would drop the call without a word.
+      throw new Error(
+        `Cannot call callSoonThreadsafe("${name}"): its port was closed by another RemoteLoop (close a port once its last call is posted)`,
+      );
+    }
     port.postMessage({ name, args } satisfies CallMessage);
-    const counts = callsSent();
-    counts.set(port, (counts.get(port) ?? 0) + 1);
+    table.sent.set(port, (table.sent.get(port) ?? 0) + 1);
   }
 
   /**
@@ -380,6 +393,7 @@ export class RemoteLoop implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#port.close();
+    portsTable().closed.add(this.#port);
   }
 
   /**

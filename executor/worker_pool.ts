@@ -296,6 +296,8 @@ export class WorkerPool implements AsyncDisposable {
   readonly #workers = new Set<PoolWorker>();
   readonly #queue = new Deque<Job>();
   #queued = 0;
+  /** Answered jobs whose answer waits for the calls they posted. */
+  readonly #held = new Set<Job>();
   #nextId = 0;
   #closed = false;
   #dispatchQueued = false;
@@ -522,7 +524,7 @@ export class WorkerPool implements AsyncDisposable {
     // A job queued behind an abandoned one waited for the Worker just
     // ended: it gets a new one.
     this.#dispatch();
-    if (this.#workers.size > 0 || this.#queued > 0) {
+    if (this.#workers.size > 0 || this.#queued > 0 || this.#held.size > 0) {
       this.#drained ??= Promise.withResolvers<void>();
       await this.#drained.promise;
     }
@@ -559,6 +561,8 @@ export class WorkerPool implements AsyncDisposable {
     for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
       if (job.state === QUEUED) this.#settle(job, false, error());
     }
+    for (const job of this.#held) this.#settle(job, false, error());
+    this.#held.clear();
     this.#queued = 0;
     this.#checkDrained();
   }
@@ -773,7 +777,15 @@ export class WorkerPool implements AsyncDisposable {
         ? () => this.#settle(job, true, message.value)
         : () => this.#settle(job, false, rebuildError(message.error));
       if (message.sent === undefined) settle();
-      else afterCalls(portsOf(job.args), message.sent, settle);
+      else {
+        // Held until the calls the job posted arrived (loop_channel.ts).
+        this.#held.add(job);
+        afterCalls(portsOf(job.args), message.sent, () => {
+          if (!this.#held.delete(job)) return; // aborted or terminated
+          settle();
+          this.#checkDrained();
+        });
+      }
     }
     w.abandoned = false;
     if (w.gone !== null) {
@@ -793,6 +805,12 @@ export class WorkerPool implements AsyncDisposable {
   #abort(job: Job): void {
     if (job.state === SETTLED) return;
     const reason = job.signal!.reason;
+    if (this.#held.delete(job)) {
+      // Answered, its Worker free: only the answer is dropped.
+      this.#settle(job, false, reason);
+      this.#checkDrained();
+      return;
+    }
     if (job.state === QUEUED) {
       this.#queued--;
       this.#settle(job, false, reason);
@@ -854,7 +872,8 @@ export class WorkerPool implements AsyncDisposable {
     for (const w of [...this.#workers]) {
       if (w.job === null || w.abandoned) this.#kill(w);
     }
-    if (this.#workers.size > 0) return;
+    // Answered jobs held for their calls: shutdown() waits for them too.
+    if (this.#workers.size > 0 || this.#held.size > 0) return;
     this.#drained?.resolve();
   }
 }

@@ -68,6 +68,15 @@ export function progress(port: MessagePort, n: number): number {
   return n;
 }
 
+/** Reports through two RemoteLoops on one port, the first closing it. */
+export function twoReports(port: MessagePort): string {
+  for (const i of [1, 2]) {
+    using loop = new RemoteLoop(port);
+    loop.callSoonThreadsafe("step", i);
+  }
+  return "done";
+}
+
 /** Reports 1..n through a RemoteLoop, then throws. */
 export function progressThenFail(port: MessagePort, n: number): never {
   using loop = new RemoteLoop(port);

@@ -10,7 +10,12 @@
 
 import assert from "node:assert/strict";
 import { getRunningLoop } from "../../loop/mod.ts";
-import { LoopChannel, RemoteLoop, runInExecutor } from "../../executor/mod.ts";
+import {
+  LoopChannel,
+  RemoteLoop,
+  runInExecutor,
+  WorkerPool,
+} from "../../executor/mod.ts";
 import { afterCalls } from "../../executor/loop_channel.ts";
 import { run } from "../../task/mod.ts";
 
@@ -75,5 +80,86 @@ Deno.test("an answer held back for calls goes once they arrive, or once the chan
     afterCalls([b.port], undefined, () => released.push("none"));
     afterCalls([b.port], [1], () => released.push("received"));
     assert.deepEqual(released, ["answer", "none", "received"]);
+  });
+});
+
+// Review of the fix: a call posted on a port another RemoteLoop had closed
+// was counted but dropped, so the answer was held for ever; a job aborted,
+// or a pool terminated, while its answer was held threw from the pool or
+// left the job pending; shutdown() did not wait for it.
+
+Deno.test("a call on a port another RemoteLoop closed is refused, and the job does not hang", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  await run(async () => {
+    using channel = new LoopChannel(getRunningLoop(), { step: () => {} });
+    await assert.rejects(
+      pool.submit(JOBS, "twoReports", [channel.port]),
+      /port was closed by another RemoteLoop/,
+    );
+  });
+});
+
+/** Starts a job of 2,000 calls, then waits until its Worker answered. */
+async function answeredWhileCallsArrive(
+  pool: WorkerPool,
+  port: MessagePort,
+  signal?: AbortSignal,
+): Promise<{ job: Promise<number> }> {
+  const job = pool.submit<number>(JOBS, "progress", [port, 2000], { signal });
+  job.catch(() => {});
+  // One Worker: the next job starts once the first answered, usually with
+  // most of its calls still on the way (its answer then held).
+  assert.equal(await pool.submit(JOBS, "add", [1, 2]), 3);
+  return { job };
+}
+
+Deno.test("aborting a job while its answer waits for its calls rejects it, and the pool goes on", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  await run(async () => {
+    for (let round = 0; round < 3; round++) {
+      using channel = new LoopChannel(getRunningLoop(), { step: () => {} });
+      const controller = new AbortController();
+      const { job } = await answeredWhileCallsArrive(
+        pool,
+        channel.port,
+        controller.signal,
+      );
+      controller.abort(new Error("given up"));
+      await job.then(
+        (value) => assert.equal(value, 2000), // all its calls had come
+        (error) => assert.equal((error as Error).message, "given up"),
+      );
+    }
+    assert.equal(await pool.submit(JOBS, "add", [2, 3]), 5);
+  });
+});
+
+Deno.test("terminate() rejects a job whose answer waits for its calls", async () => {
+  const pool = new WorkerPool({ size: 1 });
+  await run(async () => {
+    using channel = new LoopChannel(getRunningLoop(), { step: () => {} });
+    const { job } = await answeredWhileCallsArrive(pool, channel.port);
+    pool.terminate();
+    await job.then(
+      (value) => assert.equal(value, 2000),
+      (error) => assert.match((error as Error).message, /terminated/),
+    );
+  });
+});
+
+Deno.test("shutdown() waits for a job whose answer waits for its calls", async () => {
+  const pool = new WorkerPool({ size: 1 });
+  await run(async () => {
+    let steps = 0;
+    using channel = new LoopChannel(getRunningLoop(), {
+      step: () => steps++,
+    });
+    const { job } = await answeredWhileCallsArrive(pool, channel.port);
+    let settled = false;
+    job.finally(() => (settled = true)).catch(() => {});
+    await pool.shutdown();
+    assert.equal(settled, true);
+    assert.equal(await job, 2000);
+    assert.equal(steps, 2000);
   });
 });
