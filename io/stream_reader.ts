@@ -11,7 +11,8 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { describeArgument } from "../loop/describe_value.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import { fulfilled, Future, parkOn } from "../loop/future.ts";
-import { grantNextTick, takeTurn } from "../loop/settled.ts";
+import { busyNow } from "../loop/settled.ts";
+import { callSoonJob } from "../loop/event_loop.ts";
 import { Operation, operationPromise } from "../task/operation.ts";
 import {
   attachSource,
@@ -116,8 +117,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   #eof = false;
   /**
    * The last `readLine()` dropped a line whose newline had not arrived: the
-   * next `readLine()` drops the rest of it first. Any other read takes the
-   * bytes as they come, and clears this.
+   * next `readLine()` drops the rest of it first. Any other read that takes
+   * bytes takes them as they come, and clears this.
    */
   #skippingLine = false;
   #exception: unknown = undefined;
@@ -480,7 +481,6 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * ```
    */
   read(n?: number, options?: SignalOptions): Promise<Uint8Array<ArrayBuffer>> {
-    this.#skippingLine = false;
     const op = new Operation();
     return operationPromise(op, this.#read(n ?? -1, options, op));
   }
@@ -500,42 +500,44 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const signal = options?.signal;
     throwIfAborted(signal);
     if (n === 0) return new Uint8Array(0);
+    if (this.#readyToRead() && busyNow()) await this.#giveTurn(signal, op);
     if (n < 0) {
       while (!this.#eof) {
         const waiter = this.#startWait("read", signal, op);
+        let parked = false;
         try {
           await SETTLED;
-          if (!fulfilled(waiter)) await waiter[parkOn]();
+          parked = !fulfilled(waiter);
+          if (parked) await waiter[parkOn]();
         } finally {
           this.#waitEnded(waiter, op);
         }
         op.checkpoint();
+        // Fed within microtasks (a fast in-memory source): not a park.
+        if (!parked && busyNow()) await this.#giveTurn(signal, op);
       }
       this.#throwIfFailed();
       return this.#take(this.#end - this.#start);
     }
-    let waited = false;
     while (this.#end === this.#start) {
       if (this.#eof) {
         this.#throwIfFailed();
         break;
       }
       const waiter = this.#startWait("read", signal, op);
+      let parked = false;
       try {
         await SETTLED;
-        if (!fulfilled(waiter)) {
-          waited = true; // parked: the tick went on
-          await waiter[parkOn]();
-        }
+        parked = !fulfilled(waiter);
+        if (parked) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
       op.checkpoint();
+      // Fed within microtasks (a fast in-memory source): not a park.
+      if (!parked && busyNow()) await this.#giveTurn(signal, op);
     }
-    const turn = waited ? null : takeTurn();
-    if (turn instanceof Promise) return turn;
-    const data = this.#take(Math.min(n, this.#end - this.#start));
-    return turn === null ? data : await grantNextTick(turn, data);
+    return this.#take(Math.min(n, this.#end - this.#start));
   }
 
   /**
@@ -621,7 +623,6 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * ```
    */
   readInto(buffer: Uint8Array, options?: SignalOptions): Promise<number> {
-    this.#skippingLine = false;
     const op = new Operation();
     return operationPromise(op, this.#readInto(buffer, options, op));
   }
@@ -641,7 +642,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const signal = options?.signal;
     throwIfAborted(signal);
     if (buffer.length === 0) return 0;
-    let waited = false;
+    if (this.#readyToRead() && busyNow()) await this.#giveTurn(signal, op);
     while (this.#end === this.#start) {
       if (this.#eof) {
         this.#throwIfFailed();
@@ -650,14 +651,13 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       // Checked before `#into` is touched: it belongs to the waiting one.
       this.#checkAlone("readInto");
       this.#into = buffer;
+      let parked = false;
       try {
         const waiter = this.#startWait("readInto", signal, op);
         try {
           await SETTLED;
-          if (!fulfilled(waiter)) {
-            waited = true; // parked: the tick went on
-            await waiter[parkOn]();
-          }
+          parked = !fulfilled(waiter);
+          if (parked) await waiter[parkOn]();
         } finally {
           this.#waitEnded(waiter, op);
         }
@@ -673,16 +673,18 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
       const handed = this.#handed;
       if (handed !== 0) {
         this.#handed = 0;
+        this.#skippingLine = false;
         return handed;
       }
+      // Fed within microtasks (a fast in-memory source): not a park.
+      if (!parked && busyNow()) await this.#giveTurn(signal, op);
     }
-    const turn = waited ? null : takeTurn();
-    if (turn instanceof Promise) return turn;
     const start = this.#start;
     const n = Math.min(buffer.length, this.#end - start);
     buffer.set(this.#buf.subarray(start, start + n));
     this.#consume(n);
-    return turn === null ? n : await grantNextTick(turn, n);
+    if (n > 0) this.#skippingLine = false;
+    return n;
   }
 
   /** Puts the bytes handed to a `readInto()` back in front of the buffer. */
@@ -759,7 +761,6 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     n: number,
     options?: SignalOptions,
   ): Promise<Uint8Array<ArrayBuffer>> {
-    this.#skippingLine = false;
     const op = new Operation();
     return operationPromise(op, this.#readExactly(n, options, op));
   }
@@ -778,7 +779,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     }
     const signal = options?.signal;
     throwIfAborted(signal);
-    let waited = false;
+    if (this.#readyToRead() && busyNow()) await this.#giveTurn(signal, op);
     while (this.#end - this.#start < n) {
       if (this.#eof) {
         this.#throwIfFailed();
@@ -788,21 +789,19 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         );
       }
       const waiter = this.#startWait("readExactly", signal, op);
+      let parked = false;
       try {
         await SETTLED;
-        if (!fulfilled(waiter)) {
-          waited = true; // parked: the tick went on
-          await waiter[parkOn]();
-        }
+        parked = !fulfilled(waiter);
+        if (parked) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
       op.checkpoint();
+      // Fed within microtasks (a fast in-memory source): not a park.
+      if (!parked && busyNow()) await this.#giveTurn(signal, op);
     }
-    const turn = waited ? null : takeTurn();
-    if (turn instanceof Promise) return turn;
-    const data = this.#take(n);
-    return turn === null ? data : await grantNextTick(turn, data);
+    return this.#take(n);
   }
 
   /**
@@ -858,7 +857,6 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     separator: Separator | readonly Separator[] = NEWLINE,
     options?: SignalOptions,
   ): Promise<Uint8Array<ArrayBuffer>> {
-    this.#skippingLine = false;
     const op = new Operation();
     return operationPromise(op, this.#readUntil(separator, options, op));
   }
@@ -873,11 +871,11 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     const maxLength = seps[seps.length - 1]!.length;
     const signal = options?.signal;
     throwIfAborted(signal);
+    if (this.#readyToRead() && busyNow()) await this.#giveTurn(signal, op);
     const limit = this.#limit;
     let offset = 0;
     let matchStart = -1;
     let matchEnd = -1;
-    let waited = false;
     for (;;) {
       const buflen = this.#end - this.#start;
       if (buflen - offset >= minLength) {
@@ -902,16 +900,17 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         throw new IncompleteReadError(this.#take(buflen), null);
       }
       const waiter = this.#startWait("readUntil", signal, op);
+      let parked = false;
       try {
         await SETTLED;
-        if (!fulfilled(waiter)) {
-          waited = true; // parked: the tick went on
-          await waiter[parkOn]();
-        }
+        parked = !fulfilled(waiter);
+        if (parked) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
       op.checkpoint();
+      // Fed within microtasks (a fast in-memory source): not a park.
+      if (!parked && busyNow()) await this.#giveTurn(signal, op);
     }
     if (matchStart > limit) {
       throw new LimitOverrunError(
@@ -919,10 +918,7 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         matchStart,
       );
     }
-    const turn = waited ? null : takeTurn();
-    if (turn instanceof Promise) return turn;
-    const data = this.#take(matchEnd);
-    return turn === null ? data : await grantNextTick(turn, data);
+    return this.#take(matchEnd);
   }
 
   /**
@@ -1010,13 +1006,17 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
         return;
       }
       const waiter = this.#startWait("readLine", signal, op);
+      let parked = false;
       try {
         await SETTLED;
-        if (!fulfilled(waiter)) await waiter[parkOn]();
+        parked = !fulfilled(waiter);
+        if (parked) await waiter[parkOn]();
       } finally {
         this.#waitEnded(waiter, op);
       }
       op.checkpoint();
+      // Fed within microtasks (a fast in-memory source): not a park.
+      if (!parked && busyNow()) await this.#giveTurn(signal, op);
     }
   }
 
@@ -1097,6 +1097,33 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
    * fast path. A waiter cancelled, aborted or failed meanwhile is done but
    * not fulfilled: its promise rejects at once, as the `await` would have.
    */
+  /** Whether a read would find something now: bytes, or the end. */
+  #readyToRead(): boolean {
+    return this.#end > this.#start || this.#eof;
+  }
+
+  /**
+   * A read that would not wait, on a busy tick (see `busyNow()`), waits a
+   * tick first, as one that waits for data, before it takes anything: so a
+   * task reading a fast stream lets the loop run, and a cancellation (or
+   * a combinator giving up) meanwhile finds nothing taken.
+   */
+  async #giveTurn(
+    signal: AbortSignal | undefined,
+    op: Operation,
+  ): Promise<void> {
+    const loop = getRunningLoop();
+    const turn = new Future<void>(loop);
+    callSoonJob(loop, endTurn, turn);
+    op.current = waitOn(turn, signal);
+    try {
+      await turn[parkOn]();
+    } finally {
+      op.current = null;
+    }
+    op.checkpoint();
+  }
+
   #startWait(
     caller: string,
     signal: AbortSignal | undefined,
@@ -1131,6 +1158,8 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
 
   #take(n: number): Uint8Array<ArrayBuffer> {
     if (n === 0) return new Uint8Array(0);
+    // Bytes leave by another read than the skip: they are what comes.
+    this.#skippingLine = false;
     const buf = this.#buf;
     const start = this.#start;
     const end = start + n;
@@ -1277,4 +1306,8 @@ function separators(
     );
   }
   return out;
+}
+
+function endTurn(turn: Future<void>): void {
+  if (!turn.done()) turn.setResult();
 }

@@ -149,3 +149,13 @@ export function takeTurn(): EventLoop | null | Promise<never> {
 export function given<T>(value: T, busy: EventLoop | null): Promise<T> {
   return busy === null ? settled(value) : grantNextTick(busy, value);
 }
+
+/**
+ * Whether the running loop's tick is busy (see the loop's `busyTick`): for
+ * an operation that would not wait, and waits a tick first when it is
+ * (stream reads). Counts as one such operation.
+ */
+export function busyNow(): boolean {
+  const loop = getRunning() as EventLoop | null;
+  return loop !== null && loop[busyTick]();
+}

@@ -75,3 +75,16 @@ Deno.test("another read after the error takes the rest of the line as it comes",
   assert.equal(dec.decode(await r.read(3)), "ab\n");
   assert.equal(dec.decode(await r.readLine()), "cd\n");
 });
+
+// Review of the fix: a read that took nothing (a signal already aborted)
+// cleared the skip at the call, so the next readLine() returned the rest
+// of the dropped line again.
+Deno.test("a read that takes nothing leaves the skip of a dropped line", async () => {
+  const r = new StreamReader({ limit: 8 });
+  r.feedData(enc.encode("0123456789abcdef"));
+  await assert.rejects(r.readLine(), LimitOverrunError);
+  await assert.rejects(r.read(4, { signal: AbortSignal.abort() }));
+  await assert.rejects(r.readExactly(-1), RangeError);
+  r.feedData(enc.encode("tail\nnext\n"));
+  assert.equal(dec.decode(await r.readLine()), "next\n");
+});

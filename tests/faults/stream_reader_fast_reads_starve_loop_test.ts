@@ -9,12 +9,22 @@
  * source that gave empty chunks for ever made the pump itself spin in
  * microtasks, so not even the host ran.
  *
- * Reads now count as waits that need not wait (the loop's busy tick), and
- * the pump lets the host run after 256 empty chunks in a row.
+ * Reads now count as waits that need not wait (the loop's busy tick): on
+ * a busy tick, one that would not park waits a tick first, before it takes
+ * anything; and the pump lets the host run after 256 empty chunks in a
+ * row. (The first version took the bytes and resolved a tick later, so a
+ * combinator that gave up on the read lost them; its review also found a
+ * loop of over-long lines, each an error, still held the loop.)
  */
 import assert from "node:assert/strict";
-import { createTask, run, sleep } from "../../task/mod.ts";
-import { readerFromStream, StreamReader } from "../../io/mod.ts";
+import { createTask, gather, run, sleep } from "../../task/mod.ts";
+import { VirtualClock } from "../../loop/mod.ts";
+import {
+  LimitOverrunError,
+  readerFromStream,
+  StreamReader,
+} from "../../io/mod.ts";
+import { primeBusyTick } from "./_busy_tick.ts";
 
 /** Ticks another task saw while `read` ran, up to 3 (then it stops). */
 async function ticksDuring(
@@ -98,3 +108,45 @@ Deno.test("a source of empty chunks lets the host run", async () => {
   assert.equal(out, 0);
   assert.ok(pulls <= 2_000_000, "the host never ran while the pump spun");
 });
+
+Deno.test("a loop dropping over-long buffered lines lets other tasks run", async () => {
+  const r = new StreamReader({ limit: 16 });
+  const lines = 100_000;
+  const all = new Uint8Array(40 * lines).fill(65);
+  for (let i = 1; i <= lines; i++) all[i * 40 - 1] = 10;
+  r.feedData(all);
+  r.feedEof();
+  let dropped = 0;
+  const ticks = await ticksDuring(async (stop) => {
+    while (!stop() && r.bufferSize > 0) {
+      try {
+        await r.readLine();
+      } catch (error) {
+        if (!(error instanceof LimitOverrunError)) throw error;
+        dropped++;
+      }
+    }
+  });
+  assert.equal(ticks, 3, `the ticker ran ${ticks} times in ${dropped} lines`);
+});
+
+for (const busy of [false, true]) {
+  Deno.test(`gather(read(4)) cancelled keeps the bytes, given or left (busy tick: ${busy})`, async () => {
+    const out = await run(async () => {
+      const r = new StreamReader();
+      r.feedData(new TextEncoder().encode("abcdefgh"));
+      let reading = false;
+      const t = createTask(async () => {
+        if (busy) primeBusyTick();
+        reading = true;
+        const [data] = await gather(r.read(4));
+        return new TextDecoder().decode(data);
+      });
+      while (!reading) await sleep(0);
+      t.cancel();
+      const got = await t.then((v) => v, () => "");
+      return got + new TextDecoder().decode(await r.read(100));
+    }, { clock: new VirtualClock(), handleSigint: false });
+    assert.equal(out, "abcdefgh");
+  });
+}
