@@ -90,6 +90,12 @@ export class DatagramEndpoint
   readonly #waiters: Future<Datagram>[] = [];
   /** The socket read in flight, if any. */
   #receiving: Promise<void> | null = null;
+  /**
+   * The last host send still in flight: the next waits for it, so that
+   * datagrams leave in the order of the calls (Deno resolves each send's
+   * address on its own, and concurrent sends overtook each other).
+   */
+  #sending: Promise<void> | null = null;
   #closed = false;
 
   /**
@@ -168,7 +174,9 @@ export class DatagramEndpoint
   /**
    * Sends one datagram (a string is encoded as UTF-8; bytes are copied) to
    * `addr`, or to the endpoint's `remoteAddr`. Resolves once the system
-   * took it; as with any UDP, that does not mean it arrived.
+   * took it; as with any UDP, that does not mean it arrived. Datagrams of
+   * calls not awaited one by one leave in the order of the calls, as
+   * asyncio's `sendto()` queues them.
    *
    * **Cancellation**: cancelling the waiting task (or aborting `signal`)
    * ends the wait with `CancelledError` (or `signal.reason`); the datagram
@@ -184,6 +192,8 @@ export class DatagramEndpoint
    * @throws {RangeError} If the port is not an integer from 0 to 65535
    * (nothing is sent), or a connected endpoint is given another address.
    * @throws {Error} If the endpoint is closed.
+   * @throws {Error} The system's error: "Message too long" for a payload
+   * over the limit, for one.
    *
    * @example Reply to the sender
    * ```ts
@@ -232,14 +242,21 @@ export class DatagramEndpoint
     const bytes = typeof data === "string"
       ? encoder.encode(data)
       : new Uint8Array(data);
-    await hostWait(
-      this.#conn.send(bytes, {
+    const conn = this.#conn;
+    const start = () =>
+      conn.send(bytes, {
         transport: "udp",
         hostname: to.hostname,
         port: to.port,
-      }),
-      signal,
-    );
+      });
+    const prior = this.#sending;
+    const sent = prior === null ? start() : prior.then(start);
+    const done = sent.then(ignore, ignore);
+    this.#sending = done;
+    done.then(() => {
+      if (this.#sending === done) this.#sending = null;
+    });
+    await hostWait(sent, signal);
   }
 
   /**
@@ -511,6 +528,8 @@ export class DatagramEndpoint
     }
   }
 }
+
+function ignore(): void {}
 
 function closedError(): Error {
   return new Error("Cannot receive: DatagramEndpoint is closed");

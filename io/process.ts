@@ -376,7 +376,10 @@ export class Process implements AsyncDisposable {
    * assert.equal(code, -9);
    * ```
    */
-  kill(signal: Deno.Signal = "SIGKILL"): void {
+  kill(signal?: Deno.Signal): void {
+    // Optional, not defaulted in the signature: `deno doc` shows a default
+    // parameter as a required one.
+    signal ??= "SIGKILL";
     if (this.#returncode !== null) return;
     try {
       this.#child.kill(signal);
