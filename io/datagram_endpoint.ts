@@ -96,6 +96,8 @@ export class DatagramEndpoint
    * address on its own, and concurrent sends overtook each other).
    */
   #sending: Promise<void> | null = null;
+  /** close() with sends in flight: the socket closes once they left. */
+  #closing: Promise<void> | null = null;
   #closed = false;
 
   /**
@@ -385,9 +387,9 @@ export class DatagramEndpoint
   }
 
   /**
-   * Closes the socket. Waiting `recv()`s reject; datagrams already
-   * received can still be taken. Idempotent; does not wait (see
-   * `waitClosed()`).
+   * Closes the socket, once the datagrams of `send()`s already called
+   * have left. Waiting `recv()`s reject; datagrams already received can
+   * still be taken. Idempotent; does not wait (see `waitClosed()`).
    *
    * @example Close twice
    * ```ts
@@ -409,12 +411,20 @@ export class DatagramEndpoint
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    const sending = this.#sending;
+    if (sending === null) this.#closeConn();
+    // Datagrams sent before close() still leave, as asyncio's close()
+    // flushes its buffer first.
+    else this.#closing = sending.then(() => this.#closeConn());
+    if (this.#receiving === null) this.#failWaiters(closedError());
+  }
+
+  #closeConn(): void {
     try {
       this.#conn.close();
     } catch {
       // Already closed.
     }
-    if (this.#receiving === null) this.#failWaiters(closedError());
   }
 
   /**
@@ -450,6 +460,8 @@ export class DatagramEndpoint
   async #waitClosed(options?: SignalOptions): Promise<void> {
     const signal = options?.signal;
     throwIfAborted(signal);
+    const closing = this.#closing;
+    if (closing !== null) await hostWait(closing, signal);
     const receiving = this.#receiving;
     if (receiving !== null) await hostWait(receiving, signal);
   }

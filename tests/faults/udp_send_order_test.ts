@@ -20,3 +20,24 @@ Deno.test("concurrent send() calls on one endpoint keep call order", async () =>
     assert.deepEqual(got, order);
   });
 });
+
+// Review of the fix: the chained sends started after close() had closed
+// the socket, so all but the first failed with BadResource.
+Deno.test("send() calls made before close() all go out, in order", async () => {
+  await run(async () => {
+    await using rx = await createDatagramEndpoint();
+    const tx = await createDatagramEndpoint();
+    const order = ["0", "1", "2", "3", "4"];
+    const sends = order.map((s) =>
+      tx.send(s, rx.localAddr).then(() => "ok", (e) => String(e))
+    );
+    tx.close();
+    await tx.waitClosed();
+    assert.deepEqual(await Promise.all(sends), order.map(() => "ok"));
+    const got: string[] = [];
+    for (let i = 0; i < order.length; i++) {
+      got.push(new TextDecoder().decode((await waitFor(rx.recv(), 2000)).data));
+    }
+    assert.deepEqual(got, order);
+  });
+});
