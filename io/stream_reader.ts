@@ -11,7 +11,7 @@ import { getRunningLoop } from "../loop/mod.ts";
 import { describeArgument } from "../loop/describe_value.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import { fulfilled, Future, parkOn } from "../loop/future.ts";
-import { busyNow } from "../loop/settled.ts";
+import { busyCheckpoint, busyNow } from "../loop/settled.ts";
 import { callSoonJob } from "../loop/event_loop.ts";
 import { Operation, operationPromise } from "../task/operation.ts";
 import {
@@ -1112,6 +1112,9 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
     signal: AbortSignal | undefined,
     op: Operation,
   ): Promise<void> {
+    // A cancellation pending lands here, before anything is taken, and
+    // so it does for the other reads of the same code before it awaits.
+    busyCheckpoint();
     const loop = getRunningLoop();
     const turn = new Future<void>(loop);
     callSoonJob(loop, endTurn, turn);

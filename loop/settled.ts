@@ -10,7 +10,7 @@
  */
 
 import { busyTick, callSoonJob, type EventLoop } from "./event_loop.ts";
-import { checkpoint } from "./cancel_scope.ts";
+import { checkpoint, currentScope } from "./cancel_scope.ts";
 import { getRunning } from "./_running.ts";
 import { Future } from "./future.ts";
 import { isThenable } from "./thenable.ts";
@@ -133,11 +133,43 @@ export function takeTurn(): EventLoop | null | Promise<never> {
   const loop = getRunning() as EventLoop | null;
   if (loop === null || !loop[busyTick]()) return null;
   try {
-    checkpoint();
+    busyCheckpoint();
   } catch (error) {
     return Promise.reject(error);
   }
   return loop;
+}
+
+/**
+ * The cancellation a wait on a busy tick took last, in the code running
+ * now, and the scope of that code; cleared at the next microtask.
+ */
+let refused: { scope: object | undefined; request: unknown } | null = null;
+
+function forgetRefused(): void {
+  refused = null;
+}
+
+/**
+ * For a wait on a busy tick, before it acts: throws a cancellation pending
+ * for the running code. Later such waits of the same code, before it next
+ * awaits (`gather(q.get(), q.get())`), throw the same: asyncio would have
+ * run none of them, the task being cancelled at its first suspension, so
+ * none may take an item the cancelled code would drop. Code that caught the
+ * cancellation (a `finally`) runs in a later microtask, and waits as usual.
+ *
+ * @throws {CancelledError} The cancellation.
+ */
+export function busyCheckpoint(): void {
+  const scope = currentScope();
+  if (refused !== null && refused.scope === scope) throw refused.request;
+  try {
+    checkpoint();
+  } catch (error) {
+    if (refused === null) queueMicrotask(forgetRefused);
+    refused = { scope, request: error };
+    throw error;
+  }
 }
 
 /**

@@ -9,7 +9,8 @@
  * tick now delivers a pending cancellation before it acts.
  */
 import assert from "node:assert/strict";
-import { createTask, run, sleep } from "../../task/mod.ts";
+import { createTask, currentTask, gather, run, sleep } from "../../task/mod.ts";
+import { primeBusyTick } from "./_busy_tick.ts";
 import { VirtualClock } from "../../loop/mod.ts";
 import { Event, Lock, Queue, Semaphore } from "../../sync/mod.ts";
 
@@ -91,4 +92,51 @@ Deno.test("a Queue.get() refused by a pending cancellation leaves the item", asy
     return { got: got.length, left: q.qsize() };
   }, { clock: new VirtualClock(), handleSigint: false });
   assert.equal(out.got + out.left, N, "every item is either taken or left");
+});
+
+// Second review: with a cancellation pending, the first get() of
+// `gather(q.get(), q.get())` on a busy tick took it, and the second, made
+// before the code awaited, took an item the cancelled gather dropped.
+for (const busy of [false, true]) {
+  Deno.test(`gather(q.get(), q.get()) with a cancel pending loses no item (busy tick: ${busy})`, async () => {
+    const out = await run(async () => {
+      const q = new Queue<string>();
+      q.putNowait("a");
+      q.putNowait("b");
+      const t = createTask(async () => {
+        currentTask()!.cancel();
+        if (busy) primeBusyTick();
+        return await gather(q.get(), q.get());
+      });
+      const got = await t.then((v) => v, () => [] as string[]);
+      return { got, left: q.qsize() };
+    }, { clock: new VirtualClock(), handleSigint: false });
+    assert.equal(out.got.length + out.left, 2, JSON.stringify(out));
+  });
+}
+
+Deno.test("after a busy-tick wait took a cancellation, the code's cleanup waits as usual", async () => {
+  const out = await run(async () => {
+    const q = new Queue<string>();
+    q.putNowait("a");
+    const log: string[] = [];
+    const t = createTask(async () => {
+      currentTask()!.cancel();
+      primeBusyTick();
+      try {
+        await q.get();
+        log.push("got");
+      } catch (error) {
+        log.push((error as Error).name);
+        await q.put("returned"); // in a later microtask: not refused
+        log.push("put");
+      }
+    });
+    await t;
+    return { log, items: [q.getNowait(), q.getNowait()] };
+  }, { clock: new VirtualClock(), handleSigint: false });
+  assert.deepEqual(out, {
+    log: ["CancelledError", "put"],
+    items: ["a", "returned"],
+  });
 });

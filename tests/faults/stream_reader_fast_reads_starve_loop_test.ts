@@ -17,7 +17,7 @@
  * loop of over-long lines, each an error, still held the loop.)
  */
 import assert from "node:assert/strict";
-import { createTask, gather, run, sleep } from "../../task/mod.ts";
+import { createTask, currentTask, gather, run, sleep } from "../../task/mod.ts";
 import { VirtualClock } from "../../loop/mod.ts";
 import {
   LimitOverrunError,
@@ -146,6 +146,29 @@ for (const busy of [false, true]) {
       t.cancel();
       const got = await t.then((v) => v, () => "");
       return got + new TextDecoder().decode(await r.read(100));
+    }, { clock: new VirtualClock(), handleSigint: false });
+    assert.equal(out, "abcdefgh");
+  });
+}
+
+// Second review: the first read of `gather(r.read(4), r.read(4))` took the
+// pending cancellation, and the second read, made before the code awaited,
+// took bytes the cancelled gather dropped.
+for (const busy of [false, true]) {
+  Deno.test(`gather(read(4), read(4)) with a cancel pending loses no byte (busy tick: ${busy})`, async () => {
+    const out = await run(async () => {
+      const r = new StreamReader();
+      r.feedData(new TextEncoder().encode("abcdefgh"));
+      r.feedEof();
+      const t = createTask(async () => {
+        currentTask()!.cancel();
+        if (busy) primeBusyTick();
+        const got = await gather(r.read(4), r.read(4));
+        return got.map((b) => new TextDecoder().decode(b)).join("");
+      });
+      const got = await t.then((v) => v, () => "");
+      await sleep(0);
+      return got + new TextDecoder().decode(await r.read());
     }, { clock: new VirtualClock(), handleSigint: false });
     assert.equal(out, "abcdefgh");
   });
