@@ -231,8 +231,29 @@ function unpublishJob() {
   delete scope[JOB];
 }
 
-/** Where executor/loop_channel.ts counts the calls posted through a port. */
+/**
+ * Where executor/loop_channel.ts counts the calls posted through a port,
+ * and marks the ports closed (a call posted on one is dropped, and would be
+ * waited for): made here, with the same shape, so that a port a job closes
+ * itself (`port.close()`, not through a `RemoteLoop`) is marked too.
+ */
 const PORTS = Symbol.for("aio.executor.ports");
+
+try {
+  if (scope[PORTS] === undefined) {
+    Object.defineProperty(scope, PORTS, {
+      value: { sent: new WeakMap(), closed: new WeakSet() },
+    });
+  }
+  const closePort = MessagePort.prototype.close;
+  MessagePort.prototype.close = function close() {
+    scope[PORTS].closed.add(this);
+    return closePort.call(this);
+  };
+} catch {
+  // A runtime whose MessagePort cannot be wrapped: a call posted on a port
+  // the job closed itself then holds its answer until the channel closes.
+}
 
 /**
  * How many calls the job posted through each `MessagePort` among its

@@ -18,9 +18,10 @@
  * before the job's future completes. The calls are counted where they are
  * posted (`RemoteLoop`) and the count travels with the job's answer
  * (`_worker.js`). Calls posted through a port that was not among the
- * job's arguments keep no such order. A port closed by a `RemoteLoop`
- * refuses later calls through another, rather than drop them (the count
- * would wait for them for ever).
+ * job's arguments keep no such order. A port closed by a `RemoteLoop`, or
+ * by the job's own `port.close()` in a pool's Worker, refuses later calls
+ * through another, rather than drop them (the count would wait for them
+ * for ever).
  *
  * @module
  */
@@ -118,7 +119,10 @@ export function afterCalls(
  *
  * Given to a job (`runInExecutor(url, name, channel.port)`), the calls the
  * job posted before it returned or threw have all run when its future
- * completes, so closing the channel then loses none.
+ * completes, so closing the channel then loses none. (Through
+ * `WorkerPool.submit()`, whose promise is the host's, they are queued on the
+ * loop by then, and run in its next tick; closing the channel loses none
+ * either.)
  *
  * @example A handle calls back into the loop
  * ```ts
@@ -332,8 +336,9 @@ export class RemoteLoop implements Disposable {
    *
    * @param name The callback's name in the `LoopChannel`.
    * @param args Its arguments, structured-cloned.
-   * @throws {Error} If the handle is closed, or another `RemoteLoop` closed
-   * its port (the call would be dropped).
+   * @throws {Error} If the handle is closed, or its port was closed (by
+   * another `RemoteLoop`, or by `port.close()` in a pool's Worker): the call
+   * would be dropped.
    * @throws {DOMException} If an argument cannot be cloned.
    *
    * @example Post a call
@@ -367,7 +372,7 @@ export class RemoteLoop implements Disposable {
     if (table.closed.has(port)) {
       // The port would drop the call without a word.
       throw new Error(
-        `Cannot call callSoonThreadsafe("${name}"): its port was closed by another RemoteLoop (close a port once its last call is posted)`,
+        `Cannot call callSoonThreadsafe("${name}"): its port was closed (by another RemoteLoop, or port.close()); close a port once its last call is posted`,
       );
     }
     port.postMessage({ name, args } satisfies CallMessage);

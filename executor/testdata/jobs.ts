@@ -77,6 +77,14 @@ export function twoReports(port: MessagePort): string {
   return "done";
 }
 
+/** Closes its port itself, then reports through a RemoteLoop. */
+export function closeThenCall(port: MessagePort): string {
+  port.close();
+  using loop = new RemoteLoop(port);
+  loop.callSoonThreadsafe("step", 1);
+  return "done";
+}
+
 /** Reports 1..n through a RemoteLoop, then throws. */
 export function progressThenFail(port: MessagePort, n: number): never {
   using loop = new RemoteLoop(port);

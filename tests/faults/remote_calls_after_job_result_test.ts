@@ -94,7 +94,19 @@ Deno.test("a call on a port another RemoteLoop closed is refused, and the job do
     using channel = new LoopChannel(getRunningLoop(), { step: () => {} });
     await assert.rejects(
       pool.submit(JOBS, "twoReports", [channel.port]),
-      /port was closed by another RemoteLoop/,
+      /port was closed/,
+    );
+  });
+});
+
+// Second review: a port the job closed itself, not through a RemoteLoop.
+Deno.test("a call on a port the job closed itself is refused, and the job does not hang", async () => {
+  await using pool = new WorkerPool({ size: 1 });
+  await run(async () => {
+    using channel = new LoopChannel(getRunningLoop(), { step: () => {} });
+    await assert.rejects(
+      pool.submit(JOBS, "closeThenCall", [channel.port]),
+      /port was closed/,
     );
   });
 });
