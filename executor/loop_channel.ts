@@ -21,7 +21,10 @@
  * job's arguments keep no such order. A port closed by a `RemoteLoop`, or
  * by the job's own `port.close()` in a pool's Worker, refuses later calls
  * through another, rather than drop them (the count would wait for them
- * for ever).
+ * for ever). A call dropped otherwise (on a port the job transferred
+ * onward) holds the answer only while calls keep arriving: after two checks
+ * 50 ms apart with none, the answer goes, and the loop's exception handler
+ * is told.
  *
  * @module
  */
@@ -65,19 +68,66 @@ interface Received {
   count: number;
   closed: boolean;
   waits: { count: number; then: () => void }[];
+  /** Reports calls that never came (see `watch()`). */
+  readonly report: (missing: number) => void;
+  /** The stall check while answers wait; see `watch()`. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  seen: number;
+  stalls: number;
 }
+
+/** How often a channel that answers wait for checks that calls still come. */
+const STALL_CHECK_MS = 50;
 
 /** By the port a channel hands out (`LoopChannel.port`). */
 const receivedBy = new WeakMap<MessagePort, Received>();
 
-function release(received: Received): void {
+function release(received: Received, giveUp = false): void {
   const waits = received.waits;
   if (waits.length === 0) return;
   received.waits = [];
+  let missing = 0;
   for (const wait of waits) {
     if (received.closed || received.count >= wait.count) wait.then();
-    else received.waits.push(wait);
+    else if (giveUp) {
+      missing = Math.max(missing, wait.count - received.count);
+      wait.then();
+    } else received.waits.push(wait);
   }
+  if (received.waits.length === 0 && received.timer !== undefined) {
+    clearTimeout(received.timer);
+    received.timer = undefined;
+  }
+  if (missing > 0) received.report(missing);
+}
+
+/**
+ * While answers wait for calls, checks that calls still arrive: the calls
+ * were posted before the answer, so they are all on their way, and arrive
+ * one after another. A call posted on a port the job had detached (closed
+ * by other means than the ones the Worker marks, or transferred onward) is
+ * counted but never comes: after two checks in a row with nothing new, the
+ * answers go, and the loop's exception handler is told, rather than the
+ * job's caller waiting for ever. Two checks, not one: a main thread busy for
+ * longer than a check delays the calls and the timer alike.
+ */
+function watch(received: Received): void {
+  if (received.timer !== undefined) return;
+  received.seen = received.count;
+  received.stalls = 0;
+  const check = (): void => {
+    received.timer = undefined;
+    if (received.waits.length === 0) return;
+    if (received.count !== received.seen) {
+      received.seen = received.count;
+      received.stalls = 0;
+    } else if (++received.stalls >= 2) {
+      release(received, true);
+      return;
+    }
+    received.timer = setTimeout(check, STALL_CHECK_MS);
+  };
+  received.timer = setTimeout(check, STALL_CHECK_MS);
 }
 
 /**
@@ -107,6 +157,7 @@ export function afterCalls(
       }
       left++;
       received.waits.push({ count, then: one });
+      watch(received);
     }
   }
   one();
@@ -184,7 +235,21 @@ export class LoopChannel implements Disposable {
     const { port1, port2 } = new MessageChannel();
     this.#local = port1;
     this.port = port2;
-    const received: Received = { count: 0, closed: false, waits: [] };
+    const received: Received = {
+      count: 0,
+      closed: false,
+      waits: [],
+      report: (missing) => {
+        if (loop.isClosed()) return;
+        loop.callExceptionHandler({
+          message:
+            `LoopChannel: a job answered, but ${missing} of the calls it posted before never arrived (posted on a port it had closed or transferred?); its answer was held until the calls stopped coming`,
+        });
+      },
+      timer: undefined,
+      seen: 0,
+      stalls: 0,
+    };
     this.#received = received;
     receivedBy.set(port2, received);
     const deliver = (event: MessageEvent<unknown>): void => {

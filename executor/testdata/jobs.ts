@@ -85,6 +85,17 @@ export function closeThenCall(port: MessagePort): string {
   return "done";
 }
 
+/** Transfers its port onward, then reports through a RemoteLoop. */
+export function transferThenCall(port: MessagePort): string {
+  const { port1, port2 } = new MessageChannel();
+  port1.postMessage(null, [port]);
+  port1.close();
+  port2.close();
+  using loop = new RemoteLoop(port);
+  loop.callSoonThreadsafe("step", 1); // dropped: the port is elsewhere
+  return "done";
+}
+
 /** Reports 1..n through a RemoteLoop, then throws. */
 export function progressThenFail(port: MessagePort, n: number): never {
   using loop = new RemoteLoop(port);
