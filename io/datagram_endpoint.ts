@@ -498,7 +498,10 @@ export class DatagramEndpoint
       ([data, addr]) => {
         this.#receiving = null;
         this.#deliver(data, addr as Deno.NetAddr);
-        this.#receiveMore();
+        // Closed meanwhile (the socket waits for sends to leave): the
+        // other waiting recv()s get nothing more.
+        if (this.#closed) this.#failWaiters(closedError());
+        else this.#receiveMore();
       },
       (error) => {
         this.#receiving = null;

@@ -10,7 +10,12 @@
  */
 
 import { busyTick, callSoonJob, type EventLoop } from "./event_loop.ts";
-import { checkpoint, currentScope } from "./cancel_scope.ts";
+import {
+  type CancelScope,
+  checkpoint,
+  currentScope,
+  sourceOf,
+} from "./cancel_scope.ts";
 import { getRunning } from "./_running.ts";
 import { Future } from "./future.ts";
 import { isThenable } from "./thenable.ts";
@@ -144,7 +149,7 @@ export function takeTurn(): EventLoop | null | Promise<never> {
  * The cancellation a wait on a busy tick took last, in the code running
  * now, and the scope of that code; cleared at the next microtask.
  */
-let refused: { scope: object | undefined; request: unknown } | null = null;
+let refused: { scope: CancelScope | undefined; request: unknown } | null = null;
 
 function forgetRefused(): void {
   refused = null;
@@ -162,7 +167,17 @@ function forgetRefused(): void {
  */
 export function busyCheckpoint(): void {
   const scope = currentScope();
-  if (refused !== null && refused.scope === scope) throw refused.request;
+  if (refused !== null && scope !== undefined) {
+    // The same code, or code in a scope the cancellation covers (a
+    // `timeout()` body beside the task's root, in one `gather()`).
+    const source = sourceOf(refused.request);
+    if (
+      refused.scope === scope ||
+      (source !== undefined && scope.within(source))
+    ) {
+      throw refused.request;
+    }
+  }
   try {
     checkpoint();
   } catch (error) {

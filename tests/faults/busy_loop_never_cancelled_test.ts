@@ -9,7 +9,14 @@
  * tick now delivers a pending cancellation before it acts.
  */
 import assert from "node:assert/strict";
-import { createTask, currentTask, gather, run, sleep } from "../../task/mod.ts";
+import {
+  createTask,
+  currentTask,
+  gather,
+  run,
+  sleep,
+  timeout,
+} from "../../task/mod.ts";
 import { primeBusyTick } from "./_busy_tick.ts";
 import { VirtualClock } from "../../loop/mod.ts";
 import { Event, Lock, Queue, Semaphore } from "../../sync/mod.ts";
@@ -140,3 +147,25 @@ Deno.test("after a busy-tick wait took a cancellation, the code's cleanup waits 
     items: ["a", "returned"],
   });
 });
+
+// Third review: the second wait ran in another scope the cancellation
+// covers (a `timeout()` body beside the task's root), so it took an item.
+for (const order of ["root first", "timeout first"]) {
+  Deno.test(`gather(q.get(), timeout(null, q.get)) with a cancel pending loses no item on a busy tick (${order})`, async () => {
+    const out = await run(async () => {
+      const q = new Queue<string>();
+      q.putNowait("a");
+      q.putNowait("b");
+      const t = createTask(async () => {
+        currentTask()!.cancel();
+        primeBusyTick();
+        return order === "root first"
+          ? await gather(q.get(), timeout(null, () => q.get()))
+          : await gather(timeout(null, () => q.get()), q.get());
+      });
+      const got = await t.then((v) => v, () => [] as string[]);
+      return { got, left: q.qsize() };
+    }, { clock: new VirtualClock(), handleSigint: false });
+    assert.equal(out.got.length + out.left, 2, JSON.stringify(out));
+  });
+}

@@ -6,7 +6,13 @@
  * 4,3,2,1,0). Now each send waits for the one before it to leave.
  */
 import assert from "node:assert/strict";
-import { createDatagramEndpoint, run, waitFor } from "../../mod.ts";
+import {
+  createDatagramEndpoint,
+  DatagramEndpoint,
+  run,
+  sleep,
+  waitFor,
+} from "../../mod.ts";
 
 Deno.test("concurrent send() calls on one endpoint keep call order", async () => {
   await run(async () => {
@@ -40,4 +46,48 @@ Deno.test("send() calls made before close() all go out, in order", async () => {
     }
     assert.deepEqual(got, order);
   });
+});
+
+// Third review: a socket read in flight across the deferred close gave its
+// datagram to the first recv() and nothing to the second, which hung.
+Deno.test("every recv() waiting across a close() deferred for sends settles", async () => {
+  const out = await run(async () => {
+    const real = Deno.listenDatagram({
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: 0,
+    });
+    // The real socket, whose sends leave once `release()` is called (a slow
+    // name lookup, say).
+    let release!: () => void;
+    const gate = new Promise<void>((r) => release = r);
+    const conn = new Proxy(real, {
+      get(target, key) {
+        if (key === "send") {
+          return (p: Uint8Array, a: Deno.NetAddr) =>
+            gate.then(() => target.send(p, a));
+        }
+        const v = Reflect.get(target, key, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const ep = new DatagramEndpoint(conn);
+    await using peer = await createDatagramEndpoint();
+    const settle = (p: Promise<{ data: Uint8Array }>) =>
+      p.then((d) => "got " + new TextDecoder().decode(d.data), () => "closed");
+    const r1 = settle(ep.recv());
+    const r2 = settle(ep.recv());
+    await sleep(0);
+    const sent = ep.send("m", peer.localAddr);
+    ep.close(); // deferred: a send is in flight
+    await peer.send("p", ep.localAddr); // may arrive before the socket closes
+    const first = await waitFor(r1, 1000).catch((e) => String(e));
+    release();
+    await sent;
+    await ep.waitClosed();
+    const second = await waitFor(r2, 1000).catch((e) => String(e));
+    return [first, second];
+  });
+  assert.ok(["got p", "closed"].includes(String(out[0])), String(out[0]));
+  assert.equal(out[1], "closed");
 });
