@@ -112,7 +112,10 @@ function release(received: Received, giveUp = false): void {
  * longer than a check delays the calls and the timer alike.
  */
 function watch(received: Received): void {
-  if (received.timer !== undefined) return;
+  if (received.timer !== undefined) {
+    received.stalls = 0; // a new answer waits: two full checks for it too
+    return;
+  }
   received.seen = received.count;
   received.stalls = 0;
   const check = (): void => {
@@ -243,7 +246,9 @@ export class LoopChannel implements Disposable {
         if (loop.isClosed()) return;
         loop.callExceptionHandler({
           message:
-            `LoopChannel: a job answered, but ${missing} of the calls it posted before never arrived (posted on a port it had closed or transferred?); its answer was held until the calls stopped coming`,
+            `LoopChannel: a job answered, but ${missing} of the calls it posted before had not arrived ${
+              2 * STALL_CHECK_MS
+            } ms after the last one came (posted on a port it had closed or transferred?); its answer went without them`,
         });
       },
       timer: undefined,

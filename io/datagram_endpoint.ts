@@ -416,7 +416,9 @@ export class DatagramEndpoint
     // Datagrams sent before close() still leave, as asyncio's close()
     // flushes its buffer first.
     else this.#closing = sending.then(() => this.#closeConn());
-    if (this.#receiving === null) this.#failWaiters(closedError());
+    // Now, even with a socket read in flight (its datagram, if one comes,
+    // is kept for a later recv()).
+    this.#failWaiters(closedError());
   }
 
   #closeConn(): void {

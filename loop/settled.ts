@@ -151,6 +151,11 @@ export function takeTurn(): EventLoop | null | Promise<never> {
  */
 let refused: { scope: CancelScope | undefined; request: unknown } | null = null;
 
+function outermost(scope: CancelScope | undefined): CancelScope | undefined {
+  while (scope?.parent) scope = scope.parent;
+  return scope;
+}
+
 function forgetRefused(): void {
   refused = null;
 }
@@ -170,13 +175,10 @@ export function busyCheckpoint(): void {
   if (refused !== null && scope !== undefined) {
     // The same code, or code in a scope the cancellation covers (a
     // `timeout()` body beside the task's root, in one `gather()`).
-    const source = sourceOf(refused.request);
-    if (
-      refused.scope === scope ||
-      (source !== undefined && scope.within(source))
-    ) {
-      throw refused.request;
-    }
+    // An untagged one (a scope's future cancelled directly): the whole
+    // code it came to, from its outermost scope.
+    const covered = sourceOf(refused.request) ?? outermost(refused.scope);
+    if (covered !== undefined && scope.within(covered)) throw refused.request;
   }
   try {
     checkpoint();

@@ -169,3 +169,24 @@ for (const order of ["root first", "timeout first"]) {
     assert.equal(out.got.length + out.left, 2, JSON.stringify(out));
   });
 }
+
+// Fourth review: an untagged cancellation (a `timeout()` future cancelled
+// directly) was refused only in the exact scope that took it.
+Deno.test("gather(q.get(), timeout(null, q.get)) under an untagged cancellation loses no item on a busy tick", async () => {
+  const out = await run(async () => {
+    const q = new Queue<string>();
+    q.putNowait("a");
+    q.putNowait("b");
+    // deno-lint-ignore prefer-const
+    let outer: Promise<string[]> & { cancel?: () => boolean };
+    outer = timeout(null, async () => {
+      await sleep(0);
+      outer.cancel!(); // untagged, and kept pending: no wait is pending
+      primeBusyTick();
+      return await gather(q.get(), timeout(null, () => q.get()));
+    });
+    const got = await outer.then((v) => v, () => [] as string[]);
+    return { got, left: q.qsize() };
+  }, { clock: new VirtualClock(), handleSigint: false });
+  assert.equal(out.got.length + out.left, 2, JSON.stringify(out));
+});

@@ -130,7 +130,7 @@ Deno.test("a call dropped on a port the job transferred onward holds the answer 
     return reports;
   });
   assert.equal(reports.length, 1);
-  assert.match(reports[0]!, /1 of the calls it posted before never arrived/);
+  assert.match(reports[0]!, /1 of the calls it posted before had not arrived/);
 });
 
 /** Starts a job of 2,000 calls, then waits until its Worker answered. */

@@ -91,3 +91,41 @@ Deno.test("every recv() waiting across a close() deferred for sends settles", as
   assert.ok(["got p", "closed"].includes(String(out[0])), String(out[0]));
   assert.equal(out[1], "closed");
 });
+
+// Fourth review: with no datagram coming, a recv() waited for the slow send
+// to leave and the socket to close.
+Deno.test("a recv() waiting across a close() deferred for a slow send rejects at once", async () => {
+  const out = await run(async () => {
+    const real = Deno.listenDatagram({
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: 0,
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => release = r);
+    const conn = new Proxy(real, {
+      get(target, key) {
+        if (key === "send") {
+          return (p: Uint8Array, a: Deno.NetAddr) =>
+            gate.then(() => target.send(p, a));
+        }
+        const v = Reflect.get(target, key, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const ep = new DatagramEndpoint(conn);
+    const r1 = ep.recv().then(() => "got", (e) => `rejected: ${e.message}`);
+    const sent = ep.send("m", { hostname: "127.0.0.1", port: 9 });
+    ep.close(); // deferred: a send is in flight
+    // Bounded: it only waits the 500 ms if the recv() is left pending.
+    const first = await waitFor(r1, 500).catch((e) =>
+      `still pending (${(e as Error).name})`
+    );
+    release();
+    await sent.catch(() => {});
+    await ep.waitClosed();
+    await r1;
+    return first;
+  });
+  assert.equal(out, "rejected: Cannot receive: DatagramEndpoint is closed");
+});
