@@ -1113,7 +1113,13 @@ export class EventLoop implements Disposable {
 
   #runOnce(): void {
     const timers = this.#timers;
-    if (timers.size > 0) {
+    // The timers due now run after the callbacks ready before them, as
+    // asyncio's moved to its ready queue, but straight from the heap: a
+    // burst of due timers is not copied through the queue.
+    const due = timers.size > 0;
+    let now = 0;
+    let madeBefore = 0;
+    if (due) {
       if (
         this.#cancelledTimers > MIN_PURGE &&
         this.#cancelledTimers * 2 > timers.size
@@ -1121,25 +1127,16 @@ export class EventLoop implements Disposable {
         timers.filter((t) => !t.cancelled());
         this.#cancelledTimers = 0;
       }
-      const now = this.#clock.now();
-      for (let t = timers.peek(); t !== undefined; t = timers.peek()) {
-        if (t.deadline > now) break;
-        timers.pop();
-        if (t.cancelled()) {
-          this.#cancelledTimers--;
-          continue;
-        }
-        t.detach();
-        this.#ready.push(t);
-      }
+      now = this.#clock.now();
+      madeBefore = this.#timerSeq;
     }
     const ready = this.#ready;
     const debug = this.#debug;
     for (let n = ready.length; n > 0; n--) {
       const entry = ready.shift();
-      const start = debug ? performance.now() : 0;
       if (typeof entry === "function") {
         // A job: its argument is in the next slot.
+        const start = debug ? performance.now() : 0;
         const arg = ready.shift();
         n--;
         try {
@@ -1150,16 +1147,46 @@ export class EventLoop implements Disposable {
         if (debug) this.#reportSlow(entry as Callback, arg, start);
         continue;
       }
-      const handle = entry as Handle;
-      if (handle.cancelled()) continue;
-      try {
-        const result = handle.run();
-        if (result !== undefined) this.#watchResult(handle, result);
-      } catch (error) {
-        this.#callbackFailed(handle, error);
-      }
-      if (debug) this.#reportSlow(handle, undefined, start);
+      this.#runHandle(entry as Handle, debug);
     }
+    if (due) this.#runDue(now, madeBefore, debug);
+  }
+
+  /**
+   * Runs the timers due at `now` that were made before this pass began; one
+   * made by a callback of this pass, due already (a frozen virtual clock, a
+   * deadline in the past), waits for the next pass, as in asyncio.
+   */
+  #runDue(now: number, madeBefore: number, debug: boolean): void {
+    const timers = this.#timers;
+    let next: TimerHandle[] | null = null;
+    for (let t = timers.peek(); t !== undefined; t = timers.peek()) {
+      if (t.deadline > now) break;
+      timers.pop();
+      if (t.cancelled()) {
+        this.#cancelledTimers--;
+        continue;
+      }
+      if (t.seq >= madeBefore) {
+        (next ??= []).push(t);
+        continue;
+      }
+      t.detach();
+      this.#runHandle(t, debug);
+    }
+    if (next !== null) { for (const t of next) timers.push(t); }
+  }
+
+  #runHandle(handle: Handle, debug: boolean): void {
+    if (handle.cancelled()) return;
+    const start = debug ? performance.now() : 0;
+    try {
+      const result = handle.run();
+      if (result !== undefined) this.#watchResult(handle, result);
+    } catch (error) {
+      this.#callbackFailed(handle, error);
+    }
+    if (debug) this.#reportSlow(handle, undefined, start);
   }
 
   /**
