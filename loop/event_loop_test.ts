@@ -643,3 +643,24 @@ Deno.test("a callback that returns a task or future is not reported for it; an a
   await loop.runForever();
   assert.deepEqual(seen, ["RangeError: async callback failed"]);
 });
+
+Deno.test("timers due in a pass run after the callbacks ready before them; one made in the pass waits for the next (CPython's order)", async () => {
+  // CPython 3.13, the same calls: S,A,A2,C,D,B,E.
+  const loop = new EventLoop({ clock: new VirtualClock() });
+  const log: string[] = [];
+  loop.callLater(0, () => {
+    log.push("A");
+    loop.callLater(0, () => log.push("B"));
+    loop.callSoon(() => log.push("C"));
+    loop.callAt(-5, () => log.push("D")); // due already, made in the pass
+  });
+  loop.callLater(0, () => log.push("A2"));
+  loop.callSoon(() => log.push("S"));
+  loop.callLater(1, () => {
+    log.push("E");
+    loop.stop();
+  });
+  await loop.runForever();
+  loop.close();
+  assert.deepEqual(log, ["S", "A", "A2", "C", "D", "B", "E"]);
+});
