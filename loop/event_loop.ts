@@ -1160,21 +1160,25 @@ export class EventLoop implements Disposable {
   #runDue(now: number, madeBefore: number, debug: boolean): void {
     const timers = this.#timers;
     let next: TimerHandle[] | null = null;
-    for (let t = timers.peek(); t !== undefined; t = timers.peek()) {
-      if (t.deadline > now) break;
-      timers.pop();
-      if (t.cancelled()) {
-        this.#cancelledTimers--;
-        continue;
+    try {
+      for (let t = timers.peek(); t !== undefined; t = timers.peek()) {
+        if (t.deadline > now) break;
+        timers.pop();
+        if (t.cancelled()) {
+          this.#cancelledTimers--;
+          continue;
+        }
+        if (t.seq >= madeBefore) {
+          (next ??= []).push(t);
+          continue;
+        }
+        t.detach();
+        this.#runHandle(t, debug);
       }
-      if (t.seq >= madeBefore) {
-        (next ??= []).push(t);
-        continue;
-      }
-      t.detach();
-      this.#runHandle(t, debug);
+    } finally {
+      // Back in the heap, whatever ends the pass.
+      if (next !== null) { for (const t of next) timers.push(t); }
     }
-    if (next !== null) { for (const t of next) timers.push(t); }
   }
 
   #runHandle(handle: Handle, debug: boolean): void {
@@ -1197,7 +1201,11 @@ export class EventLoop implements Disposable {
     const took = performance.now() - start;
     if (took >= this.#slowCallbackMs) {
       const handle = entry instanceof Handle ? entry : new Handle(entry, [arg]);
-      console.warn(`Executing ${handle} took ${took.toFixed(3)} ms`);
+      try {
+        console.warn(`Executing ${handle} took ${took.toFixed(3)} ms`);
+      } catch {
+        // A console that throws: a report never stops the loop.
+      }
     }
   }
 
@@ -1228,11 +1236,15 @@ export class EventLoop implements Disposable {
     const tasks = this.#steppedTasks;
     this.#steppedTasks = [];
     if (took >= this.#slowCallbackMs) {
-      console.warn(
-        `Executing step of ${
-          tasks.map((task) => describeValue(task)).join(", ")
-        } took ${took.toFixed(3)} ms`,
-      );
+      try {
+        console.warn(
+          `Executing step of ${
+            tasks.map((task) => describeValue(task)).join(", ")
+          } took ${took.toFixed(3)} ms`,
+        );
+      } catch {
+        // A console that throws: a report never stops the loop.
+      }
     }
   }
 
