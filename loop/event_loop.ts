@@ -51,7 +51,7 @@ import { describeArgument, describeValue } from "./describe_value.ts";
 import { Future } from "./future.ts";
 import { reportUnretrieved } from "./_unretrieved.ts";
 import { formatReport } from "./_format_report.ts";
-import { Handle, TimerHandle } from "./handle.ts";
+import { Handle, NO_CALL_ARGS, TimerHandle, withCallArgs } from "./handle.ts";
 import { Heap } from "./_heap.ts";
 import { hostPark, macrotask } from "./_macrotask.ts";
 import { MonotonicClock } from "./monotonic_clock.ts";
@@ -367,10 +367,15 @@ export class EventLoop implements Disposable {
   callSoon<A extends unknown[]>(
     callback: (...args: A) => unknown,
     ...args: A
-  ): Handle {
+  ): Handle;
+  callSoon(callback: Callback, a0?: unknown, a1?: unknown): Handle {
     if (this.#closed) this.#throwClosed("callSoon");
     if (typeof callback !== "function") notAFunction("callSoon", callback);
-    const handle = new Handle(callback as Callback, args);
+    // Not a rest parameter: see `withCallArgs()`.
+    const count = arguments.length - 1;
+    const handle = count > 2
+      ? new Handle(callback, Array.prototype.slice.call(arguments, 1))
+      : withCallArgs(new Handle(callback, NO_CALL_ARGS), count, a0, a1);
     this.#ready.push(handle);
     if (this.#wake !== null) this.#wakeUp();
     return handle;
@@ -445,6 +450,12 @@ export class EventLoop implements Disposable {
     delayMs: number,
     callback: (...args: A) => unknown,
     ...args: A
+  ): TimerHandle;
+  callLater(
+    delayMs: number,
+    callback: Callback,
+    a0?: unknown,
+    a1?: unknown,
   ): TimerHandle {
     if (typeof delayMs !== "number" || Number.isNaN(delayMs)) {
       throw new TypeError(
@@ -464,7 +475,21 @@ export class EventLoop implements Disposable {
         }, delayMs is ${delayMs})`,
       );
     }
-    return this.#schedule("callLater", when, callback, args);
+    // Not a rest parameter: see `withCallArgs()`.
+    const count = arguments.length - 2;
+    return count > 2
+      ? this.#schedule(
+        "callLater",
+        when,
+        callback,
+        Array.prototype.slice.call(arguments, 2),
+      )
+      : withCallArgs(
+        this.#schedule("callLater", when, callback, NO_CALL_ARGS),
+        count,
+        a0,
+        a1,
+      );
   }
 
   /**
@@ -498,6 +523,12 @@ export class EventLoop implements Disposable {
     whenMs: number,
     callback: (...args: A) => unknown,
     ...args: A
+  ): TimerHandle;
+  callAt(
+    whenMs: number,
+    callback: Callback,
+    a0?: unknown,
+    a1?: unknown,
   ): TimerHandle {
     if (typeof whenMs !== "number" || Number.isNaN(whenMs)) {
       throw new TypeError(
@@ -506,7 +537,21 @@ export class EventLoop implements Disposable {
         }`,
       );
     }
-    return this.#schedule("callAt", whenMs, callback, args);
+    // Not a rest parameter: see `withCallArgs()`.
+    const count = arguments.length - 2;
+    return count > 2
+      ? this.#schedule(
+        "callAt",
+        whenMs,
+        callback,
+        Array.prototype.slice.call(arguments, 2),
+      )
+      : withCallArgs(
+        this.#schedule("callAt", whenMs, callback, NO_CALL_ARGS),
+        count,
+        a0,
+        a1,
+      );
   }
 
   /**
@@ -1094,7 +1139,7 @@ export class EventLoop implements Disposable {
     caller: string,
     when: number,
     callback: Callback,
-    args: unknown[],
+    args: readonly unknown[],
   ): TimerHandle {
     if (this.#closed) this.#throwClosed(caller);
     if (typeof callback !== "function") notAFunction(caller, callback);

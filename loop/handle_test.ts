@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Handle, TimerHandle } from "./mod.ts";
+import { EventLoop, Handle, TimerHandle, VirtualClock } from "./mod.ts";
 import { revoked, thrower } from "./_test_util.ts";
 
 Deno.test("Handle.toString() names the callback and says when it is cancelled", () => {
@@ -83,4 +83,33 @@ Deno.test("Handle.cancel() after run() marks it cancelled, and it never runs aga
   h.run();
   assert.deepEqual(calls, [[1, 2]]);
   assert.equal(String(h), "Handle(<anonymous>, cancelled)");
+});
+
+Deno.test("callSoon, callLater and callAt pass exactly the arguments given, none to four, undefined included", async () => {
+  const loop = new EventLoop({ clock: new VirtualClock() });
+  const seen: string[] = [];
+  function record(this: unknown, ...args: unknown[]): void {
+    seen.push(`${args.length}:${args.map(String).join(",")}`);
+  }
+  const calls: unknown[][] = [[], [undefined], [1], [1, undefined], [1, 2], [
+    1,
+    2,
+    3,
+  ], [1, 2, 3, 4]];
+  for (const args of calls) loop.callSoon(record, ...args);
+  for (const args of calls) loop.callLater(1, record, ...args);
+  for (const args of calls) loop.callAt(2, record, ...args);
+  loop.callAt(3, () => loop.stop());
+  await loop.runForever();
+  loop.close();
+  const once = [
+    "0:",
+    "1:undefined",
+    "1:1",
+    "2:1,undefined",
+    "2:1,2",
+    "3:1,2,3",
+    "4:1,2,3,4",
+  ];
+  assert.deepEqual(seen, [...once, ...once, ...once]);
 });
