@@ -49,6 +49,8 @@ export interface CopyFileOptions {
  * @param options Chunk size, progress callback, signal.
  * @returns The bytes copied.
  * @throws {Deno.errors.NotFound} If `from` does not exist.
+ * @throws {TypeError} If `to` is `from`, a hard link to it or a symlink to
+ * it (nothing is written), as `Deno.copyFile` does.
  *
  * @example Copy with progress
  * ```ts
@@ -96,7 +98,9 @@ async function copy(
   throwIfAborted(signal);
   const opts = signal !== undefined ? { signal } : {};
   await using src = await openFile(from, { ...opts, chunkSize });
-  const total = (await src.stat(opts)).size;
+  const info = await src.stat(opts);
+  const total = info.size;
+  await refuseSameFile(from, to, info);
   const dst = await openDestination(to, signal);
   let copied = 0;
   let complete = false;
@@ -139,6 +143,33 @@ async function openDestination(
       await Deno.remove(to).catch(noop);
     }
     throw error;
+  }
+}
+
+/**
+ * Throws if `to` is `from` (the same path, a hard link, a symlink to it):
+ * opening it for writing would empty the source before a byte is read, as
+ * `Deno.copyFile` and Python's `shutil.copyfile` refuse to.
+ */
+async function refuseSameFile(
+  from: string | URL,
+  to: string | URL,
+  info: Deno.FileInfo,
+): Promise<void> {
+  let target: Deno.FileInfo;
+  try {
+    target = await Deno.stat(to);
+  } catch {
+    return; // Not there (or not reachable): the open says what is wrong.
+  }
+  if (
+    info.ino !== null && target.ino === info.ino && target.dev === info.dev
+  ) {
+    throw new TypeError(
+      `Cannot copy file: ${describeArgument(String(from))} and ${
+        describeArgument(String(to))
+      } are the same file`,
+    );
   }
 }
 
