@@ -190,3 +190,21 @@ Deno.test("gather(q.get(), timeout(null, q.get)) under an untagged cancellation 
   }, { clock: new VirtualClock(), handleSigint: false });
   assert.equal(out.got.length + out.left, 2, JSON.stringify(out));
 });
+
+// The README's advice for a quiet tick (fourth review's older finding, left
+// open): gather() of functions runs each as a task, stopped before it takes
+// anything when the gather is cancelled.
+Deno.test("gather() of functions with a cancel pending takes nothing", async () => {
+  const out = await run(async () => {
+    const q = new Queue<string>();
+    q.putNowait("a");
+    q.putNowait("b");
+    const t = createTask(async () => {
+      currentTask()!.cancel();
+      return await gather(() => q.get(), () => timeout(null, () => q.get()));
+    });
+    const got = await t.then((v) => v, () => [] as string[]);
+    return { got, left: q.qsize() };
+  }, { clock: new VirtualClock(), handleSigint: false });
+  assert.deepEqual(out, { got: [], left: 2 });
+});
