@@ -124,15 +124,15 @@ function grant(granted: Granted<unknown>): void {
 }
 
 /**
- * Asked by a wait that need not wait (a free lock, a queue with an item,
- * buffered bytes)
+ * Asked by a wait that need not wait (a free lock, a queue with an item)
  * before it acts. `null`: act, and return the value settled (see
  * {@linkcode given}). The loop: code that never parks has held the loop's
  * tick too long (see the loop's `busyTick`), so act and resolve in the next
  * tick. A rejected promise: it is such a tick and a cancellation is pending
  * for the caller (its last wait refused it, having acted already): it is
  * delivered here, before anything is taken, as at a wait that waits, or a
- * loop of such waits would run on uncancelled for ever.
+ * loop of such waits would run on uncancelled for ever (stream reads do
+ * the same with {@linkcode busyNow} and {@linkcode busyCheckpoint}).
  */
 export function takeTurn(): EventLoop | null | Promise<never> {
   const loop = getRunning() as EventLoop | null;
@@ -174,9 +174,9 @@ export function busyCheckpoint(): void {
   const scope = currentScope();
   if (refused !== null && scope !== undefined) {
     // The same code, or code in a scope the cancellation covers (a
-    // `timeout()` body beside the task's root, in one `gather()`).
-    // An untagged one (a scope's future cancelled directly): the whole
-    // code it came to, from its outermost scope.
+    // `timeout()` body beside the task's root, in one `gather()`); for an
+    // untagged one (a scope's future cancelled directly), the whole code it
+    // came to, from its outermost scope.
     const covered = sourceOf(refused.request) ?? outermost(refused.scope);
     if (covered !== undefined && scope.within(covered)) throw refused.request;
   }
