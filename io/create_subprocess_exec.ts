@@ -68,6 +68,16 @@ export interface SubprocessOptions {
    */
   clearEnv?: boolean;
   /**
+   * Start the child in a session and process group of its own (POSIX
+   * `setsid()`, Deno's `detached`), as asyncio's `start_new_session=True`:
+   * the processes it starts (the commands of a shell) share its group, and
+   * {@linkcode Process.killGroup} signals them all. It also leaves the
+   * terminal's group, so a Ctrl-C there no longer reaches it.
+   *
+   * @default {false}
+   */
+  newSession?: boolean;
+  /**
    * The stdout/stderr readers' buffer limit in bytes.
    *
    * @default {65536}
@@ -148,6 +158,7 @@ export function createSubprocessExec(
     ...(options?.cwd !== undefined ? { cwd: options?.cwd } : {}),
     ...(options?.env !== undefined ? { env: options?.env } : {}),
     ...(options?.clearEnv !== undefined ? { clearEnv: options?.clearEnv } : {}),
+    ...(options?.newSession === true ? { detached: true } : {}),
   } as const;
   const limit = options?.limit !== undefined ? { limit: options?.limit } : {};
   return runInScope(() => {

@@ -64,10 +64,8 @@ export interface ProcessOptions {
  * `kill()`, `terminate()` and disposal signal the child alone, as
  * asyncio's do: a process it started (the commands a shell runs, say) goes
  * on running. To stop a whole tree, start the child in a process group of
- * its own (Deno's `detached: true` starts a new session), and signal the
- * group:
- * `new Process(new Deno.Command(cmd, { args, detached: true }).spawn())`,
- * then `Deno.kill(-proc.pid, "SIGTERM")`.
+ * its own (`newSession: true`) and signal the group with
+ * {@linkcode Process.killGroup}.
  *
  * @example Run and collect output
  * ```ts
@@ -351,6 +349,58 @@ export class Process implements AsyncDisposable {
       return [out, err];
     } catch (error) {
       throw await endTasks(tasks, error);
+    }
+  }
+
+  /**
+   * Sends `signal` to the child's process group: the child, and the
+   * processes it started that are still in its group, even once the child
+   * itself has exited (a shell's commands). The child must lead its group:
+   * start it with `newSession: true` (or Deno's `detached: true`). Nothing
+   * happens once the whole group is gone. POSIX only.
+   *
+   * @param signal The signal; `"SIGKILL"` if left out.
+   * @throws {Error} If the child still runs and leads no process group.
+   * @throws {TypeError} If Deno does not know `signal` here.
+   *
+   * @example Stop a shell and the command it runs
+   * ```ts
+   * import { createSubprocessShell } from "@aio/asyncio/io";
+   * import { run } from "@aio/asyncio/task";
+   * import assert from "node:assert/strict";
+   *
+   * const code = await run(async () => {
+   *   await using proc = await createSubprocessShell("sleep 60 & wait", {
+   *     newSession: true,
+   *   });
+   *   proc.killGroup("SIGTERM"); // the shell and its sleep
+   *   return await proc.wait();
+   * });
+   * assert.equal(code, -15);
+   * ```
+   */
+  killGroup(signal?: Deno.Signal): void {
+    signal ??= "SIGKILL";
+    try {
+      Deno.kill(-this.pid, signal);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        // No such group: gone with all its processes, or never led.
+        if (this.#returncode !== null) return;
+        throw new Error(
+          `Cannot call killGroup(): the child (pid ${this.pid}) leads no process group; start it with newSession: true`,
+          { cause: error },
+        );
+      }
+      if (error instanceof TypeError) {
+        throw new TypeError(
+          `Cannot call killGroup(): ${
+            describeValue(signal)
+          } is not a signal Deno knows on ${Deno.build.os}`,
+          { cause: error },
+        );
+      }
+      throw error;
     }
   }
 
