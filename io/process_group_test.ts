@@ -2,15 +2,15 @@ import assert from "node:assert/strict";
 import { createSubprocessExec, createSubprocessShell } from "./mod.ts";
 import { run, sleep } from "../task/mod.ts";
 
-/** Whether `pid` is a live process (not gone, not a zombie): Linux's /proc. */
+/** Whether `pid` is a live process (not gone, not a zombie), by `ps`. */
 async function alive(pid: number): Promise<boolean> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !==
-      "Z";
-  } catch {
-    return false;
-  }
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-o", "stat=", "-p", String(pid)],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const state = new TextDecoder().decode(stdout).trim();
+  return state !== "" && !state.startsWith("Z");
 }
 
 const linux = Deno.build.os === "linux";
