@@ -357,7 +357,9 @@ export class Process implements AsyncDisposable {
    * processes it started that are still in its group, even once the child
    * itself has exited (a shell's commands). The child must lead its group:
    * start it with `newSession: true` (or Deno's `detached: true`). Nothing
-   * happens once the whole group is gone. POSIX only.
+   * happens once the whole group is gone. POSIX only. As with `os.killpg()`,
+   * the group is named by the child's pid: long after the whole group is
+   * gone, the system may give that number to another group's leader.
    *
    * @param signal The signal; `"SIGKILL"` if left out.
    * @throws {Error} If the child still runs and leads no process group.
