@@ -477,19 +477,8 @@ export class EventLoop implements Disposable {
     }
     // Not a rest parameter: see `withCallArgs()`.
     const count = arguments.length - 2;
-    return count > 2
-      ? this.#schedule(
-        "callLater",
-        when,
-        callback,
-        Array.prototype.slice.call(arguments, 2),
-      )
-      : withCallArgs(
-        this.#schedule("callLater", when, callback, NO_CALL_ARGS),
-        count,
-        a0,
-        a1,
-      );
+    const more = count > 2 ? Array.prototype.slice.call(arguments, 2) : null;
+    return this.#schedule("callLater", when, callback, count, a0, a1, more);
   }
 
   /**
@@ -539,19 +528,8 @@ export class EventLoop implements Disposable {
     }
     // Not a rest parameter: see `withCallArgs()`.
     const count = arguments.length - 2;
-    return count > 2
-      ? this.#schedule(
-        "callAt",
-        whenMs,
-        callback,
-        Array.prototype.slice.call(arguments, 2),
-      )
-      : withCallArgs(
-        this.#schedule("callAt", whenMs, callback, NO_CALL_ARGS),
-        count,
-        a0,
-        a1,
-      );
+    const more = count > 2 ? Array.prototype.slice.call(arguments, 2) : null;
+    return this.#schedule("callAt", whenMs, callback, count, a0, a1, more);
   }
 
   /**
@@ -1135,11 +1113,18 @@ export class EventLoop implements Disposable {
       : token === this.#stepEpoch * 2;
   }
 
+  /**
+   * Makes and queues a timer of `count` arguments: `a0` and `a1` for up to
+   * two, else `more`, all of them.
+   */
   #schedule(
     caller: string,
     when: number,
     callback: Callback,
-    args: readonly unknown[],
+    count: number,
+    a0: unknown,
+    a1: unknown,
+    more: unknown[] | null,
   ): TimerHandle {
     if (this.#closed) this.#throwClosed(caller);
     if (typeof callback !== "function") notAFunction(caller, callback);
@@ -1147,9 +1132,10 @@ export class EventLoop implements Disposable {
       when,
       this.#timerSeq++,
       callback,
-      args,
+      more ?? NO_CALL_ARGS,
       this.#onTimerCancel,
     );
+    if (more === null) withCallArgs(timer, count, a0, a1);
     this.#timers.push(timer);
     // An idle loop sleeps until its earliest deadline: re-arm if this is it.
     if (this.#wake !== null && this.#timers.peek() === timer) this.#wakeUp();
