@@ -52,26 +52,7 @@ Deno.test("send() calls made before close() all go out, in order", async () => {
 // datagram to the first recv() and nothing to the second, which hung.
 Deno.test("every recv() waiting across a close() deferred for sends settles", async () => {
   const out = await run(async () => {
-    const real = Deno.listenDatagram({
-      transport: "udp",
-      hostname: "127.0.0.1",
-      port: 0,
-    });
-    // The real socket, whose sends leave once `release()` is called (a slow
-    // name lookup, say).
-    let release!: () => void;
-    const gate = new Promise<void>((r) => release = r);
-    const conn = new Proxy(real, {
-      get(target, key) {
-        if (key === "send") {
-          return (p: Uint8Array, a: Deno.NetAddr) =>
-            gate.then(() => target.send(p, a));
-        }
-        const v = Reflect.get(target, key, target);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-    const ep = new DatagramEndpoint(conn);
+    const { ep, release } = slowSender();
     await using peer = await createDatagramEndpoint();
     const settle = (p: Promise<{ data: Uint8Array }>) =>
       p.then((d) => "got " + new TextDecoder().decode(d.data), () => "closed");
@@ -96,24 +77,7 @@ Deno.test("every recv() waiting across a close() deferred for sends settles", as
 // to leave and the socket to close.
 Deno.test("a recv() waiting across a close() deferred for a slow send rejects at once", async () => {
   const out = await run(async () => {
-    const real = Deno.listenDatagram({
-      transport: "udp",
-      hostname: "127.0.0.1",
-      port: 0,
-    });
-    let release!: () => void;
-    const gate = new Promise<void>((r) => release = r);
-    const conn = new Proxy(real, {
-      get(target, key) {
-        if (key === "send") {
-          return (p: Uint8Array, a: Deno.NetAddr) =>
-            gate.then(() => target.send(p, a));
-        }
-        const v = Reflect.get(target, key, target);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
-    const ep = new DatagramEndpoint(conn);
+    const { ep, release } = slowSender();
     const r1 = ep.recv().then(() => "got", (e) => `rejected: ${e.message}`);
     const sent = ep.send("m", { hostname: "127.0.0.1", port: 9 });
     ep.close(); // deferred: a send is in flight
@@ -129,3 +93,28 @@ Deno.test("a recv() waiting across a close() deferred for a slow send rejects at
   });
   assert.equal(out, "rejected: Cannot receive: DatagramEndpoint is closed");
 });
+
+/**
+ * An endpoint on a real loopback socket whose sends leave once `release()`
+ * is called (a slow name lookup, say).
+ */
+function slowSender(): { ep: DatagramEndpoint; release: () => void } {
+  const real = Deno.listenDatagram({
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  const conn = new Proxy(real, {
+    get(target, key) {
+      if (key === "send") {
+        return (p: Uint8Array, a: Deno.NetAddr) =>
+          gate.then(() => target.send(p, a));
+      }
+      const v = Reflect.get(target, key, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { ep: new DatagramEndpoint(conn), release };
+}
