@@ -55,10 +55,7 @@ async function chatter(
           from.push(Number(m[2]));
           t.byFrom.set(m[1]!, from);
           if (m[3]!.length !== options.payload) t.bad++;
-          if (++received === expected) {
-            haveAll.set();
-            writer.write("QUIT\n");
-          }
+          if (++received === expected) haveAll.set();
         } else if (line.startsWith("BYE ")) t.bye = line.slice(4);
         else t.notices.push(line);
       }
@@ -80,6 +77,11 @@ async function chatter(
       await writer.drain();
       await sleep(options.gapMs);
     }
+    // Quit only when both sides are done: a chatter whose peers were faster
+    // has all their messages before it sent its own last one, and a QUIT
+    // written then would end the server's reading before that message.
+    await haveAll.wait();
+    writer.write("QUIT\n");
   });
   return t;
 }
@@ -140,9 +142,8 @@ Deno.test("chat: no message lost for readers; idle client dropped; non-reading c
     // 64 lines of outbox: the client that never reads still overflows it
     // (300 lines of 32 KiB, more than the outbox and the sockets' buffers
     // hold), and a chatter whose reader a loaded machine holds back has
-    // room (with 32, a full run under load timed out 3 times in 10 on
-    // d1604f1, always the exchange's
-    // 10 s bound: most likely a chatter kicked as too slow).
+    // room. (The exchange's timeouts under load, once blamed on such kicks,
+    // were the chatters' own race: a QUIT sent before their last message.)
     const chat = await ChatServer.start({ idleMs: 400, outboxSize: 64 });
     const look = new Event();
     const slow = createTask(() => slowpoke(chat.port, look));
@@ -161,7 +162,13 @@ Deno.test("chat: no message lost for readers; idle client dropped; non-reading c
       10_000,
       () =>
         Promise.all(peers.map((nick) => chatter(chat.port, nick, opts(nick)))),
-    );
+    ).catch((e) => {
+      // Who left, and how many lines the hub carried, tell a kick or a lost
+      // message from a slow machine.
+      throw new Error(`exchange stuck: ${chat.events} (${chat.relayed})`, {
+        cause: e,
+      });
+    });
     look.set();
     const [slowResult, idleResult] = [await slow, await idle];
     await chat.stop();
