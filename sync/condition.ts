@@ -7,7 +7,11 @@
 import { rejectIfAborted } from "../loop/signal_options.ts";
 import { getRunningLoop } from "../loop/mod.ts";
 import { describeArgument } from "../loop/describe_value.ts";
-import { isCancelledError, outerRequest } from "../loop/cancel_scope.ts";
+import {
+  checkpoint,
+  isCancelledError,
+  outerRequest,
+} from "../loop/cancel_scope.ts";
 import { failed as futureFailed } from "../loop/future.ts";
 import { runInScope } from "../task/scope_future.ts";
 import type { Guard } from "./guard.ts";
@@ -170,9 +174,9 @@ export class Condition {
    * waiting, the call leaves the line, takes the lock back (waiting for it
    * if needed, whatever further cancellations come), and only then rejects
    * with `CancelledError` or `signal.reason`: the caller always holds the
-   * lock when `wait()` returns or throws. A notification that reached a
-   * waiter cancelled before it could run is passed on to the next waiter,
-   * so no wakeup is lost. The result is a future: `waitFor(cond.wait(), ms)`
+   * lock when `wait()` returns or throws. A waiter notified, then cancelled
+   * before it could run, rejects too, as in asyncio, and its notification
+   * goes to the next waiter, so no wakeup is lost. The result is a future: `waitFor(cond.wait(), ms)`
    * or `gather()`, cancelling it, cancels the wait the same way.
    *
    * @param options An abort signal.
@@ -223,6 +227,11 @@ export class Condition {
     let error: unknown;
     try {
       await (signal === undefined ? waiter : waiter.abortOn(signal));
+      // Notified, but cancelled before this resumed: the cancellation lands
+      // here, as in asyncio, and the notification goes to the next waiter
+      // (below). A wakeup is no resource the caller holds, so nothing is
+      // lost by giving it up, unlike a queue's item or a lock handed over.
+      checkpoint();
     } catch (e) {
       failed = true;
       error = e;
@@ -242,6 +251,16 @@ export class Condition {
           // after a deadline's): of the two, the outer one goes on.
           error = outerRequest(error, e);
         }
+      }
+    }
+    if (!failed) {
+      try {
+        // A cancellation that came while the lock was handed back to this
+        // wait (before its await had registered with the scope) lands here.
+        checkpoint();
+      } catch (e) {
+        failed = true;
+        error = e;
       }
     }
     if (failed) {

@@ -193,27 +193,65 @@ Deno.test("Condition passes a notification on when the notified waiter is cancel
   ]);
 });
 
-Deno.test("Condition.wait() notified then cancelled before it resumes returns, and the cancellation reaches the next wait", async () => {
+Deno.test("Condition.wait() notified then cancelled before it resumes rejects, and the notification goes to the next waiter", async () => {
+  // asyncio throws the CancelledError at the wait and passes the wakeup on
+  // (its wait() notifies one more on any error); a user port found the
+  // notified task returning from wait() instead, the next waiter left
+  // asleep and the cancel() gone.
   const log = await vrun(async () => {
     const cond = new Condition();
     const log: string[] = [];
-    const a = createTask(async () => {
-      using _ = await cond.lock();
-      await cond.wait();
-      log.push("a woke");
-      await sleep(1);
-      log.push("not reached");
-    });
+    const waiter = (name: string) =>
+      createTask(async () => {
+        using _ = await cond.lock();
+        try {
+          await cond.wait();
+          log.push(`${name} woke`);
+        } catch (e) {
+          log.push(`${name} ${(e as Error).name}, holding: ${cond.locked()}`);
+          throw e;
+        }
+      });
+    const a = waiter("a");
+    const b = waiter("b");
     await ticks();
     await cond.acquire();
     cond.notify(1);
     a.cancel();
     cond.release();
     await assert.rejects(a, CancelledError);
+    await b;
     assert.equal(cond.locked(), false);
     return log;
   });
-  assert.deepEqual(log, ["a woke"]);
+  assert.deepEqual(log, ["a CancelledError, holding: true", "b woke"]);
+});
+
+Deno.test("Condition.wait() notified, then cancelled a tick later, still rejects and passes the notification on", async () => {
+  const log = await vrun(async () => {
+    const cond = new Condition();
+    const log: string[] = [];
+    const waiter = (name: string) =>
+      createTask(async () => {
+        using _ = await cond.lock();
+        await cond.wait().then(
+          () => log.push(`${name} woke`),
+          (e) => log.push(`${name} ${(e as Error).name}`),
+        );
+      });
+    const a = waiter("a");
+    const b = waiter("b");
+    await ticks();
+    await cond.acquire();
+    cond.notify(1);
+    await sleep(0);
+    log.push("cancel a");
+    a.cancel();
+    cond.release();
+    await Promise.all([a, b]);
+    return log;
+  });
+  assert.deepEqual(log, ["cancel a", "a CancelledError", "b woke"]);
 });
 
 Deno.test("Condition.waitFor() waits until the predicate is truthy and returns its value", async () => {

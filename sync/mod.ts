@@ -17,11 +17,11 @@
  * `using _ = await lock.lock();` releases at scope exit.
  *
  * Differences from asyncio, all from the hand-over design: a waiter woken
- * (handed the lock, a permit, an item or a notification) and cancelled
- * before it runs again keeps what it was handed and gets the
- * `CancelledError` at its next wait, where asyncio throws at once and
- * passes the wakeup on (a `Condition` waiter that is cancelled while it
- * takes the lock back does pass its notification on). The barrier has no
+ * (handed the lock, a permit or an item) and cancelled before it runs
+ * again keeps what it was handed and gets the `CancelledError` at its next
+ * wait, where asyncio throws at once and passes the wakeup on. A
+ * `Condition` waiter holds no resource when notified: notified and then
+ * cancelled, it rejects and passes its notification on, as in asyncio. The barrier has no
  * draining phase, and a waiting getter of a `PriorityQueue` gets the item
  * put while it waited.
  *
