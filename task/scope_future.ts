@@ -14,6 +14,7 @@
  */
 
 import type { EventLoop } from "../loop/mod.ts";
+import type { CancelledError } from "../loop/errors.ts";
 import { runningLoopOrNull } from "../loop/running_loop.ts";
 import { settleNow } from "../loop/future.ts";
 import {
@@ -26,6 +27,11 @@ import {
 } from "../loop/cancel_scope.ts";
 import { Future } from "../loop/future.ts";
 import { isThenable } from "../loop/thenable.ts";
+
+/** Scope futures cancelling each other on the stack right now. */
+let cancelDepth = 0;
+/** How deep they go before the rest is cancelled from the loop. */
+const MAX_CANCEL_DEPTH = 100;
 
 const FULFILLED = 1;
 const REJECTED = 2;
@@ -69,8 +75,28 @@ export class ScopeFuture<T> extends Future<T> {
     if (this.done()) return false;
     // The request being fanned out, if any: given back to its source if
     // the code ends without meeting it.
-    this.#scope.cancel(currentRequest() ?? cancelledError(msg, null));
+    const request = currentRequest() ?? cancelledError(msg, null);
+    if (cancelDepth >= MAX_CANCEL_DEPTH) {
+      // Scope futures awaiting each other a thousand deep (`waitFor()` of
+      // `waitFor()`...) would cancel each other deeper on this stack until
+      // it overflowed, half-way down the chain: the rest of the chain is
+      // cancelled from the loop, a stack's worth at a time.
+      this.getLoop().callSoon(() => {
+        if (!this.done()) this.#cancelScope(request);
+      });
+      return true;
+    }
+    this.#cancelScope(request);
     return true;
+  }
+
+  #cancelScope(request: CancelledError): void {
+    cancelDepth++;
+    try {
+      this.#scope.cancel(request);
+    } finally {
+      cancelDepth--;
+    }
   }
 
   /**

@@ -368,3 +368,32 @@ Deno.test("waitFor() passes on the waiting task's own cancellation even when the
     ["CancelledError", "outer", 50],
   ]);
 });
+
+Deno.test("waitFor() nested 3,000 deep: cancelling the task that awaits the chain neither overflows the stack nor leaves it pending", async () => {
+  // An attack round found cancel() throwing RangeError half-way down a
+  // chain of 1,000, and the task pending for ever.
+  const result = await vrun(async () => {
+    const never = getRunningLoop().createFuture<void>();
+    let chain: Promise<unknown> = never;
+    for (let i = 0; i < 3000; i++) chain = waitFor(chain, 1e9);
+    const t = createTask(async () => await chain);
+    await sleep(0);
+    t.cancel();
+    await assert.rejects(t, CancelledError);
+    return never.cancelled();
+  });
+  assert.equal(result, true);
+});
+
+Deno.test("waitFor() nested 3,000 deep, awaited by timeout(): the deadline cancels the whole chain and the block throws TimeoutError", async () => {
+  const result = await vrun(async () => {
+    const never = getRunningLoop().createFuture<void>();
+    const reports: unknown[] = [];
+    getRunningLoop().setExceptionHandler((_loop, ctx) => reports.push(ctx));
+    let chain: Promise<unknown> = never;
+    for (let i = 0; i < 3000; i++) chain = waitFor(chain, 1e9);
+    await assert.rejects(timeout(10, () => chain), TimeoutError);
+    return { cancelled: never.cancelled(), reports, at: now() };
+  });
+  assert.deepEqual(result, { cancelled: true, reports: [], at: 10 });
+});
