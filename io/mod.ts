@@ -87,7 +87,11 @@
  *   protocol does. Deno reports it as `UnexpectedEof`, which aio takes as
  *   EOF; a hang-up during the handshake stays an error. A cut connection
  *   looks the same, so a protocol that must know its data is complete
- *   delimits it itself (a length, an end marker).
+ *   delimits it itself (a length, an end marker). A peer that closes with
+ *   bytes of ours unread (TLS 1.3 session tickets a Python client never
+ *   read, say) is reset by its kernel instead: the reads return what it
+ *   sent, then throw `ConnectionReset`, as in asyncio; `read()` to EOF
+ *   throws at once and leaves those bytes for `read(n)`.
  * - `writer.startTls()` upgrades the client side only (`Deno.startTls`);
  *   Deno has no server-side upgrade, so a server starts with `tls` instead.
  * - A TLS connection closed before its handshake finished keeps its socket

@@ -137,6 +137,9 @@ export interface OpenConnectionOptions {
  * @param options Host, port, limit, TLS, signal.
  * @returns The reader and the writer.
  * @throws {Deno.errors.ConnectionRefused} If nobody listens.
+ * @throws {Deno.errors.ConnectionReset} If the peer accepts and resets at
+ * once (a server over its backlog or shutting down); other `Deno.errors`
+ * for unreachable hosts and failed lookups, as `Deno.connect` throws them.
  * @throws {TimeoutError} If the TLS handshake takes longer than
  * `tls.handshakeTimeoutMs`.
  * @throws {RangeError} If `tls.handshakeTimeoutMs` is not > 0.

@@ -481,7 +481,10 @@ export class Server implements AsyncDisposable {
   /**
    * Closes every open connection, after sending what each has buffered.
    * A handler still running then finds its writer closing: its next
-   * `write()` throws. To let handlers finish their answers first, wait for
+   * `write()` throws an `Error` (the writer is closing), while a `drain()`
+   * waiting rejects with `Deno.errors.ConnectionReset` (after
+   * `abortClients()` too): a handler that loops on writes catches both, or
+   * checks `writer.isClosing()`. To let handlers finish their answers first, wait for
    * them (`await waitFor(server.waitClosed(), ms)` after `close()`), then
    * close the clients left.
    *

@@ -133,6 +133,12 @@ export interface StartServerOptions {
  * `handler(reader, writer)` in its own task. Must be called inside a running
  * loop, which runs the handlers.
  *
+ * A plain TCP connection can be half-closed both ways: a client that shuts
+ * its write side ends the handler's reads (EOF) while the handler can
+ * still write its answer, and `writer.writeEof()` shuts the handler's side
+ * the same way. Over TLS, `canWriteEof()` is false: the handler cannot
+ * half-close its side.
+ *
  * **Cancellation**: listening does not wait. The promise returned is a
  * library future that is done at once, so `waitFor(startServer(...), ms)`
  * and `gather()` hand the server over rather than leaving it listening for
