@@ -35,6 +35,14 @@ import type { EventLoop } from "../loop/event_loop.ts";
 // deno-lint-ignore no-explicit-any
 type Callback = (...args: any[]) => unknown;
 
+/** More arguments than this reach a callback through `applyArgs()`. */
+const MAX_SPREAD_ARGS = 1024;
+
+/** Calls `callback` with `args`, however many: a throw is the call's. */
+function applyArgs(callback: Callback, args: unknown[]): unknown {
+  return Reflect.apply(callback, undefined, args);
+}
+
 interface CallMessage {
   name: string;
   args: unknown[];
@@ -296,7 +304,13 @@ export class LoopChannel implements Disposable {
         });
         return;
       }
-      loop.callSoonThreadsafe(callback, ...args);
+      if (args.length <= MAX_SPREAD_ARGS) {
+        loop.callSoonThreadsafe(callback, ...args);
+      } else {
+        // Spread twice on the way to the handle, tens of thousands of
+        // arguments overflow the stack: handed over as one array instead.
+        loop.callSoonThreadsafe(applyArgs, callback, args);
+      }
     };
     port1.onmessage = (event: MessageEvent<unknown>) => {
       received.count++;

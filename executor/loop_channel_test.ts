@@ -24,6 +24,24 @@ Deno.test("RemoteLoop.callSoonThreadsafe() runs the named callback on the loop, 
   assert.deepEqual(seen, ["step 1", "step 2"]);
 });
 
+Deno.test("A call with 80,000 arguments reaches its callback whole", async () => {
+  // An attack round: the channel spread them twice on the way to the
+  // handle, overflowed the stack in its message handler and ended the
+  // program.
+  using loop = new EventLoop();
+  const seen: number[] = [];
+  using channel = new LoopChannel(loop, {
+    many: (...args: number[]) => seen.push(args.length, args[79_999]!),
+    end: () => loop.stop(),
+  });
+  using handle = new RemoteLoop(channel.port);
+  const args = Array.from({ length: 80_000 }, (_, i) => i);
+  handle.callSoonThreadsafe("many", ...args);
+  handle.callSoonThreadsafe("end");
+  await loop.runForever();
+  assert.deepEqual(seen, [80_000, 79_999]);
+});
+
 Deno.test("A Worker job wakes the idle main loop through a RemoteLoop", async () => {
   const steps = await run(async () => {
     const loop = getRunningLoop();

@@ -686,6 +686,9 @@ export class EventLoop implements Disposable {
       active = false;
     }
     if (!settled) {
+      // Done in the tick that stopped the loop: its callbacks, which run
+      // through the loop, have not run yet.
+      if (aw instanceof Future && aw.done()) return aw.result() as T;
       throw new Error(
         "Cannot finish runUntilComplete(): event loop stopped before the future completed",
       );

@@ -693,3 +693,40 @@ Deno.test("debug mode: a slow-callback report whose console throws stops nothing
   loop.close();
   assert.deepEqual(log, ["A", "B", "D"]);
 });
+
+Deno.test("runUntilComplete() returns the result of a future completed in the tick that stopped the loop", async () => {
+  // An attack round: it threw "stopped before the future completed" while
+  // the future was done (its callbacks, which run through the loop, had
+  // not run yet). asyncio returns the result.
+  using loop = new EventLoop();
+  const f = loop.createFuture<string>();
+  loop.callSoon(() => {
+    f.setResult("done");
+    loop.stop();
+  });
+  assert.equal(await loop.runUntilComplete(f), "done");
+  const failed = loop.createFuture<string>();
+  loop.callSoon(() => {
+    failed.setException(new RangeError("bad"));
+    loop.stop();
+  });
+  await assert.rejects(loop.runUntilComplete(failed), RangeError);
+});
+
+Deno.test("runUntilComplete() of a future done before a stop() called before the run returns its result", async () => {
+  using loop = new EventLoop();
+  const f = loop.createFuture<number>();
+  f.setResult(1);
+  loop.stop();
+  assert.equal(await loop.runUntilComplete(f), 1);
+});
+
+Deno.test("runUntilComplete() still throws when the loop stops before the future is done", async () => {
+  using loop = new EventLoop();
+  const f = loop.createFuture<number>();
+  loop.callSoon(() => loop.stop());
+  await assert.rejects(
+    loop.runUntilComplete(f),
+    /event loop stopped before the future completed/,
+  );
+});

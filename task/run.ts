@@ -29,7 +29,10 @@ export interface RunOptions {
    */
   clock?: Clock;
   /**
-   * Cancel `main` on the first SIGINT (a second one exits with status 130).
+   * Cancel `main` on the first SIGINT (a second one, or one that comes once
+   * `main` is done, while `run()` cancels what is left, exits with status
+   * 130). Ignored in a Worker: the signal is the main thread's, as asyncio
+   * handles it only in the main thread.
    *
    * @default {true}
    */
@@ -123,8 +126,8 @@ export async function run<T>(
   const loop = makeLoop(options);
   setEventLoop(loop);
   const task = new Task(main, { loop, name: "main" });
-  const stopSigint = (options?.handleSigint ?? true)
-    ? onSigint(() => task.cancel("interrupted by SIGINT"))
+  const stopSigint = (options?.handleSigint ?? true) && !inWorker()
+    ? onSigint(task)
     : () => {};
   const stopDump = loop.getDebug() ? onSigusr1(loop) : () => {};
   try {
@@ -249,11 +252,20 @@ async function cancelAll(
   }
 }
 
-function onSigint(cancelMain: () => void): () => void {
+/** Whether this code runs in a Worker, whose signals are the process's. */
+function inWorker(): boolean {
+  const scope = (globalThis as { WorkerGlobalScope?: unknown })
+    .WorkerGlobalScope;
+  return typeof scope === "function" && globalThis instanceof scope;
+}
+
+function onSigint(main: Task<unknown>): () => void {
   let count = 0;
   const listener = (): void => {
-    if (++count > 1) Deno.exit(130);
-    cancelMain();
+    // Once main is done, run() only cleans up: asyncio puts the default
+    // handler back then, so a Ctrl-C ends the program at once.
+    if (++count > 1 || main.done()) Deno.exit(130);
+    main.cancel("interrupted by SIGINT");
   };
   try {
     Deno.addSignalListener("SIGINT", listener);

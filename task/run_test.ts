@@ -94,6 +94,42 @@ Deno.test("run() cancels main on SIGINT", async () => {
   assert.equal(stdout, "finally ran\nCancelledError: interrupted by SIGINT\n");
 });
 
+async function runScript(name: string) {
+  const script = new URL(`./testdata/${name}`, import.meta.url);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-config", "-A", script.pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+}
+
+Deno.test("run() exits with 130 on a SIGINT that comes once main is done, while it cancels what is left", async () => {
+  // An attack round: the SIGINT cancelled the finished main, a no-op, and
+  // the program waited for the slow task, then exited 0.
+  assert.deepEqual(await runScript("sigint_after_main.ts"), {
+    code: 130,
+    stdout: "",
+  });
+});
+
+Deno.test("run() in a Worker leaves SIGINT to the main thread", async () => {
+  // An attack round: the Worker's run() took the signal, cancelled its own
+  // main, and the program ran on.
+  assert.deepEqual(await runScript("sigint_in_worker.ts"), {
+    code: 130,
+    stdout: "",
+  });
+});
+
+Deno.test("run() returns main's value when main stops the loop in its last step", async () => {
+  const result = await run(async () => {
+    getRunningLoop().stop();
+    return 1;
+  }, { handleSigint: false });
+  assert.equal(result, 1);
+});
+
 Deno.test("run() refuses to start inside a running loop", async () => {
   await run(async () => {
     await assert.rejects(run(async () => 1), /another event loop is running/);
