@@ -1171,6 +1171,7 @@ export class EventLoop implements Disposable {
       if (typeof entry === "function") {
         // A job: its argument is in the next slot.
         const start = debug ? performance.now() : 0;
+        const stepped = debug ? this.#steppedTasks.length : 0;
         const arg = ready.shift();
         n--;
         try {
@@ -1178,7 +1179,7 @@ export class EventLoop implements Disposable {
         } catch (error) {
           this.#callbackFailed(new Handle(entry as Callback, [arg]), error);
         }
-        if (debug) this.#reportSlow(entry as Callback, arg, start);
+        if (debug) this.#reportSlow(entry as Callback, arg, start, stepped);
         continue;
       }
       this.#runHandle(entry as Handle, debug);
@@ -1218,25 +1219,37 @@ export class EventLoop implements Disposable {
   #runHandle(handle: Handle, debug: boolean): void {
     if (handle.cancelled()) return;
     const start = debug ? performance.now() : 0;
+    const stepped = debug ? this.#steppedTasks.length : 0;
     try {
       const result = handle.run();
       if (result !== undefined) this.#watchResult(handle, result);
     } catch (error) {
       this.#callbackFailed(handle, error);
     }
-    if (debug) this.#reportSlow(handle, undefined, start);
+    if (debug) this.#reportSlow(handle, undefined, start, stepped);
   }
 
   /**
    * Debug mode: warns of a callback that took too long; a job is shown as
-   * the handle it saved.
+   * the handle it saved. Tasks whose step began in it (a task's first step
+   * runs in the callback that starts it) are named, as asyncio names the
+   * task whose step was slow.
    */
-  #reportSlow(entry: Handle | Callback, arg: unknown, start: number): void {
+  #reportSlow(
+    entry: Handle | Callback,
+    arg: unknown,
+    start: number,
+    stepped: number,
+  ): void {
     const took = performance.now() - start;
     if (took >= this.#slowCallbackMs) {
       const handle = entry instanceof Handle ? entry : new Handle(entry, [arg]);
+      const tasks = this.#steppedTasks.slice(stepped);
+      const steps = tasks.length === 0
+        ? ""
+        : ` (step of ${tasks.map((task) => describeValue(task)).join(", ")})`;
       try {
-        console.warn(`Executing ${handle} took ${took.toFixed(3)} ms`);
+        console.warn(`Executing ${handle}${steps} took ${took.toFixed(3)} ms`);
       } catch {
         // A console that throws: a report never stops the loop.
       }
