@@ -79,10 +79,19 @@ let ready = Promise.resolve();
 let done = false;
 
 /**
- * @param {unknown} error
- * @returns {{ name: string, message: string, stack: string | undefined }}
+ * @typedef {{ name: string, message: string, stack: string | undefined,
+ *   errors?: ErrorDescription[], cause?: ErrorDescription }} ErrorDescription
  */
-function describeError(error) {
+
+/** How deep `errors` and `cause` are followed: a cycle must end. */
+const MAX_ERROR_DEPTH = 8;
+
+/**
+ * @param {unknown} error
+ * @param {number} [depth]
+ * @returns {ErrorDescription}
+ */
+function describeError(error, depth = 0) {
   let isError = false;
   try {
     isError = error instanceof Error;
@@ -113,7 +122,26 @@ function describeError(error) {
   } catch {
     // No stack.
   }
-  return { name, message, stack };
+  /** @type {ErrorDescription} */
+  const described = { name, message, stack };
+  if (depth >= MAX_ERROR_DEPTH) return described;
+  try {
+    // An AggregateError's errors, as an array of its own.
+    const errors = /** @type {{ errors?: unknown }} */ (e).errors;
+    if (Array.isArray(errors)) {
+      described.errors = errors.map((inner) => describeError(inner, depth + 1));
+    }
+  } catch {
+    // A throwing getter, a revoked proxy: no errors.
+  }
+  try {
+    if (Object.hasOwn(e, "cause")) {
+      described.cause = describeError(e.cause, depth + 1);
+    }
+  } catch {
+    // No cause.
+  }
+  return described;
 }
 
 /**

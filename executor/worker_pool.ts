@@ -9,7 +9,8 @@
  * among the arguments are transferred, so a job can talk back (see
  * `RemoteLoop`). An error thrown by the job comes back as an `Error` of the
  * same built-in class (`TypeError`, `RangeError`...; else `Error` with the
- * same `name`), with the Worker's message and stack.
+ * same `name`), with the Worker's message and stack, its `cause`, and an
+ * `AggregateError`'s `errors`, rebuilt the same way.
  *
  * Workers start lazily, one per job up to `size`, and are reused; jobs
  * beyond that wait in FIFO order. A job whose caller gives up (its `signal`
@@ -191,6 +192,8 @@ interface ErrorMessage {
   name: string;
   message: string;
   stack: string | undefined;
+  errors?: ErrorMessage[];
+  cause?: ErrorMessage;
 }
 
 type ResultMessage =
@@ -253,12 +256,20 @@ const ERROR_CLASSES: Record<string, ErrorConstructor> = {
 };
 
 function rebuildError(e: ErrorMessage): Error {
-  // Own keys only: a job may name its error "constructor" or "toString",
-  // which `Object.prototype` would otherwise answer.
-  const Ctor = Object.hasOwn(ERROR_CLASSES, e.name)
-    ? ERROR_CLASSES[e.name]!
-    : Error;
-  const error = new Ctor(e.message);
+  const options = e.cause === undefined
+    ? undefined
+    : { cause: rebuildError(e.cause) };
+  let error: Error;
+  if (e.errors !== undefined) {
+    error = new AggregateError(e.errors.map(rebuildError), e.message, options);
+  } else {
+    // Own keys only: a job may name its error "constructor" or "toString",
+    // which `Object.prototype` would otherwise answer.
+    const Ctor = Object.hasOwn(ERROR_CLASSES, e.name)
+      ? ERROR_CLASSES[e.name]!
+      : Error;
+    error = new Ctor(e.message, options);
+  }
   if (error.name !== e.name) error.name = e.name;
   if (e.stack !== undefined) error.stack = e.stack;
   return error;

@@ -101,6 +101,26 @@ Deno.test("WorkerPool rebuilds a job's error with its class, message and the Wor
   });
 });
 
+Deno.test("WorkerPool rebuilds an AggregateError's errors and an error's cause", async () => {
+  // An attack round: an AggregateError came back as a plain Error named
+  // "AggregateError", without its errors, and every cause was lost.
+  await using pool = new WorkerPool({ size: 1 });
+  const error = await pool.submit(JOBS, "failAggregate").catch((e) => e);
+  assert.ok(error instanceof AggregateError);
+  assert.equal(error.message, "two failed");
+  const [first, plain] = error.errors;
+  assert.ok(first instanceof TypeError);
+  assert.equal(first.message, "first");
+  assert.ok(first.cause instanceof RangeError);
+  assert.equal(first.cause.message, "why");
+  assert.ok(plain instanceof Error);
+  assert.equal(plain.message, "plain");
+  const looped = await pool.submit(JOBS, "failSelfCause").catch((e) => e);
+  let depth = 0;
+  for (let e = looped; e instanceof Error; e = e.cause as Error) depth++;
+  assert.equal(depth, 9);
+});
+
 Deno.test("WorkerPool rejects a missing export with a TypeError that names it", async () => {
   await using pool = new WorkerPool({ size: 1 });
   await assert.rejects(pool.submit(JOBS, "notAFunction"), {

@@ -39,6 +39,18 @@ export function failCustom(): never {
   throw error;
 }
 
+export function failAggregate(): never {
+  const first = new TypeError("first", { cause: new RangeError("why") });
+  throw new AggregateError([first, "plain"], "two failed");
+}
+
+/** An error that is its own cause: the description stops somewhere. */
+export function failSelfCause(): never {
+  const error = new Error("loop");
+  error.cause = error;
+  throw error;
+}
+
 export function failNonError(): never {
   throw "a string";
 }
