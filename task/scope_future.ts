@@ -14,7 +14,6 @@
  */
 
 import type { EventLoop } from "../loop/mod.ts";
-import type { CancelledError } from "../loop/errors.ts";
 import { runningLoopOrNull } from "../loop/running_loop.ts";
 import { settleNow } from "../loop/future.ts";
 import {
@@ -30,8 +29,23 @@ import { isThenable } from "../loop/thenable.ts";
 
 /** Scope futures cancelling each other on the stack right now. */
 let cancelDepth = 0;
-/** How deep they go before the rest is cancelled from the loop. */
+/** How deep they go before the rest waits for the outermost call. */
 const MAX_CANCEL_DEPTH = 100;
+/** The cancellations left for the outermost call. */
+let deferredCancels: (() => void)[] | null = null;
+
+function runDeferredCancels(): void {
+  while (deferredCancels !== null) {
+    const batch = deferredCancels;
+    deferredCancels = null;
+    cancelDepth++;
+    try {
+      for (const cancel of batch) cancel();
+    } finally {
+      cancelDepth--;
+    }
+  }
+}
 
 const FULFILLED = 1;
 const REJECTED = 2;
@@ -80,23 +94,20 @@ export class ScopeFuture<T> extends Future<T> {
       // Scope futures awaiting each other a thousand deep (`waitFor()` of
       // `waitFor()`...) would cancel each other deeper on this stack until
       // it overflowed, half-way down the chain: the rest of the chain is
-      // cancelled from the loop, a stack's worth at a time.
-      this.getLoop().callSoon(() => {
-        if (!this.done()) this.#cancelScope(request);
+      // cancelled by the outermost call, before it returns, a stack's worth
+      // at a time.
+      (deferredCancels ??= []).push(() => {
+        if (!this.done()) this.#scope.cancel(request);
       });
       return true;
     }
-    this.#cancelScope(request);
-    return true;
-  }
-
-  #cancelScope(request: CancelledError): void {
     cancelDepth++;
     try {
       this.#scope.cancel(request);
     } finally {
-      cancelDepth--;
+      if (--cancelDepth === 0) runDeferredCancels();
     }
+    return true;
   }
 
   /**

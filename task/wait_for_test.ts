@@ -8,6 +8,7 @@ import { sleep } from "./sleep.ts";
 import { createTask, currentTask } from "./task.ts";
 import { timeout } from "./timeout.ts";
 import { waitFor } from "./wait_for.ts";
+import { Queue } from "../sync/queue.ts";
 import { now, vrun } from "./_test_util.ts";
 
 Deno.test("waitFor() returns the result when the work ends in time", async () => {
@@ -396,4 +397,23 @@ Deno.test("waitFor() nested 3,000 deep, awaited by timeout(): the deadline cance
     return { cancelled: never.cancelled(), reports, at: now() };
   });
   assert.deepEqual(result, { cancelled: true, reports: [], at: 10 });
+});
+
+Deno.test("waitFor() nested 150 deep: a value that comes right after the cancel does not undo it", async () => {
+  // A review of the deep-chain fix: cancelling the chain's far end from
+  // the loop let an item put in the same callback reach the task, which
+  // ran on uncancelled. The whole chain is cancelled before cancel()
+  // returns.
+  const result = await vrun(async () => {
+    const q = new Queue<number>();
+    let chain: Promise<unknown> = q.get();
+    for (let i = 0; i < 150; i++) chain = waitFor(chain, 1e9);
+    const t = createTask(async () => await chain);
+    await sleep(0);
+    t.cancel();
+    q.putNowait(7);
+    await assert.rejects(t, CancelledError);
+    return q.qsize();
+  });
+  assert.equal(result, 1);
 });
