@@ -232,6 +232,8 @@ export class Condition {
       // (below). A wakeup is no resource the caller holds, so nothing is
       // lost by giving it up, unlike a queue's item or a lock handed over.
       checkpoint();
+      // Aborted then too: the same, with the signal's reason.
+      if (signal?.aborted) throw signal.reason;
     } catch (e) {
       failed = true;
       error = e;

@@ -358,3 +358,34 @@ Deno.test("Condition.wait() cut by a deadline, then cancelled with its task whil
     assert.equal(thrown.message, "stop");
   });
 });
+
+Deno.test("Condition.wait() notified, then its signal aborted before it resumes, rejects with the reason and passes the notification on", async () => {
+  // As a cancellation at that point does (a review found the signal's
+  // abort ignored: wait() returned true and kept the notification).
+  const log = await vrun(async () => {
+    const cond = new Condition();
+    const log: string[] = [];
+    const controller = new AbortController();
+    const reason = new Error("gave up");
+    const a = createTask(async () => {
+      using _ = await cond.lock();
+      await cond.wait({ signal: controller.signal }).then(
+        () => log.push("a woke"),
+        (e) => log.push(`a ${e === reason ? "aborted" : e}`),
+      );
+    });
+    const b = createTask(async () => {
+      using _ = await cond.lock();
+      await cond.wait();
+      log.push("b woke");
+    });
+    await ticks();
+    await cond.acquire();
+    cond.notify(1);
+    controller.abort(reason);
+    cond.release();
+    await Promise.all([a, b]);
+    return log;
+  });
+  assert.deepEqual(log, ["a aborted", "b woke"]);
+});

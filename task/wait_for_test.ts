@@ -417,3 +417,29 @@ Deno.test("waitFor() nested 150 deep: a value that comes right after the cancel 
   });
   assert.equal(result, 1);
 });
+
+Deno.test("waitFor() and timeout() whose inner future got its value, then the task cancelled in the same callback: the value is kept and the next wait is cancelled", async () => {
+  // A review: the scope gave the cancellation back on exit to its own
+  // future, not yet settled, whose scope had exited: it was lost, and the
+  // task ran on uncancelled.
+  for (const kind of ["waitFor", "timeout"] as const) {
+    const log = await vrun(async () => {
+      const inner = getRunningLoop().createFuture<number>();
+      const aw = kind === "waitFor"
+        ? waitFor(inner, 1e9)
+        : timeout(1e9, () => inner);
+      const log: string[] = [];
+      const t = createTask(async () => {
+        log.push(`got ${await aw}`);
+        await sleep(10);
+        log.push("ran on uncancelled");
+      });
+      await sleep(0);
+      inner.setResult(1);
+      t.cancel();
+      await t.catch((e) => log.push((e as Error).name));
+      return log;
+    });
+    assert.deepEqual(log, ["got 1", "CancelledError"], kind);
+  }
+});
