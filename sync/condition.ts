@@ -175,8 +175,12 @@ export class Condition {
    * if needed, whatever further cancellations come), and only then rejects
    * with `CancelledError` or `signal.reason`: the caller always holds the
    * lock when `wait()` returns or throws. A waiter notified, then cancelled
-   * before it could run, rejects too, as in asyncio, and its notification
-   * goes to the next waiter, so no wakeup is lost. The result is a future: `waitFor(cond.wait(), ms)`
+   * (or its signal aborted) before it could run, rejects too, as in
+   * asyncio, and its notification goes to the next waiter, so no wakeup is
+   * lost. That waiter may have begun waiting after the `notify()` (a task
+   * started meanwhile): a spurious wakeup, which the protocol allows, as
+   * asyncio's comment on the same hand-on says; check the condition in a
+   * loop, or use `waitFor()`. The result is a future: `waitFor(cond.wait(), ms)`
    * or `gather()`, cancelling it, cancels the wait the same way.
    *
    * @param options An abort signal.
