@@ -80,7 +80,8 @@ let done = false;
 
 /**
  * @typedef {{ name: string, message: string, stack: string | undefined,
- *   errors?: ErrorDescription[], cause?: ErrorDescription }} ErrorDescription
+ *   errors?: ErrorDescription[], cause?: ErrorDescription,
+ *   dom?: true }} ErrorDescription
  */
 
 /** How deep `errors` and `cause` are followed: a cycle must end. */
@@ -124,6 +125,11 @@ function describeError(error, depth = 0) {
   }
   /** @type {ErrorDescription} */
   const described = { name, message, stack };
+  try {
+    if (error instanceof DOMException) described.dom = true;
+  } catch {
+    // Not one.
+  }
   if (depth >= MAX_ERROR_DEPTH) return described;
   try {
     // An AggregateError's errors, as an array of its own.

@@ -9,8 +9,8 @@
  * among the arguments are transferred, so a job can talk back (see
  * `RemoteLoop`). An error thrown by the job comes back as an `Error` of the
  * same built-in class (`TypeError`, `RangeError`...; else `Error` with the
- * same `name`), with the Worker's message and stack, its `cause`, and an
- * `AggregateError`'s `errors`, rebuilt the same way.
+ * same `name`; a `DOMException` as one), with the Worker's message and stack,
+ * its `cause`, and an `AggregateError`'s `errors`, rebuilt the same way.
  *
  * Workers start lazily, one per job up to `size`, and are reused; jobs
  * beyond that wait in FIFO order. A job whose caller gives up (its `signal`
@@ -194,6 +194,8 @@ interface ErrorMessage {
   stack: string | undefined;
   errors?: ErrorMessage[];
   cause?: ErrorMessage;
+  /** A `DOMException` (an `AbortError`, a `DataCloneError`...). */
+  dom?: true;
 }
 
 type ResultMessage =
@@ -260,7 +262,10 @@ function rebuildError(e: ErrorMessage): Error {
     ? undefined
     : { cause: rebuildError(e.cause) };
   let error: Error;
-  if (e.errors !== undefined) {
+  if (e.dom === true) {
+    error = new DOMException(e.message, e.name);
+    if (options !== undefined) error.cause = options.cause;
+  } else if (e.errors !== undefined) {
     error = new AggregateError(e.errors.map(rebuildError), e.message, options);
   } else {
     // Own keys only: a job may name its error "constructor" or "toString",

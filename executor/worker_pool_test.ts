@@ -101,7 +101,7 @@ Deno.test("WorkerPool rebuilds a job's error with its class, message and the Wor
   });
 });
 
-Deno.test("WorkerPool rebuilds an AggregateError's errors and an error's cause", async () => {
+Deno.test("WorkerPool rebuilds an AggregateError's errors, a DOMException and an error's cause", async () => {
   // An attack round: an AggregateError came back as a plain Error named
   // "AggregateError", without its errors, and every cause was lost.
   await using pool = new WorkerPool({ size: 1 });
@@ -115,6 +115,10 @@ Deno.test("WorkerPool rebuilds an AggregateError's errors and an error's cause",
   assert.equal(first.cause.message, "why");
   assert.ok(plain instanceof Error);
   assert.equal(plain.message, "plain");
+  const aborted = await pool.submit(JOBS, "failAbort").catch((e) => e);
+  assert.ok(aborted instanceof DOMException);
+  assert.equal(aborted.name, "AbortError");
+  assert.equal(aborted.message, "stopped");
   const looped = await pool.submit(JOBS, "failSelfCause").catch((e) => e);
   let depth = 0;
   for (let e = looped; e instanceof Error; e = e.cause as Error) depth++;

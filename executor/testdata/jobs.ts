@@ -44,6 +44,10 @@ export function failAggregate(): never {
   throw new AggregateError([first, "plain"], "two failed");
 }
 
+export function failAbort(): never {
+  throw new DOMException("stopped", "AbortError");
+}
+
 /** An error that is its own cause: the description stops somewhere. */
 export function failSelfCause(): never {
   const error = new Error("loop");
