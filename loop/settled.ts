@@ -64,6 +64,9 @@ class SettledValue extends Adopt {
 export function settled<T>(value: T): Promise<T> {
   if (isThenable(value)) return Promise.resolve(value);
   const promise = Promise.resolve(value);
+  // A native promise whose `then` is shadowed is no thenable, and comes
+  // back as it is: the user's, not ours to mark.
+  if (promise === (value as unknown)) return promise;
   new SettledValue(promise, value);
   return promise;
 }
