@@ -231,12 +231,8 @@ export class Condition {
     let error: unknown;
     try {
       await (signal === undefined ? waiter : waiter.abortOn(signal));
-      // Notified, but cancelled before this resumed: the cancellation lands
-      // here, as in asyncio, and the notification goes to the next waiter
-      // (below). A wakeup is no resource the caller holds, so nothing is
-      // lost by giving it up, unlike a queue's item or a lock handed over.
-      checkpoint();
-      // Aborted then too: the same, with the signal's reason.
+      // Notified, but aborted before this resumed: as a cancellation then
+      // (below), with the signal's reason.
       if (signal?.aborted) throw signal.reason;
     } catch (e) {
       failed = true;
@@ -261,8 +257,13 @@ export class Condition {
     }
     if (!failed) {
       try {
-        // A cancellation that came while the lock was handed back to this
-        // wait (before its await had registered with the scope) lands here.
+        // Notified, but cancelled before this resumed or while the lock was
+        // handed back (before the await had registered with the scope): the
+        // cancellation lands here, as asyncio throws it at the wait, and the
+        // notification goes to the next waiter. A wakeup is no resource the
+        // caller holds, so nothing is lost by giving it up, unlike a queue's
+        // item or a lock handed over. (A cancellation pending while the lock
+        // is held elsewhere reaches the wait for it, above.)
         checkpoint();
       } catch (e) {
         failed = true;

@@ -209,8 +209,8 @@ function finish<T>(
   state: 1 | 2,
   value: unknown,
 ): void {
-  // Settled first, so that no longer one of the waits of the code around
-  // it: a cancellation the scope held and gives back on exit (its code
+  // Settled first, so that it is no longer one of the waits of the code
+  // around it: a cancellation the scope held and gives back on exit (its code
   // ended without meeting it) goes to that code's next wait, not to this
   // future again, whose scope has exited and would drop it.
   if (state === REJECTED && isCancelledError(value)) {
