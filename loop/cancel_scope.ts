@@ -116,6 +116,8 @@ const alsoFrom = new WeakMap<object, CancelScope[]>();
 const consumed = new WeakSet<object>();
 /** The request being fanned out to waits right now. */
 let fanningOut: CancelledError | null = null;
+/** Counts the outermost fan-outs: one request's one round of delivery. */
+let fanOutRound = 0;
 /**
  * Whether the wait being cancelled by the fan-out is older than another it
  * reaches: the code moved on past it, so the request is not spent on it.
@@ -369,6 +371,7 @@ function fanOut<R>(request: CancelledError, cancelWaits: () => R): R {
   const previous = fanningOut;
   const older = cancellingOlder;
   const plain = waitWasPlain;
+  if (previous === null) fanOutRound++;
   fanningOut = request;
   cancellingOlder = false;
   try {
@@ -406,6 +409,14 @@ interface Rare {
   unseen: CancelledError | null;
   /** Whether the code can be reacting to `unseen` now. */
   seeing: boolean;
+  /**
+   * Requests that merged into `pending` from scopes unrelated to its
+   * source: delivered with it, or each given back with it.
+   */
+  merged: CancelledError[] | null;
+  /** The request that last reached this scope, and in which fan-out. */
+  reachedBy: CancelledError | null;
+  reachedIn: number;
 }
 
 /**
@@ -642,11 +653,22 @@ export class CancelScope {
    * @returns Whether a pending wait received it.
    */
   cancel(request: CancelledError): boolean {
+    const rare = this.#state();
+    if (request === fanningOut) {
+      // One request reaching the scope by two paths in one fan-out (a
+      // `gather()` of a scope's future and of a `timeout()` awaiting it):
+      // the second finds the code gone from the wait the first cancelled,
+      // and would be held for its next one, a second delivery.
+      if (rare.reachedBy === request && rare.reachedIn === fanOutRound) {
+        return false;
+      }
+      rare.reachedBy = request;
+      rare.reachedIn = fanOutRound;
+    }
     const source = sources.get(request) ?? null;
     if (source !== this) {
-      const rare = this.#state();
       rare.outer = outerRequest(rare.outer, request);
-    } else this.#state().own ??= request;
+    } else rare.own ??= request;
     this.#abortTree(request);
     return this.deliver(request);
   }
@@ -805,9 +827,16 @@ export class CancelScope {
   withdraw(source: CancelScope): void {
     const rare = this.#rare;
     if (rare === null) return;
+    const merged = rare.merged;
+    if (merged !== null) {
+      rare.merged = merged.filter((r) => sources.get(r) !== source);
+    }
     const pending = rare.pending;
     if (pending !== null && sources.get(pending) === source) {
-      this.#clearPending();
+      // A request merged with it still waits for the next wait.
+      const next = rare.merged?.pop();
+      if (next === undefined) this.#clearPending();
+      else rare.pending = next;
     }
     if (rare.unseen !== null && sources.get(rare.unseen) === source) {
       this.#clearUnseen();
@@ -845,8 +874,14 @@ export class CancelScope {
     this.#clearUnseen();
     const pending = this.#rare?.pending ?? null;
     if (pending !== null) {
+      const merged = this.#rare!.merged;
       this.#clearPending();
       if (sources.get(pending) !== this) handBack(pending);
+      if (merged !== null) {
+        for (const request of merged) {
+          if (sources.get(request) !== this) handBack(request);
+        }
+      }
     }
     this.#unlinkIfDone();
   }
@@ -953,6 +988,9 @@ export class CancelScope {
       own: null,
       unseen: null,
       seeing: false,
+      merged: null,
+      reachedBy: null,
+      reachedIn: 0,
     };
   }
 
@@ -1101,30 +1139,46 @@ export class CancelScope {
     }
   }
 
+  /**
+   * Holds `request` for the next wait. When another request is held
+   * already, the two merge and the outer one stays (see
+   * {@linkcode outerRequest}): so a task's cancel that reached a timeout's
+   * code before the deadline, and found no wait there, is not replaced by
+   * the deadline's request, which the scope drops when its code ends; the
+   * task's is given back, for the task's next wait.
+   */
   #setPending(request: CancelledError): void {
     const rare = this.#state();
     const held = rare.pending;
-    if (held === null) pendingCount++;
-    else if (this.#keeps(held, request)) return;
-    rare.pending = request;
-  }
-
-  /**
-   * Whether the undelivered request `held` stays when `incoming` finds no
-   * wait either: the two merge, and the outer one stays (see
-   * {@linkcode outerRequest}). So a task's cancel that reached a timeout's
-   * code before the deadline, and found no wait there, is not replaced by
-   * the deadline's request: the scope drops its own when its code ends,
-   * but gives the task's back, for the task's next wait.
-   */
-  #keeps(held: CancelledError, incoming: CancelledError): boolean {
-    return outerRequest(held, incoming) === held;
+    if (held === null) {
+      pendingCount++;
+      rare.pending = request;
+      return;
+    }
+    if (held === request) return;
+    const kept = outerRequest(held, request)!;
+    const dropped = kept === held ? request : held;
+    rare.pending = kept;
+    // Two requests from scopes neither of which encloses the other (two
+    // tasks awaiting one `timeout()` future, or one of them and the
+    // deadline) merge for delivery, but each must be given back if the
+    // code ends without meeting them: dropping one would let its task run
+    // on uncancelled.
+    const keptSource = sources.get(kept);
+    const droppedSource = sources.get(dropped);
+    if (
+      keptSource !== undefined && droppedSource !== undefined &&
+      !keptSource.within(droppedSource) && !droppedSource.within(keptSource)
+    ) {
+      (rare.merged ??= []).push(dropped);
+    }
   }
 
   #clearPending(): void {
     const rare = this.#rare;
     if (rare !== null && rare.pending !== null) {
       rare.pending = null;
+      rare.merged = null;
       pendingCount--;
     }
   }
