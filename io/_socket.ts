@@ -328,12 +328,28 @@ class Transport implements ReaderSource, WriteSink {
     this.#end(error, !this.#closed && !raggedEof(this.#conn, error));
   }
 
-  /** Ends the reader: EOF, or `error` if `failed`. Once. */
+  /**
+   * Ends the reader: EOF, or `error` if `failed`. Once. An end after a
+   * write found the connection reset is that reset: the kernel reports it
+   * once, to the write, and the socket's reads then end as at EOF, though
+   * the peer's stream was cut. (A peer that closed first, with a FIN, makes
+   * that write fail with `BrokenPipe`: its stream ended whole.)
+   */
   #end(error: unknown, failed: boolean): void {
     const reader = this.reader;
     reader[commit](0);
     if (this.#ended) return;
     this.#ended = true;
+    if (!failed) {
+      const failure = this.writer[writeFailure];
+      if (
+        failure instanceof Deno.errors.ConnectionReset ||
+        failure instanceof Deno.errors.ConnectionAborted
+      ) {
+        failed = true;
+        error = failure;
+      }
+    }
     try {
       if (failed) reader.setException(error);
       else reader.feedEof();

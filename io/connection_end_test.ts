@@ -127,3 +127,80 @@ Deno.test({
     ]);
   },
 });
+
+/**
+ * A TCP server that sends "hello", waits until the client has it (as in
+ * `RESET_AFTER_DATA`), then for one byte from the client, then resets the
+ * connection without reading more: the client's next write takes the reset.
+ */
+const RESET_ON_FIRST_BYTE = `
+import fcntl, socket, struct, termios, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+print(l.getsockname()[1], flush=True)
+c, _ = l.accept()
+c.sendall(b"hello")
+while struct.unpack("i", fcntl.ioctl(c, termios.TIOCOUTQ, b"\\0" * 4))[0]:
+    time.sleep(0.001)
+c.recv(1)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()
+print("reset", flush=True)
+`;
+
+Deno.test({
+  name:
+    "a reset that a write found ends the reader with it after the bytes that came, not with EOF",
+  ignore: python === null || Deno.build.os !== "linux",
+  async fn() {
+    await using peer = await startPeer(python!, ["-c", RESET_ON_FIRST_BYTE]);
+    const got = await run(async () => {
+      const [reader, writer] = await openConnection({ port: peer.port });
+      writer.write("x");
+      await writer.drain();
+      assert.deepEqual(await peer.finished(), ["reset"]);
+      // The kernel reports the reset once, to this write; the socket's
+      // reads then end as at EOF, which must not pass for the stream's end.
+      writer.write(new Uint8Array(1 << 20));
+      const drained = await writer.drain().then(() => "ok", (e) => e.name);
+      const outcome = (p: Promise<Uint8Array>) =>
+        p.then((b) => dec.decode(b), (e: Error) => e.name);
+      return [
+        drained,
+        await outcome(reader.read(100)),
+        await outcome(reader.read(100)),
+        await outcome(reader.read()),
+      ];
+    });
+    assert.deepEqual(got, [
+      "ConnectionReset",
+      "hello",
+      "ConnectionReset",
+      "ConnectionReset",
+    ]);
+  },
+});
+
+Deno.test({
+  name:
+    "waitClosed() rejects with the reset that dropped the bytes written before close(), once",
+  ignore: python === null || Deno.build.os !== "linux",
+  async fn() {
+    await using peer = await startPeer(python!, ["-c", RESET_ON_FIRST_BYTE]);
+    const got = await run(async () => {
+      const [, writer] = await openConnection({ port: peer.port });
+      writer.write("x");
+      await writer.drain();
+      assert.deepEqual(await peer.finished(), ["reset"]);
+      // asyncio's idiom for "the last answer, then hang up".
+      writer.write(new Uint8Array(1 << 20));
+      writer.close();
+      const outcome = (p: Promise<void>) =>
+        p.then(() => "closed", (e: Error) => e.name);
+      return [
+        await outcome(writer.waitClosed()),
+        await outcome(writer.waitClosed()),
+      ];
+    });
+    assert.deepEqual(got, ["ConnectionReset", "closed"]);
+  },
+});

@@ -330,7 +330,12 @@ export class Process implements AsyncDisposable {
       } finally {
         stdin.close();
       }
-      await stdin.waitClosed();
+      try {
+        await stdin.waitClosed();
+      } catch (error) {
+        // It did so during the input's last bytes, which drain() let by.
+        if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      }
     }, { name: "communicate stdin" });
     const stdout = this.stdout;
     const stderr = this.stderr;

@@ -336,6 +336,8 @@ export class StreamWriter implements AsyncDisposable {
   #eofSent = false;
   #error: unknown = undefined;
   #failed = false;
+  /** A `write()`, `drain()`, `startTls()` or `waitClosed()` threw `#error`. */
+  #reported = false;
   #aborted = false;
   #upgrading = false;
   /** Waiters of `drain()`, `waitClosed()`, `startTls()`; made when needed. */
@@ -523,7 +525,7 @@ export class StreamWriter implements AsyncDisposable {
    * ```
    */
   write(data: Uint8Array | string): void {
-    if (this.#failed) throw this.#error;
+    if (this.#failed) throw this.#reportFailure();
     if (this.#closing) {
       throw new Error("Cannot write: StreamWriter is closing");
     }
@@ -657,7 +659,7 @@ export class StreamWriter implements AsyncDisposable {
     const signal = options?.signal;
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
-    if (this.#failed) return Promise.reject(this.#error);
+    if (this.#failed) return Promise.reject(this.#reportFailure());
     if (this.#aborted || this.#closed || (this.#closing && this.#size === 0)) {
       // As asyncio's: the bytes of a write made now could never be sent.
       // (While a closing writer still sends what it holds, drain() waits.)
@@ -679,7 +681,7 @@ export class StreamWriter implements AsyncDisposable {
 
   async #drain(signal: AbortSignal | undefined, op: Operation): Promise<void> {
     await this.#wait(DRAINED, signal, op);
-    if (this.#failed) throw this.#error;
+    if (this.#failed) throw this.#reportFailure();
   }
 
   /**
@@ -826,7 +828,7 @@ export class StreamWriter implements AsyncDisposable {
         "Cannot call startTls(): this stream is not a plain TCP connection (TLS already, a Unix socket or a pipe)",
       );
     }
-    if (this.#failed) throw this.#error;
+    if (this.#failed) throw this.#reportFailure();
     if (this.#closing) {
       throw new Error("Cannot call startTls(): StreamWriter is closing");
     }
@@ -847,7 +849,7 @@ export class StreamWriter implements AsyncDisposable {
       // was, as for a cancellation while the writer was still sending.
       op.checkpoint();
       throwIfAborted(signal);
-      if (this.#failed) throw this.#error;
+      if (this.#failed) throw this.#reportFailure();
       if (this.#closing) {
         throw new Error("Cannot call startTls(): StreamWriter is closing");
       }
@@ -941,6 +943,12 @@ export class StreamWriter implements AsyncDisposable {
    * Waits until the writer is closed: buffered bytes sent (or dropped on
    * error or abort) and the sink released.
    *
+   * **Errors**: if a write to the sink failed and no `write()` or `drain()`
+   * has thrown that error yet (the bytes written last, before `close()`,
+   * were dropped), it rejects with it (a `ConnectionReset`, say), once.
+   * asyncio's `wait_closed()` raises the write's error every time, even
+   * after `drain()` did; here the caller hears of it once.
+   *
    * **Cancellation**: cancelling the waiting task (or aborting `signal`)
    * ends the wait only; the close goes on. A pre-aborted signal rejects at
    * once.
@@ -966,8 +974,28 @@ export class StreamWriter implements AsyncDisposable {
     const signal = options?.signal;
     const rejected = rejectIfAborted(signal);
     if (rejected !== null) return rejected;
-    if (this.#closed) return RESOLVED;
-    return runOperation((op) => this.#wait(CLOSED, signal, op));
+    if (this.#closed) {
+      return this.#failed && !this.#reported
+        ? Promise.reject(this.#reportFailure())
+        : RESOLVED;
+    }
+    return runOperation((op) => this.#waitClosed(signal, op));
+  }
+
+  async #waitClosed(
+    signal: AbortSignal | undefined,
+    op: Operation,
+  ): Promise<void> {
+    await this.#wait(CLOSED, signal, op);
+    // Bytes were dropped since the last write() or drain(), which would
+    // have thrown: the close is where the caller hears of it.
+    if (this.#failed && !this.#reported) throw this.#reportFailure();
+  }
+
+  /** The write failure, as it is thrown to the caller. */
+  #reportFailure(): unknown {
+    this.#reported = true;
+    return this.#error;
   }
 
   /**

@@ -617,3 +617,52 @@ Deno.test("startTls() cancelled once the flush woke it, before it resumed, start
     );
   }
 });
+
+/** A sink whose every write fails with `error`. */
+function failingSink(error: Error): WriteSink {
+  return {
+    write: () => Promise.reject(error),
+    close: () => {},
+  };
+}
+
+Deno.test("waitClosed() rejects with a write failure no write() or drain() reported, once", async () => {
+  const lost = new Deno.errors.ConnectionReset("reset by peer");
+  const got = await run(async () => {
+    const w = new StreamWriter(failingSink(lost));
+    w.write("last words");
+    w.close();
+    const first = await w.waitClosed().then(() => null, (e) => e);
+    const second = await w.waitClosed().then(() => null, (e) => e);
+    return { first, second };
+  }, virtual());
+  assert.equal(got.first, lost);
+  assert.equal(got.second, null);
+});
+
+Deno.test("waitClosed() resolves after drain() reported the write failure", async () => {
+  const lost = new Deno.errors.ConnectionReset("reset by peer");
+  const got = await run(async () => {
+    const w = new StreamWriter(failingSink(lost), { highWaterMark: 1 });
+    w.write("answer");
+    const drained = await w.drain().then(() => null, (e) => e);
+    w.close();
+    await w.waitClosed();
+    return drained;
+  }, virtual());
+  assert.equal(got, lost);
+});
+
+Deno.test("await using a writer whose last bytes were dropped throws the failure", async () => {
+  const lost = new Deno.errors.BrokenPipe("gone");
+  const got = await run(async () => {
+    try {
+      await using w = new StreamWriter(failingSink(lost));
+      w.write("unsent");
+    } catch (e) {
+      return e;
+    }
+    return null;
+  }, virtual());
+  assert.equal(got, lost);
+});
