@@ -6,8 +6,9 @@
  */
 
 import type { Clock } from "../loop/clock.ts";
-import { EventLoop } from "../loop/event_loop.ts";
+import { EventLoop, inTick } from "../loop/event_loop.ts";
 import { runningLoopOrNull, setEventLoop } from "../loop/running_loop.ts";
+import { currentScope } from "../loop/cancel_scope.ts";
 import { describeArgument, describeValue } from "../loop/describe_value.ts";
 import { failed } from "../loop/future.ts";
 import { shutdownDefaultExecutor } from "../executor/default_executor.ts";
@@ -110,11 +111,8 @@ export async function run<T>(
   main: (signal: AbortSignal) => Promise<T> | T,
   options?: RunOptions,
 ): Promise<T> {
-  if (runningLoopOrNull() !== null) {
-    throw new Error(
-      "Cannot call run(): another event loop is running; await the coroutine instead",
-    );
-  }
+  const running = runningLoopOrNull();
+  if (running !== null) throw alreadyRunning(running);
   if (typeof main !== "function") {
     // Before the loop is made: a refused main leaves no loop behind.
     throw new TypeError(
@@ -124,6 +122,7 @@ export async function run<T>(
     );
   }
   const loop = makeLoop(options);
+  runs.set(loop, callSite());
   setEventLoop(loop);
   const task = new Task(main, { loop, name: "main" });
   const stopSigint = (options?.handleSigint ?? true) && !inWorker()
@@ -146,6 +145,33 @@ export async function run<T>(
       }
     }
   }
+}
+
+/** Where the `run()` of each loop it made was called. */
+const runs = new WeakMap<EventLoop, string>();
+
+/** The stack of the `run()` call, below `run()` itself. */
+function callSite(): string {
+  const stack = new Error().stack ?? "";
+  // Drop the message line, callSite() and run().
+  return stack.split("\n").slice(3).join("\n");
+}
+
+/** The error of a `run()` called while `loop` runs. */
+function alreadyRunning(loop: EventLoop): Error {
+  if (currentScope() !== undefined || loop[inTick]()) {
+    return new Error(
+      "Cannot call run(): another event loop is running, and this code runs in it; await the function itself instead",
+    );
+  }
+  // Outside the loop's code: a run() that was not awaited (a test that
+  // left its loop running fails the next test), or two at once.
+  const site = runs.get(loop);
+  return new Error(
+    site === undefined
+      ? "Cannot call run(): another event loop is running (runForever() or runUntilComplete() of a loop of yours); let it finish first"
+      : `Cannot call run(): another event loop is running, that of an earlier run() not awaited or still going; await it first. That run() was called:\n${site}`,
+  );
 }
 
 /** The loop `run()` runs on: a new one, or the factory's, checked. */

@@ -299,3 +299,28 @@ Deno.test("run() refuses a bad loopFactory before it runs anything: not a functi
   // Nothing is left behind: a plain run() works after.
   assert.equal(await run(() => 1), 1);
 });
+
+Deno.test("run() while an earlier run() that was not awaited still runs names where that one was called", async () => {
+  const leftover = run(() => sleep(5), { handleSigint: false });
+  const error = await run(async () => {}).then(() => null, (e: Error) => e);
+  await leftover;
+  assert.ok(error instanceof Error);
+  assert.match(error.message, /an earlier run\(\) not awaited/);
+  // The earlier call's own line of this file.
+  assert.match(error.message, /run_test\.ts:\d+/);
+  assert.doesNotMatch(error.message, /coroutine/);
+});
+
+Deno.test("run() from a loop callback is told to await instead", async () => {
+  const error = await run(async () => {
+    const done = Promise.withResolvers<unknown>();
+    getRunningLoop().callSoon(() => {
+      run(async () => {}).then(done.resolve, done.resolve);
+    });
+    return await done.promise;
+  }, { handleSigint: false });
+  assert.match(
+    String(error),
+    /this code runs in it; await the function itself/,
+  );
+});
