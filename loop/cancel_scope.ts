@@ -88,6 +88,8 @@ export interface ScopeOwner {
 export interface Wait {
   cancel(msg?: string): boolean;
   done(): boolean;
+  /** Whether it ended cancelled (a future's). */
+  cancelled?(): boolean;
   /**
    * For a wait that ends inline, in microtasks of a step already running
    * (the future of an operation whose own waits are registered too): `true`,
@@ -109,6 +111,9 @@ const sources = new WeakMap<object, CancelScope>();
  * to cancel the task: each knows the error as its own.
  */
 const alsoFrom = new WeakMap<object, CancelScope[]>();
+/** When each request was made, by a count of the requests made so far. */
+const issuedAt = new WeakMap<object, number>();
+let issued = 0;
 /**
  * Requests that cancelled a plain future (whose await then throws): they
  * reached code, and are never given back.
@@ -116,8 +121,6 @@ const alsoFrom = new WeakMap<object, CancelScope[]>();
 const consumed = new WeakSet<object>();
 /** The request being fanned out to waits right now. */
 let fanningOut: CancelledError | null = null;
-/** Counts the outermost fan-outs: one request's one round of delivery. */
-let fanOutRound = 0;
 /**
  * Whether the wait being cancelled by the fan-out is older than another it
  * reaches: the code moved on past it, so the request is not spent on it.
@@ -144,7 +147,10 @@ export function cancelledError(
   others?: CancelScope[],
 ): CancelledError {
   const error = new CancelledError(msg);
-  if (source !== null) sources.set(error, source);
+  if (source !== null) {
+    sources.set(error, source);
+    issuedAt.set(error, ++issued);
+  }
   if (others !== undefined) alsoFrom.set(error, others);
   return error;
 }
@@ -371,7 +377,6 @@ function fanOut<R>(request: CancelledError, cancelWaits: () => R): R {
   const previous = fanningOut;
   const older = cancellingOlder;
   const plain = waitWasPlain;
-  if (previous === null) fanOutRound++;
   fanningOut = request;
   cancellingOlder = false;
   try {
@@ -414,9 +419,8 @@ interface Rare {
    * source: delivered with it, or each given back with it.
    */
   merged: CancelledError[] | null;
-  /** The request that last reached this scope, and in which fan-out. */
-  reachedBy: CancelledError | null;
-  reachedIn: number;
+  /** The requests of this scope made up to this count were taken back. */
+  tookBackUpTo: number;
 }
 
 /**
@@ -599,20 +603,30 @@ export class CancelScope {
       }
     }
     if (pendingCount === 0) return;
-    const request = this.#outermostPending();
-    if (request === null) return;
+    const holder = this.#outermostHolder();
+    if (holder === null) return;
+    const { pending: request, merged } = holder.#rare!;
     this.#clearPendingUp();
-    this.#deliverTo(wait, request);
+    this.#deliverTo(wait, request!, merged);
   }
 
   /**
-   * Cancels `wait` with `request`. A wait that refuses and stays pending (a
-   * hand-over granted for the next tick, the caller's already) leaves the
-   * request pending for the next one.
+   * Cancels `wait` with `request` (and the requests merged with it). A wait
+   * that refuses and stays pending (a hand-over granted for the next tick,
+   * the caller's already) leaves each request pending for the next one.
    */
-  #deliverTo(wait: Wait, request: CancelledError): void {
+  #deliverTo(
+    wait: Wait,
+    request: CancelledError,
+    merged: CancelledError[] | null = null,
+  ): void {
     if (!fanOut(request, () => wait.cancel(request.message)) && !wait.done()) {
       (sources.get(request) ?? this).keepPending(request);
+      if (merged !== null) {
+        for (const other of merged) {
+          (sources.get(other) ?? this).keepPending(other);
+        }
+      }
     }
   }
 
@@ -654,17 +668,6 @@ export class CancelScope {
    */
   cancel(request: CancelledError): boolean {
     const rare = this.#state();
-    if (request === fanningOut) {
-      // One request reaching the scope by two paths in one fan-out (a
-      // `gather()` of a scope's future and of a `timeout()` awaiting it):
-      // the second finds the code gone from the wait the first cancelled,
-      // and would be held for its next one, a second delivery.
-      if (rare.reachedBy === request && rare.reachedIn === fanOutRound) {
-        return false;
-      }
-      rare.reachedBy = request;
-      rare.reachedIn = fanOutRound;
-    }
     const source = sources.get(request) ?? null;
     if (source !== this) {
       rare.outer = outerRequest(rare.outer, request);
@@ -694,7 +697,7 @@ export class CancelScope {
    * @param request The request's error, tagged with its source.
    */
   keepPending(request: CancelledError): void {
-    if (this.#rare?.pending === request) return;
+    if (this.#rare?.pending === request || this.#tookBack(request)) return;
     // A new round: what the request reached before does not count now.
     consumed.delete(request);
     const newest = this.#newest(this, true);
@@ -718,7 +721,9 @@ export class CancelScope {
    */
   deliver(request: CancelledError): boolean {
     // Given back by several holders (the children of a gather): once.
-    if (this.#rare?.pending === request) return false;
+    if (this.#rare?.pending === request || this.#tookBack(request)) {
+      return false;
+    }
     consumed.delete(request);
     const newest = this.#newest(this);
     const reached = fanOut(
@@ -743,8 +748,15 @@ export class CancelScope {
    * @param reached What the fan-out reached.
    */
   #afterFanOut(request: CancelledError, reached: number): void {
-    if (reached === NONE) this.#setPending(request);
-    else if (reached === FUTURES) {
+    if (reached === NONE) {
+      // A wait here was cancelled, and the code has not resumed from it
+      // yet (the request reached the scope by two paths, a `gather()` of a
+      // scope's future and of a task awaiting it; or `cancel()` was called
+      // twice): the two merge into the one the code will meet, as two
+      // `cancel()` calls before a task resumes do in asyncio.
+      if (this.#cancelInFlight()) return;
+      this.#setPending(request);
+    } else if (reached === FUTURES) {
       const owner = this.owner;
       if (owner === null) return;
       const rare = this.#state();
@@ -854,8 +866,20 @@ export class CancelScope {
    */
   reset(): void {
     // This scope's own requests are the ones taken back (a task's cancels).
-    if (this.#rare !== null) this.#rare.own = null;
+    const rare = this.#state();
+    rare.own = null;
+    // Those held where this tree does not reach (the scope of a `timeout()`
+    // future made by another task, which this one awaits) are dropped
+    // when they come back.
+    rare.tookBackUpTo = issued;
     this.#forget(this);
+  }
+
+  /** Whether `request`, one of this scope's own, was taken back. */
+  #tookBack(request: CancelledError): boolean {
+    const upTo = this.#rare?.tookBackUpTo ?? 0;
+    return upTo !== 0 && sources.get(request) === this &&
+      (issuedAt.get(request) ?? Infinity) <= upTo;
   }
 
   /**
@@ -989,8 +1013,7 @@ export class CancelScope {
       unseen: null,
       seeing: false,
       merged: null,
-      reachedBy: null,
-      reachedIn: 0,
+      tookBackUpTo: 0,
     };
   }
 
@@ -1080,6 +1103,21 @@ export class CancelScope {
   }
 
   /**
+   * Whether a wait here or below was cancelled and the code awaiting it
+   * has not resumed from it yet: its wake, which removes it, is to come.
+   */
+  #cancelInFlight(): boolean {
+    if (this.#hasWaits()) {
+      for (const w of this.#waits()) if (w.cancelled?.() === true) return true;
+    }
+    const children = this.#rare?.children;
+    if (children != null) {
+      for (const child of children) if (child.#cancelInFlight()) return true;
+    }
+    return false;
+  }
+
+  /**
    * The stamp of the newest leaf wait pending here and below, as
    * {@linkcode CancelScope.#cancelWaits} walks them.
    */
@@ -1155,7 +1193,7 @@ export class CancelScope {
       rare.pending = request;
       return;
     }
-    if (held === request) return;
+    if (held === request || rare.merged?.includes(request) === true) return;
     const kept = outerRequest(held, request)!;
     const dropped = kept === held ? request : held;
     rare.pending = kept;
@@ -1185,9 +1223,15 @@ export class CancelScope {
 
   /** The outermost pending request from here up to the root. */
   #outermostPending(): CancelledError | null {
+    const holder = this.#outermostHolder();
+    return holder === null ? null : holder.#rare!.pending;
+  }
+
+  /** The outermost scope from here up to the root that holds a request. */
+  #outermostHolder(): CancelScope | null {
     const parent = this.parent;
-    const above = parent === null ? null : parent.#outermostPending();
-    return above ?? this.#rare?.pending ?? null;
+    const above = parent === null ? null : parent.#outermostHolder();
+    return above ?? ((this.#rare?.pending ?? null) !== null ? this : null);
   }
 
   /** Clears the pending requests from here up to the root. */

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { getRunningLoop } from "../loop/mod.ts";
+import { getRunningLoop, isFuture } from "../loop/mod.ts";
+import { Queue } from "../sync/queue.ts";
 import type { Future } from "../loop/future.ts";
 import { gather } from "./gather.ts";
 import { sleep } from "./sleep.ts";
-import { createTask } from "./task.ts";
+import { createTask, type Task } from "./task.ts";
 import { timeout } from "./timeout.ts";
 import { waitFor } from "./wait_for.ts";
 import { vrun } from "./_test_util.ts";
@@ -113,7 +114,7 @@ for (const shape of ["future and timeout of it", "two timeouts of it"]) {
   });
 }
 
-Deno.test("a scope's future cancelled twice directly is cancelled twice, as a task is", async () => {
+Deno.test("a scope's future cancelled twice before its code resumes is cancelled once, as a task is", async () => {
   const log = await vrun(async () => {
     const log: string[] = [];
     const shared = timeout(1e9, async () => {
@@ -137,12 +138,138 @@ Deno.test("a scope's future cancelled twice directly is cancelled twice, as a ta
     log.push(`shared ${await shared}`);
     return log;
   });
-  // Two requests, two deliveries, as for an asyncio task cancelled twice
-  // before it resumes: the second finds the code gone from the sleep the
-  // first cancelled, and reaches the next wait.
+  // As an asyncio task cancelled twice before it resumes: the second
+  // finds the sleep cancelled already, and merges with the first.
   assert.deepEqual(log, [
     "body CancelledError",
-    "cleanup CancelledError",
+    "cleanup done",
     "shared 5",
+  ]);
+});
+
+for (const two of [false, true]) {
+  Deno.test(`a timeout() future whose next wait refuses the cancel that ${two ? "two tasks" : "a task"} awaiting it sent: ${two ? "both stop" : "it stops"}`, async () => {
+    // The requests find no wait in the scope and are held; the code's next
+    // wait is a queue item already handed over (a busy tick's get()), which
+    // refuses cancellation: each request must stay pending, not only one.
+    const log = await vrun(async () => {
+      const log: string[] = [];
+      const waiters: Task<void>[] = [];
+      const shared = timeout(1e9, async () => {
+        await sleep(0); // the waiters await it now
+        const queue = new Queue<number>();
+        // Bounded: a tick gives way after 256 waits that never leave it.
+        for (let i = 0; i < 1_000_000; i++) {
+          queue.putNowait(i);
+          const got = queue.get();
+          if (isFuture(got)) {
+            for (const t of waiters) t.cancel();
+            return await got;
+          }
+          await got;
+        }
+        throw new Error("no get() was ever handed over on a busy tick");
+      });
+      const waiter = (name: string) =>
+        createTask(async () => {
+          log.push(`${name} got ${typeof await shared}`);
+          await sleep(10);
+          log.push(`${name} ran on`);
+        });
+      waiters.push(waiter("a"));
+      if (two) waiters.push(waiter("b"));
+      for (const [i, t] of waiters.entries()) {
+        await t.catch((e) => log.push(`${"ab"[i]} ${outcome(e)}`));
+      }
+      return log;
+    });
+    assert.deepEqual(
+      log,
+      two
+        ? [
+          "a got number",
+          "b got number",
+          "a CancelledError",
+          "b CancelledError",
+        ]
+        : ["a got number", "a CancelledError"],
+    );
+  });
+}
+
+for (const two of [false, true]) {
+  Deno.test(`uncancel() takes back the cancel a timeout() future awaited by ${two ? "two tasks" : "the task"} held for its code`, async () => {
+    const log = await vrun(async () => {
+      const inner = getRunningLoop().createFuture<number>();
+      const shared = timeout(1e9, () => inner);
+      const log: string[] = [];
+      const waiter = (name: string) =>
+        createTask(async () => {
+          log.push(`${name} got ${await shared}`);
+          await sleep(10);
+          log.push(`${name} ran on`);
+        });
+      const a = waiter("a");
+      const b = two ? waiter("b") : null;
+      await sleep(0);
+      inner.setResult(1);
+      a.cancel();
+      b?.cancel();
+      log.push(`a.uncancel() ${a.uncancel()}`);
+      await a.catch((e) => log.push(`a ${outcome(e)}`));
+      await b?.catch((e) => log.push(`b ${outcome(e)}`));
+      return log;
+    });
+    // uncancel() to zero drops a cancellation not yet delivered.
+    assert.deepEqual(
+      log,
+      two
+        ? [
+          "a.uncancel() 0",
+          "a got 1",
+          "b got 1",
+          "a ran on",
+          "b CancelledError",
+        ]
+        : ["a.uncancel() 0", "a got 1", "a ran on"],
+    );
+  });
+}
+
+Deno.test("one cancel reaching a scope's code directly and through a task awaiting its future is delivered once", async () => {
+  const log = await vrun(async () => {
+    const log: string[] = [];
+    const shared = timeout(1e9, async () => {
+      try {
+        await sleep(100);
+        return 0;
+      } catch (e) {
+        log.push(`body ${outcome(e)}`);
+        try {
+          await sleep(1);
+          log.push("cleanup done");
+        } catch (e2) {
+          log.push(`cleanup ${outcome(e2)}`);
+        }
+        return 5;
+      }
+    });
+    const t = createTask(async () => await shared);
+    const task = createTask(() => gather(shared, t));
+    await sleep(0);
+    task.cancel();
+    await task.catch((e) => log.push(`task ${outcome(e)}`));
+    log.push(`shared ${await shared}`);
+    log.push(`t ${await t.catch(outcome)}`);
+    return log;
+  });
+  // As CPython's tasks in the same shape: the two cancels of the shared
+  // code before it runs again merge into one CancelledError.
+  assert.deepEqual(log, [
+    "body CancelledError",
+    "cleanup done",
+    "task CancelledError",
+    "shared 5",
+    "t 5",
   ]);
 });

@@ -44,6 +44,7 @@ import {
   isCancelledError,
   outerRequest,
   rearm,
+  sourceOf,
 } from "../loop/cancel_scope.ts";
 import type { CancelledError } from "../loop/errors.ts";
 import { describeValue } from "../loop/describe_value.ts";
@@ -348,11 +349,13 @@ export class TaskGroup implements AsyncDisposable {
       }
       // A combinator in the body may have dropped the outer of two
       // cancellations that reached it (Promise.all keeps the first): the
-      // scope knows the outer one that reached it.
+      // scope knows the outer one that reached it. (Of two from the same
+      // scope, the one thrown is the one the code met: the other merged
+      // with it.)
       const outer = scope.outer;
       if (
         isCancelledError(propagate) && outer !== null &&
-        !scope.pendingAbove(outer)
+        sourceOf(outer) !== sourceOf(propagate) && !scope.pendingAbove(outer)
       ) {
         propagate = outerRequest(propagate, outer);
       }
