@@ -38,4 +38,10 @@ export interface Clock {
    * waiting for real time to pass.
    */
   advanceTo?(when: number): void;
+  /**
+   * Virtual clocks only: how many milliseconds of real time an idle loop
+   * waits for host work before it jumps; 0 (or absent) jumps after one
+   * turn of the host.
+   */
+  readonly autojumpThreshold?: number;
 }

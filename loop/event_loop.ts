@@ -1350,8 +1350,11 @@ export class EventLoop implements Disposable {
   async #idle(): Promise<void> {
     let next = this.#nextTimer();
     if (this.#virtual && next !== undefined) {
-      // Let completed host I/O in first; if nothing arrived, jump.
-      await this.#hostTurn();
+      // Let completed host I/O in first (with a threshold, host work that
+      // completes within it); if nothing arrived, jump.
+      const threshold = this.#clock.autojumpThreshold ?? 0;
+      if (threshold > 0) await this.#waitOnHost(threshold);
+      else await this.#hostTurn();
       if (this.#ready.length === 0 && !this.#stopping) {
         // Code that ran in the host turn (a task resumed by the host) may
         // have set an earlier timer, or cancelled this one: jump to the
@@ -1366,17 +1369,22 @@ export class EventLoop implements Disposable {
       await this.#hostTurn();
       return;
     }
+    // The host fires a longer timer at once (after 1 ms, with a warning); a
+    // far deadline is met by re-arming when it fires.
+    await this.#waitOnHost(
+      delay < 0 ? -1 : Math.min(Math.ceil(delay), MAX_HOST_DELAY),
+    );
+  }
+
+  /**
+   * Waits until something wakes the loop (a `callSoon()`, a new earliest
+   * timer, `stop()`), or `ms` of real time pass (never, for -1).
+   */
+  async #waitOnHost(ms: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await new Promise<void>((resolve) => {
       this.#wake = resolve;
-      if (delay >= 0) {
-        // The host fires a longer timer at once (after 1 ms, with a
-        // warning); a far deadline is met by re-arming when it fires.
-        timer = setTimeout(
-          () => this.#wakeUp(),
-          Math.min(Math.ceil(delay), MAX_HOST_DELAY),
-        );
-      }
+      if (ms >= 0) timer = setTimeout(() => this.#wakeUp(), ms);
     });
     if (timer !== undefined) clearTimeout(timer);
     this.#lastPark = performance.now();

@@ -299,6 +299,59 @@ Deno.test("VirtualClock runs an hour of timers at their virtual times and in ord
   assert.equal(loop.time(), 3_600_000);
 });
 
+Deno.test("VirtualClock.autojumpThreshold bounds how far a repeating timer runs while the host works", async () => {
+  const run = async (threshold: number) => {
+    const clock = new VirtualClock();
+    clock.autojumpThreshold = threshold;
+    using loop = new EventLoop({ clock });
+    let beats = 0;
+    const beat = () => {
+      beats++;
+      handle = loop.callLater(1, beat);
+    };
+    let handle = loop.callLater(1, beat);
+    const started = performance.now();
+    await loop.runUntilComplete(new Promise((r) => setTimeout(r, 40)));
+    handle.cancel();
+    return { beats, elapsed: performance.now() - started };
+  };
+  // Each jump waits for 10 idle real ms: however slow the machine, no more
+  // beats than that allows (with 0, thousands, as fast as it goes).
+  const bounded = await run(10);
+  assert.ok(
+    bounded.beats <= bounded.elapsed / 10 + 1,
+    `${bounded.beats} beats in ${bounded.elapsed} ms`,
+  );
+  const free = await run(0);
+  assert.ok(free.beats > bounded.beats, `${free.beats} beats without it`);
+});
+
+Deno.test("VirtualClock.autojumpThreshold: a loop woken by the host within it does not jump", async () => {
+  const clock = new VirtualClock();
+  clock.autojumpThreshold = 60_000;
+  using loop = new EventLoop({ clock });
+  const seen: number[] = [];
+  loop.callLater(1000, () => seen.push(loop.time()));
+  // The host's work ends well within the threshold: the loop takes it
+  // before the timer, whose time has not come.
+  const hostDone = new Promise<void>((r) => setTimeout(r, 5));
+  await loop.runUntilComplete(hostDone.then(() => seen.push(loop.time())));
+  assert.deepEqual(seen, [0]);
+});
+
+Deno.test("VirtualClock.autojumpThreshold refuses what is not a finite number >= 0", () => {
+  const clock = new VirtualClock();
+  for (const bad of [-1, NaN, Infinity, "5", null]) {
+    assert.throws(
+      () => clock.autojumpThreshold = bad as number,
+      (e) =>
+        e instanceof RangeError &&
+        /autojumpThreshold: ms must be/.test(e.message),
+    );
+  }
+  assert.equal(clock.autojumpThreshold, 0);
+});
+
 Deno.test("EventLoop wakes from idle when a host callback calls callSoon()", async () => {
   using loop = new EventLoop();
   const out: string[] = [];

@@ -9,7 +9,10 @@
  * but the clock does not wait for host work still in flight (a real
  * `setTimeout`, a socket read). As with trio's autojump, a test that mixes
  * real host waits with virtual timers is not deterministic: use the real
- * clock for such tests.
+ * clock for such tests. A timer that repeats (a heartbeat) makes virtual
+ * time run on for as long as host work is in flight, as fast as the machine
+ * goes; `autojumpThreshold`, trio's knob, makes each jump wait for that
+ * much idle real time first.
  *
  * @module
  */
@@ -45,6 +48,7 @@ import { describeArgument } from "./describe_value.ts";
  */
 export class VirtualClock implements Clock {
   #now: number;
+  #threshold = 0;
 
   /**
    * Creates a clock that reads `start`.
@@ -134,5 +138,55 @@ export class VirtualClock implements Clock {
    */
   advanceTo(when: number): void {
     if (when > this.#now) this.#now = when;
+  }
+
+  /**
+   * How many milliseconds of real time an idle loop waits for host work
+   * (a `fetch`, a socket read) to make something ready before it jumps to
+   * its next deadline; 0 (the default) jumps after one turn of the host.
+   * For tests that mix host I/O with virtual timers: with a repeating timer
+   * (a heartbeat, a refill), a threshold bounds how far virtual time runs
+   * while the host works, where 0 lets it run as fast as the machine goes.
+   * Every jump then waits that long, so an hour of 1 ms sleeps is slow: set
+   * it only around the host work. Like trio's `autojump_threshold`.
+   *
+   * @throws {RangeError} On set, if not a finite number >= 0.
+   *
+   * @example A heartbeat while the host works
+   * ```ts
+   * import { EventLoop, VirtualClock } from "@aio/asyncio/loop";
+   * import assert from "node:assert/strict";
+   *
+   * const clock = new VirtualClock();
+   * clock.autojumpThreshold = 10;
+   * const loop = new EventLoop({ clock });
+   * let beats = 0;
+   * const beat = () => {
+   *   beats++;
+   *   handle = loop.callLater(1, beat);
+   * };
+   * let handle = loop.callLater(1, beat);
+   * const started = performance.now();
+   * // 30 ms of host work: a jump only after 10 idle ms each.
+   * await loop.runUntilComplete(new Promise((r) => setTimeout(r, 30)));
+   * const elapsed = performance.now() - started;
+   * handle.cancel();
+   * loop.close();
+   * assert.ok(beats <= elapsed / 10 + 1);
+   * ```
+   */
+  get autojumpThreshold(): number {
+    return this.#threshold;
+  }
+
+  set autojumpThreshold(ms: number) {
+    if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
+      throw new RangeError(
+        `Cannot set VirtualClock.autojumpThreshold: ms must be a finite number >= 0, got ${
+          describeArgument(ms)
+        }`,
+      );
+    }
+    this.#threshold = ms;
   }
 }
