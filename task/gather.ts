@@ -18,6 +18,7 @@ import { complete, failed, Future } from "../loop/future.ts";
 import {
   cancelledError,
   type CancelScope,
+  currentRequest,
   currentSource,
 } from "../loop/cancel_scope.ts";
 
@@ -54,6 +55,8 @@ class GatheringFuture<T> extends Future<T> {
   cancelRequested = false;
   /** The scope whose cancellation cancelled the gather, if one did. */
   #cancelledBy: CancelScope | null = null;
+  /** The request that cancelled the children, if any. */
+  #forwarded: CancelledError | null = null;
 
   constructor(loop: EventLoop, children: Future<unknown>[]) {
     super(loop);
@@ -62,12 +65,21 @@ class GatheringFuture<T> extends Future<T> {
 
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
+    const request = currentRequest();
+    // The same request again: given back to its source by a child that
+    // ended without meeting it, while the others met it already (their
+    // cleanup must not be cancelled a second time). The gather ends
+    // cancelled once they are done.
+    if (request !== null && request === this.#forwarded) return true;
     this.#cancelledBy = currentSource() ?? this.#cancelledBy;
     let cancelled = false;
     for (const child of this.#children) {
       if (child.cancel(msg)) cancelled = true;
     }
-    if (cancelled) this.cancelRequested = true;
+    if (cancelled) {
+      this.cancelRequested = true;
+      this.#forwarded = request;
+    }
     return cancelled;
   }
 

@@ -7,6 +7,7 @@ import {
 import { CancelledError } from "../loop/errors.ts";
 import { Future } from "../loop/future.ts";
 import { gather } from "./gather.ts";
+import { Queue } from "../sync/queue.ts";
 import { shield } from "./shield.ts";
 import { sleep } from "./sleep.ts";
 import { createTask, type Task } from "./task.ts";
@@ -289,4 +290,43 @@ Deno.test("gather() runs a function given twice as two tasks", async () => {
     return runs;
   });
   assert.equal(runs, 3);
+});
+
+Deno.test("a cancel given back by one gather child that never met it is not sent again to a sibling that did", async () => {
+  const log = await vrun(async () => {
+    const log: string[] = [];
+    const queue = new Queue<number>();
+    // Handed its item before the cancel comes: it returns the item, and
+    // gives the cancellation back to the task that awaits the gather.
+    const handed = createTask(async () => await queue.get());
+    const cleaning = createTask(async () => {
+      try {
+        await sleep(100);
+      } catch (e) {
+        log.push((e as Error).name);
+      }
+      try {
+        await sleep(1);
+        log.push("cleanup done");
+      } catch (e) {
+        log.push(`cleanup ${(e as Error).name}`);
+      }
+      return 3;
+    });
+    const parent = createTask(() => gather(handed, cleaning));
+    await sleep(0);
+    queue.putNowait(2);
+    parent.cancel();
+    await parent.catch((e) => log.push(`parent ${(e as Error).name}`));
+    log.push(`cancelling ${cleaning.cancelling()} value ${await cleaning}`);
+    return log;
+  });
+  // CPython 3.13 in the same shape (its queue getter is cancelled instead,
+  // and the item stays queued): the same four lines.
+  assert.deepEqual(log, [
+    "CancelledError",
+    "cleanup done",
+    "parent CancelledError",
+    "cancelling 1 value 3",
+  ]);
 });
