@@ -35,6 +35,7 @@
 import {
   attachSource,
   commit,
+  failureReported,
   lend,
   type ReaderSource,
   reserve,
@@ -167,6 +168,11 @@ class Transport implements ReaderSource, WriteSink {
 
   pull(): void {
     this.#readMore();
+  }
+
+  thrown(error: unknown): void {
+    // The writer's failure, met by a read: the caller has heard of it.
+    if (error === this.writer[writeFailure]) this.writer[failureReported]();
   }
 
   /** A short write resolves with its count: the writer writes the rest. */

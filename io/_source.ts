@@ -12,6 +12,8 @@ export interface ReaderSource {
   resume(): void;
   /** A read waits for data (pull-mode sources read only then). */
   pull?(): void;
+  /** A read threw `error`, the one the reader ended with. */
+  thrown?(error: unknown): void;
 }
 
 /** `reader[attachSource](source)` links a source to a reader. */
@@ -46,6 +48,11 @@ export const waiting: unique symbol = Symbol("aio.waiting");
  * the peer sent before).
  */
 export const writeFailure: unique symbol = Symbol("aio.writeFailure");
+/**
+ * `writer[failureReported]()`: the write failure reached the caller another
+ * way (a read of the same connection threw it), so `waitClosed()` need not.
+ */
+export const failureReported: unique symbol = Symbol("aio.failureReported");
 /**
  * `sink[writeSome](chunk)`: writes the start of `chunk` and resolves with
  * how many bytes went, as a socket's own `write()` does. A writer uses it

@@ -204,3 +204,29 @@ Deno.test({
     assert.deepEqual(got, ["ConnectionReset", "closed"]);
   },
 });
+
+Deno.test({
+  name:
+    "a reset that a read threw is not thrown again by the writer's await using",
+  ignore: python === null || Deno.build.os !== "linux",
+  async fn() {
+    await using peer = await startPeer(python!, ["-c", RESET_ON_FIRST_BYTE]);
+    const got = await run(async () => {
+      const [reader, w] = await openConnection({ port: peer.port });
+      try {
+        await using writer = w;
+        writer.write("x");
+        await writer.drain();
+        assert.deepEqual(await peer.finished(), ["reset"]);
+        writer.write(new Uint8Array(1 << 20)); // fails in the background
+        assert.equal(dec.decode(await reader.read(100)), "hello");
+        await reader.read(100); // the reset
+        return "read ended";
+      } catch (e) {
+        return e;
+      }
+    });
+    // Not a SuppressedError of the same reset twice.
+    assert.ok(got instanceof Deno.errors.ConnectionReset, String(got));
+  },
+});

@@ -1052,7 +1052,10 @@ export class StreamReader implements AsyncIterable<Uint8Array<ArrayBuffer>> {
   }
 
   #throwIfFailed(): void {
-    if (this.#hasException) throw this.#exception;
+    if (this.#hasException) {
+      this.#source?.thrown?.(this.#exception);
+      throw this.#exception;
+    }
   }
 
   #wakeWaiter(): void {

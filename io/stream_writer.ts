@@ -24,7 +24,12 @@ import {
   hostWait,
   waitOn,
 } from "./_wait.ts";
-import { type ShortWriteSink, writeFailure, writeSome } from "./_source.ts";
+import {
+  failureReported,
+  type ShortWriteSink,
+  writeFailure,
+  writeSome,
+} from "./_source.ts";
 import {
   checkHandshakeTimeout,
   handshakeDeadline,
@@ -479,6 +484,11 @@ export class StreamWriter implements AsyncDisposable {
   /** @ignore The error a write to the sink failed with, else `undefined`. */
   get [writeFailure](): unknown {
     return this.#failed ? this.#error : undefined;
+  }
+
+  /** @ignore The write failure reached the caller through a read. */
+  [failureReported](): void {
+    this.#reported = true;
   }
 
   /**

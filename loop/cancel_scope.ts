@@ -88,8 +88,6 @@ export interface ScopeOwner {
 export interface Wait {
   cancel(msg?: string): boolean;
   done(): boolean;
-  /** Whether it ended cancelled (a future's). */
-  cancelled?(): boolean;
   /**
    * For a wait that ends inline, in microtasks of a step already running
    * (the future of an operation whose own waits are registered too): `true`,
@@ -421,6 +419,12 @@ interface Rare {
   merged: CancelledError[] | null;
   /** The requests of this scope made up to this count were taken back. */
   tookBackUpTo: number;
+  /**
+   * The newest wait here that a request cancelled, until it is woken, and
+   * how often the task's code had moved then (see `#cancelInFlight`).
+   */
+  inFlight: Wait | null;
+  inFlightMoves: number;
 }
 
 /**
@@ -650,6 +654,9 @@ export class CancelScope {
   removeWait(wait: Wait): void {
     if (this.#wait === wait) this.#wait = null;
     else if (this.#rare?.moreWaits?.delete(wait) !== true) return;
+    if (this.#rare !== null && this.#rare.inFlight === wait) {
+      this.#rare.inFlight = null;
+    }
     if (wait[inlineWait] === undefined) {
       this.#root().#ends++;
       this.owner?.[waitEnded]();
@@ -1014,6 +1021,8 @@ export class CancelScope {
       seeing: false,
       merged: null,
       tookBackUpTo: 0,
+      inFlight: null,
+      inFlightMoves: 0,
     };
   }
 
@@ -1086,6 +1095,11 @@ export class CancelScope {
         try {
           if (w.cancel(request.message)) {
             reached |= leaf && waitWasPlain ? FUTURES : CODE;
+            if (leaf && waitWasPlain && !cancellingOlder) {
+              const rare = this.#state();
+              rare.inFlight = w;
+              rare.inFlightMoves = this.#root().#moves;
+            }
           }
         } finally {
           cancellingOlder = false;
@@ -1103,16 +1117,27 @@ export class CancelScope {
   }
 
   /**
-   * Whether a wait here or below was cancelled and the code awaiting it
-   * has not resumed from it yet: its wake, which removes it, is to come.
+   * Whether a request cancelled the newest wait here or below, whose code
+   * has not resumed from it yet: its wake, which removes it, is to come,
+   * and the task's code has not moved since (no wait started, no scope
+   * left). A wait cancelled otherwise (a race's loser given up by its
+   * producer) may be one the code no longer awaits, and does not count;
+   * nor does one in a scope whose code has exited.
    */
   #cancelInFlight(): boolean {
-    if (this.#hasWaits()) {
-      for (const w of this.#waits()) if (w.cancelled?.() === true) return true;
+    const rare = this.#rare;
+    if (rare === null) return false;
+    const w = rare.inFlight;
+    if (
+      w !== null && (this.#wait === w || rare.moreWaits?.has(w) === true) &&
+      this.#root().#moves === rare.inFlightMoves
+    ) {
+      return true;
     }
-    const children = this.#rare?.children;
-    if (children != null) {
-      for (const child of children) if (child.#cancelInFlight()) return true;
+    if (rare.children !== null) {
+      for (const child of rare.children) {
+        if (!child.exited && child.#cancelInFlight()) return true;
+      }
     }
     return false;
   }
