@@ -135,10 +135,15 @@ export class HeapStore<T> implements Store<T> {
 }
 
 /**
- * The default order of a priority queue: numbers, bigints and strings by
- * `<`, arrays element by element (like Python's tuples, so `[priority,
- * data]` entries work). Throws `TypeError` on two values `<` cannot order
- * (a word and a number, `undefined` and a number).
+ * The default order of a priority queue: numbers, bigints and booleans by
+ * `<` (as Python's `int` and `bool`), strings with strings, dates with
+ * dates, arrays element by element (like Python's tuples, so `[priority,
+ * data]` entries work). Two other objects tie (where Python raises), so
+ * equal priorities come out in the order they were put in. Throws
+ * `TypeError` on values of two kinds (a word and a number, `null` and a
+ * number, an object and a word), as CPython's `<` does: JS's `<` would
+ * order some of them in a circle ("10" < "9", "9" == 9, 9 < "10"), and the
+ * heap would hand out a larger item first.
  */
 export function defaultCompare(a: unknown, b: unknown): number {
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -150,26 +155,45 @@ export function defaultCompare(a: unknown, b: unknown): number {
     return a.length - b.length;
   }
   if (a === b) return 0;
+  const kind = kindOf(a);
+  if (kind === null || kind !== kindOf(b)) {
+    // Taken as equal, such an item would tie with every other and break
+    // the heap's order (a smaller item could come out after a larger one).
+    throw new TypeError(
+      `Cannot order ${describe(a)} and ${
+        describe(b)
+      } in a priority queue: pass a compare function`,
+    );
+  }
+  if (kind === "object") return 0;
   // deno-lint-ignore no-explicit-any
   const x = a as any, y = b as any;
   if (x < y) return -1;
   if (x > y) return 1;
-  if (x <= y || (isNumeric(a) && isNumeric(b))) return 0;
-  // Neither before, after nor equal (a word and a number, `undefined`): as
-  // equal, such an item would tie with every other and break the heap's
-  // order, so a smaller item could come out after a larger one. CPython's
-  // `<` raises here too.
-  throw new TypeError(
-    `Cannot order ${describe(a)} and ${
-      describe(b)
-    } in a priority queue: pass a compare function`,
-  );
+  return 0; // equal, or NaN: unordered numbers tie, as in Python's sort
 }
 
-function isNumeric(value: unknown): boolean {
-  return typeof value === "number" || typeof value === "bigint";
+/** What `<` orders a value with, if anything: values of the same kind. */
+function kindOf(value: unknown): string | null {
+  switch (typeof value) {
+    case "number":
+    case "bigint":
+    case "boolean":
+      return "number";
+    case "string":
+      return "string";
+    case "object":
+      if (value === null) return null;
+      return value instanceof Date ? "date" : "object";
+    default:
+      return null;
+  }
 }
 
 function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : typeof value;
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  return typeof value;
 }

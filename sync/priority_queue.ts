@@ -18,12 +18,15 @@ import {
  * they were put in (it is stable, unlike a bare heap). Waiting,
  * cancellation and shutdown are as in `Queue`.
  *
- * The default order compares numbers, bigints and strings with `<`, and
- * arrays element by element like Python tuples, so `[priority, data]`
- * entries work as in Python. Pass `compare` for anything else. Two values
- * `<` cannot order (a word and a number, `undefined` and a number) make
- * the put throw `TypeError`, as CPython's `<` does: taken as equal, they
- * would break the order.
+ * The default order compares numbers, bigints and booleans, strings with
+ * strings and dates with dates, with `<`, and arrays element by element
+ * like Python tuples, so `[priority, data]` entries work as in Python. Two
+ * other objects tie, so `[1, jobA]` and `[1, jobB]` come out in the order
+ * they were put in (Python raises there, and wants a sequence number).
+ * Pass `compare` for anything else. Two values of different kinds (a word
+ * and a number, `null` or `undefined` and a number, an object and a word)
+ * make the put throw `TypeError`, as CPython's `<` does: taken as equal,
+ * or ordered as JS's `<` orders them, they would break the order.
  *
  * A getter already waiting when an item is put receives that item at once
  * (it was the smallest at that moment), even if a smaller one is put later

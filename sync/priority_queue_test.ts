@@ -101,3 +101,52 @@ Deno.test("PriorityQueue hands an item to a waiting getter at once", async () =>
     assert.equal(q.getNowait(), 1);
   });
 });
+
+Deno.test("PriorityQueue's default order refuses what Python's < refuses, and leaves the queue as it was", () => {
+  const refused: [unknown, unknown][] = [
+    [{ a: 1 }, "x"],
+    ["10", 9],
+    [[1, { job: "a" }], [1, "b"]],
+    [null, 1],
+    [undefined, 1],
+    ["1", 1],
+    [new Date(0), 0],
+  ];
+  for (const [first, second] of refused) {
+    const q = new PriorityQueue<unknown>();
+    q.putNowait(first);
+    assert.throws(
+      () => q.putNowait(second),
+      (e) =>
+        e instanceof TypeError &&
+        /Cannot order .* pass a compare/.test(e.message),
+      `${String(first)} then ${String(second)}`,
+    );
+    assert.equal(q.qsize(), 1);
+    assert.equal(q.getNowait(), first);
+  }
+});
+
+Deno.test("PriorityQueue's default order: numbers with bigints and booleans, dates, objects tie in the order they came", () => {
+  const q = new PriorityQueue<unknown>();
+  for (const v of [3n, 1, true, 2.5, false]) q.putNowait(v);
+  assert.deepEqual([1, 2, 3, 4, 5].map(() => q.getNowait()), [
+    false,
+    1,
+    true,
+    2.5,
+    3n,
+  ]);
+  const dates = new PriorityQueue<Date>();
+  dates.putNowait(new Date(20));
+  dates.putNowait(new Date(10));
+  assert.equal(dates.getNowait().getTime(), 10);
+  const jobs = new PriorityQueue<[number, { job: string }]>();
+  for (const [p, job] of [[1, "b"], [0, "c"], [1, "a"], [0, "d"]] as const) {
+    jobs.putNowait([p, { job }]);
+  }
+  assert.deepEqual(
+    [1, 2, 3, 4].map(() => jobs.getNowait()[1].job),
+    ["c", "d", "b", "a"],
+  );
+});
